@@ -1,0 +1,89 @@
+"""The ``triobot`` command line.
+
+Each subcommand lives in its own module under ``bots/commands/`` and exposes
+``register(subparsers) -> None``; the module's ``register`` sets ``handler`` on its parser
+with ``set_defaults(handler=...)``. A handler returns the process exit code.
+
+Exit codes: 0 success, 1 an error the command reports (API error, failed check, failed run),
+2 a usage error (bad arguments, bad config file). Errors a user can cause are printed as one
+clear message on stderr, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Callable, Sequence
+
+from framework.errors import UserError
+
+__all__ = ["build_parser", "command_modules", "main"]
+
+# ``triobot --help`` lists these first, in this order; any other module in bots/commands
+# follows alphabetically. Discovery (rather than a fixed list) lets a command land in one file.
+PREFERRED_ORDER: tuple[str, ...] = ("run", "check", "report", "sim", "backtest", "sweep")
+
+
+def command_modules() -> list[str]:
+    """Names of the modules under ``bots/commands`` that define subcommands."""
+    from bots import commands
+
+    found = {
+        info.name
+        for info in pkgutil.iter_modules(commands.__path__)
+        if not info.name.startswith("_")
+    }
+    first = [name for name in PREFERRED_ORDER if name in found]
+    return first + sorted(found - set(first))
+
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with 2 and one clear line, as every other usage error does."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the parser with every available subcommand registered."""
+    parser = _Parser(
+        prog="triobot",
+        description=(
+            "Event-driven trading bots for the Deriv API v3: run bots from YAML configs, "
+            "backtest them on recorded ticks, and reach every account call of the API guide. "
+            "Everything runs against the embedded simulator unless an endpoint is given."
+        ),
+    )
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+    for name in command_modules():
+        module = importlib.import_module(f"bots.commands.{name}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``triobot`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except UserError as exc:
+        print(f"triobot: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("triobot: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of ``triobot``: one module each, each with ``register(subparsers)``."""

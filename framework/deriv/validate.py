@@ -1,0 +1,270 @@
+"""A small validator for the JSON-schema subset the Deriv request schemas use.
+
+The encoder uses it strictly (what leaves the client must match the schema exactly); the
+simulator uses it with ``coerce=True`` like the real server, which accepts ``"1"`` for ``1``.
+Messages follow the wording of the Perl validator the production server runs, so that the
+simulator's ``InputValidationFailed`` details read like the real ones.
+
+Supported keywords: type, enum, const, pattern, minLength, maxLength, minimum, maximum,
+exclusiveMinimum, exclusiveMaximum, properties, patternProperties, additionalProperties,
+required, minProperties, maxProperties, items, minItems, maxItems, uniqueItems, anyOf, oneOf,
+allOf, if/then/else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import attrs
+
+__all__ = ["Problem", "validate"]
+
+
+@attrs.frozen
+class Problem:
+    """One reason a value does not match its schema.
+
+    Attributes:
+        path: dotted path of the offending value (``""`` for the whole request,
+            ``"limit_order.take_profit"``, ``"ticks[2]"``).
+        message: what is wrong, in the server's words.
+    """
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+_JSON_TYPE_OF = {
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    str: "string",
+    list: "array",
+    dict: "object",
+    type(None): "null",
+}
+
+
+@lru_cache(maxsize=1024)
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _json_type(value: Any) -> str:
+    return _JSON_TYPE_OF.get(type(value), type(value).__name__)
+
+
+def _matches_type(value: Any, expected: str) -> bool:
+    if expected == "integer":
+        return (type(value) is int) or (type(value) is float and value.is_integer())
+    if expected == "number":
+        return type(value) in (int, float)
+    return _json_type(value) == expected
+
+
+_INT_TEXT = re.compile(r"^[+-]?[0-9]+$")
+_NUMBER_TEXT = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+
+
+def _coerce(value: Any, expected: str) -> tuple[bool, Any]:
+    """Convert ``value`` to ``expected`` the way the server does, if it can."""
+    if expected == "integer" and isinstance(value, str) and _INT_TEXT.match(value):
+        return True, int(value)
+    if expected == "number" and isinstance(value, str) and _NUMBER_TEXT.match(value):
+        number = float(value)
+        return True, int(number) if number.is_integer() and "." not in value else number
+    if expected == "string" and type(value) in (int, float):
+        return True, str(value)
+    if expected == "boolean" and value in (0, 1, "0", "1", "true", "false"):
+        return True, value in (1, "1", "true")
+    return False, value
+
+
+def _join(path: str, name: str | int) -> str:
+    if isinstance(name, int):
+        return f"{path}[{name}]"
+    return f"{path}.{name}" if path else name
+
+
+def validate(
+    schema: Mapping[str, Any], value: Any, *, coerce: bool = False, path: str = ""
+) -> tuple[Any, list[Problem]]:
+    """Check ``value`` against ``schema``.
+
+    Args:
+        schema: a compact schema from the call table.
+        value: the decoded JSON value.
+        coerce: convert numeric strings and numbers to the declared type, as the server does.
+        path: where ``value`` sits in the request, for messages.
+
+    Returns:
+        The value (coerced when asked) and the list of problems; an empty list means valid.
+    """
+    problems: list[Problem] = []
+    value = _check(schema, value, coerce, path, problems)
+    return value, problems
+
+
+def _check(
+    schema: Mapping[str, Any], value: Any, coerce: bool, path: str, out: list[Problem]
+) -> Any:
+    declared = schema.get("type")
+    if declared is not None:
+        types = [declared] if isinstance(declared, str) else list(declared)
+        if not any(_matches_type(value, t) for t in types):
+            converted = False
+            if coerce:
+                for t in types:
+                    converted, new_value = _coerce(value, t)
+                    if converted:
+                        value = new_value
+                        break
+            if not converted:
+                expected = "/".join(types)
+                out.append(Problem(path, f"Expected {expected} - got {_json_type(value)}."))
+                return value
+        if isinstance(value, float) and "integer" in types and "number" not in types:
+            value = int(value)
+
+    if "const" in schema and value != schema["const"]:
+        out.append(Problem(path, f"Does not match const: {schema['const']}."))
+    if "enum" in schema:
+        allowed = schema["enum"]
+        if not any(value == item and type(value) is type(item) for item in allowed):
+            coerced = False
+            if coerce:
+                for item in allowed:
+                    if str(item) == str(value):
+                        value, coerced = item, True
+                        break
+            if not coerced:
+                listed = ", ".join(str(item) for item in allowed)
+                out.append(Problem(path, f"Not in enum list: {listed}."))
+
+    if isinstance(value, str):
+        _check_string(schema, value, path, out)
+    elif type(value) in (int, float):
+        _check_number(schema, value, path, out)
+    elif isinstance(value, list):
+        value = _check_array(schema, value, coerce, path, out)
+    elif isinstance(value, dict):
+        value = _check_object(schema, value, coerce, path, out)
+
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            value = _check_alternatives(key, schema[key], value, coerce, path, out)
+    for sub in schema.get("allOf", ()):
+        value = _check(sub, value, coerce, path, out)
+    if "if" in schema:
+        _, failed = validate(schema["if"], value, coerce=coerce, path=path)
+        branch = schema.get("else" if failed else "then")
+        if branch is not None:
+            value = _check(branch, value, coerce, path, out)
+    return value
+
+
+def _check_string(schema: Mapping[str, Any], value: str, path: str, out: list[Problem]) -> None:
+    if "minLength" in schema and len(value) < schema["minLength"]:
+        out.append(Problem(path, f"String is too short: {len(value)}/{schema['minLength']}."))
+    if "maxLength" in schema and len(value) > schema["maxLength"]:
+        out.append(Problem(path, f"String is too long: {len(value)}/{schema['maxLength']}."))
+    if "pattern" in schema and not _regex(schema["pattern"]).search(value):
+        out.append(Problem(path, f"String does not match {schema['pattern']}."))
+
+
+def _check_number(schema: Mapping[str, Any], value: float, path: str, out: list[Problem]) -> None:
+    if "minimum" in schema:
+        low = schema["minimum"]
+        exclusive = schema.get("exclusiveMinimum") is True
+        if value < low or (exclusive and value == low):
+            out.append(Problem(path, f"{value} < minimum({low})"))
+    if "maximum" in schema:
+        high = schema["maximum"]
+        exclusive = schema.get("exclusiveMaximum") is True
+        if value > high or (exclusive and value == high):
+            out.append(Problem(path, f"{value} > maximum({high})"))
+
+
+def _check_array(
+    schema: Mapping[str, Any], value: list[Any], coerce: bool, path: str, out: list[Problem]
+) -> list[Any]:
+    if "minItems" in schema and len(value) < schema["minItems"]:
+        out.append(Problem(path, f"Not enough items: {len(value)}/{schema['minItems']}."))
+    if "maxItems" in schema and len(value) > schema["maxItems"]:
+        out.append(Problem(path, f"Too many items: {len(value)}/{schema['maxItems']}."))
+    items = schema.get("items")
+    if isinstance(items, Mapping):
+        value = [_check(items, item, coerce, _join(path, i), out) for i, item in enumerate(value)]
+    if schema.get("uniqueItems"):
+        seen: list[Any] = []
+        for item in value:
+            if item in seen:
+                out.append(Problem(path, "Unique items required."))
+                break
+            seen.append(item)
+    return value
+
+
+def _check_object(
+    schema: Mapping[str, Any],
+    value: dict[str, Any],
+    coerce: bool,
+    path: str,
+    out: list[Problem],
+) -> dict[str, Any]:
+    properties: Mapping[str, Any] = schema.get("properties", {})
+    pattern_properties: Mapping[str, Any] = schema.get("patternProperties", {})
+    additional = schema.get("additionalProperties", True)
+    result = dict(value)
+    for name in schema.get("required", ()):
+        if name not in value:
+            out.append(Problem(_join(path, name), "Missing property."))
+    for name, item in value.items():
+        where = _join(path, name)
+        if name in properties:
+            result[name] = _check(properties[name], item, coerce, where, out)
+            continue
+        matched = [sub for pat, sub in pattern_properties.items() if _regex(pat).search(name)]
+        for sub in matched:
+            result[name] = _check(sub, item, coerce, where, out)
+        if matched:
+            continue
+        if additional is False:
+            out.append(Problem(where, "Properties not allowed."))
+        elif isinstance(additional, Mapping):
+            result[name] = _check(additional, item, coerce, where, out)
+    if "minProperties" in schema and len(value) < schema["minProperties"]:
+        out.append(Problem(path, f"Not enough properties: {len(value)}/{schema['minProperties']}."))
+    if "maxProperties" in schema and len(value) > schema["maxProperties"]:
+        out.append(Problem(path, f"Too many properties: {len(value)}/{schema['maxProperties']}."))
+    return result
+
+
+def _check_alternatives(
+    key: str,
+    alternatives: list[Mapping[str, Any]],
+    value: Any,
+    coerce: bool,
+    path: str,
+    out: list[Problem],
+) -> Any:
+    passing: list[Any] = []
+    first_failure: list[Problem] = []
+    for alternative in alternatives:
+        candidate, problems = validate(alternative, value, coerce=coerce, path=path)
+        if problems:
+            first_failure = first_failure or problems
+        else:
+            passing.append(candidate)
+    if not passing:
+        out.extend(first_failure or [Problem(path, f"{key} failed.")])
+        return value
+    if key == "oneOf" and len(passing) > 1:
+        out.append(Problem(path, "oneOf rules 0, 1 match."))
+    return passing[0]

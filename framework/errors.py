@@ -1,0 +1,36 @@
+"""Errors shared across the framework.
+
+``framework.deriv.errors`` holds the protocol's own tree (API errors, protocol errors). This
+module holds what the rest of the framework raises. :class:`UserError` marks a mistake the
+user can fix (a bad config value, a missing scope, a bad argument): the command line prints its
+message, without a traceback, and exits with :attr:`UserError.exit_code`.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ConfigError", "TriobotError", "UserError"]
+
+
+class TriobotError(Exception):
+    """Base of every error triobot raises on purpose."""
+
+
+class UserError(TriobotError):
+    """A mistake the user can fix; its message says what and where.
+
+    Attributes:
+        exit_code: the process exit code the command line uses (2 usage, 1 otherwise).
+    """
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class ConfigError(UserError):
+    """A config file that cannot be used; the message lists every problem found."""
+
+    exit_code = 2

@@ -1,0 +1,136 @@
+"""One structlog set-up for everything triobot logs.
+
+* Console rendering when stderr is a terminal, JSON lines otherwise (or when asked).
+* Context variables (bot, strategy, connection) are merged first, so they are on every line.
+* :func:`redact` replaces the values of sensitive fields wherever they appear, nested in dicts
+  and lists included: tokens, passwords, verification codes and every field the call table
+  marks sensitive. It runs last before rendering, so nothing bound anywhere can slip through.
+
+Never enable ``cache_logger_on_first_use`` in tests: ``structlog.testing.capture_logs`` cannot
+see cached loggers.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Mapping, MutableMapping
+from typing import Any, Literal, TextIO
+
+import structlog
+
+from .deriv.calls import sensitive_fields
+
+__all__ = [
+    "REDACTED",
+    "SENSITIVE_KEYS",
+    "configure_logging",
+    "get_logger",
+    "redact",
+    "redact_value",
+]
+
+REDACTED = "<not shown>"
+
+#: Keys whose values are never logged. The call table adds every field it marks sensitive.
+SENSITIVE_KEYS: frozenset[str] = frozenset(
+    {
+        "authorize",
+        "token",
+        "tokens",
+        "api_token",
+        "new_token",
+        "oauth_token",
+        "refresh_token",
+        "client_password",
+        "password",
+        "new_password",
+        "old_password",
+        "verification_code",
+        "secret_answer",
+        "login_code",
+    }
+    | sensitive_fields()
+)
+
+# ``authorize`` is a call name *and* the token field: in an answer (``{"authorize": {...}}``)
+# it holds the account, which is fine to log once the nested secrets are removed. Only a
+# string value under it is a token.
+_TOKEN_VALUED_ONLY_WHEN_SCALAR = frozenset({"authorize", "api_token"})
+
+
+def redact_value(value: Any) -> Any:
+    """Return a copy of ``value`` with every sensitive field's value replaced."""
+    if isinstance(value, Mapping):
+        return {key: _redact_item(key, item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(redact_value(item) for item in value)
+    return value
+
+
+def _redact_item(key: Any, item: Any) -> Any:
+    if key in SENSITIVE_KEYS:
+        if key in _TOKEN_VALUED_ONLY_WHEN_SCALAR and isinstance(item, Mapping | list):
+            return redact_value(item)
+        return REDACTED
+    return redact_value(item)
+
+
+def redact(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: hide sensitive values anywhere in the event."""
+    for key, item in list(event_dict.items()):
+        event_dict[key] = _redact_item(key, item)
+    return event_dict
+
+
+def configure_logging(
+    *,
+    fmt: Literal["auto", "console", "json"] = "auto",
+    level: int | str = logging.INFO,
+    stream: TextIO | None = None,
+) -> None:
+    """Configure structlog for the process.
+
+    Args:
+        fmt: ``"console"`` for people, ``"json"`` for log collectors, ``"auto"`` picks
+            console on a terminal and JSON otherwise.
+        level: the lowest level written (name or number).
+        stream: where lines go (default: stderr, so stdout stays free for command output).
+    """
+    out = stream if stream is not None else sys.stderr
+    if isinstance(level, str):
+        level = logging.getLevelNamesMapping()[level.upper()]
+    use_json = fmt == "json" or (fmt == "auto" and not out.isatty())
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if use_json
+        else structlog.dev.ConsoleRenderer(colors=out.isatty())
+    )
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.dict_tracebacks if use_json else structlog.dev.set_exc_info,
+        redact,
+        renderer,
+    ]
+    structlog.configure(
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(out),
+        cache_logger_on_first_use=False,
+    )
+    # Libraries that log through the standard library (trio-websocket logs every frame at
+    # DEBUG) stay at WARNING unless asked otherwise.
+    logging.getLogger("trio-websocket").setLevel(logging.WARNING)
+
+
+def get_logger(name: str | None = None, **bound: Any) -> Any:
+    """Return a structlog logger, bound to ``logger=name`` and any extra context."""
+    log = structlog.get_logger()
+    if name:
+        bound = {"logger": name, **bound}
+    return log.bind(**bound) if bound else log
