@@ -1,0 +1,49 @@
+"""The market model: synthetic-index symbols, ticks, contracts, pricing and settlement.
+
+Pure, synchronous and deterministic: no I/O, no Trio, no clock (epochs are passed in), no
+logging on per-tick paths. Shared by the embedded Deriv simulator and the backtest engine.
+
+Typical use::
+
+    spec = ContractSpec("CALL", "R_100", amount=10, duration=5, duration_unit="t")
+    quote = price(spec, spot=1234.56, date_start=now)        # proposal
+    pos = open_position(spec, quote, purchase_epoch=now, contract_id=1)   # buy
+    for epoch, q in ticks:
+        settlement = pos.on_tick(epoch, q)
+        if settlement is not None:
+            break
+"""
+
+from .contracts import CONTRACT_TYPES as CONTRACT_TYPES
+from .contracts import UNIT_SECONDS as UNIT_SECONDS
+from .contracts import Barrier as Barrier
+from .contracts import ContractSpec as ContractSpec
+from .contracts import ContractType as ContractType
+from .contracts import DurationRange as DurationRange
+from .contracts import duration_seconds as duration_seconds
+from .contracts import parse_barrier as parse_barrier
+from .contracts import validate as validate
+from .digits import format_quote as format_quote
+from .digits import last_digit as last_digit
+from .errors import MarketError as MarketError
+from .limits import DEFAULT_COMMISSION as DEFAULT_COMMISSION
+from .limits import MAX_PAYOUT as MAX_PAYOUT
+from .limits import MAX_TICKS as MAX_TICKS
+from .limits import MIN_STAKE as MIN_STAKE
+from .money import format_money as format_money
+from .money import round_money as round_money
+from .pricing import DEFAULT_PRICING as DEFAULT_PRICING
+from .pricing import PricingConfig as PricingConfig
+from .pricing import Quote as Quote
+from .pricing import longcode as longcode
+from .pricing import price as price
+from .pricing import probability as probability
+from .settlement import Position as Position
+from .settlement import Settlement as Settlement
+from .settlement import open_position as open_position
+from .symbols import SYMBOLS as SYMBOLS
+from .symbols import SymbolSpec as SymbolSpec
+from .symbols import get_symbol as get_symbol
+from .symbols import symbols as symbols
+from .ticks import TickGenerator as TickGenerator
+from .ticks import derive_seed as derive_seed

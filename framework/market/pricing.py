@@ -1,0 +1,377 @@
+"""Binary-option pricing: theoretical probabilities, ask/payout, longcodes.
+
+``ask_price = payout * (probability + commission)`` (reference notes section 5):
+
+* Rise/Fall at the money: probability 0.5 whatever the duration.
+* Digits: exact (match 0.1, differ 0.9, over d ``(9 - d) / 10``, under d ``d / 10``,
+  even/odd 0.5).
+* Higher/Lower and Touch/No Touch: from the symbol's GBM (sigma = its volatility, drift
+  ``-sigma^2/2`` in log space, as the tick generator) over the contract's nominal length
+  (``ticks * tick_interval`` for tick contracts): ``N(d2)`` for "ends above", the
+  reflection principle for "touches". Ticks are discrete, so the continuous touch
+  probability slightly overstates the real chance of touching; that only makes touch
+  contracts a little dearer.
+
+The same probability functions give the bid of an open contract
+(:meth:`framework.market.settlement.Position.bid_price`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from typing import Any, Final
+
+import attrs
+
+from .contracts import (
+    CONTRACT_TYPES,
+    Barrier,
+    ContractSpec,
+    ContractType,
+    digit_barrier,
+    duration_seconds,
+    limits_error,
+    price_barrier,
+    validate,
+)
+from .digits import format_quote
+from .errors import MarketError
+from .limits import DEFAULT_COMMISSION, MAX_PAYOUT, MIN_STAKE
+from .money import format_money, round_money
+from .symbols import SymbolSpec, get_symbol
+from .ticks import YEAR_SECONDS
+
+__all__ = [
+    "DEFAULT_PRICING",
+    "PricingConfig",
+    "Quote",
+    "longcode",
+    "price",
+    "probability",
+    "probability_above",
+    "probability_touch",
+]
+
+_SQRT2: Final = math.sqrt(2.0)
+
+
+@attrs.frozen
+class PricingConfig:
+    """Pricing knobs.
+
+    Attributes:
+        commission: added to the probability (see
+            :data:`~framework.market.limits.DEFAULT_COMMISSION`: Rise/Fall pays 1.95x).
+        min_stake: smallest accepted ask price.
+        max_payout: largest accepted payout.
+    """
+
+    commission: float = DEFAULT_COMMISSION
+    min_stake: float = MIN_STAKE
+    max_payout: float = MAX_PAYOUT
+
+
+DEFAULT_PRICING: Final = PricingConfig()
+
+
+@attrs.frozen
+class Quote:
+    """A priced contract: what ``proposal`` answers.
+
+    Attributes:
+        spec: the contract priced.
+        ask_price: price to buy (the stake), 2 decimals.
+        payout: amount paid if won, 2 decimals.
+        probability: theoretical probability of winning (without commission).
+        commission: commission used.
+        spot: the spot the price is based on.
+        date_start: epoch the quote was made for (``None`` if not given).
+        date_expiry: expiry epoch for time-based contracts when ``date_start`` is known;
+            ``None`` for tick contracts (they end on a tick, not at a time).
+        longcode: Deriv-style description of the contract.
+        barrier: the absolute barrier at the current spot (relative barriers resolved
+            against ``spot``; the contract itself resolves them against its entry spot),
+            the digit for digit contracts, ``None`` at the money and for even/odd.
+        stake_min: minimum stake (``validation_params.stake.min``).
+        stake_max: stake that reaches the maximum payout (``validation_params.stake.max``).
+        payout_max: maximum payout (``validation_params.payout.max``).
+    """
+
+    spec: ContractSpec
+    ask_price: float
+    payout: float
+    probability: float
+    commission: float
+    spot: float
+    date_start: int | None
+    date_expiry: int | None
+    longcode: str
+    barrier: float | None
+    stake_min: float
+    stake_max: float
+    payout_max: float
+
+    @property
+    def display_value(self) -> str:
+        """The ask price as Deriv displays it (``"10.00"``)."""
+        return format_money(self.ask_price)
+
+    def validation_params(self) -> dict[str, Any]:
+        """Return ``proposal.validation_params`` (amounts as 2-decimal strings).
+
+        Returns:
+            ``{"stake": {"min", "max"}, "payout": {"max"}}``.
+        """
+        return {
+            "stake": {"min": format_money(self.stake_min), "max": format_money(self.stake_max)},
+            "payout": {"max": format_money(self.payout_max)},
+        }
+
+
+def _norm_cdf(x: float) -> float:
+    return 0.5 * math.erfc(-x / _SQRT2)
+
+
+def probability_above(spot: float, barrier: float, sigma: float, seconds: float) -> float:
+    """Probability that the spot ends strictly above ``barrier`` after ``seconds``.
+
+    Args:
+        spot: current spot.
+        barrier: absolute barrier.
+        sigma: annual volatility.
+        seconds: time left.
+
+    Returns:
+        ``N(d2)`` for the driftless GBM; 1 or 0 when no time (or no volatility) is left.
+    """
+    if seconds <= 0 or sigma <= 0:
+        return 1.0 if spot > barrier else 0.0
+    s = sigma * math.sqrt(seconds / YEAR_SECONDS)
+    return _norm_cdf((math.log(spot / barrier) - 0.5 * s * s) / s)
+
+
+def probability_touch(spot: float, barrier: float, sigma: float, seconds: float) -> float:
+    """Probability that the spot reaches ``barrier`` within ``seconds``.
+
+    Reflection principle for ``X = log(S_t/S_0) = mu t + sigma W_t`` with
+    ``mu = -sigma^2/2``; ``exp(2 mu b / sigma^2) = S/B`` for ``b = log(B/S)``.
+
+    Args:
+        spot: current spot.
+        barrier: absolute barrier.
+        sigma: annual volatility.
+        seconds: time left.
+
+    Returns:
+        The probability; 1 if the spot is at the barrier, 0 if no time is left.
+    """
+    if spot == barrier:
+        return 1.0
+    if seconds <= 0 or sigma <= 0:
+        return 0.0
+    t = seconds / YEAR_SECONDS
+    s = sigma * math.sqrt(t)
+    mu_t = -0.5 * sigma * sigma * t
+    b = math.log(barrier / spot)
+    ratio = spot / barrier
+    if b > 0:
+        p = _norm_cdf((-b + mu_t) / s) + ratio * _norm_cdf((-b - mu_t) / s)
+    else:
+        p = _norm_cdf((b - mu_t) / s) + ratio * _norm_cdf((b + mu_t) / s)
+    return min(max(p, 0.0), 1.0)
+
+
+def probability(
+    contract_type: str, spot: float, barrier: float | None, digit: int, sigma: float,
+    seconds: float,
+) -> float:  # fmt: skip
+    """Theoretical probability that a contract wins, given the state now.
+
+    Args:
+        contract_type: Deriv contract type.
+        spot: current spot (ignored by digits).
+        barrier: absolute barrier; ``None`` for at-the-money Rise/Fall and digits.
+        digit: predicted digit for digit contracts.
+        sigma: annual volatility of the symbol.
+        seconds: time left.
+
+    Returns:
+        The probability, in [0, 1].
+    """
+    if contract_type == "DIGITMATCH":
+        return 0.1
+    if contract_type == "DIGITDIFF":
+        return 0.9
+    if contract_type == "DIGITOVER":
+        return (9 - digit) / 10
+    if contract_type == "DIGITUNDER":
+        return digit / 10
+    if contract_type in ("DIGITEVEN", "DIGITODD"):
+        return 0.5
+    if contract_type in ("ONETOUCH", "NOTOUCH"):
+        assert barrier is not None
+        touch = probability_touch(spot, barrier, sigma, seconds)
+        return touch if contract_type == "ONETOUCH" else 1.0 - touch
+    if barrier is None:
+        return 0.5
+    above = probability_above(spot, barrier, sigma, seconds)
+    return above if contract_type in ("CALL", "CALLE") else 1.0 - above
+
+
+_COMPARE: Final = {
+    "CALL": "strictly higher than",
+    "PUT": "strictly lower than",
+    "CALLE": "higher than or equal to",
+    "PUTE": "lower than or equal to",
+}
+_DIGIT_TEXT: Final = {
+    "DIGITMATCH": "{}",
+    "DIGITDIFF": "not {}",
+    "DIGITOVER": "strictly higher than {}",
+    "DIGITUNDER": "strictly lower than {}",
+    "DIGITEVEN": "even",
+    "DIGITODD": "odd",
+}
+_UNIT_NAMES: Final = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _barrier_text(barrier: Barrier | None, pip_size: int) -> str:
+    if barrier is None:
+        return "entry spot"
+    if barrier.relative:
+        word = "plus" if barrier.value > 0 else "minus"
+        return f"entry spot {word} {format_quote(abs(barrier.value), pip_size)}"
+    return format_quote(barrier.value, pip_size)
+
+
+def longcode(spec: ContractSpec, symbol: SymbolSpec, date_start: int | None = None) -> str:
+    """Describe a contract the way Deriv's ``longcode`` does.
+
+    Args:
+        spec: a validated contract.
+        symbol: its symbol.
+        date_start: start epoch; needed to name the expiry date of ``d`` contracts.
+
+    Returns:
+        E.g. "Win payout if Volatility 100 Index after 5 ticks is strictly higher than
+        entry spot."
+    """
+    name = symbol.display_name
+    kind = spec.contract_type
+    if kind in _DIGIT_TEXT:
+        pred = _DIGIT_TEXT[kind].format(spec.barrier)
+        ticks = _plural(spec.duration, "tick")
+        return f"Win payout if the last digit of {name} is {pred} after {ticks}."
+    barrier = None
+    if spec.barrier is not None:
+        barrier = price_barrier(spec, CONTRACT_TYPES[kind], symbol.pip_size)
+    target = _barrier_text(barrier, symbol.pip_size)
+    if spec.duration_unit == "t":
+        ticks = _plural(spec.duration, "tick")
+        if kind in _COMPARE:
+            return f"Win payout if {name} after {ticks} is {_COMPARE[kind]} {target}."
+        verb = "touches" if kind == "ONETOUCH" else "does not touch"
+        return f"Win payout if {name} {verb} {target} through {ticks} after first tick."
+    if spec.duration_unit == "d":
+        if date_start is None:
+            when = f"{_plural(spec.duration, 'day')} after contract start time"
+        else:
+            expiry = date_start + spec.duration * 86400
+            day = _dt.datetime.fromtimestamp(expiry, _dt.UTC).date().isoformat()
+            when = f"close on {day}"
+    else:
+        when = (
+            f"{_plural(spec.duration, _UNIT_NAMES[spec.duration_unit])} after contract start time"
+        )
+    if kind in _COMPARE:
+        return f"Win payout if {name} is {_COMPARE[kind]} {target} at {when}."
+    verb = "touches" if kind == "ONETOUCH" else "does not touch"
+    return f"Win payout if {name} {verb} {target} through {when}."
+
+
+def _no_return() -> MarketError:
+    return MarketError("ContractBuyValidationError", "This contract offers no return.")
+
+
+def price(
+    spec: ContractSpec,
+    spot: float,
+    *,
+    date_start: int | None = None,
+    config: PricingConfig = DEFAULT_PRICING,
+) -> Quote:
+    """Validate and price a contract at the current spot.
+
+    Args:
+        spec: the contract.
+        spot: current spot of its symbol.
+        date_start: current epoch (the contract would start now); sets ``date_expiry``.
+        config: commission and limits.
+
+    Returns:
+        The quote.
+
+    Raises:
+        MarketError: everything :func:`~framework.market.contracts.validate` raises, plus
+            ``ContractBuyValidationError`` for stake/payout limits ("Minimum stake of 0.35
+            and maximum payout of 50000.00. Current payout is 51282.05."), a touch barrier
+            at the spot, a non-positive barrier, or a contract that offers no return.
+    """
+    ctype: ContractType = validate(spec, min_stake=config.min_stake, max_payout=config.max_payout)
+    symbol = get_symbol(spec.symbol)
+    pip_size = symbol.pip_size
+    seconds = duration_seconds(spec, symbol)
+    barrier = price_barrier(spec, ctype, pip_size)
+    level = None if barrier is None else barrier.resolve(spot, pip_size)
+    if level is not None:
+        if level <= 0:
+            raise MarketError("ContractBuyValidationError", "Contract barrier must be positive.")
+        if ctype.barrier_mode == "required" and level == round(spot, pip_size):
+            raise MarketError(
+                "ContractBuyValidationError", "Barrier must be at least 1 pip away from the spot."
+            )
+    digit = digit_barrier(spec, ctype)
+    p = probability(spec.contract_type, spot, level, digit, symbol.volatility, seconds)
+    c = config.commission
+    rate = p + c
+    if rate >= 1.0:
+        raise _no_return()
+    if spec.basis == "stake":
+        ask = round_money(spec.amount)
+        payout = round_money(ask / rate)
+        if payout > config.max_payout:
+            raise limits_error("payout", payout, config.min_stake, config.max_payout)
+    else:
+        payout = round_money(spec.amount)
+        ask = round_money(payout * rate)
+        if ask < config.min_stake:
+            raise limits_error("stake", ask, config.min_stake, config.max_payout)
+    if payout <= ask:
+        raise _no_return()
+    date_expiry = None
+    if spec.duration_unit != "t" and date_start is not None:
+        date_expiry = date_start + seconds
+    if ctype.barrier_mode == "digit":
+        shown: float | None = float(digit)
+    else:
+        shown = level
+    return Quote(
+        spec=spec,
+        ask_price=ask,
+        payout=payout,
+        probability=p,
+        commission=c,
+        spot=spot,
+        date_start=date_start,
+        date_expiry=date_expiry,
+        longcode=longcode(spec, symbol, date_start),
+        barrier=shown,
+        stake_min=config.min_stake,
+        stake_max=round_money(config.max_payout * rate),
+        payout_max=config.max_payout,
+    )

@@ -1,0 +1,515 @@
+"""Open positions: a sans-IO state machine fed one tick at a time.
+
+Rules (reference notes section 5, followed exactly; ``P`` = purchase epoch, "tick k" = the
+k-th tick with ``epoch > P``):
+
+* Entry tick = tick 1 (first tick strictly after the purchase second).
+* Tick-expiry CALL/PUT/CALLE/PUTE and ONETOUCH/NOTOUCH (``ticks_to_expiry = N + 1``): exit
+  tick = tick N+1, i.e. N ticks after the entry tick.
+* Tick-expiry digits (``ticks_to_expiry = N``): exit tick = tick N; a 1-tick digit contract
+  settles on its entry tick.
+* CALL wins if ``exit > barrier``, PUT if ``exit < barrier``, CALLE if ``>=``, PUTE if
+  ``<=``; the barrier is the entry spot for Rise/Fall (so an equal exit loses CALL/PUT and
+  wins CALLE/PUTE) or the entry spot plus the offset for a relative barrier (rounded to the
+  pip size), or the absolute level.
+* Digits use :func:`~framework.market.digits.last_digit` of the exit quote.
+* ONETOUCH/NOTOUCH are path dependent: with ``high``/``low`` the running max/min of the
+  ticks from the entry tick on (entry included), the barrier is touched on the first tick
+  where ``high >= barrier and low <= barrier``; the contract settles on that tick (exit =
+  that tick: ONETOUCH won, NOTOUCH lost). Untouched at expiry: ONETOUCH lost, NOTOUCH won.
+* Time durations (``s m h d``) expire at ``E = P + duration``; the exit tick is the last
+  tick with ``epoch <= E``. A tick exactly at ``E`` settles at once; otherwise the contract
+  settles when the first tick after ``E`` arrives (that tick is not part of the contract).
+  If no tick at all falls in ``(P, E]``, the first tick after ``E`` is both entry and exit.
+  Touch contracts also settle early at the touching tick.
+
+Positions never look at a clock: every epoch is passed in.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+import attrs
+
+from .contracts import (
+    CONTRACT_TYPES,
+    ContractSpec,
+    digit_barrier,
+    duration_seconds,
+    price_barrier,
+    validate,
+)
+from .digits import last_digit
+from .errors import MarketError
+from .money import round_money
+from .pricing import DEFAULT_PRICING, PricingConfig, Quote, probability
+from .symbols import SymbolSpec, get_symbol
+
+__all__ = ["Position", "Settlement", "Status", "open_position"]
+
+Status = Literal["open", "won", "lost", "sold"]
+Tick = tuple[int, float]
+
+_SELL_ERROR: Final = "InvalidSellContractProposal"
+
+# Settlement rule per contract type, as small ints so the exit test is one comparison chain.
+_CALL, _PUT, _CALLE, _PUTE, _MATCH, _DIFF, _OVER, _UNDER, _EVEN, _ODD, _TOUCH, _NOTOUCH = range(12)
+_RULES: Final = {
+    "CALL": _CALL,
+    "PUT": _PUT,
+    "CALLE": _CALLE,
+    "PUTE": _PUTE,
+    "DIGITMATCH": _MATCH,
+    "DIGITDIFF": _DIFF,
+    "DIGITOVER": _OVER,
+    "DIGITUNDER": _UNDER,
+    "DIGITEVEN": _EVEN,
+    "DIGITODD": _ODD,
+    "ONETOUCH": _TOUCH,
+    "NOTOUCH": _NOTOUCH,
+}
+
+
+@attrs.frozen
+class Settlement:
+    """The end of a contract: expiry (won/lost) or sale.
+
+    Attributes:
+        contract_id: the position's id.
+        contract_type: Deriv contract type.
+        status: ``"won"``, ``"lost"`` or ``"sold"``.
+        entry_epoch: epoch of the entry tick.
+        entry_quote: quote of the entry tick.
+        exit_epoch: epoch of the exit tick (the touching tick, the expiry tick, or the last
+            tick seen when sold).
+        exit_quote: its quote.
+        barrier: absolute barrier the contract was settled against (the digit for digit
+            contracts, ``None`` for even/odd).
+        buy_price: what was paid.
+        payout: the contract's payout (what a win pays).
+        sell_price: what is credited: ``payout`` if won, 0 if lost, the bid if sold.
+        profit: ``sell_price - buy_price``.
+        sell_epoch: when the contract was settled or sold (the epoch of the tick that
+            settled it, which for time contracts may be after the exit tick).
+        tick_stream: ``(epoch, quote)`` from the entry tick to the exit tick (tick-expiry
+            contracts only; empty otherwise).
+    """
+
+    contract_id: int
+    contract_type: str
+    status: Status
+    entry_epoch: int
+    entry_quote: float
+    exit_epoch: int
+    exit_quote: float
+    barrier: float | None
+    buy_price: float
+    payout: float
+    sell_price: float
+    profit: float
+    sell_epoch: int
+    tick_stream: tuple[Tick, ...]
+
+    @property
+    def is_won(self) -> bool:
+        """True when the contract expired in the money."""
+        return self.status == "won"
+
+
+class Position:
+    """One bought contract, advanced by :meth:`on_tick` until it settles.
+
+    Hot-path object: slotted, no validation, no allocation per tick except the
+    ``tick_stream`` entry of tick-expiry contracts. Read the public attributes to build
+    ``proposal_open_contract``.
+
+    Attributes:
+        spec: the contract.
+        symbol: its symbol.
+        contract_id: caller-chosen id.
+        buy_price: the price paid.
+        payout: the payout if won.
+        purchase_epoch: purchase time ``P``.
+        date_expiry: expiry epoch of time contracts, ``None`` for tick contracts.
+        commission: commission used for bids.
+        entry_epoch: epoch of the entry tick, ``None`` until it arrives.
+        entry_quote: its quote.
+        barrier: resolved absolute barrier (``None`` before entry; the digit for digit
+            contracts, ``None`` for even/odd).
+        current_epoch: epoch of the last tick belonging to the contract.
+        current_quote: its quote (``current_spot``).
+        tick_count: ticks seen after the purchase (entry tick = 1).
+        ticks_to_expiry: tick number of the exit tick (tick contracts; 0 otherwise).
+        tick_stream: ticks from entry on (tick contracts only).
+        settlement: the :class:`Settlement` once settled or sold, else ``None``.
+    """
+
+    __slots__ = (
+        "_barrier_spec",
+        "_digit",
+        "_high",
+        "_initial_probability",
+        "_low",
+        "_pip_size",
+        "_rule",
+        "_tick_expiry",
+        "barrier",
+        "buy_price",
+        "commission",
+        "contract_id",
+        "current_epoch",
+        "current_quote",
+        "date_expiry",
+        "entry_epoch",
+        "entry_quote",
+        "payout",
+        "purchase_epoch",
+        "settlement",
+        "spec",
+        "symbol",
+        "tick_count",
+        "tick_stream",
+        "ticks_to_expiry",
+    )
+
+    def __init__(
+        self,
+        spec: ContractSpec,
+        symbol: SymbolSpec,
+        *,
+        contract_id: int,
+        buy_price: float,
+        payout: float,
+        purchase_epoch: int,
+        commission: float,
+        probability: float = 0.5,
+    ) -> None:
+        """Create an open position; prefer :func:`open_position`.
+
+        Args:
+            spec: a validated contract.
+            symbol: its symbol.
+            contract_id: caller-chosen id.
+            buy_price: price paid.
+            payout: payout if won.
+            purchase_epoch: purchase time.
+            commission: commission used for bids.
+            probability: win probability at purchase (bids before the entry tick).
+        """
+        ctype = CONTRACT_TYPES[spec.contract_type]
+        self.spec = spec
+        self.symbol = symbol
+        self.contract_id = contract_id
+        self.buy_price = buy_price
+        self.payout = payout
+        self.purchase_epoch = purchase_epoch
+        self.commission = commission
+        self._rule = _RULES[spec.contract_type]
+        self._pip_size = symbol.pip_size
+        self._tick_expiry = spec.duration_unit == "t"
+        self._barrier_spec = price_barrier(spec, ctype, symbol.pip_size)
+        self._digit = digit_barrier(spec, ctype)
+        if self._tick_expiry:
+            self.ticks_to_expiry = spec.duration + ctype.extra_tick
+            self.date_expiry: int | None = None
+        else:
+            self.ticks_to_expiry = 0
+            self.date_expiry = purchase_epoch + duration_seconds(spec, symbol)
+        self.entry_epoch: int | None = None
+        self.entry_quote = 0.0
+        self.barrier: float | None = None
+        self.current_epoch = purchase_epoch
+        self.current_quote = 0.0
+        self.tick_count = 0
+        self.tick_stream: list[Tick] = []
+        self.settlement: Settlement | None = None
+        self._high = 0.0
+        self._low = 0.0
+        self._initial_probability = probability
+
+    # -- per-tick path ------------------------------------------------------------------
+
+    def _enter(self, epoch: int, quote: float) -> None:
+        self.entry_epoch = epoch
+        self.entry_quote = quote
+        self._high = quote
+        self._low = quote
+        rule = self._rule
+        if rule >= _MATCH and rule <= _UNDER:
+            self.barrier = float(self._digit)
+        elif rule in (_EVEN, _ODD):
+            self.barrier = None
+        elif self._barrier_spec is None:
+            self.barrier = quote
+        else:
+            self.barrier = self._barrier_spec.resolve(quote, self._pip_size)
+
+    def on_tick(self, epoch: int, quote: float) -> Settlement | None:
+        """Feed the next tick of the symbol.
+
+        Ticks at or before the purchase epoch, and every tick after settlement, are
+        ignored. Ticks must come in epoch order.
+
+        Args:
+            epoch: tick epoch.
+            quote: tick quote (rounded to the pip size).
+
+        Returns:
+            The :class:`Settlement` if this tick settles the contract, else ``None``.
+        """
+        if self.settlement is not None or epoch <= self.purchase_epoch:
+            return None
+        if self._tick_expiry:
+            n = self.tick_count + 1
+            self.tick_count = n
+            self.current_epoch = epoch
+            self.current_quote = quote
+            self.tick_stream.append((epoch, quote))
+            if n == 1:
+                self._enter(epoch, quote)
+            if self._rule >= _TOUCH and self._touched(quote):
+                return self._settle(self._rule == _TOUCH, epoch, quote, epoch)
+            if n == self.ticks_to_expiry:
+                return self._settle(self._wins(quote), epoch, quote, epoch)
+            return None
+        expiry = self.date_expiry
+        assert expiry is not None
+        if epoch > expiry:
+            if self.entry_epoch is None:
+                # No tick inside (P, E]: this late tick is both entry and exit.
+                self.tick_count = 1
+                self.current_epoch = epoch
+                self.current_quote = quote
+                self._enter(epoch, quote)
+            last = self.current_quote
+            return self._settle(self._wins(last), self.current_epoch, last, epoch)
+        self.tick_count += 1
+        self.current_epoch = epoch
+        self.current_quote = quote
+        if self.entry_epoch is None:
+            self._enter(epoch, quote)
+        if self._rule >= _TOUCH and self._touched(quote):
+            return self._settle(self._rule == _TOUCH, epoch, quote, epoch)
+        if epoch == expiry:
+            return self._settle(self._wins(quote), epoch, quote, epoch)
+        return None
+
+    def _touched(self, quote: float) -> bool:
+        if quote > self._high:
+            self._high = quote
+        elif quote < self._low:
+            self._low = quote
+        barrier = self.barrier
+        assert barrier is not None
+        return self._high >= barrier and self._low <= barrier
+
+    def _wins(self, exit_quote: float) -> bool:
+        """Tell whether an exit at ``exit_quote`` wins (touch: untouched at expiry)."""
+        rule = self._rule
+        if rule == _TOUCH:
+            return False
+        if rule == _NOTOUCH:
+            return True
+        if rule <= _PUTE:
+            barrier = self.barrier
+            assert barrier is not None
+            if rule == _CALL:
+                return exit_quote > barrier
+            if rule == _PUT:
+                return exit_quote < barrier
+            if rule == _CALLE:
+                return exit_quote >= barrier
+            return exit_quote <= barrier
+        d = last_digit(exit_quote, self._pip_size)
+        if rule == _MATCH:
+            return d == self._digit
+        if rule == _DIFF:
+            return d != self._digit
+        if rule == _OVER:
+            return d > self._digit
+        if rule == _UNDER:
+            return d < self._digit
+        if rule == _EVEN:
+            return d % 2 == 0
+        return d % 2 == 1
+
+    def _settle(self, won: bool, exit_epoch: int, exit_quote: float, when: int) -> Settlement:
+        amount = self.payout if won else 0.0
+        return self._close("won" if won else "lost", amount, exit_epoch, exit_quote, when)
+
+    def _close(
+        self, status: Status, amount: float, exit_epoch: int, exit_quote: float, when: int
+    ) -> Settlement:
+        assert self.entry_epoch is not None
+        settlement = Settlement(
+            contract_id=self.contract_id,
+            contract_type=self.spec.contract_type,
+            status=status,
+            entry_epoch=self.entry_epoch,
+            entry_quote=self.entry_quote,
+            exit_epoch=exit_epoch,
+            exit_quote=exit_quote,
+            barrier=self.barrier,
+            buy_price=self.buy_price,
+            payout=self.payout,
+            sell_price=amount,
+            profit=round_money(amount - self.buy_price),
+            sell_epoch=when,
+            tick_stream=tuple(self.tick_stream),
+        )
+        self.settlement = settlement
+        return settlement
+
+    # -- state for proposal_open_contract -----------------------------------------------
+
+    @property
+    def status(self) -> Status:
+        """``"open"`` until settled, then the settlement's status."""
+        return "open" if self.settlement is None else self.settlement.status
+
+    @property
+    def is_settled(self) -> bool:
+        """True once won, lost or sold (``is_sold`` in POC)."""
+        return self.settlement is not None
+
+    def is_expired(self, epoch: int) -> bool:
+        """Tell whether the contract is past its expiry at ``epoch`` (POC ``is_expired``).
+
+        Args:
+            epoch: current time.
+
+        Returns:
+            True when settled, or for a time contract when ``epoch >= date_expiry``.
+        """
+        if self.settlement is not None:
+            return True
+        return self.date_expiry is not None and epoch >= self.date_expiry
+
+    def validation_error(self, epoch: int) -> str | None:
+        """Why the contract cannot be sold now, or ``None`` if it can.
+
+        Args:
+            epoch: current time.
+
+        Returns:
+            Deriv's message (``"Resale of this contract is not offered."`` for tick
+            contracts), or ``None`` when :meth:`sell` would succeed.
+        """
+        if self.settlement is not None:
+            return "This contract has been sold."
+        if self._tick_expiry:
+            return "Resale of this contract is not offered."
+        if self.entry_epoch is None:
+            return "Waiting for entry tick."
+        if self.is_expired(epoch):
+            return "This contract has already expired."
+        return None
+
+    def is_valid_to_sell(self, epoch: int) -> bool:
+        """POC ``is_valid_to_sell``.
+
+        Args:
+            epoch: current time.
+
+        Returns:
+            True when :meth:`sell` would succeed at ``epoch``.
+        """
+        return self.validation_error(epoch) is None
+
+    def win_probability(self, epoch: int) -> float:
+        """Theoretical probability of winning from the current state.
+
+        Args:
+            epoch: current time (used for the time left of time contracts).
+
+        Returns:
+            The probability (the one the contract was priced at until the entry tick).
+        """
+        spec = self.spec
+        sym = self.symbol
+        if self._tick_expiry:
+            left = max(self.ticks_to_expiry - self.tick_count, 0) * sym.tick_interval
+        else:
+            assert self.date_expiry is not None
+            left = max(self.date_expiry - epoch, 0)
+        if self.entry_epoch is None:
+            return self._initial_probability
+        level = None if self._rule >= _MATCH and self._rule <= _ODD else self.barrier
+        return probability(
+            spec.contract_type, self.current_quote, level, self._digit, sym.volatility, left
+        )
+
+    def bid_price(self, epoch: int) -> float:
+        """Estimate what the contract is worth now (POC ``bid_price``).
+
+        Args:
+            epoch: current time.
+
+        Returns:
+            ``payout * max(p - commission, 0)`` rounded to cents; after settlement, the
+            amount credited.
+        """
+        if self.settlement is not None:
+            return self.settlement.sell_price
+        p = self.win_probability(epoch) - self.commission
+        return round_money(self.payout * min(max(p, 0.0), 1.0))
+
+    def sell(self, epoch: int) -> Settlement:
+        """Sell a time contract back at its current bid.
+
+        The exit tick is the last tick fed to :meth:`on_tick` (Deriv: "the tick at which
+        the contract is sold"); the bid is priced at that spot with the time left at
+        ``epoch``.
+
+        Args:
+            epoch: time of the sale (must be before ``date_expiry``).
+
+        Returns:
+            The ``"sold"`` settlement.
+
+        Raises:
+            MarketError: ``InvalidSellContractProposal`` with
+                :meth:`validation_error`'s message when the contract cannot be sold.
+        """
+        reason = self.validation_error(epoch)
+        if reason is not None:
+            raise MarketError(_SELL_ERROR, reason)
+        bid = self.bid_price(epoch)
+        return self._close("sold", bid, self.current_epoch, self.current_quote, epoch)
+
+
+def open_position(
+    spec: ContractSpec,
+    quote: Quote,
+    purchase_epoch: int,
+    contract_id: int = 0,
+    *,
+    config: PricingConfig = DEFAULT_PRICING,
+) -> Position:
+    """Open a position on a priced contract.
+
+    Args:
+        spec: the contract (normally ``quote.spec``).
+        quote: its price; ``buy_price`` = ``quote.ask_price``, payout = ``quote.payout``.
+        purchase_epoch: purchase time; the entry tick is the first tick after it.
+        contract_id: id to carry into the settlement.
+        config: pricing config (its commission is used for bids).
+
+    Returns:
+        The open position.
+
+    Raises:
+        MarketError: if ``spec`` does not validate.
+    """
+    validate(spec, min_stake=config.min_stake, max_payout=config.max_payout)
+    return Position(
+        spec,
+        get_symbol(spec.symbol),
+        contract_id=contract_id,
+        buy_price=quote.ask_price,
+        payout=quote.payout,
+        purchase_epoch=purchase_epoch,
+        commission=config.commission,
+        probability=quote.probability,
+    )
