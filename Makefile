@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
+# Until the bot runtime lands, `make run` shows what the command line offers.
 run: $(STAMP)
-	$(BIN)/triobot run configs/demo.yaml --duration 20
+	@echo "triobot: the bot runtime ('triobot run') is not built yet; available commands:"
+	$(BIN)/triobot --help
 
 lint: $(STAMP)
 	$(BIN)/ruff check framework strategies bots tests tools bench

@@ -53,10 +53,8 @@ SENSITIVE_KEYS: frozenset[str] = frozenset(
     | sensitive_fields()
 )
 
-# ``authorize`` is a call name *and* the token field: in an answer (``{"authorize": {...}}``)
-# it holds the account, which is fine to log once the nested secrets are removed. Only a
-# string value under it is a token.
-_TOKEN_VALUED_ONLY_WHEN_SCALAR = frozenset({"authorize", "api_token"})
+# ``authorize`` is a call name *and* the token field, so an authorize answer logged whole is
+# hidden whole too: erring towards hiding is the only safe direction.
 
 
 def redact_value(value: Any) -> Any:
@@ -70,8 +68,6 @@ def redact_value(value: Any) -> Any:
 
 def _redact_item(key: Any, item: Any) -> Any:
     if key in SENSITIVE_KEYS:
-        if key in _TOKEN_VALUED_ONLY_WHEN_SCALAR and isinstance(item, Mapping | list):
-            return redact_value(item)
         return REDACTED
     return redact_value(item)
 

@@ -4,6 +4,7 @@ No sockets, no Trio, no clock here (h11 and wsproto are the model): text in, eve
 """
 
 from .calls import ALL_SCOPES as ALL_SCOPES
+from .calls import API_GUIDE_CALLS as API_GUIDE_CALLS
 from .calls import CALL_TABLE as CALL_TABLE
 from .calls import CallSpec as CallSpec
 from .calls import call_of_request as call_of_request

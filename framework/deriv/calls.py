@@ -17,6 +17,7 @@ from .errors import LocalProtocolError
 
 __all__ = [
     "ALL_SCOPES",
+    "API_GUIDE_CALLS",
     "CALL_TABLE",
     "COMMON_FIELDS",
     "CallSpec",
@@ -27,6 +28,19 @@ __all__ = [
 
 #: Token scopes the API knows, in the order the docs list them.
 ALL_SCOPES: tuple[str, ...] = ("read", "trade", "trading_information", "payments", "admin")
+
+#: The calls the API guide walks through (trading, accounts, accounting, payment agents,
+#: utilities, app registration). The typed client has a method for each.
+API_GUIDE_CALLS: tuple[str, ...] = (
+    "authorize", "logout", "balance", "ticks", "ticks_history", "active_symbols",
+    "contracts_for", "payout_currencies", "trading_times", "proposal", "buy", "sell",
+    "proposal_open_contract", "transaction", "portfolio", "statement", "profit_table",
+    "sell_expired", "verify_email", "new_account_virtual", "topup_virtual", "residence_list",
+    "states_list", "new_account_real", "landing_company", "landing_company_details",
+    "paymentagent_list", "paymentagent_withdraw", "paymentagent_transfer", "api_token",
+    "app_register", "app_list", "get_limits", "ping", "time", "website_status", "forget",
+    "forget_all",
+)  # fmt: skip
 
 #: Fields every call accepts and that are not part of a call's payload.
 COMMON_FIELDS: frozenset[str] = frozenset({"req_id", "passthrough", "loginid"})

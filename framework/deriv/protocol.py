@@ -159,7 +159,7 @@ def decode_frame(text: str | bytes) -> dict[str, Any]:
     ):
         raise _remote("subscription has no string id", text)
     error = message.get("error")
-    if error is not None and not (
+    if "error" in message and not (
         isinstance(error, dict)
         and isinstance(error.get("code"), str)
         and isinstance(error.get("message"), str)
@@ -219,7 +219,10 @@ class DerivProtocol:
         payload = build_request(spec, fields, passthrough=passthrough)
         req_id = self._next_req_id
         payload["req_id"] = req_id
-        text = json.dumps(payload, separators=(",", ":"))
+        try:
+            text = json.dumps(payload, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise LocalProtocolError(f"{call}: request is not JSON: {exc}", call=call) from None
         self._next_req_id += 1
         self._pending[req_id] = call
         return Request(req_id=req_id, call=call, payload=payload, text=text)

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 import attrs
+import regex
 
 __all__ = ["Problem", "validate"]
 
@@ -52,8 +53,14 @@ _JSON_TYPE_OF = {
 
 
 @lru_cache(maxsize=1024)
-def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def _regex(pattern: str) -> regex.Pattern[str]:
+    # The schemas' patterns are Perl regexes (``\p{L}``) that the stdlib ``re``
+    # cannot compile; the ``regex`` module speaks that dialect.
+    # ``\x{b0}`` (Perl's braced hex escape) is not understood by either: rewrite it.
+    return regex.compile(_PERL_HEX.sub(lambda m: f"\\U{int(m[1], 16):08x}", pattern))
+
+
+_PERL_HEX = regex.compile(r"\\x\{([0-9a-fA-F]{1,6})\}")
 
 
 def _json_type(value: Any) -> str:
@@ -62,7 +69,8 @@ def _json_type(value: Any) -> str:
 
 def _matches_type(value: Any, expected: str) -> bool:
     if expected == "integer":
-        return (type(value) is int) or (type(value) is float and value.is_integer())
+        # Draft-04 (the schemas' dialect): 1.0 is a number, not an integer.
+        return type(value) is int
     if expected == "number":
         return type(value) in (int, float)
     return _json_type(value) == expected
@@ -75,6 +83,8 @@ _NUMBER_TEXT = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+
 def _coerce(value: Any, expected: str) -> tuple[bool, Any]:
     """Convert ``value`` to ``expected`` the way the server does, if it can."""
     if expected == "integer" and isinstance(value, str) and _INT_TEXT.match(value):
+        return True, int(value)
+    if expected == "integer" and type(value) is float and value.is_integer():
         return True, int(value)
     if expected == "number" and isinstance(value, str) and _NUMBER_TEXT.match(value):
         number = float(value)
@@ -129,8 +139,6 @@ def _check(
                 expected = "/".join(types)
                 out.append(Problem(path, f"Expected {expected} - got {_json_type(value)}."))
                 return value
-        if isinstance(value, float) and "integer" in types and "number" not in types:
-            value = int(value)
 
     if "const" in schema and value != schema["const"]:
         out.append(Problem(path, f"Does not match const: {schema['const']}."))
