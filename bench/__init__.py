@@ -1,0 +1,2 @@
+"""Benchmarks: each module exposes ``main()`` that prints its figures next to a reference
+measured in the same run. ``python -m bench [NAME ...]`` (``make bench``) runs them."""

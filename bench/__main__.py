@@ -1,0 +1,42 @@
+"""Run the benchmarks: ``python -m bench [--quick] [NAME ...]`` (all when no name is given)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+import time
+
+import bench
+
+
+def available() -> list[str]:
+    """Names of the benchmark modules under ``bench/``."""
+    return sorted(
+        info.name for info in pkgutil.iter_modules(bench.__path__) if not info.name.startswith("_")
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "names", nargs="*", help=f"benchmarks to run (default: all of {available()})"
+    )
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    args = parser.parse_args(argv)
+    names = args.names or available()
+    unknown = sorted(set(names) - set(available()))
+    if unknown:
+        parser.error(f"unknown benchmark(s) {unknown}; available: {available()}")
+    for name in names:
+        module = importlib.import_module(f"bench.{name}")
+        print(f"== bench.{name} ==", flush=True)
+        started = time.perf_counter()
+        module.main(quick=args.quick)
+        print(f"== bench.{name} done in {time.perf_counter() - started:.1f} s ==\n", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
