@@ -1,0 +1,107 @@
+"""The journal's rules: written before sending, one outcome per intent, settle once, survive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+import pytest
+
+from framework.journal import Journal, JournalError
+
+
+@attrs.frozen
+class Intent:
+    intent_id: str
+    strategy: str = "momentum"
+    symbol: str = "R_100"
+    contract_type: str = "CALL"
+    duration: int = 5
+    duration_unit: str = "t"
+    barrier: str | None = None
+    amount: float = 1.0
+    basis: str = "stake"
+    currency: str = "USD"
+    created_epoch: float = 1700000000.0
+
+
+def _buy(journal: Journal, intent_id: str, contract_id: int) -> None:
+    journal.record_intent(Intent(intent_id))
+    journal.mark_sending(intent_id, {"buy": "1", "price": 1.0})
+    journal.record_bought(
+        intent_id,
+        contract_id=contract_id,
+        buy_price=1.0,
+        payout=1.95,
+        purchase_time=1700000001,
+        transaction_id=contract_id * 10,
+    )
+
+
+def test_lifecycle_and_crash_recovery(tmp_path: Path) -> None:
+    path = tmp_path / "bot" / "journal.sqlite3"
+    with Journal(path) as journal:
+        _buy(journal, "momentum-1", 11)
+        journal.record_intent(Intent("momentum-2"))
+        journal.mark_sending("momentum-2", {"buy": "1"})  # crash before the answer
+        journal.record_intent(Intent("momentum-3"))
+        journal.record_rejected("momentum-3", "max_open_contracts: 1 open, limit 1")
+    with Journal(path) as journal:  # a restarted bot sees what it must reconcile and follow
+        assert [i.intent_id for i in journal.unresolved_intents()] == ["momentum-2"]
+        assert journal.unresolved_intents()[0].status == "sending"
+        assert [c.contract_id for c in journal.open_contracts()] == [11]
+        assert journal.record_settlement(
+            11,
+            status="won",
+            sell_price=1.95,
+            profit=0.95,
+            entry_epoch=1700000002,
+            entry_quote=100.0,
+            exit_epoch=1700000012,
+            exit_quote=101.0,
+            settled_at=1700000012,
+        )
+        assert not journal.open_contracts()
+        kinds = [event["kind"] for event in journal.events()]
+        assert kinds == [
+            "intent", "sending", "bought", "intent", "sending", "intent", "rejected", "settled",
+        ]  # fmt: skip
+
+
+def test_second_outcome_is_refused() -> None:
+    with Journal(":memory:") as journal:
+        _buy(journal, "a-1", 1)
+        with pytest.raises(JournalError, match="already has an outcome"):
+            journal.record_not_bought("a-1", "late error")
+        with pytest.raises(JournalError, match="already journaled"):
+            journal.record_intent(Intent("a-1"))
+        with pytest.raises(JournalError, match="unknown intent"):
+            journal.mark_sending("nope", {})
+
+
+def test_settling_twice_is_a_reported_no_op() -> None:
+    with Journal(":memory:") as journal:
+        _buy(journal, "a-1", 1)
+        kwargs = dict(
+            status="lost",
+            sell_price=0.0,
+            profit=-1.0,
+            entry_epoch=None,
+            entry_quote=None,
+            exit_epoch=None,
+            exit_quote=None,
+            settled_at=1,
+        )
+        assert journal.record_settlement(1, **kwargs) is True  # type: ignore[arg-type]
+        assert journal.record_settlement(1, **kwargs) is False  # type: ignore[arg-type]
+        assert len(journal.events(kind="settled")) == 1
+        with pytest.raises(JournalError, match="unknown contract"):
+            journal.record_settlement(99, **kwargs)  # type: ignore[arg-type]
+
+
+def test_sending_requires_pending() -> None:
+    with Journal(":memory:") as journal:
+        journal.record_intent(Intent("a-1"))
+        journal.record_rejected("a-1", "kill switch")
+        with pytest.raises(JournalError, match="not pending"):
+            journal.mark_sending("a-1", {})
