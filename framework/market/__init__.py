@@ -32,6 +32,8 @@ from .limits import MAX_TICKS as MAX_TICKS
 from .limits import MIN_STAKE as MIN_STAKE
 from .money import format_money as format_money
 from .money import round_money as round_money
+from .offerings import Offering as Offering
+from .offerings import contracts_for as contracts_for
 from .pricing import DEFAULT_PRICING as DEFAULT_PRICING
 from .pricing import PricingConfig as PricingConfig
 from .pricing import Quote as Quote

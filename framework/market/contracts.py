@@ -113,24 +113,6 @@ class DurationRange:
     seconds: tuple[int, int] | None
     days: tuple[int, int] | None
 
-    def min_text(self) -> str:
-        """Return the shortest duration as ``contracts_for`` prints it (``"1t"``, ``"15s"``)."""
-        if self.ticks is not None:
-            return f"{self.ticks[0]}t"
-        if self.seconds is not None:
-            return f"{self.seconds[0]}s"
-        assert self.days is not None
-        return f"{self.days[0]}d"
-
-    def max_text(self) -> str:
-        """Return the longest duration as ``contracts_for`` prints it (``"365d"``)."""
-        if self.days is not None:
-            return f"{self.days[1]}d"
-        if self.seconds is not None:
-            return f"{self.seconds[1]}s"
-        assert self.ticks is not None
-        return f"{self.ticks[1]}t"
-
 
 BarrierMode = Literal["optional", "required", "digit", "ignored"]
 

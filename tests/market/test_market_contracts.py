@@ -154,3 +154,35 @@ def test_parse_barrier() -> None:
     assert a.resolve(999.0, 2) == 1234.5
     assert parse_barrier("+0.25", 2).resolve(1000.10, 2) == 1000.35
     assert parse_barrier("-0.25", 2).resolve(1000.10, 2) == 999.85
+
+
+def test_contracts_for_volatility_index() -> None:
+    from framework.market import contracts_for
+
+    offers = contracts_for("R_100")
+    by = {(o.contract_type, o.barrier_category, o.expiry_type): o for o in offers}
+    rise = by[("CALL", "euro_atm", "tick")]
+    assert (rise.min_contract_duration, rise.max_contract_duration, rise.barriers) == (
+        "1t",
+        "10t",
+        0,
+    )
+    higher = by[("CALL", "euro_non_atm", "tick")]
+    assert (higher.min_contract_duration, higher.barriers) == ("5t", 1)
+    assert by[("PUT", "euro_atm", "intraday")].min_contract_duration == "15s"
+    assert by[("PUTE", "euro_atm", "daily")].max_contract_duration == "365d"
+    over = by[("DIGITOVER", "non_financial", "tick")]
+    assert over.last_digit_range == tuple(range(9))
+    assert by[("DIGITEVEN", "non_financial", "tick")].barriers == 0
+    touch = by[("ONETOUCH", "american", "intraday")]
+    assert (touch.min_contract_duration, touch.barriers) == ("120s", 1)
+    assert ("ONETOUCH", "american", "tick") in by
+    assert ("DIGITMATCH", "non_financial", "intraday") not in by
+    assert all(o.underlying_symbol == "R_100" and o.market == "synthetic_index" for o in offers)
+
+
+def test_contracts_for_step_index_has_no_digits() -> None:
+    from framework.market import contracts_for
+
+    kinds = {o.contract_category for o in contracts_for("stpRNG")}
+    assert kinds == {"callput", "callputequal"}

@@ -1,0 +1,132 @@
+"""What ``contracts_for`` lists for a symbol, derived from the contract-type table.
+
+One :class:`Offering` per (contract type, barrier mode, expiry type), like Deriv's
+``contracts_for.available[]``: Rise/Fall (``euro_atm``) and Higher/Lower
+(``euro_non_atm``) appear separately, and each of them once per expiry type (``tick``,
+``intraday``, ``daily``) with that expiry type's own min/max duration.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from .contracts import CONTRACT_TYPES, ContractType, DurationRange
+from .limits import MAX_PAYOUT, MIN_STAKE
+from .symbols import CATEGORY_DIGITS, CATEGORY_TOUCH, SymbolSpec, get_symbol
+
+__all__ = ["Offering", "contracts_for"]
+
+
+@attrs.frozen
+class Offering:
+    """One ``contracts_for.available[]`` entry.
+
+    Attributes:
+        contract_type: Deriv contract type.
+        contract_category: e.g. ``"callput"``.
+        contract_category_display: e.g. ``"Up/Down"``.
+        contract_display: e.g. ``"Higher"``.
+        sentiment: e.g. ``"up"``.
+        barrier_category: ``"euro_atm"``, ``"euro_non_atm"``, ``"non_financial"`` (digits)
+            or ``"american"`` (touch).
+        barriers: number of barriers (0 or 1).
+        expiry_type: ``"tick"``, ``"intraday"`` or ``"daily"``.
+        min_contract_duration: e.g. ``"1t"``, ``"15s"``, ``"1d"``.
+        max_contract_duration: e.g. ``"10t"``, ``"86400s"``, ``"365d"``.
+        last_digit_range: allowed digits of digit contracts (empty otherwise).
+        min_stake: minimum stake.
+        payout_limit: maximum payout.
+        underlying_symbol: the symbol.
+        market: its market code.
+        submarket: its submarket code.
+        exchange_name: its exchange name.
+        start_type: always ``"spot"`` (no forward-starting contracts).
+    """
+
+    contract_type: str
+    contract_category: str
+    contract_category_display: str
+    contract_display: str
+    sentiment: str
+    barrier_category: str
+    barriers: int
+    expiry_type: str
+    min_contract_duration: str
+    max_contract_duration: str
+    last_digit_range: tuple[int, ...]
+    min_stake: float
+    payout_limit: float
+    underlying_symbol: str
+    market: str
+    submarket: str
+    exchange_name: str
+    start_type: str = "spot"
+
+
+def _barrier_category(ctype: ContractType, has_barrier: bool) -> str:
+    if ctype.category == CATEGORY_DIGITS:
+        return "non_financial"
+    if ctype.category == CATEGORY_TOUCH:
+        return "american"
+    return "euro_non_atm" if has_barrier else "euro_atm"
+
+
+def _expiries(limits: DurationRange) -> list[tuple[str, str, str]]:
+    out = []
+    if limits.ticks is not None:
+        out.append(("tick", f"{limits.ticks[0]}t", f"{limits.ticks[1]}t"))
+    if limits.seconds is not None:
+        out.append(("intraday", f"{limits.seconds[0]}s", f"{limits.seconds[1]}s"))
+    if limits.days is not None:
+        out.append(("daily", f"{limits.days[0]}d", f"{limits.days[1]}d"))
+    return out
+
+
+def contracts_for(symbol: str | SymbolSpec) -> tuple[Offering, ...]:
+    """List the contracts offered on a symbol.
+
+    Args:
+        symbol: symbol code or spec.
+
+    Returns:
+        The offerings, in the contract-type table's order.
+
+    Raises:
+        MarketError: ``InvalidSymbol`` for an unknown symbol code.
+    """
+    spec = get_symbol(symbol) if isinstance(symbol, str) else symbol
+    out: list[Offering] = []
+    for ctype in CONTRACT_TYPES.values():
+        if not spec.offers(ctype.category):
+            continue
+        digits: tuple[int, ...] = ()
+        if ctype.digit_range is not None:
+            digits = tuple(range(ctype.digit_range[0], ctype.digit_range[1] + 1))
+        for has_barrier in (False, True):
+            limits = ctype.durations(has_barrier)
+            if limits is None:
+                continue
+            barriers = 1 if has_barrier or ctype.barrier_mode == "digit" else 0
+            for expiry, lo, hi in _expiries(limits):
+                out.append(
+                    Offering(
+                        contract_type=ctype.name,
+                        contract_category=ctype.category,
+                        contract_category_display=ctype.category_display,
+                        contract_display=ctype.display,
+                        sentiment=ctype.sentiment,
+                        barrier_category=_barrier_category(ctype, has_barrier),
+                        barriers=barriers,
+                        expiry_type=expiry,
+                        min_contract_duration=lo,
+                        max_contract_duration=hi,
+                        last_digit_range=digits,
+                        min_stake=MIN_STAKE,
+                        payout_limit=MAX_PAYOUT,
+                        underlying_symbol=spec.symbol,
+                        market=spec.market,
+                        submarket=spec.submarket,
+                        exchange_name=spec.exchange_name,
+                    )
+                )
+    return tuple(out)
