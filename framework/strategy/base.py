@@ -1,0 +1,211 @@
+"""The strategy plugin API: :class:`Strategy` and what it sees, :class:`StrategyContext`.
+
+A strategy is a class with synchronous hooks. It never awaits anything: the runtime (live)
+and the backtest engine (replay) call its hooks in tick order and carry out what it asks for
+through its context. That is what makes a backtest fast and identical to the live bot.
+
+Writing one::
+
+    @attrs.frozen
+    class Params:
+        window: int = attrs.field(default=10, validator=attrs.validators.ge(2))
+
+    class MyStrategy(Strategy[Params]):
+        Params = Params
+        contract_types = ("CALL", "PUT")
+
+        def on_tick(self, tick: Tick) -> None:
+            if self.should_buy(tick):
+                self.ctx.buy("CALL")  # duration, basis and stake come from the config
+
+``Params`` is a frozen attrs class; its validators run when the config is loaded, and the
+config loader reports their messages with the file and line of the bad value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
+
+import attrs
+
+from framework.deriv.models import Tick, Transaction
+
+from .events import ClosedContract, ContractTemplate, ContractUpdate, TradeIntent
+from .state import StateStore
+
+__all__ = ["NoParams", "Strategy", "StrategyContext"]
+
+P = TypeVar("P")
+
+
+@attrs.frozen
+class NoParams:
+    """Parameters of a strategy that takes none."""
+
+
+@runtime_checkable
+class StrategyContext(Protocol):
+    """Everything a strategy may see and do.
+
+    Implemented by :class:`framework.strategy.context.Context` (over a live runtime, a
+    backtest broker or the in-memory test venue).
+    """
+
+    @property
+    def name(self) -> str:
+        """The strategy's configured name."""
+        ...
+
+    @property
+    def params(self) -> Any:
+        """The strategy's validated parameters (an instance of its ``Params``)."""
+        ...
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        """The symbols the strategy is configured for (ticks arrive for these only)."""
+        ...
+
+    @property
+    def contract(self) -> ContractTemplate:
+        """The configured default contract terms."""
+        ...
+
+    @property
+    def now(self) -> int:
+        """Epoch seconds of the latest tick (the tick clock, never the wall clock)."""
+        ...
+
+    @property
+    def balance(self) -> float:
+        """The account balance as last reported."""
+        ...
+
+    @property
+    def currency(self) -> str:
+        """The account currency."""
+        ...
+
+    @property
+    def open_contracts(self) -> Mapping[str, TradeIntent]:
+        """This strategy's intents not closed yet (being bought or open), by intent id."""
+        ...
+
+    @property
+    def log(self) -> Any:
+        """A structlog logger bound to the strategy's name."""
+        ...
+
+    @property
+    def state(self) -> StateStore:
+        """The strategy's persistent key-value store."""
+        ...
+
+    def buy(
+        self,
+        contract_type: str | None = None,
+        *,
+        duration: int | None = None,
+        duration_unit: str | None = None,
+        barrier: str | int | float | None = None,
+        symbol: str | None = None,
+        stake: float | None = None,
+        basis: str | None = None,
+    ) -> TradeIntent | None:
+        """Ask for a trade.
+
+        Every term left out comes from the strategy's ``contract:`` config; ``stake=None``
+        uses its stake sizing scheme.
+
+        Returns:
+            The intent, or ``None`` when the risk gate refused it (logged with the limit).
+
+        Raises:
+            IntentError: the contract itself is invalid (a bug or a config mistake).
+        """
+        ...
+
+
+class Strategy(Generic[P]):
+    """Base class of strategy plugins; every hook defaults to doing nothing.
+
+    Class attributes:
+        Params: the frozen attrs class of the strategy's parameters.
+        contract_types: contract types the strategy may buy; checked against each
+            configured symbol before the bot starts (empty: only the configured type).
+        extra_calls: API calls the strategy makes itself besides the runtime's own (for the
+            token scope check).
+        wants_transactions: deliver the account's ``transaction`` stream to
+            :meth:`on_transaction`.
+
+    Attributes:
+        params: the validated parameters.
+        ctx: the strategy's context.
+    """
+
+    Params: type[P]
+    contract_types: ClassVar[tuple[str, ...]] = ()
+    extra_calls: ClassVar[tuple[str, ...]] = ()
+    wants_transactions: ClassVar[bool] = False
+
+    def __init__(self, params: P, ctx: StrategyContext) -> None:
+        """Create the strategy; do set-up that needs the context in :meth:`on_start`.
+
+        Args:
+            params: an instance of :attr:`Params`.
+            ctx: the context it trades through.
+        """
+        self.params = params
+        self.ctx = ctx
+
+    @property
+    def name(self) -> str:
+        """The strategy's configured name."""
+        return self.ctx.name
+
+    def on_start(self) -> None:
+        """Called once before the first tick (and again after a restart)."""
+
+    def on_tick(self, tick: Tick) -> None:
+        """Called for every tick of each configured symbol, in tick order.
+
+        Args:
+            tick: the tick.
+        """
+
+    def on_transaction(self, tx: Transaction) -> None:
+        """Called for each account transaction when :attr:`wants_transactions` is set.
+
+        Args:
+            tx: the transaction.
+        """
+
+    def on_contract_update(self, update: ContractUpdate) -> None:
+        """Called when one of the strategy's open contracts changes.
+
+        Args:
+            update: the contract's latest state.
+        """
+
+    def on_contract_closed(self, result: ClosedContract) -> None:
+        """Called once per contract of this strategy when it settles or is sold.
+
+        Args:
+            result: how it ended.
+        """
+
+    def on_stop(self) -> None:
+        """Called once when the strategy stops (bot shutdown or disable)."""
+
+
+def strategy_summary(cls: type[Strategy[Any]]) -> Mapping[str, Any]:
+    """Describe a strategy class for ``triobot check`` (first docstring line and facts)."""
+    doc = (cls.__doc__ or "").strip().splitlines()
+    return {
+        "class": f"{cls.__module__}:{cls.__qualname__}",
+        "summary": doc[0] if doc else "",
+        "contract_types": cls.contract_types,
+        "extra_calls": cls.extra_calls,
+        "wants_transactions": cls.wants_transactions,
+    }
