@@ -1,0 +1,262 @@
+"""The simulator's state, independent of sockets: bank, market, desk, outbox, faults, store.
+
+:class:`SimCore` is built once per simulator run from a :class:`SimulatorConfig` (and the
+state file, when there is one) and shared by every connection.
+"""
+
+from __future__ import annotations
+
+import attrs
+import trio
+
+from framework.logs import get_logger
+from framework.market.contracts import ContractSpec
+
+from .accounts import Account, Bank, Token
+from .clock import SimClock
+from .config import SimulatorConfig
+from .faults import Faults, parse_faults
+from .feed import MarketFeeds
+from .outbox import Outbox
+from .state import SavedContract, Store
+from .trading import Contract, TradingDesk
+
+__all__ = ["PAYMENT_AGENT_LOGINID", "PAYMENT_AGENT_TOKEN", "App", "SimCore"]
+
+#: The simulator's payment agent (a real account) and the token that logs in to it.
+PAYMENT_AGENT_LOGINID = "CR10000001"
+PAYMENT_AGENT_TOKEN = "payment-agent-token"
+
+_log = get_logger("triobot.simulator")
+
+
+@attrs.define
+class App:
+    """A registered application (``app_register``)."""
+
+    app_id: int
+    name: str
+    scopes: tuple[str, ...]
+    owner: str
+    redirect_uri: str = ""
+    verification_uri: str = ""
+    homepage: str = ""
+    github: str = ""
+    appstore: str = ""
+    googleplay: str = ""
+    app_markup_percentage: float = 0.0
+
+
+class SimCore:
+    """Everything a simulator knows.
+
+    Attributes:
+        config: the configuration.
+        clock: simulated time.
+        bank: accounts, tokens and statements.
+        feeds: the market.
+        desk: contracts.
+        outbox: verification emails.
+        faults: fault-injection rules.
+        store: the state file, if any.
+        apps: registered apps by id.
+        configured: the tokens created from the configuration, in order.
+    """
+
+    def __init__(self, config: SimulatorConfig, nursery: trio.Nursery) -> None:
+        self.config = config
+        self.clock = SimClock(speed=config.speed, start_epoch=config.start_epoch)
+        self.bank = Bank()
+        self.outbox = Outbox(config.outbox)
+        self.faults: Faults = parse_faults(config.faults)
+        self.store = Store(config.state) if config.state is not None else None
+        self.apps: dict[int, App] = {}
+        self._next_app = 10_001
+        now = self.clock.epoch()
+        seed: int | str = config.seed
+        # Genesis on a whole minute, one history window back: every feed starts there.
+        genesis = (now - config.history_seconds) // 60 * 60
+        if self.store is not None and not self.store.is_empty:
+            seed = self.store.get_meta("seed")
+            genesis = self.store.get_meta("genesis")
+            if seed != config.seed:
+                _log.warning("state file seed wins over --seed", state_seed=seed)
+        self.feeds = MarketFeeds(
+            nursery, self.clock, seed=seed, genesis=genesis, history_seconds=config.history_seconds
+        )
+        self.desk = TradingDesk(self.bank, self.feeds, self.clock, config.pricing)
+        restored = self.store is not None and not self.store.is_empty
+        if restored:
+            self._restore()
+        self.configured: list[Token] = self._configure(now)
+        self.payment_agent = self._payment_agent(now)
+        if self.store is not None:
+            self.store.set_meta("seed", seed)
+            self.store.set_meta("genesis", genesis)
+            self._persist_everything_from_now()
+        if restored:
+            for contract in list(self.desk.open_contracts()):
+                self.desk.catch_up(contract)
+
+    # -- set-up --------------------------------------------------------------------------
+
+    def _configure(self, now: int) -> list[Token]:
+        """Create the configured user's accounts and tokens (keeping restored ones)."""
+        tokens: list[Token] = []
+        virtual: Account | None = None
+        real: Account | None = None
+        for cfg in self.config.tokens:
+            existing = self.bank.tokens.get(cfg.token)
+            if existing is not None:
+                tokens.append(existing)
+                continue
+            if cfg.account == "virtual":
+                if virtual is None:
+                    virtual = self._find_or_open(True, now, real)
+                account = virtual
+            else:
+                if real is None:
+                    real = self._find_or_open(False, now, virtual)
+                account = real
+            tokens.append(
+                self.bank.issue_token(
+                    account.loginid,
+                    cfg.scopes,
+                    now=now,
+                    display_name="configured",
+                    token=cfg.token,
+                )
+            )
+        return tokens
+
+    def _payment_agent(self, now: int) -> str:
+        if PAYMENT_AGENT_LOGINID not in self.bank.accounts:
+            self.bank.open_account(
+                virtual=False,
+                balance=100_000.0,
+                now=now,
+                loginid=PAYMENT_AGENT_LOGINID,
+                email="agent@example.com",
+                fullname="Simulated Payment Agent",
+                currency=self.config.currency,
+            )
+        if PAYMENT_AGENT_TOKEN not in self.bank.tokens:
+            self.bank.issue_token(
+                PAYMENT_AGENT_LOGINID,
+                now=now,
+                display_name="payment agent",
+                token=PAYMENT_AGENT_TOKEN,
+            )
+        return PAYMENT_AGENT_LOGINID
+
+    def _find_or_open(self, virtual: bool, now: int, sibling: Account | None) -> Account:
+        user_id = sibling.user_id if sibling is not None else None
+        if user_id is None:
+            for account in self.bank.accounts.values():
+                if account.is_virtual == virtual and account.loginid != PAYMENT_AGENT_LOGINID:
+                    return account
+        return self.bank.open_account(
+            virtual=virtual,
+            balance=self.config.balance,
+            now=now,
+            currency=self.config.currency,
+            user_id=user_id,
+            fullname="Demo Trader",
+        )
+
+    def _restore(self) -> None:
+        store = self.store
+        assert store is not None
+        for account in store.accounts():
+            self.bank.accounts[account.loginid] = account
+            self.bank.transactions.setdefault(account.loginid, [])
+        for token in store.tokens():
+            self.bank.tokens[token.token] = token
+        txns = {}
+        for txn in store.transactions():
+            self.bank.restore_transaction(txn)
+            txns[txn.transaction_id] = txn
+        for saved in store.contracts():
+            contract = Contract(
+                saved.contract_id,
+                saved.loginid,
+                saved.currency,
+                saved.position(),
+                saved.longcode,
+                saved.shortcode,
+                txns[saved.buy_txn],
+                txns.get(saved.sell_txn) if saved.sell_txn is not None else None,
+                app_id=saved.app_id,
+            )
+            self.desk.restore(contract)
+        self.bank.restore_counters(store.get_meta("counters") or {})
+        _log.info(
+            "state restored",
+            path=str(store.path),
+            accounts=len(self.bank.accounts),
+            contracts=len(self.desk.contracts),
+        )
+
+    def _persist_everything_from_now(self) -> None:
+        store = self.store
+        assert store is not None
+        bank = self.bank
+
+        def on_bank_change(kind: str, obj: object) -> None:
+            if kind == "account":
+                store.save_account(obj)  # type: ignore[arg-type]
+            elif kind == "token":
+                store.save_token(obj)  # type: ignore[arg-type]
+            elif kind == "token_deleted":
+                store.delete_token(obj)  # type: ignore[arg-type]
+            elif kind == "transaction":
+                store.save_transaction(obj)  # type: ignore[arg-type]
+            store.set_meta("counters", bank.counters())
+
+        bank.on_change = on_bank_change
+        self.desk.on_change = lambda contract: store.save_contract(_saved(contract))
+        for account in bank.accounts.values():
+            store.save_account(account)
+        for token in bank.tokens.values():
+            store.save_token(token)
+        for txns in bank.transactions.values():
+            for txn in txns:
+                store.save_transaction(txn)
+        store.set_meta("counters", bank.counters())
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def register_app(self, app: App) -> App:
+        """Store a new app, giving it an id."""
+        app.app_id = self._next_app
+        self._next_app += 1
+        self.apps[app.app_id] = app
+        return app
+
+    def close(self) -> None:
+        """Release the state file."""
+        if self.store is not None:
+            self.store.close()
+
+
+def _saved(contract: Contract) -> SavedContract:
+    pos = contract.position
+    settlement = pos.settlement
+    spec: ContractSpec = pos.spec
+    return SavedContract(
+        contract_id=contract.contract_id,
+        loginid=contract.loginid,
+        currency=contract.currency,
+        spec=attrs.asdict(spec),
+        buy_price=pos.buy_price,
+        payout=pos.payout,
+        purchase_epoch=pos.purchase_epoch,
+        commission=pos.commission,
+        probability=pos._initial_probability,
+        longcode=contract.longcode,
+        shortcode=contract.shortcode,
+        buy_txn=contract.buy_txn.transaction_id,
+        sell_txn=contract.sell_txn.transaction_id if contract.sell_txn is not None else None,
+        settlement=attrs.asdict(settlement) if settlement is not None else None,
+        app_id=contract.app_id,
+    )

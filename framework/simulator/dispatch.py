@@ -1,0 +1,217 @@
+"""The request pipeline: one decoded frame in, answers out, in the real server's order.
+
+``dispatch`` runs, for each request:
+
+1. decode: malformed JSON -> :class:`CloseConnection` 1007 (the newest server closes the
+   socket); valid JSON that is not an object -> ``BadRequest``;
+2. find the call (first known call key) -> ``UnrecognisedRequest`` with ``msg_type: "error"``;
+3. rate limit -> ``RateLimit``;
+4. validate against the call's request schema, with the server's coercion (``"1"`` for 1)
+   -> ``InputValidationFailed`` with one ``details`` entry per field; fill schema defaults;
+5. ``AuthorizationRequired`` "Please log in." when the call needs a login;
+6. ``PermissionDenied`` when the token holds none of the call's scopes;
+7. run the handler; a call of the real API the simulator does not implement answers
+   ``UnrecognisedRequest`` naming it ("The simulator does not implement ...").
+
+Handlers are synchronous: they read and change the in-memory state and queue answers
+through :class:`Call`; they raise :class:`SimError` (or the market model's and the bank's
+errors, translated here) to answer an error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from framework.deriv.calls import CallSpec, call_of_request
+from framework.deriv.validate import validate
+from framework.market.errors import MarketError
+
+from .accounts import Account, BankError
+from .envelope import Envelope, SimError
+
+if TYPE_CHECKING:
+    from .core import SimCore
+    from .session import Session
+
+__all__ = ["Call", "CloseConnection", "Handler", "dispatch"]
+
+
+class CloseConnection(Exception):
+    """The server must close the connection with ``code`` (after sending nothing more)."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(f"close {code}: {reason}")
+        self.code = code
+        self.reason = reason
+
+
+@attrs.define(eq=False)
+class Call:
+    """One request being handled.
+
+    Attributes:
+        core: the simulator state.
+        session: the connection.
+        spec: the call.
+        args: the validated request (coerced, schema defaults filled in).
+        envelope: what every answer repeats.
+    """
+
+    core: SimCore
+    session: Session
+    spec: CallSpec
+    args: dict[str, Any]
+    envelope: Envelope
+
+    @property
+    def name(self) -> str:
+        """The call name."""
+        return self.spec.name
+
+    @property
+    def msg_type(self) -> str:
+        """The call's (first) answer type."""
+        return self.spec.msg_types[0]
+
+    def now(self) -> int:
+        """The current simulated epoch."""
+        return self.core.clock.epoch()
+
+    def reply(
+        self,
+        payload: Any,
+        *,
+        msg_type: str | None = None,
+        subscription: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Queue the answer."""
+        self.session.push(
+            self.envelope.message(
+                msg_type or self.msg_type, payload, subscription=subscription, extra=extra
+            )
+        )
+
+    @property
+    def account(self) -> Account:
+        """The account the call acts on: ``loginid`` if given, else the logged-in one.
+
+        Raises:
+            SimError: ``AuthorizationRequired`` when nobody is logged in,
+                ``PermissionDenied`` for a ``loginid`` not authorized on this connection.
+        """
+        session = self.session
+        if session.account is None:
+            raise SimError("AuthorizationRequired", "Please log in.")
+        loginid = self.args.get("loginid")
+        if loginid is None or loginid == session.account.loginid:
+            return session.account
+        if loginid not in session.authorized:
+            raise SimError("PermissionDenied", f"Permission denied, {loginid} is not authorized.")
+        return self.core.bank.account(loginid)
+
+
+Handler = Callable[[Call], None]
+
+
+def _defaults(spec: CallSpec, args: dict[str, Any]) -> dict[str, Any]:
+    for name, prop in spec.request.get("properties", {}).items():
+        if name not in args and isinstance(prop, Mapping) and "default" in prop:
+            args[name] = prop["default"]
+    return args
+
+
+def _validation_error(problems: list[Any]) -> SimError:
+    details: dict[str, str] = {}
+    general: list[str] = []
+    for problem in problems:
+        if problem.path:
+            details.setdefault(problem.path, problem.message)
+        else:
+            general.append(problem.message)
+    names = list(details) + [m for m in general if m not in details]
+    return SimError(
+        "InputValidationFailed", "Input validation failed: " + ", ".join(names), details or None
+    )
+
+
+def decode(text: str | bytes) -> Any:
+    """Decode one frame.
+
+    Raises:
+        CloseConnection: 1007 for malformed JSON or UTF-8, as the real server does.
+    """
+    try:
+        return json.loads(text)
+    except (UnicodeDecodeError, ValueError):
+        raise CloseConnection(1007, "malformed JSON") from None
+
+
+def dispatch(
+    core: SimCore,
+    session: Session,
+    request: Any,
+    handlers: Mapping[str, Handler],
+) -> CallSpec | None:
+    """Handle one decoded request; answers go to ``session.push``.
+
+    Args:
+        core: the simulator state.
+        session: the connection.
+        request: the decoded JSON value.
+        handlers: implemented calls by name.
+
+    Returns:
+        The call handled (``None`` when the request named no call).
+    """
+    if not isinstance(request, dict):
+        envelope = Envelope({}, None, None)
+        session.push(
+            envelope.error(
+                "error",
+                SimError("BadRequest", "The application sent an invalid request."),
+            )
+        )
+        return None
+    spec = call_of_request(request)
+    envelope = Envelope.of(request, spec)
+    if spec is None:
+        session.push(
+            envelope.error("error", SimError("UnrecognisedRequest", "Unrecognised request."))
+        )
+        return None
+    msg_type = spec.msg_types[0]
+    try:
+        if not session.rate.allow(spec.name, core.clock.now()):
+            raise SimError("RateLimit", f"You have reached the rate limit for {spec.name}.")
+        forced = core.faults.forced_error(spec.name)
+        if forced is not None:
+            raise forced
+        args, problems = validate(spec.request, request, coerce=True)
+        if problems:
+            raise _validation_error(problems)
+        args = _defaults(spec, args)
+        if spec.auth_required:
+            if session.account is None:
+                raise SimError("AuthorizationRequired", "Please log in.")
+            if not spec.allowed_by(session.scopes):
+                raise SimError(
+                    "PermissionDenied", f"Permission denied, requires {spec.scopes[0]} scope."
+                )
+        handler = handlers.get(spec.name)
+        if handler is None:
+            raise SimError(
+                "UnrecognisedRequest",
+                f"The simulator does not implement {spec.name}.",
+                {"call": spec.name},
+            )
+        handler(Call(core, session, spec, args, envelope))
+    except SimError as err:
+        session.push(envelope.error(msg_type, err))
+    except (MarketError, BankError) as err:
+        session.push(envelope.error(msg_type, SimError(err.code, err.message, err.details)))
+    return spec

@@ -1,0 +1,320 @@
+"""Account opening, reference lists, limits and payment agents.
+
+Verification codes come from ``verify_email`` through the outbox. The simulator has one
+payment agent (a real account, see :data:`framework.simulator.core.PAYMENT_AGENT_LOGINID`)
+that clients withdraw to and that can transfer to clients when logged in with its token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from framework.market.limits import MAX_PAYOUT, MIN_STAKE
+
+from ..accounts import Account
+from ..dispatch import Call, Handler
+from ..envelope import SimError
+from .registry import registrar
+
+HANDLERS: dict[str, Handler] = {}
+handles = registrar(HANDLERS)
+
+#: Countries the simulator lists, with a few states each: enough to open accounts.
+COUNTRIES: dict[str, dict[str, Any]] = {
+    "id": {"text": "Indonesia", "phone_idd": "62", "states": {"JK": "Jakarta", "BA": "Bali"}},
+    "br": {"text": "Brazil", "phone_idd": "55", "states": {"SP": "Sao Paulo", "RJ": "Rio"}},
+    "za": {"text": "South Africa", "phone_idd": "27", "states": {"GT": "Gauteng"}},
+    "ng": {"text": "Nigeria", "phone_idd": "234", "states": {"LA": "Lagos"}},
+    "th": {"text": "Thailand", "phone_idd": "66", "states": {"10": "Bangkok"}},
+}
+
+_INVALID_CODE = ("InvalidToken", "Your token has expired or is invalid.")
+
+
+@handles("verify_email")
+def verify_email(call: Call) -> None:
+    """Put a verification code in the outbox (nothing is mailed)."""
+    call.core.outbox.send(call.args["verify_email"], call.args["type"])
+    call.reply(1)
+
+
+def _country(code: str) -> dict[str, Any]:
+    country = COUNTRIES.get(code)
+    if country is None:
+        raise SimError("InvalidResidence", "Sorry, our service is not available for your country.")
+    return country
+
+
+@handles("new_account_virtual")
+def new_account_virtual(call: Call) -> None:
+    """Open a virtual account with a code from ``verify_email`` (type ``account_opening``)."""
+    args = call.args
+    code = args.get("verification_code")
+    email = args.get("email")
+    redeemed = call.core.outbox.redeem(code, "account_opening", email) if code else None
+    if redeemed is None:
+        raise SimError(*_INVALID_CODE)
+    residence = args.get("residence", "id")
+    _country(residence)
+    bank = call.core.bank
+    now = call.now()
+    account = bank.open_account(
+        virtual=True,
+        balance=10000.0,
+        now=now,
+        currency=call.core.config.currency,
+        email=redeemed.to,
+        country=residence,
+    )
+    token = bank.issue_token(account.loginid, now=now, display_name="oauth", oauth=True)
+    call.reply(
+        {
+            "balance": account.balance,
+            "client_id": account.loginid,
+            "currency": account.currency,
+            "email": account.email,
+            "oauth_token": token.token,
+            "type": args.get("type", "trading"),
+        }
+    )
+
+
+@handles("new_account_real")
+def new_account_real(call: Call) -> None:
+    """Open the user's real (``CR``) account; one per user."""
+    account = call.account
+    bank = call.core.bank
+    if any(not a.is_virtual for a in bank.accounts_of_user(account.user_id)):
+        raise SimError("NewAccountLimitReached", "You have created all accounts available to you.")
+    args = call.args
+    residence = args.get("residence", account.country)
+    _country(residence)
+    fullname = " ".join(p for p in (args.get("first_name"), args.get("last_name")) if p)
+    now = call.now()
+    real = bank.open_account(
+        virtual=False,
+        balance=0.0,
+        now=now,
+        currency=args.get("currency", account.currency),
+        email=account.email,
+        user_id=account.user_id,
+        country=residence,
+        fullname=fullname or account.fullname,
+    )
+    token = bank.issue_token(real.loginid, now=now, display_name="oauth", oauth=True)
+    call.reply(
+        {
+            "client_id": real.loginid,
+            "currency": real.currency,
+            "landing_company": real.landing_company_fullname,
+            "landing_company_short": real.landing_company,
+            "landing_company_shortcode": real.landing_company,
+            "oauth_token": token.token,
+        }
+    )
+
+
+@handles("residence_list")
+def residence_list(call: Call) -> None:
+    """Countries accounts can be opened in."""
+    call.reply(
+        [
+            {"phone_idd": c["phone_idd"], "text": c["text"], "value": code}
+            for code, c in COUNTRIES.items()
+        ]
+    )
+
+
+@handles("states_list")
+def states_list(call: Call) -> None:
+    """States of a country (empty for an unknown one, like the real server)."""
+    country = COUNTRIES.get(call.args["states_list"], {"states": {}})
+    call.reply([{"text": text, "value": code} for code, text in country["states"].items()])
+
+
+def _company(shortcode: str) -> dict[str, Any]:
+    virtual = shortcode == "virtual"
+    return {
+        "address": None if virtual else ["First Floor, SVG Teachers Credit Union", "Kingstown"],
+        "changeable_fields": {},
+        "country": "Saint Vincent and the Grenadines",
+        "currency_config": {
+            "synthetic_index": {"USD": {"max_payout": int(MAX_PAYOUT), "min_stake": MIN_STAKE}}
+        },
+        "has_reality_check": 0,
+        "legal_allowed_contract_categories": ["callput", "callputequal", "digits", "touchnotouch"],
+        "legal_allowed_currencies": ["USD"],
+        "legal_allowed_markets": ["synthetic_index"],
+        "legal_default_currency": "USD",
+        "name": "Deriv Limited" if virtual else "Deriv (SVG) LLC",
+        "requirements": {},
+        "shortcode": shortcode,
+        "support_professional_client": 0,
+        "tin_not_mandatory": 1,
+    }
+
+
+@handles("landing_company")
+def landing_company(call: Call) -> None:
+    """Which companies serve a country: ``svg`` for the listed countries."""
+    code = call.args["landing_company"]
+    country = _country(code)
+    call.reply(
+        {
+            "all_company": "svg",
+            "financial_company": None,
+            "gaming_company": _company("svg"),
+            "id": code,
+            "minimum_age": 18,
+            "name": country["text"],
+            "virtual_company": "virtual",
+        }
+    )
+
+
+@handles("landing_company_details")
+def landing_company_details(call: Call) -> None:
+    """Details of ``svg`` or ``virtual``."""
+    code = call.args["landing_company_details"]
+    if code not in ("svg", "virtual"):
+        raise SimError("UnknownLandingCompany", "Unknown landing company.")
+    call.reply(_company(code))
+
+
+@handles("get_limits")
+def get_limits(call: Call) -> None:
+    """Trading and withdrawal limits of the account."""
+    account = call.account
+    open_positions = len(call.core.desk.of_account(account.loginid, open_only=True))
+    call.reply(
+        {
+            "account_balance": 300000.0 if not account.is_virtual else 1e9,
+            "daily_turnover": 500000.0,
+            "lifetime_limit": 99999999.0,
+            "market_specific": {},
+            "num_of_days": 30,
+            "num_of_days_limit": 99999999.0,
+            "open_positions": max(100, open_positions),
+            "payout": MAX_PAYOUT * 10,
+            "remainder": 99999999.0,
+            "withdrawal_for_x_days_monetary": 0.0,
+            "withdrawal_since_inception_monetary": 0.0,
+        }
+    )
+
+
+# -- payment agents ---------------------------------------------------------------------
+
+_PA_MIN, _PA_MAX = 10.0, 2000.0
+_PA_CODE_TYPE = "paymentagent_withdraw"
+
+
+def _agent(call: Call) -> Account:
+    return call.core.bank.account(call.core.payment_agent)
+
+
+@handles("paymentagent_list")
+def paymentagent_list(call: Call) -> None:
+    """The simulator's payment agent, for every listed country."""
+    agent = _agent(call)
+    call.reply(
+        {
+            "available_countries": [[code, c["text"]] for code, c in COUNTRIES.items()],
+            "list": [
+                {
+                    "currencies": agent.currency,
+                    "deposit_commission": "0",
+                    "email": agent.email,
+                    "further_information": "Simulated payment agent; no real money moves.",
+                    "max_withdrawal": str(_PA_MAX),
+                    "min_withdrawal": str(_PA_MIN),
+                    "name": agent.fullname,
+                    "paymentagent_loginid": agent.loginid,
+                    "phone_numbers": [{"phone_number": "+6200000000"}],
+                    "summary": "Simulator payment agent",
+                    "supported_payment_methods": [{"payment_method": "Bank transfer"}],
+                    "urls": [{"url": "https://example.com"}],
+                    "withdrawal_commission": "0",
+                }
+            ],
+        }
+    )
+
+
+def _check_amount(amount: float, currency: str, account: Account, code: str) -> None:
+    if currency != account.currency:
+        raise SimError(code, f"Your account currency is {account.currency}, not {currency}.")
+    if not _PA_MIN <= amount <= _PA_MAX:
+        raise SimError(
+            code,
+            f"Invalid amount. Minimum is {_PA_MIN:.2f}, maximum is {_PA_MAX:.2f}.",
+        )
+    if amount > account.balance:
+        raise SimError(code, "Your account balance is insufficient for this transaction.")
+
+
+@handles("paymentagent_withdraw")
+def paymentagent_withdraw(call: Call) -> None:
+    """Withdraw to the payment agent; needs a ``paymentagent_withdraw`` verification code."""
+    account = call.account
+    args = call.args
+    code = "PaymentAgentWithdrawError"
+    if account.is_virtual:
+        raise SimError(code, "This feature is not available for virtual accounts.")
+    agent = _agent(call)
+    if args["paymentagent_loginid"] != agent.loginid:
+        raise SimError(code, "The payment agent account does not exist.")
+    outbox = call.core.outbox
+    if outbox.find(args["verification_code"], _PA_CODE_TYPE, account.email) is None:
+        raise SimError(*_INVALID_CODE)
+    amount = float(args["amount"])
+    _check_amount(amount, args["currency"], account, code)
+    if args.get("dry_run") == 1:
+        call.reply(2, extra={"paymentagent_name": agent.fullname})
+        return
+    outbox.redeem(args["verification_code"], _PA_CODE_TYPE, account.email)
+    bank = call.core.bank
+    now = call.now()
+    txn = bank.post(
+        account.loginid,
+        "withdrawal",
+        -amount,
+        now=now,
+        longcode=f"Withdrawal to payment agent {agent.loginid}",
+    )
+    bank.post(
+        agent.loginid, "deposit", amount, now=now, longcode=f"Withdrawal from {account.loginid}"
+    )
+    call.reply(1, extra={"paymentagent_name": agent.fullname, "transaction_id": txn.transaction_id})
+
+
+@handles("paymentagent_transfer")
+def paymentagent_transfer(call: Call) -> None:
+    """A payment agent pays a client (only the agent's account may)."""
+    account = call.account
+    args = call.args
+    code = "PaymentAgentTransferError"
+    if account.loginid != call.core.payment_agent:
+        raise SimError(code, "You are not authorized for transfers via payment agents.")
+    target = call.core.bank.accounts.get(args["transfer_to"])
+    if target is None or target.is_virtual:
+        raise SimError(code, "Login ID ({}) does not exist.".format(args["transfer_to"]))
+    amount = float(args["amount"])
+    _check_amount(amount, args["currency"], account, code)
+    extra = {"client_to_full_name": target.fullname, "client_to_loginid": target.loginid}
+    if args.get("dry_run") == 1:
+        call.reply(2, extra=extra)
+        return
+    bank = call.core.bank
+    now = call.now()
+    txn = bank.post(
+        account.loginid, "withdrawal", -amount, now=now, longcode=f"Transfer to {target.loginid}"
+    )
+    bank.post(
+        target.loginid,
+        "deposit",
+        amount,
+        now=now,
+        longcode=f"Transfer from payment agent {account.loginid}",
+    )
+    call.reply(1, extra={**extra, "transaction_id": txn.transaction_id})

@@ -1,0 +1,604 @@
+"""Trading: proposal, buy, sell, proposal_open_contract, transaction, balance, portfolio,
+statement, profit_table, sell_expired, topup_virtual."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from framework.deriv.models import Tick
+from framework.market.contracts import ContractSpec, duration_seconds
+from framework.market.errors import MarketError
+
+from ..accounts import AccountEvent, Transaction
+from ..dispatch import Call, Handler
+from ..envelope import SimError, new_id
+from ..session import ProposalRecord, Subscription
+from ..trading import Contract, contract_payload
+from .registry import registrar
+
+HANDLERS: dict[str, Handler] = {}
+handles = registrar(HANDLERS)
+
+_NOT_CONTRACT_FIELDS = frozenset({"req_id", "passthrough", "subscribe", "loginid", "proposal"})
+
+# Deriv does not stream prices that cannot change: at-the-money tick contracts and digits on
+# the 2-second volatility indices (proposal send.json, ``subscribe`` description).
+_ALL_BALANCES_NEED_OAUTH = "Permission denied, balances of all accounts require oauth token"
+_CONSTANT_PRICE_SYMBOLS = frozenset({"R_10", "R_25", "R_50", "R_75", "R_100"})
+
+
+def contract_spec(call: Call, params: Mapping[str, Any]) -> ContractSpec:
+    """Build the market model's contract from ``proposal`` (or ``buy.parameters``) fields.
+
+    Raises:
+        SimError: ``ContractBuyValidationError`` for missing amount/duration, a wrong currency.
+    """
+    if "amount" not in params:
+        raise SimError(
+            "ContractBuyValidationError",
+            "Missing required contract parameters (amount).",
+            {"field": "amount"},
+        )
+    currency = params.get("currency", call.core.config.currency)
+    account = call.session.account
+    expected = account.currency if account is not None else call.core.config.currency
+    if currency != expected:
+        raise SimError(
+            "ContractBuyValidationError",
+            f"Invalid currency {currency}; payouts are in {expected}.",
+            {"field": "currency"},
+        )
+    unit = params.get("duration_unit", "s")
+    if "duration" in params:
+        duration = int(params["duration"])
+    elif "date_expiry" in params:
+        duration = int(params["date_expiry"]) - call.now()
+        unit = "s"
+        if duration <= 0:
+            raise SimError(
+                "ContractBuyValidationError",
+                "Expiry time cannot be in the past.",
+                {"field": "date_expiry"},
+            )
+    else:
+        raise SimError(
+            "ContractBuyValidationError",
+            "Please specify either duration or date_expiry.",
+            {"field": "duration"},
+        )
+    if "date_start" in params and int(params["date_start"]) > call.now():
+        raise MarketError("OfferingsValidationError", "Forward starting contracts are not offered.")
+    return ContractSpec(
+        contract_type=params["contract_type"],
+        symbol=params["symbol"],
+        amount=float(params["amount"]),
+        basis=params.get("basis", "payout"),
+        duration=duration,
+        duration_unit=unit,
+        currency=currency,
+        barrier=params.get("barrier"),
+        barrier2=params.get("barrier2"),
+    )
+
+
+def _proposal_payload(call: Call, record_id: str, spec: ContractSpec) -> dict[str, Any]:
+    quote, spot = call.core.desk.quote(spec)
+    return _quote_payload(record_id, quote, spot)
+
+
+def _quote_payload(record_id: str, quote: Any, spot: Tick) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "ask_price": quote.ask_price,
+        "date_start": quote.date_start,
+        "display_value": quote.display_value,
+        "id": record_id,
+        "longcode": quote.longcode,
+        "payout": quote.payout,
+        "spot": spot.quote,
+        "spot_time": spot.epoch,
+        "validation_params": quote.validation_params(),
+    }
+    if quote.date_expiry is not None:
+        payload["date_expiry"] = quote.date_expiry
+    return payload
+
+
+def _streams_price(spec: ContractSpec) -> bool:
+    constant = spec.duration_unit == "t" and (
+        spec.barrier is None or spec.contract_type.startswith("DIGIT")
+    )
+    return not (constant and spec.symbol in _CONSTANT_PRICE_SYMBOLS)
+
+
+class ProposalStream:
+    """Re-prices a subscribed proposal on every tick of its symbol."""
+
+    __slots__ = ("_call", "_record", "_sub")
+
+    def __init__(self, call: Call, record: ProposalRecord, sub: Subscription) -> None:
+        self._call = call
+        self._record = record
+        self._sub = sub
+
+    def __call__(self, tick: Tick) -> None:
+        record = self._record
+        try:
+            quote, spot = self._call.core.desk.quote(record.contract)
+        except MarketError as err:
+            self._sub.emit_error(SimError(err.code, err.message, err.details))
+            return
+        record.ask_price = quote.ask_price
+        record.payout = quote.payout
+        self._sub.emit(_quote_payload(record.id, quote, spot))
+
+
+@handles("proposal")
+def proposal(call: Call) -> None:
+    """Price a contract; the id stays valid for ``buy`` on this connection."""
+    spec = contract_spec(call, call.args)
+    quote, spot = call.core.desk.quote(spec)
+    session = call.session
+    key = json.dumps(
+        {k: v for k, v in call.args.items() if k not in _NOT_CONTRACT_FIELDS}, sort_keys=True
+    )
+    if call.args.get("subscribe") == 1:
+        record_id = new_id()
+        sub = session.subscribe(
+            "proposal",
+            ("proposal", key),
+            call.envelope,
+            "proposal",
+            what="proposal",
+            sub_id=record_id,
+        )
+        record = ProposalRecord(record_id, spec, call.args, quote.ask_price, quote.payout, sub)
+        session.proposals[record_id] = record
+        if _streams_price(spec):
+            feed = call.core.feeds.get(spec.symbol)
+            listener = ProposalStream(call, record, sub)
+            feed.add_listener(listener)
+            sub.cleanups.append(lambda: feed.remove_listener(listener))
+        call.reply(_quote_payload(record_id, quote, spot), subscription=record_id)
+        return
+    for existing in session.proposals.values():
+        if existing.subscription is None and existing.request.get("_key") == key:
+            record = existing
+            break
+    else:
+        record = ProposalRecord(new_id(), spec, {"_key": key}, quote.ask_price, quote.payout)
+        session.proposals[record.id] = record
+    record.ask_price = quote.ask_price
+    record.payout = quote.payout
+    call.reply(_quote_payload(record.id, quote, spot))
+
+
+# -- buying, selling, following ---------------------------------------------------------
+
+
+def _buy_payload(contract: Contract) -> dict[str, Any]:
+    pos = contract.position
+    return {
+        "balance_after": contract.buy_txn.balance_after,
+        "buy_price": pos.buy_price,
+        "contract_id": contract.contract_id,
+        "longcode": contract.longcode,
+        "payout": pos.payout,
+        "purchase_time": pos.purchase_epoch,
+        "shortcode": contract.shortcode,
+        "start_time": pos.purchase_epoch,
+        "transaction_id": contract.buy_txn.transaction_id,
+    }
+
+
+def _follow(call: Call, sub: Subscription, contract_id: int | None) -> None:
+    """Send contract updates to ``sub``: one contract (ends when sold) or all of the account."""
+    desk = call.core.desk
+    loginid = call.account.loginid
+    clock = call.core.clock
+
+    def on_contract(contract: Contract) -> None:
+        if contract_id is not None and contract.contract_id != contract_id:
+            return
+        sub.emit(contract_payload(contract, clock.epoch(), sub.id))
+        if contract_id is not None and not contract.is_open:
+            sub.end()
+
+    desk.watch(loginid, on_contract)
+    sub.cleanups.append(lambda: desk.unwatch(loginid, on_contract))
+
+
+@handles("buy")
+def buy(call: Call) -> None:
+    """Buy by proposal id or with ``parameters``; ``price`` is the most the client will pay."""
+    session = call.session
+    account = call.account
+    target = call.args["buy"]
+    if target == "1":
+        params = call.args.get("parameters")
+        if not params:
+            raise SimError(
+                "InvalidContractProposal",
+                "Unknown contract proposal",
+                {"field": "parameters"},
+            )
+        spec = contract_spec(call, params)
+    else:
+        record = session.proposals.pop(target, None)
+        if record is None:
+            raise SimError("InvalidContractProposal", "Unknown contract proposal")
+        if record.subscription is not None:
+            session.forget(record.subscription.id)
+        spec = record.contract
+    contract = call.core.desk.buy(account, spec, float(call.args["price"]), app_id=session.app_id)
+    sub_id = None
+    if call.args.get("subscribe") == 1:
+        sub = session.subscribe(
+            "proposal_open_contract",
+            None,
+            call.envelope,
+            "proposal_open_contract",
+            what="proposal_open_contract",
+        )
+        sub_id = sub.id
+    call.reply(_buy_payload(contract), subscription=sub_id)
+    if sub_id is not None:
+        sub = session.subscriptions[sub_id]
+        sub.emit(contract_payload(contract, call.now(), sub_id))
+        _follow(call, sub, contract.contract_id)
+
+
+@handles("sell")
+def sell(call: Call) -> None:
+    """Sell an open contract at its bid, if ``price`` (the least accepted) allows."""
+    account = call.account
+    contract = call.core.desk.sell(account, call.args["sell"], float(call.args["price"]))
+    assert contract.sell_txn is not None
+    call.reply(
+        {
+            "balance_after": contract.sell_txn.balance_after,
+            "contract_id": contract.contract_id,
+            "reference_id": contract.buy_txn.transaction_id,
+            "sold_for": contract.sell_txn.amount,
+            "transaction_id": contract.sell_txn.transaction_id,
+        }
+    )
+
+
+@handles("proposal_open_contract")
+def proposal_open_contract(call: Call) -> None:
+    """One contract, or every open contract of the account; ``subscribe`` follows them."""
+    account = call.account
+    desk = call.core.desk
+    session = call.session
+    subscribe = call.args.get("subscribe") == 1
+    contract_id = call.args.get("contract_id")
+    if contract_id is not None:
+        contract = desk.contracts.get(contract_id)
+        if contract is None or contract.loginid != account.loginid:
+            call.reply({})
+            return
+        if not subscribe or not contract.is_open:
+            # A sold contract never gets a subscription (real server; clients rely on it).
+            call.reply(contract_payload(contract, call.now()))
+            return
+        sub = session.subscribe(
+            "proposal_open_contract",
+            ("poc", contract_id),
+            call.envelope,
+            "proposal_open_contract",
+            what="proposal_open_contract",
+        )
+        call.reply(contract_payload(contract, call.now(), sub.id), subscription=sub.id)
+        _follow(call, sub, contract_id)
+        return
+    open_now = desk.of_account(account.loginid, open_only=True)
+    if not subscribe:
+        if not open_now:
+            call.reply({})
+        for contract in open_now:
+            call.reply(contract_payload(contract, call.now()))
+        return
+    sub = session.subscribe(
+        "proposal_open_contract",
+        ("poc", None),
+        call.envelope,
+        "proposal_open_contract",
+        what="proposal_open_contract",
+    )
+    call.reply({}, subscription=sub.id)
+    for contract in open_now:
+        sub.emit(contract_payload(contract, call.now(), sub.id))
+    _follow(call, sub, None)
+
+
+def _transaction_payload(call: Call, event: AccountEvent, sub_id: str) -> dict[str, Any]:
+    txn = event.transaction
+    data: dict[str, Any] = {
+        "action": txn.action,
+        "amount": txn.amount,
+        "balance": event.balance,
+        "contract_id": txn.contract_id,
+        "currency": event.currency,
+        "id": sub_id,
+        "longcode": txn.longcode,
+        "transaction_id": txn.transaction_id,
+        "transaction_time": txn.time,
+    }
+    contract = call.core.desk.contracts.get(txn.contract_id) if txn.contract_id else None
+    if contract is not None:
+        pos = contract.position
+        data["symbol"] = pos.spec.symbol
+        data["display_name"] = pos.symbol.display_name
+        data["date_expiry"] = _expiry_of(contract)
+        if txn.action == "sell":
+            data["purchase_time"] = pos.purchase_epoch
+        if pos.barrier is not None:
+            data["barrier"] = pos.barrier
+    return data
+
+
+@handles("transaction")
+def transaction(call: Call) -> None:
+    """Stream the account's transactions (buy, sell, deposits...)."""
+    account = call.account
+    sub = call.session.subscribe(
+        "transaction",
+        ("transaction", account.loginid),
+        call.envelope,
+        "transaction",
+        what="transaction",
+    )
+    bank = call.core.bank
+
+    def on_event(event: AccountEvent) -> None:
+        sub.emit(_transaction_payload(call, event, sub.id))
+
+    bank.watch(account.loginid, on_event)
+    sub.cleanups.append(lambda: bank.unwatch(account.loginid, on_event))
+    call.reply({"id": sub.id}, subscription=sub.id)
+
+
+# -- balances ---------------------------------------------------------------------------
+
+
+@handles("balance")
+def balance(call: Call) -> None:
+    """The balance (``account``: current, all, or a loginid); ``subscribe`` for updates."""
+    session = call.session
+    which = call.args.get("account", "current")
+    token = session.token
+    assert token is not None
+    bank = call.core.bank
+    if which == "all":
+        if not token.oauth:
+            raise SimError(
+                "PermissionDenied",
+                _ALL_BALANCES_NEED_OAUTH,
+            )
+        account = call.account
+        accounts = bank.accounts_of_user(account.user_id)
+        real = sum(a.balance for a in accounts if not a.is_virtual)
+        demo = sum(a.balance for a in accounts if a.is_virtual)
+        payload = {
+            "accounts": {
+                a.loginid: {
+                    "balance": a.balance,
+                    "converted_amount": a.balance,
+                    "currency": a.currency,
+                    "demo_account": int(a.is_virtual),
+                    "status": 1,
+                    "type": "deriv",
+                }
+                for a in accounts
+            },
+            "balance": account.balance,
+            "currency": account.currency,
+            "loginid": account.loginid,
+            "total": {
+                "deriv": {"amount": real, "currency": account.currency},
+                "deriv_demo": {"amount": demo, "currency": account.currency},
+            },
+        }
+        call.reply(payload)
+        return
+    if which == "current":
+        account = call.account
+    elif which in session.authorized:
+        account = bank.account(which)
+    else:
+        raise SimError("PermissionDenied", _ALL_BALANCES_NEED_OAUTH)
+    payload = {"balance": account.balance, "currency": account.currency, "loginid": account.loginid}
+    if call.args.get("subscribe") != 1:
+        call.reply(payload)
+        return
+    sub = session.subscribe(
+        "balance", ("balance", account.loginid), call.envelope, "balance", what="balance"
+    )
+    loginid = account.loginid
+
+    def on_event(event: AccountEvent) -> None:
+        sub.emit(
+            {"balance": event.balance, "currency": event.currency, "id": sub.id, "loginid": loginid}
+        )
+
+    bank.watch(loginid, on_event)
+    sub.cleanups.append(lambda: bank.unwatch(loginid, on_event))
+    payload["id"] = sub.id
+    call.reply(payload, subscription=sub.id)
+
+
+@handles("topup_virtual")
+def topup_virtual(call: Call) -> None:
+    """Add 10000 to a virtual account whose balance is 1000 or less."""
+    account = call.account
+    if not account.is_virtual:
+        raise SimError(
+            "TopupVirtualError", "Sorry, this feature is available to virtual accounts only"
+        )
+    if account.balance > 1000:
+        raise SimError(
+            "TopupVirtualError",
+            "You can only request additional funds if your virtual account balance falls below "
+            f"{account.currency} 1000.00.",
+        )
+    call.core.bank.post(
+        account.loginid,
+        "virtual_credit",
+        10000.0,
+        now=call.now(),
+        longcode="Virtual money credit to account",
+    )
+    call.reply({"amount": 10000.0, "currency": account.currency})
+
+
+# -- reports ----------------------------------------------------------------------------
+
+
+def _expiry_of(contract: Contract) -> int:
+    pos = contract.position
+    if pos.date_expiry is not None:
+        return pos.date_expiry
+    return pos.purchase_epoch + duration_seconds(pos.spec, pos.symbol) + pos.symbol.tick_interval
+
+
+@handles("portfolio")
+def portfolio(call: Call) -> None:
+    """Open contracts of the account."""
+    account = call.account
+    rows = []
+    for contract in call.core.desk.of_account(account.loginid, open_only=True):
+        pos = contract.position
+        rows.append(
+            {
+                "app_id": contract.app_id,
+                "buy_price": pos.buy_price,
+                "contract_id": contract.contract_id,
+                "contract_type": pos.spec.contract_type,
+                "currency": contract.currency,
+                "date_start": pos.purchase_epoch,
+                "expiry_time": _expiry_of(contract),
+                "longcode": contract.longcode,
+                "payout": pos.payout,
+                "purchase_time": pos.purchase_epoch,
+                "shortcode": contract.shortcode,
+                "symbol": pos.spec.symbol,
+                "transaction_id": contract.buy_txn.transaction_id,
+            }
+        )
+    call.reply({"contracts": rows})
+
+
+def _date_arg(value: Any) -> int | None:
+    if value is None:
+        return None
+    text = str(value)
+    if text.isdigit():
+        return int(text)
+    day = _dt.date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
+    return int(_dt.datetime(day.year, day.month, day.day, tzinfo=_dt.UTC).timestamp())
+
+
+def _page(rows: list[Any], call: Call) -> list[Any]:
+    offset = int(call.args.get("offset", 0))
+    limit = int(call.args.get("limit", 100))
+    return rows[offset : offset + limit]
+
+
+@handles("statement")
+def statement(call: Call) -> None:
+    """Transactions of the account, newest first."""
+    account = call.account
+    args = call.args
+    date_from = _date_arg(args.get("date_from"))
+    date_to = _date_arg(args.get("date_to"))
+    action = args.get("action_type")
+    described = args.get("description") == 1
+    desk = call.core.desk
+    rows: list[Transaction] = [
+        t
+        for t in reversed(call.core.bank.transactions.get(account.loginid, []))
+        if (action is None or t.action == action)
+        and (date_from is None or t.time >= date_from)
+        and (date_to is None or t.time <= date_to)
+    ]
+    out = []
+    for t in _page(rows, call):
+        row: dict[str, Any] = {
+            "action_type": t.action,
+            "amount": t.amount,
+            "app_id": t.app_id,
+            "balance_after": t.balance_after,
+            "contract_id": t.contract_id,
+            "payout": t.payout,
+            "reference_id": t.reference_id,
+            "transaction_id": t.transaction_id,
+            "transaction_time": t.time,
+        }
+        contract = desk.contracts.get(t.contract_id) if t.contract_id else None
+        if contract is not None:
+            row["purchase_time"] = contract.position.purchase_epoch
+        if described:
+            row["longcode"] = t.longcode
+            row["shortcode"] = t.shortcode
+        out.append(row)
+    call.reply({"count": len(out), "transactions": out})
+
+
+@handles("profit_table")
+def profit_table(call: Call) -> None:
+    """Settled contracts of the account (newest first unless ``sort: ASC``)."""
+    account = call.account
+    args = call.args
+    date_from = _date_arg(args.get("date_from"))
+    date_to = _date_arg(args.get("date_to"))
+    types = set(args.get("contract_type") or ())
+    described = args.get("description") == 1
+    settled = [
+        c
+        for c in call.core.desk.of_account(account.loginid)
+        if c.settlement is not None
+        and (not types or c.spec.contract_type in types)
+        and (date_from is None or c.settlement.sell_epoch >= date_from)
+        and (date_to is None or c.settlement.sell_epoch <= date_to)
+    ]
+    settled.sort(
+        key=lambda c: (c.settlement.sell_epoch if c.settlement else 0, c.contract_id),
+        reverse=args.get("sort", "DESC") == "DESC",
+    )
+    out = []
+    for c in _page(settled, call):
+        pos = c.position
+        assert c.settlement is not None
+        row: dict[str, Any] = {
+            "app_id": c.app_id,
+            "buy_price": pos.buy_price,
+            "contract_id": c.contract_id,
+            "contract_type": pos.spec.contract_type,
+            "duration_type": "ticks" if pos.spec.duration_unit == "t" else "intraday",
+            "payout": pos.payout,
+            "purchase_time": pos.purchase_epoch,
+            "sell_price": c.settlement.sell_price,
+            "sell_time": c.settlement.sell_epoch,
+            "shortcode": c.shortcode,
+            "transaction_id": c.buy_txn.transaction_id,
+            "underlying_symbol": pos.spec.symbol,
+        }
+        if described:
+            row["longcode"] = c.longcode
+        out.append(row)
+    call.reply({"count": len(out), "transactions": out})
+
+
+@handles("sell_expired")
+def sell_expired(call: Call) -> None:
+    """Settle expired contracts: always 0 here.
+
+    The simulator settles every contract on the feed tick that ends it (the same rule as the
+    backtest), so there is never an expired contract left for a client to settle; a contract
+    between its expiry time and its settling tick is settled by that tick, not by this call.
+    """
+    call.account  # noqa: B018 - the call still needs a login, like the real one
+    call.reply({"count": 0})

@@ -1,0 +1,205 @@
+"""Optional persistence: accounts, tokens, statements and contracts in one SQLite file.
+
+With ``--state FILE`` a restarted simulator comes back with the same accounts, balances,
+tokens, open and settled contracts, id counters, seed and genesis epoch. Because the market is
+a function of ``(seed, genesis)``, an open contract is restored by re-opening its position and
+feeding it the ticks it missed while the simulator was down: it settles exactly as it would
+have without the restart.
+
+Writes go through at each change (a buy is one short transaction), so a killed simulator
+loses nothing that was answered.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from framework.market.contracts import ContractSpec
+from framework.market.settlement import Position, Settlement
+
+from .accounts import Account, Token, Transaction
+
+__all__ = ["SavedContract", "Store"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (loginid TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS transactions (
+    transaction_id INTEGER PRIMARY KEY, loginid TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS contracts (contract_id INTEGER PRIMARY KEY, data TEXT NOT NULL);
+"""
+
+
+@attrs.frozen
+class SavedContract:
+    """A contract as stored: enough to rebuild its position and bookkeeping.
+
+    Attributes:
+        contract_id: the id.
+        loginid: owner.
+        currency: account currency.
+        spec: contract parameters.
+        buy_price: price paid.
+        payout: payout if won.
+        purchase_epoch: purchase time.
+        commission: commission for bids.
+        probability: win probability at purchase.
+        longcode: description.
+        shortcode: compact description.
+        buy_txn: purchase transaction id.
+        sell_txn: settlement transaction id, if settled.
+        settlement: the settlement fields, if settled.
+        app_id: the buying app.
+    """
+
+    contract_id: int
+    loginid: str
+    currency: str
+    spec: dict[str, Any]
+    buy_price: float
+    payout: float
+    purchase_epoch: int
+    commission: float
+    probability: float
+    longcode: str
+    shortcode: str
+    buy_txn: int
+    sell_txn: int | None
+    settlement: dict[str, Any] | None
+    app_id: int | None
+
+    def position(self) -> Position:
+        """Rebuild the position (settled ones get their settlement back)."""
+        from framework.market.symbols import get_symbol
+
+        spec = ContractSpec(**self.spec)
+        position = Position(
+            spec,
+            get_symbol(spec.symbol),
+            contract_id=self.contract_id,
+            buy_price=self.buy_price,
+            payout=self.payout,
+            purchase_epoch=self.purchase_epoch,
+            commission=self.commission,
+            probability=self.probability,
+        )
+        if self.settlement is not None:
+            data = dict(self.settlement)
+            data["tick_stream"] = tuple(tuple(t) for t in data["tick_stream"])
+            settlement = Settlement(**data)
+            position.settlement = settlement
+            position.entry_epoch = settlement.entry_epoch
+            position.entry_quote = settlement.entry_quote
+            position.barrier = settlement.barrier
+            position.current_epoch = settlement.exit_epoch
+            position.current_quote = settlement.exit_quote
+            position.tick_stream = list(settlement.tick_stream)
+            position.tick_count = len(settlement.tick_stream)
+        return position
+
+
+class Store:
+    """The SQLite state file."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._db = sqlite3.connect(self.path)
+        self._db.executescript(_SCHEMA)
+        self._db.commit()
+
+    def close(self) -> None:
+        """Close the file."""
+        self._db.close()
+
+    # -- meta ----------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> Any:
+        """Return a stored value (``None`` when absent)."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Store a value."""
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value))
+            )
+
+    @property
+    def is_empty(self) -> bool:
+        """True for a fresh file."""
+        count: int = self._db.execute("SELECT COUNT(*) FROM accounts").fetchone()[0]
+        return count == 0
+
+    # -- rows ----------------------------------------------------------------------------
+
+    def save_account(self, account: Account) -> None:
+        """Insert or update an account."""
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO accounts (loginid, data) VALUES (?, ?)",
+                (account.loginid, json.dumps(attrs.asdict(account))),
+            )
+
+    def save_token(self, token: Token) -> None:
+        """Insert a token."""
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO tokens (token, data) VALUES (?, ?)",
+                (token.token, json.dumps(attrs.asdict(token))),
+            )
+
+    def delete_token(self, token: Token) -> None:
+        """Delete a token."""
+        with self._db:
+            self._db.execute("DELETE FROM tokens WHERE token = ?", (token.token,))
+
+    def save_transaction(self, txn: Transaction) -> None:
+        """Insert a statement entry."""
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO transactions (transaction_id, loginid, data) "
+                "VALUES (?, ?, ?)",
+                (txn.transaction_id, txn.loginid, json.dumps(attrs.asdict(txn))),
+            )
+
+    def save_contract(self, saved: SavedContract) -> None:
+        """Insert or update a contract."""
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO contracts (contract_id, data) VALUES (?, ?)",
+                (saved.contract_id, json.dumps(attrs.asdict(saved))),
+            )
+
+    # -- loading -------------------------------------------------------------------------
+
+    def accounts(self) -> list[Account]:
+        """Every stored account."""
+        rows = self._db.execute("SELECT data FROM accounts ORDER BY rowid").fetchall()
+        return [Account(**json.loads(data)) for (data,) in rows]
+
+    def tokens(self) -> list[Token]:
+        """Every stored token."""
+        rows = self._db.execute("SELECT data FROM tokens ORDER BY rowid").fetchall()
+        out = []
+        for (data,) in rows:
+            fields = json.loads(data)
+            fields["scopes"] = tuple(fields["scopes"])
+            out.append(Token(**fields))
+        return out
+
+    def transactions(self) -> list[Transaction]:
+        """Every stored statement entry, oldest first."""
+        rows = self._db.execute("SELECT data FROM transactions ORDER BY transaction_id").fetchall()
+        return [Transaction(**json.loads(data)) for (data,) in rows]
+
+    def contracts(self) -> list[SavedContract]:
+        """Every stored contract, oldest first."""
+        rows = self._db.execute("SELECT data FROM contracts ORDER BY contract_id").fetchall()
+        return [SavedContract(**json.loads(data)) for (data,) in rows]
