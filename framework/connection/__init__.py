@@ -1,0 +1,30 @@
+"""The connection actor: one self-healing connection to the Deriv API.
+
+See :mod:`framework.connection.actor` for how it works; this package re-exports what other
+layers use.
+"""
+
+from .actor import Connection as Connection
+from .actor import ConnectionStats as ConnectionStats
+from .backoff import BackoffPolicy as BackoffPolicy
+from .errors import AuthorizationFailed as AuthorizationFailed
+from .errors import ConnectFailed as ConnectFailed
+from .errors import ConnectionClosed as ConnectionClosed
+from .errors import ConnectionLost as ConnectionLost
+from .errors import ConnectTimeout as ConnectTimeout
+from .errors import HandshakeTimeout as HandshakeTimeout
+from .errors import KeepaliveTimeout as KeepaliveTimeout
+from .errors import NotConnected as NotConnected
+from .errors import OutcomeUnknown as OutcomeUnknown
+from .errors import ReconnectExhausted as ReconnectExhausted
+from .errors import RequestTimeout as RequestTimeout
+from .errors import StaleStream as StaleStream
+from .errors import StreamOverflow as StreamOverflow
+from .errors import TransportError as TransportError
+from .policy import is_idempotent as is_idempotent
+from .settings import ConnectionSettings as ConnectionSettings
+from .streams import ConnectionRestored as ConnectionRestored
+from .streams import Disconnected as Disconnected
+from .streams import Overflow as Overflow
+from .streams import Stream as Stream
+from .streams import Subscription as Subscription

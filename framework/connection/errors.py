@@ -1,0 +1,141 @@
+"""Errors of the connection actor, on top of the transport's.
+
+Every class here subclasses :class:`framework.errors.TriobotError`. Which ones end a
+connection's life and which ones the actor absorbs by reconnecting:
+
+* absorbed (the actor reconnects): :class:`~framework.transport.ConnectionLost`,
+  :class:`~framework.transport.ConnectTimeout`, :class:`~framework.transport.ConnectFailed`,
+  :class:`KeepaliveTimeout`, :class:`StaleStream`, :class:`HandshakeTimeout`;
+* fatal (``Connection.run`` raises it): :class:`ReconnectExhausted` (retries used up),
+  :class:`AuthorizationFailed` (a token the server refuses will not get better by retrying).
+
+Callers of ``request`` see :class:`RequestTimeout`, :class:`NotConnected`,
+:class:`OutcomeUnknown` (a non-idempotent request whose answer was lost) and
+:class:`ConnectionClosed` (the actor has stopped).
+"""
+
+from __future__ import annotations
+
+from ..errors import TriobotError
+from ..transport import ConnectFailed, ConnectionLost, ConnectTimeout, TransportError
+
+__all__ = [
+    "AuthorizationFailed",
+    "ConnectFailed",
+    "ConnectTimeout",
+    "ConnectionClosed",
+    "ConnectionLost",
+    "HandshakeTimeout",
+    "KeepaliveTimeout",
+    "NotConnected",
+    "OutcomeUnknown",
+    "ReconnectExhausted",
+    "RequestTimeout",
+    "StaleStream",
+    "StreamOverflow",
+    "TransportError",
+]
+
+
+class KeepaliveTimeout(TransportError):
+    """A keepalive ping was not answered in time: the link is treated as dead."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(f"keepalive ping not answered within {timeout:g} s")
+        self.timeout = timeout
+
+
+class HandshakeTimeout(TransportError):
+    """Connected, but authorizing and resubscribing did not finish in time."""
+
+
+class StaleStream(TransportError):
+    """A tick stream stayed silent even after it was resubscribed: reconnect."""
+
+    def __init__(self, description: str, silent_for: float) -> None:
+        super().__init__(f"{description}: still silent {silent_for:.1f} s after resubscribing")
+        self.description = description
+        self.silent_for = silent_for
+
+
+class ReconnectExhausted(TriobotError):
+    """Every reconnection attempt failed; the connection gives up, loudly.
+
+    Attributes:
+        attempts: how many attempts were made since the connection was last healthy.
+        last_error: what made the last attempt fail.
+    """
+
+    def __init__(self, attempts: int, last_error: BaseException) -> None:
+        super().__init__(f"could not reconnect after {attempts} attempts; last error: {last_error}")
+        self.attempts = attempts
+        self.last_error = last_error
+
+
+class AuthorizationFailed(TriobotError):
+    """The server refused a token at (re)authorization. Never retried.
+
+    Attributes:
+        code: the API error code (``InvalidToken``, ``DisabledClient``...).
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"authorization failed: {code}: {message}")
+        self.code = code
+
+
+class RequestTimeout(TriobotError):
+    """No answer to a request within its timeout."""
+
+    def __init__(self, call: str, timeout: float) -> None:
+        super().__init__(f"{call}: no answer within {timeout:g} s")
+        self.call = call
+        self.timeout = timeout
+
+
+class NotConnected(TriobotError):
+    """A request that must not wait for a reconnection found the connection down."""
+
+    def __init__(self, call: str) -> None:
+        super().__init__(f"{call}: not sent, the connection is down")
+        self.call = call
+
+
+class OutcomeUnknown(TriobotError):
+    """A non-idempotent request was sent but its answer was lost (drop or timeout).
+
+    The server may or may not have acted on it. The request is never re-sent; the client
+    reconciles buys and sells against the account's records instead.
+
+    Attributes:
+        call: the call name.
+        req_id: the id the request was sent with.
+        sent_at: ``trio.current_time()`` just before the request was written.
+        cause: what lost the answer.
+    """
+
+    def __init__(self, call: str, req_id: int, sent_at: float, cause: BaseException) -> None:
+        super().__init__(f"{call} (req_id {req_id}): sent, but the answer was lost: {cause}")
+        self.call = call
+        self.req_id = req_id
+        self.sent_at = sent_at
+        self.cause = cause
+
+
+class ConnectionClosed(TriobotError):
+    """The connection actor is no longer running; nothing more can be sent."""
+
+
+class StreamOverflow(TriobotError):
+    """A lossless stream's consumer fell behind its buffer: updates were lost.
+
+    Transactions and contract updates are never dropped silently; the stream fails instead.
+    """
+
+    def __init__(self, description: str, capacity: int) -> None:
+        super().__init__(
+            f"{description}: consumer fell more than {capacity} updates behind; "
+            "the stream is closed (updates that do not fit are never dropped silently)"
+        )
+        self.description = description
+        self.capacity = capacity

@@ -1,0 +1,57 @@
+"""Settings of one connection: where, who, and how hard to hold on."""
+
+from __future__ import annotations
+
+import attrs
+
+from .backoff import BackoffPolicy
+
+__all__ = ["ConnectionSettings"]
+
+
+def _tokens(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,) if value else ()
+    if isinstance(value, list | tuple):
+        return tuple(str(item) for item in value)
+    raise TypeError(f"tokens must be a string or a list of strings, got {type(value).__name__}")
+
+
+@attrs.frozen
+class ConnectionSettings:
+    """Everything the connection actor needs.
+
+    Attributes:
+        url: ``ws://`` or ``wss://`` endpoint, with ``app_id`` in the query.
+        tokens: API tokens. One token authorizes that account; several authorize them all
+            (``authorize: "MULTI"`` plus ``tokens``) and calls pick one with ``loginid``.
+            Never shown in reprs or logs.
+        connect_timeout: seconds for TCP + TLS + WebSocket handshake.
+        handshake_timeout: seconds for authorize, rate limits and resubscription.
+        request_timeout: default seconds to wait for an answer (waiting for a reconnection
+            included).
+        ping_interval: seconds between keepalive pings.
+        ping_timeout: seconds a ping may take before the link is declared dead.
+        stale_ticks: a tick stream silent for this many tick intervals is resubscribed, and
+            the connection is replaced if it stays silent as long again; 0 disables it.
+        rate_limit: pace requests by ``website_status.api_call_limits``.
+        market_buffer: buffer of market-data streams (oldest update dropped, and counted,
+            when a consumer falls behind).
+        lossless_buffer: buffer of transaction/contract streams (overflow fails the stream).
+        forget_timeout: seconds spent forgetting a stream when its consumer leaves.
+        backoff: reconnection spacing and budget.
+    """
+
+    url: str
+    tokens: tuple[str, ...] = attrs.field(default=(), converter=_tokens, repr=False)
+    connect_timeout: float = attrs.field(default=10.0, validator=attrs.validators.gt(0))
+    handshake_timeout: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
+    request_timeout: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
+    ping_interval: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
+    ping_timeout: float = attrs.field(default=5.0, validator=attrs.validators.gt(0))
+    stale_ticks: float = attrs.field(default=5.0, validator=attrs.validators.ge(0))
+    rate_limit: bool = True
+    market_buffer: int = attrs.field(default=256, validator=attrs.validators.ge(1))
+    lossless_buffer: int = attrs.field(default=10_000, validator=attrs.validators.ge(1))
+    forget_timeout: float = attrs.field(default=2.0, validator=attrs.validators.gt(0))
+    backoff: BackoffPolicy = attrs.field(factory=BackoffPolicy)

@@ -1,0 +1,217 @@
+"""The WebSocket transport seam: connect, send, receive, close, and nothing else.
+
+The connection actor talks to a :class:`Transport`; how frames travel is this module's
+business. :func:`open_websocket_transport` is the production implementation, on
+trio-websocket. Everything trio-websocket (or the OS) raises is translated here into the
+framework's own errors, so no caller ever sees a library exception:
+
+* :class:`ConnectTimeout`: the handshake did not finish within the deadline. This module owns
+  that deadline with an outer ``trio.fail_after``, because trio-websocket's own
+  ``connect_timeout`` does not fire against a server that accepts TCP and then says nothing.
+* :class:`ConnectFailed`: refused, unreachable, rejected by the server (HTTP status kept).
+* :class:`ConnectionLost`: the connection closed or broke after it was open; carries the
+  WebSocket close code and reason (1006 for an abrupt drop).
+
+Tests and the in-memory simulator plug in their own :class:`Transport` through a
+:data:`Connector` (a zero-argument callable returning an async context manager).
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import trio
+import trio_websocket
+
+from .errors import TriobotError
+
+__all__ = [
+    "ConnectFailed",
+    "ConnectTimeout",
+    "ConnectionLost",
+    "Connector",
+    "Transport",
+    "TransportError",
+    "WebSocketTransport",
+    "open_websocket_transport",
+]
+
+#: Close code trio-websocket (and RFC 6455) use for a connection that broke without a close.
+ABNORMAL_CLOSURE = 1006
+
+
+class TransportError(TriobotError):
+    """Base of the errors about the connection itself (not about an API answer)."""
+
+
+class ConnectTimeout(TransportError):
+    """The connection (TCP, TLS and WebSocket handshake) did not complete in time."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        super().__init__(f"could not connect to {url} within {timeout:g} s")
+        self.url = url
+        self.timeout = timeout
+
+
+class ConnectFailed(TransportError):
+    """The connection attempt failed outright (refused, DNS, rejected by the server).
+
+    Attributes:
+        url: where we tried to connect.
+        status_code: the HTTP status when the server rejected the upgrade, else ``None``.
+    """
+
+    def __init__(self, url: str, reason: str, *, status_code: int | None = None) -> None:
+        super().__init__(f"could not connect to {url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.status_code = status_code
+
+
+class ConnectionLost(TransportError):
+    """An open connection closed or broke.
+
+    Attributes:
+        code: the WebSocket close code (1006 when it broke without a close frame).
+        reason: the close reason the peer gave, or what we observed.
+    """
+
+    def __init__(self, code: int = ABNORMAL_CLOSURE, reason: str = "") -> None:
+        super().__init__(f"connection lost (code {code}{', ' + reason if reason else ''})")
+        self.code = code
+        self.reason = reason
+
+
+class Transport(abc.ABC):
+    """One open, message-oriented connection. Not restartable: reconnecting opens a new one."""
+
+    @abc.abstractmethod
+    async def send(self, text: str) -> None:
+        """Send one text frame.
+
+        Raises:
+            ConnectionLost: the connection is closed or broke.
+        """
+
+    @abc.abstractmethod
+    async def receive(self) -> str | bytes:
+        """Return the next frame, waiting for it.
+
+        Raises:
+            ConnectionLost: the connection is closed or broke.
+        """
+
+    @abc.abstractmethod
+    async def aclose(self, code: int = 1000, reason: str = "") -> None:
+        """Close the connection (idempotent). Bounded in time by the implementation."""
+
+
+#: Opens a transport; the connection actor calls it once per (re)connection.
+Connector = Callable[[], AbstractAsyncContextManager[Transport]]
+
+
+def _lost(exc: trio_websocket.ConnectionClosed) -> ConnectionLost:
+    reason = exc.reason
+    if reason is None:  # pragma: no cover - trio-websocket always sets one
+        return ConnectionLost()
+    return ConnectionLost(reason.code, reason.reason or reason.name)
+
+
+class WebSocketTransport(Transport):
+    """A :class:`Transport` over an open trio-websocket connection."""
+
+    __slots__ = ("_get", "_ws")
+
+    def __init__(self, ws: trio_websocket.WebSocketConnection) -> None:
+        self._ws = ws
+        self._get = ws.get_message
+
+    async def send(self, text: str) -> None:
+        try:
+            await self._ws.send_message(text)
+        except trio_websocket.ConnectionClosed as exc:
+            raise _lost(exc) from None
+        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
+            raise ConnectionLost(ABNORMAL_CLOSURE, f"send failed: {exc!r}") from None
+
+    async def receive(self) -> str | bytes:
+        try:
+            return await self._get()
+        except trio_websocket.ConnectionClosed as exc:
+            raise _lost(exc) from None
+
+    async def aclose(self, code: int = 1000, reason: str = "") -> None:
+        await self._ws.aclose(code, reason or None)
+
+
+@asynccontextmanager
+async def open_websocket_transport(
+    url: str,
+    *,
+    connect_timeout: float = 10.0,
+    disconnect_timeout: float = 2.0,
+    max_message_size: int = 2**22,
+    message_queue_size: int = 64,
+) -> AsyncIterator[Transport]:
+    """Connect to ``url`` and yield a :class:`Transport`; close it on exit.
+
+    Args:
+        url: a ``ws://`` or ``wss://`` URL.
+        connect_timeout: seconds for TCP + TLS + WebSocket handshake, enforced from outside.
+        disconnect_timeout: seconds the closing handshake may take on exit.
+        max_message_size: larger frames close the connection (code 1009).
+        message_queue_size: trio-websocket's internal queue. Our reader drains it
+            continuously, so it only absorbs bursts; it is not a consumer buffer.
+
+    Raises:
+        ConnectTimeout: the handshake did not finish in time.
+        ConnectFailed: refused, unreachable, invalid URL or rejected upgrade.
+    """
+    connected = False
+    try:
+        with trio.fail_after(connect_timeout) as deadline:
+            async with trio_websocket.open_websocket_url(
+                url,
+                connect_timeout=connect_timeout,
+                disconnect_timeout=disconnect_timeout,
+                max_message_size=max_message_size,
+                message_queue_size=message_queue_size,
+            ) as ws:
+                # The deadline covers connecting only; lift it for the life of the connection.
+                deadline.deadline = math.inf
+                connected = True
+                yield WebSocketTransport(ws)
+    except trio.TooSlowError:
+        if connected:
+            raise
+        raise ConnectTimeout(url, connect_timeout) from None
+    except trio_websocket.ConnectionRejected as exc:
+        if connected:  # pragma: no cover - rejection only happens during the handshake
+            raise
+        status = exc.status_code
+        raise ConnectFailed(
+            url, f"server rejected the connection with HTTP {status}", status_code=status
+        ) from None
+    except trio_websocket.ConnectionTimeout:
+        if connected:  # pragma: no cover
+            raise
+        raise ConnectTimeout(url, connect_timeout) from None
+    except trio_websocket.HandshakeError as exc:
+        if connected:
+            # DisconnectionTimeout on exit: the socket is closed either way. It must not mask
+            # whatever ended the body, which trio-websocket leaves as its context.
+            if exc.__context__ is not None:
+                raise exc.__context__ from None
+            return
+        cause = exc.__cause__ or exc.__context__
+        raise ConnectFailed(url, repr(cause) if cause else repr(exc)) from None
+    except (OSError, ValueError) as exc:
+        if connected:
+            raise
+        raise ConnectFailed(url, repr(exc)) from None
+    except trio_websocket.ConnectionClosed as exc:
+        # The body let a close escape (it should have gone through the transport); translate.
+        raise _lost(exc) from None
