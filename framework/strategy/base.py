@@ -164,6 +164,27 @@ class Strategy(Generic[P]):
         """The strategy's configured name."""
         return self.ctx.name
 
+    @classmethod
+    def planned_contracts(
+        cls, params: P, template: ContractTemplate
+    ) -> tuple[ContractTemplate, ...]:
+        """The contracts this strategy may buy with ``params``; checked before start.
+
+        The default is the configured template with each of :attr:`contract_types` (or the
+        template alone when the class declares none). Override it when the parameters pick
+        the barrier or the duration.
+
+        Args:
+            params: the validated parameters.
+            template: the configured contract terms.
+
+        Returns:
+            One template per distinct contract; ``type`` set in each.
+        """
+        if not cls.contract_types:
+            return (template,)
+        return tuple(attrs.evolve(template, type=kind) for kind in cls.contract_types)
+
     def on_start(self) -> None:
         """Called once before the first tick (and again after a restart)."""
 

@@ -1,0 +1,37 @@
+"""Bot configs: strict YAML in, a typed :class:`BotConfig` out, every problem named.
+
+* :mod:`~framework.config.yamlload` YAML 1.2 scalars, duplicate keys, line numbers;
+* :mod:`~framework.config.structure` plain data into attrs classes, problems with paths;
+* :mod:`~framework.config.model` the config classes;
+* :mod:`~framework.config.loader` :func:`load_config` and the cross checks.
+"""
+
+from __future__ import annotations
+
+from framework.errors import ConfigError
+
+from .loader import first_stake, highest_stake, load_config, parse_config
+from .model import (
+    EMBEDDED,
+    BotConfig,
+    ContractSection,
+    KeepaliveConfig,
+    Secret,
+    SimulatorConfig,
+    StrategyConfig,
+)
+
+__all__ = [
+    "EMBEDDED",
+    "BotConfig",
+    "ConfigError",
+    "ContractSection",
+    "KeepaliveConfig",
+    "Secret",
+    "SimulatorConfig",
+    "StrategyConfig",
+    "first_stake",
+    "highest_stake",
+    "load_config",
+    "parse_config",
+]

@@ -1,0 +1,435 @@
+"""Loading a bot config: strict YAML, typed structure, plugins, secrets, cross checks.
+
+:func:`load_config` either returns a :class:`BotConfig` or raises :class:`ConfigError`
+listing *every* problem found, one per line, as ``path.to.value: message (file:line)``,
+sorted by line. It never lets a YAML, attrs or plugin exception escape as a traceback.
+
+Order of the checks (each runs even when an earlier one found problems, as far as it can):
+YAML syntax; duplicate keys; the token (never inline); plugin references and each plugin's
+parameters; types, ranges and unknown keys of every section; then, on a config that
+structured cleanly, the cross checks: unique strategy names, symbols, each contract a
+strategy may buy against the market model, stakes against the risk limits.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+import yaml
+
+from framework.errors import ConfigError
+from framework.market.contracts import ContractSpec, validate
+from framework.market.errors import MarketError
+from framework.market.symbols import SYMBOLS
+from framework.risk import RiskLimits
+from framework.sizing import DAlembert, Fixed, Martingale, OscarsGrind, StakeConfig
+from framework.strategy.plugins import PluginError, load_strategy_class
+
+from .model import EMBEDDED, BotConfig, Secret, StrategyConfig
+from .structure import INVALID, describe, structure
+from .yamlload import Path_, format_path, load_yaml
+
+__all__ = ["first_stake", "highest_stake", "load_config", "parse_config"]
+
+_ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@attrs.define
+class _Report:
+    source: str
+    lines: dict[Path_, int]
+    problems: list[tuple[Path_, str]] = attrs.field(factory=list)
+    warnings: list[tuple[Path_, str]] = attrs.field(factory=list)
+    duplicate_lines: dict[Path_, int] = attrs.field(factory=dict)
+
+    def line(self, path: Path_) -> int | None:
+        if path in self.duplicate_lines:
+            return self.duplicate_lines[path]
+        for end in range(len(path), -1, -1):
+            found = self.lines.get(path[:end])
+            if found is not None:
+                return found
+        return None
+
+    def render(self, path: Path_, message: str) -> str:
+        line = self.line(path)
+        where = f" ({self.source}:{line})" if line is not None else f" ({self.source})"
+        return f"{format_path(path)}: {message}{where}"
+
+    def sorted(self, items: list[tuple[Path_, str]]) -> list[str]:
+        keyed = sorted(enumerate(items), key=lambda it: (self.line(it[1][0]) or 0, it[0]))
+        return [self.render(path, message) for _, (path, message) in keyed]
+
+
+def load_config(
+    path: str | os.PathLike[str],
+    *,
+    environ: Mapping[str, str] | None = None,
+    resolve_secrets: bool = True,
+) -> BotConfig:
+    """Load and check a bot config file.
+
+    Args:
+        path: the YAML file.
+        environ: environment for ``${VAR}`` references (``os.environ`` by default).
+        resolve_secrets: read the token now (False: check only that it is referenced
+            properly, for ``triobot check --skip-secrets`` on a machine without it).
+
+    Returns:
+        The config; :attr:`BotConfig.warnings` holds what is worth a warning.
+
+    Raises:
+        ConfigError: every problem found, each with its path and ``file:line``.
+    """
+    source = os.fspath(path)
+    try:
+        text = Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config {source}: {_os_reason(exc)}") from None
+    return parse_config(
+        text, source, environ=environ, resolve_secrets=resolve_secrets, file=Path(source)
+    )
+
+
+def parse_config(
+    text: str,
+    source: str = "<config>",
+    *,
+    environ: Mapping[str, str] | None = None,
+    resolve_secrets: bool = True,
+    file: Path | None = None,
+) -> BotConfig:
+    """Check a config given as text (see :func:`load_config`).
+
+    Args:
+        text: the YAML document.
+        source: the name used in messages.
+        environ: environment for ``${VAR}`` references.
+        resolve_secrets: read the token now.
+        file: the file the text came from, if any.
+
+    Returns:
+        The config.
+
+    Raises:
+        ConfigError: every problem found.
+    """
+    env = os.environ if environ is None else environ
+    try:
+        data, lines, duplicates = load_yaml(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(_yaml_message(exc, source)) from None
+    report = _Report(source, lines)
+    for dup_path, message, line in duplicates:
+        report.problems.append((dup_path, message))
+        if line is not None:
+            report.duplicate_lines[dup_path] = line
+    if data is None:
+        raise ConfigError(f"{source}: the config is empty (it needs at least strategies:)")
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping at the top, got {describe(data)}")
+
+    data = dict(data)
+    token, token_source = _token(data, env, resolve_secrets, report)
+    classes = _plugins(data, report)
+    config, problems = structure(data, BotConfig)
+    report.problems.extend(problems)
+    if config is INVALID:
+        _cross_checks(None, data, classes, report)
+    else:
+        config = attrs.evolve(
+            config,
+            token=token,
+            token_source=token_source,
+            source=file,
+            strategies=tuple(
+                attrs.evolve(item, strategy_class=classes.get(i))
+                for i, item in enumerate(config.strategies)
+            ),
+        )
+        _cross_checks(config, data, classes, report)
+    if report.problems:
+        count = len(report.problems)
+        lines_ = "\n  ".join(report.sorted(report.problems))
+        noun = "problem" if count == 1 else "problems"
+        raise ConfigError(f"{source}: {count} {noun}\n  {lines_}")
+    assert isinstance(config, BotConfig)
+    return attrs.evolve(config, warnings=tuple(report.sorted(report.warnings)))
+
+
+def _yaml_message(exc: yaml.YAMLError, source: str) -> str:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    text = f"{context}: {problem}" if context else str(problem)
+    if mark is not None:
+        return f"{source}:{mark.line + 1}:{mark.column + 1}: not valid YAML: {text}"
+    return f"{source}: not valid YAML: {text}"
+
+
+def _os_reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)
+
+
+def _token(
+    data: dict[str, Any], env: Mapping[str, str], resolve: bool, report: _Report
+) -> tuple[Secret | None, str]:
+    raw = data.pop("token", None)
+    raw_file = data.pop("token_file", None)
+    endpoint = data.get("endpoint", "embedded")
+    if raw is not None and raw_file is not None:
+        report.problems.append((("token_file",), "give token or token_file, not both"))
+        return None, "invalid"
+    if raw is not None:
+        match = _ENV_REF.match(raw) if isinstance(raw, str) else None
+        if match is None:
+            # Never echo the value: it may be the very token we refuse to hold.
+            report.problems.append(
+                (
+                    ("token",),
+                    "an inline token is not allowed: whoever reads this file (version "
+                    "control, backups, a shared screen) could trade on the account; "
+                    "write token: ${DERIV_TOKEN} and set DERIV_TOKEN in the environment, "
+                    "or use token_file: PATH",
+                )
+            )
+            return None, "invalid"
+        name = match.group(1)
+        if not resolve:
+            return None, f"env:{name}"
+        value = env.get(name, "").strip()
+        if not value:
+            report.problems.append((("token",), f"environment variable {name} is not set"))
+            return None, f"env:{name}"
+        return Secret(value), f"env:{name}"
+    if raw_file is not None:
+        if not isinstance(raw_file, str) or not raw_file:
+            report.problems.append((("token_file",), f"expected path, got {describe(raw_file)}"))
+            return None, "invalid"
+        path = Path(raw_file).expanduser()
+        if not resolve:
+            return None, f"file:{path}"
+        return _token_file(path, report), f"file:{path}"
+    if endpoint != "embedded":
+        report.problems.append(
+            (
+                ("endpoint",),
+                "a remote endpoint needs an API token: add token: ${DERIV_TOKEN} "
+                "or token_file: PATH",
+            )
+        )
+    return None, "simulator"
+
+
+def _token_file(path: Path, report: _Report) -> Secret | None:
+    try:
+        info = path.stat()
+        value = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        report.problems.append((("token_file",), f"cannot read {path}: {_os_reason(exc)}"))
+        return None
+    if not value:
+        report.problems.append((("token_file",), f"{path} is empty"))
+        return None
+    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        mode = stat.S_IMODE(info.st_mode)
+        report.warnings.append(
+            (
+                ("token_file",),
+                f"{path} is readable by other users (mode {mode:o}); run: chmod 600 {path}",
+            )
+        )
+    return Secret(value)
+
+
+def _plugins(data: dict[str, Any], report: _Report) -> dict[int, type[Any]]:
+    """Resolve plugins and structure each strategy's params (in place, in a copy)."""
+    classes: dict[int, type[Any]] = {}
+    items = data.get("strategies")
+    if not isinstance(items, list):
+        return classes
+    data["strategies"] = items = list(items)
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("plugin"), str):
+            continue  # the structure pass names what is wrong with it
+        path: Path_ = ("strategies", i)
+        try:
+            cls = load_strategy_class(item["plugin"])
+        except PluginError as exc:
+            report.problems.append(((*path, "plugin"), str(exc)))
+            items[i] = {**item, "params": None}
+            continue
+        classes[i] = cls
+        params, problems = structure(item.get("params"), cls.Params, (*path, "params"))
+        report.problems.extend(problems)
+        items[i] = {**item, "params": params}
+    return classes
+
+
+def first_stake(stake: StakeConfig) -> float:
+    """The first stake a sizing scheme asks for."""
+    if isinstance(stake, Fixed):
+        return stake.amount
+    if isinstance(stake, OscarsGrind):
+        return stake.unit
+    return stake.base
+
+
+def highest_stake(stake: StakeConfig) -> float:
+    """The largest stake a sizing scheme can ask for (before the risk gate caps it)."""
+    if isinstance(stake, Fixed):
+        return stake.amount
+    if isinstance(stake, Martingale):
+        return round(stake.base * stake.factor**stake.max_steps, 2)
+    if isinstance(stake, DAlembert):
+        step = stake.step if stake.step is not None else stake.base
+        return round(stake.base + stake.max_steps * step, 2)
+    if isinstance(stake, OscarsGrind):
+        return round(stake.unit * stake.max_units, 2)
+    return round(stake.base * 6, 2)
+
+
+def _cross_checks(
+    config: BotConfig | None,
+    raw: dict[str, Any],
+    classes: dict[int, type[Any]],
+    report: _Report,
+) -> None:
+    """Checks that span sections; per strategy, they run on every strategy that structured."""
+    embedded = raw.get("endpoint", EMBEDDED) == EMBEDDED
+    risk = config.risk if config is not None else None
+    if risk is None:
+        risk_, problems = structure(raw.get("risk"), RiskLimits, ("risk",))
+        risk = None if problems else risk_
+    max_stake = None if risk is None else risk.max_stake
+    items = raw.get("strategies")
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        path: Path_ = ("strategies", i)
+        if config is not None:
+            strategy = config.strategies[i]
+        else:
+            strategy, problems = structure(item, StrategyConfig, path)
+            if problems:
+                continue  # already reported by the full pass
+            strategy = attrs.evolve(strategy, strategy_class=classes.get(i))
+        name = strategy.name
+        if name in seen:
+            report.problems.append(
+                (
+                    (*path, "name"),
+                    f"duplicate strategy name {name!r} (also strategies[{seen[name]}])",
+                )
+            )
+        seen.setdefault(name, i)
+        params_ok = not (isinstance(item, dict) and item.get("params") is INVALID)
+        _check_strategy(embedded, max_stake, strategy, params_ok, path, report)
+    if config is None or config.is_embedded:
+        return
+    host = urlsplit(config.endpoint).hostname or ""
+    if config.endpoint.startswith("ws://") and host not in _LOOPBACK:
+        report.warnings.append(
+            (
+                ("endpoint",),
+                "ws:// is not encrypted: the token would cross the network in clear",
+            )
+        )
+    if "simulator" in raw:
+        report.warnings.append((("simulator",), "ignored: the endpoint is not embedded"))
+    if config.risk.max_stake is None and config.risk.max_daily_loss is None:
+        report.warnings.append(
+            (
+                ("risk",),
+                "no max_stake and no max_daily_loss on a real account: nothing bounds what "
+                "the bot can lose",
+            )
+        )
+
+
+def _check_strategy(
+    embedded: bool,
+    max_stake: float | None,
+    item: StrategyConfig,
+    params_ok: bool,
+    path: Path_,
+    report: _Report,
+) -> None:
+    cls = item.strategy_class
+    for j, symbol in enumerate(item.symbols):
+        if symbol not in SYMBOLS and embedded:
+            known = ", ".join(SYMBOLS)
+            report.problems.append(
+                ((*path, "symbols", j), f"unknown symbol {symbol!r} (the simulator has: {known})")
+            )
+    if cls is None or not params_ok:
+        return  # its plugin or its params already have problems reported
+    template = item.template
+    if cls.contract_types and template.type is not None and template.type not in cls.contract_types:
+        report.problems.append(
+            (
+                (*path, "contract", "type"),
+                f"{item.plugin} buys {', '.join(cls.contract_types)}; leave type out or pick one "
+                f"of them, got {template.type!r}",
+            )
+        )
+        return
+    try:
+        planned = cls.planned_contracts(item.params, template)
+    except Exception as exc:  # plugin code: report, never crash the check
+        report.problems.append(((*path, "params"), f"{item.plugin}: {exc}"))
+        return
+    if any(t.type is None for t in planned):
+        report.problems.append(
+            (
+                (*path, "contract", "type"),
+                f"required: {item.plugin} does not choose a contract type",
+            )
+        )
+        return
+    amount = first_stake(item.stake)
+    for t in planned:
+        for symbol in item.symbols:
+            if symbol not in SYMBOLS:
+                continue
+            spec = ContractSpec(
+                contract_type=t.type or "",
+                symbol=symbol,
+                amount=amount,
+                basis=t.basis,
+                duration=t.duration,
+                duration_unit=t.duration_unit,
+                barrier=t.barrier,
+            )
+            try:
+                validate(spec)
+            except MarketError as exc:
+                report.problems.append(
+                    (
+                        (*path, "contract"),
+                        f"{t.type} {t.duration}{t.duration_unit} on {symbol}: {exc.message}",
+                    )
+                )
+    top = max_stake
+    if top is not None and template.basis == "stake":
+        if amount > top:
+            report.problems.append(
+                ((*path, "stake"), f"first stake {amount:.2f} is above risk.max_stake {top:.2f}")
+            )
+        elif highest_stake(item.stake) > top:
+            report.warnings.append(
+                (
+                    (*path, "stake"),
+                    f"stakes can reach {highest_stake(item.stake):.2f}; risk.max_stake caps "
+                    f"them at {top:.2f}",
+                )
+            )

@@ -1,0 +1,251 @@
+"""The typed bot config: what one YAML file describes.
+
+Every section is a frozen attrs class whose field validators hold the ranges; the loader
+(:mod:`framework.config.loader`) structures YAML into them and adds the checks that span
+sections. Fields marked ``internal`` in their metadata are filled in by the loader and can
+not be set from YAML (the resolved token, the strategy classes, the warnings).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import attrs
+from attrs import validators as v
+
+from framework.connection.backoff import BackoffPolicy
+from framework.risk import RiskLimits
+from framework.sizing import StakeConfig
+from framework.strategy.events import ContractTemplate
+
+__all__ = [
+    "EMBEDDED",
+    "BotConfig",
+    "KeepaliveConfig",
+    "Secret",
+    "SimulatorConfig",
+    "StrategyConfig",
+]
+
+EMBEDDED = "embedded"
+INTERNAL = {"internal": True}
+
+_NAME_RE = r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$"
+_SYMBOL_RE = r"^[A-Za-z0-9_]{2,30}$"
+
+
+@attrs.frozen(repr=False)
+class Secret:
+    """A secret string (an API token) that never shows in a repr, str or log."""
+
+    _value: str
+
+    def reveal(self) -> str:
+        """Return the secret itself: only to put it on the wire."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('<not shown>')"
+
+    __str__ = __repr__
+
+
+def _endpoint(_inst: object, _attr: object, value: str) -> None:
+    if value == EMBEDDED:
+        return
+    parts = urlsplit(value)
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        raise ValueError(
+            f"must be 'embedded' or a ws:// or wss:// URL "
+            f"(wss://ws.derivws.com/websockets/v3), got {value!r}"
+        )
+
+
+@attrs.frozen
+class SimulatorConfig:
+    """The embedded simulator (``endpoint: embedded`` only).
+
+    Attributes:
+        seed: tick generator seed (same seed, same ticks).
+        speed: time acceleration (2 = ticks twice as fast as real time).
+        balance: the demo account's starting balance.
+        currency: the demo account's currency.
+        state: file where the simulator keeps its accounts and contracts across restarts.
+    """
+
+    seed: int = 1
+    speed: float = attrs.field(default=1.0, validator=[v.gt(0), v.le(10_000)])
+    balance: float = attrs.field(default=10_000.0, validator=[v.ge(0), v.le(1e9)])
+    currency: str = attrs.field(default="USD", validator=v.matches_re(r"^[A-Z]{3,4}$"))
+    state: Path | None = None
+
+
+@attrs.frozen
+class KeepaliveConfig:
+    """Keeping the connection alive and noticing a dead one.
+
+    Attributes:
+        interval: seconds between pings (Deriv closes a connection idle for 2 minutes).
+        timeout: seconds a ping may take before the connection is declared dead.
+        stale_ticks: tick intervals of silence after which a tick stream is resubscribed
+            (0 disables the watchdog).
+    """
+
+    interval: float = attrs.field(default=30.0, validator=[v.gt(0), v.le(110)])
+    timeout: float = attrs.field(default=5.0, validator=[v.gt(0), v.le(60)])
+    stale_ticks: float = attrs.field(default=5.0, validator=[v.ge(0), v.le(1000)])
+
+    def __attrs_post_init__(self) -> None:
+        if self.timeout >= self.interval:
+            raise ValueError(
+                f"timeout ({self.timeout:g}) must be shorter than interval ({self.interval:g})"
+            )
+
+
+def _barrier(value: str | int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+@attrs.frozen
+class ContractSection:
+    """The ``contract:`` section as written; becomes a :class:`ContractTemplate`.
+
+    Attributes:
+        type: default contract type, or ``None`` when the strategy chooses.
+        duration: contract length.
+        duration_unit: ``t``, ``s``, ``m``, ``h`` or ``d``.
+        barrier: a digit (``5``) or a quoted price barrier (``"+0.5"`` offset, ``"1234.5"``
+            level).
+        basis: ``stake`` or ``payout``.
+    """
+
+    type: str | None = attrs.field(default=None, validator=v.optional(v.matches_re(r"^[A-Z]+$")))
+    duration: int = attrs.field(default=5, validator=[v.ge(1), v.le(365 * 86400)])
+    duration_unit: Literal["t", "s", "m", "h", "d"] = "t"
+    barrier: str | None = attrs.field(
+        default=None,
+        converter=_barrier,
+        metadata={"hint": "quote price barriers: '+0.5' is an offset, '1234.5' a level"},
+    )
+    basis: Literal["stake", "payout"] = "stake"
+
+    def template(self) -> ContractTemplate:
+        """Return the strategy-facing template."""
+        return ContractTemplate(
+            self.type, self.duration, self.duration_unit, self.barrier, self.basis
+        )
+
+
+@attrs.frozen
+class StrategyConfig:
+    """One entry of ``strategies:``.
+
+    Attributes:
+        name: unique name (intent ids, logs, state file); letters, digits, ``_.-``.
+        plugin: a shipped strategy's short name, an entry-point name, or
+            ``package.module:Class``.
+        symbols: the symbols it trades (ticks arrive for these).
+        contract: default contract terms.
+        stake: the stake sizing scheme.
+        params: the strategy's parameters (an instance of its ``Params``).
+        on_error: ``restart`` the strategy (with backoff, up to ``max_restarts``) or
+            ``disable`` it when a hook raises.
+        max_restarts: restarts before the strategy is disabled.
+        strategy_class: the resolved plugin class (set by the loader).
+    """
+
+    name: str = attrs.field(validator=v.matches_re(_NAME_RE))
+    plugin: str
+    symbols: tuple[str, ...] = attrs.field(
+        validator=[v.min_len(1), v.max_len(20), v.deep_iterable(v.matches_re(_SYMBOL_RE))]
+    )
+    stake: StakeConfig
+    contract: ContractSection = attrs.field(factory=ContractSection)
+    params: Any = None
+    on_error: Literal["restart", "disable"] = "restart"
+    max_restarts: int = attrs.field(default=5, validator=[v.ge(0), v.le(1000)])
+    strategy_class: Any = attrs.field(default=None, eq=False, repr=False, metadata=INTERNAL)
+
+    @property
+    def template(self) -> ContractTemplate:
+        """The default contract terms as the strategy sees them."""
+        return self.contract.template()
+
+
+@attrs.frozen
+class BotConfig:
+    """One bot.
+
+    Attributes:
+        endpoint: ``embedded`` (the in-process simulator) or a ``ws://``/``wss://`` URL.
+        app_id: the Deriv application id sent as ``?app_id=``.
+        simulator: the embedded simulator's options.
+        keepalive: pings and the stale-stream watchdog.
+        reconnect: reconnection backoff.
+        risk: the risk limits.
+        journal: the SQLite journal file.
+        state_dir: folder of the strategies' state files.
+        status_interval: seconds between status lines.
+        strategies: the strategies, at least one.
+        token: the API token (from the environment or a file; set by the loader), or
+            ``None`` for the embedded simulator's demo account.
+        token_source: where the token came from (``env:DERIV_TOKEN``, ``file:PATH``,
+            ``simulator``), for messages.
+        source: the config file.
+        warnings: things worth knowing that do not stop the bot.
+    """
+
+    strategies: tuple[StrategyConfig, ...] = attrs.field(validator=v.min_len(1))
+    endpoint: str = attrs.field(default=EMBEDDED, validator=_endpoint)
+    app_id: int = attrs.field(default=1089, validator=[v.ge(1), v.le(10**9)])
+    simulator: SimulatorConfig = attrs.field(factory=SimulatorConfig)
+    keepalive: KeepaliveConfig = attrs.field(factory=KeepaliveConfig)
+    reconnect: BackoffPolicy = attrs.field(factory=BackoffPolicy)
+    risk: RiskLimits = attrs.field(factory=RiskLimits)
+    journal: Path = Path("triobot-journal.sqlite")
+    state_dir: Path = Path("triobot-state")
+    status_interval: float = attrs.field(default=10.0, validator=[v.gt(0), v.le(86400)])
+    token: Secret | None = attrs.field(default=None, metadata=INTERNAL)
+    token_source: str = attrs.field(default="simulator", metadata=INTERNAL)
+    source: Path | None = attrs.field(default=None, eq=False, metadata=INTERNAL)
+    warnings: tuple[str, ...] = attrs.field(default=(), eq=False, metadata=INTERNAL)
+
+    @property
+    def is_embedded(self) -> bool:
+        """True when the bot runs against the in-process simulator."""
+        return self.endpoint == EMBEDDED
+
+    def url(self, embedded_url: str | None = None) -> str:
+        """Return the WebSocket URL with ``app_id`` in the query.
+
+        Args:
+            embedded_url: the simulator's URL once it listens (for ``endpoint: embedded``).
+
+        Returns:
+            The URL to connect to.
+
+        Raises:
+            ValueError: for an embedded endpoint without ``embedded_url``.
+        """
+        base = self.endpoint
+        if self.is_embedded:
+            if embedded_url is None:
+                raise ValueError("the embedded simulator's URL is known only once it listens")
+            base = embedded_url
+        parts = urlsplit(base)
+        query = dict(parse_qsl(parts.query))
+        query.setdefault("app_id", str(self.app_id))
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+    def strategy(self, name: str) -> StrategyConfig:
+        """Return the strategy called ``name``.
+
+        Raises:
+            KeyError: no such strategy.
+        """
+        for item in self.strategies:
+            if item.name == name:
+                return item
+        raise KeyError(name)

@@ -1,0 +1,142 @@
+"""Strict YAML reading: YAML 1.2 scalars, duplicate keys refused, a line for every value.
+
+PyYAML resolves plain scalars by YAML 1.1 rules, which turn config values into surprises:
+``no``/``on`` become booleans, ``1e3`` stays a string, ``010`` is octal 8, ``1:30`` is the
+number 90 and ``2026-01-02`` a date. :class:`StrictLoader` resolves the YAML 1.2 core schema
+instead: only ``true``/``false`` are booleans, ``010`` is ten, ``1e3`` is a float, and
+sexagesimals and dates stay strings (the type check then names them).
+
+Duplicate keys are collected as problems (PyYAML silently keeps the last one), and
+:func:`load_yaml` returns, with the data, the line of every value by its path, so later
+checks can say ``strategies[1].params.window: ... (configs/x.yaml:14)``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+__all__ = ["Path_", "StrictLoader", "YamlProblem", "format_path", "load_yaml"]
+
+#: A value's path: keys and list indexes from the document root.
+Path_ = tuple[str | int, ...]
+
+YamlProblem = tuple[Path_, str, int | None]
+
+_INT = re.compile(r"^[-+]?[0-9]+$|^0o[0-7]+$|^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(
+    r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"
+    r"|^[-+]?\.(?:inf|Inf|INF)$|^\.(?:nan|NaN|NAN)$"
+)
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+
+
+class StrictLoader(yaml.SafeLoader):
+    """A SafeLoader that resolves plain scalars by the YAML 1.2 core schema."""
+
+    # Start from no resolvers at all (PyYAML copies the parent's otherwise): no YAML 1.1
+    # booleans, sexagesimals, octals, timestamps or merge keys.
+    yaml_implicit_resolvers: dict[Any, Any] = {}
+
+
+def _construct_int(loader: StrictLoader, node: ScalarNode) -> int:
+    text = loader.construct_scalar(node)
+    assert isinstance(text, str)
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    return int(text, 10)
+
+
+def _construct_float(loader: StrictLoader, node: ScalarNode) -> float:
+    text = str(loader.construct_scalar(node))
+    lowered = text.lower()
+    if lowered.endswith(".inf"):
+        return -math.inf if text.startswith("-") else math.inf
+    if lowered == ".nan":
+        return math.nan
+    return float(text)
+
+
+def _construct_bool(loader: StrictLoader, node: ScalarNode) -> bool:
+    return str(loader.construct_scalar(node)).lower() == "true"
+
+
+StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+StrictLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+StrictLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+# Resolvers are tried in the order added for a scalar's first character: int before float.
+StrictLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
+StrictLoader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
+StrictLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+.0123456789"))
+StrictLoader.add_implicit_resolver("tag:yaml.org,2002:null", _NULL, ["~", "n", "N", ""])
+
+
+def format_path(path: Path_) -> str:
+    """Render a path as ``strategies[1].params.window``.
+
+    Args:
+        path: keys and indexes.
+
+    Returns:
+        The dotted form (``<root>`` for the empty path).
+    """
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "<root>"
+
+
+def _record(node: Node, path: Path_, lines: dict[Path_, int], problems: list[YamlProblem]) -> None:
+    if isinstance(node, MappingNode):
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                continue
+            child = (*path, key_node.value)
+            line = key_node.start_mark.line + 1
+            if child in lines:
+                first = lines[child]
+                problems.append((child, f"duplicate key (first at line {first})", line))
+            lines[child] = line
+            _record(value_node, child, lines, problems)
+    elif isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            child = (*path, index)
+            lines[child] = item.start_mark.line + 1
+            _record(item, child, lines, problems)
+
+
+def load_yaml(text: str) -> tuple[Any, dict[Path_, int], list[YamlProblem]]:
+    """Parse one YAML document strictly.
+
+    Args:
+        text: the document.
+
+    Returns:
+        ``(data, lines, problems)``: the data (``None`` for an empty document), the 1-based
+        line of each value by path, and the duplicate-key problems.
+
+    Raises:
+        yaml.YAMLError: the text is not YAML (the error carries the position).
+    """
+    loader = StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}, []
+        lines: dict[Path_, int] = {(): node.start_mark.line + 1}
+        problems: list[YamlProblem] = []
+        _record(node, (), lines, problems)
+        data = loader.construct_document(node)
+    finally:
+        loader.dispose()
+    return data, lines, problems
