@@ -1,0 +1,749 @@
+"""The replay engine: strategies on recorded ticks, synchronously, with the live code paths.
+
+A replay is a plain loop over the ticks of a :class:`~framework.backtest.sources.TickSource`
+(no Trio, no task switch per tick). The strategies are the live ones, wrapped in the same
+:class:`~framework.strategy.context.StrategyHost` and
+:class:`~framework.strategy.context.Context` the runtime uses; so intents pass the same
+stake sizing and the same :class:`~framework.risk.RiskGate`. The engine is their
+:class:`~framework.strategy.context.Venue`: it executes allowed intents on a
+:class:`~framework.backtest.broker.SimulatedBroker` (the market model's pricing and settlement).
+
+Per tick ``T`` (epoch ``E``), in this order, which is the order the embedded simulator
+publishes in (tick to subscribers first, then settlement of open contracts on that tick):
+
+1. the virtual clock moves to ``E`` (``ctx.now``), ``T`` becomes its symbol's spot;
+2. ``on_tick(T)`` of every strategy subscribed to the symbol, in config order. An intent is
+   bought at once: priced at ``T``'s quote, purchase epoch ``E``;
+3. ``T`` is fed to the open contracts of its symbol, oldest purchase first; each one that
+   settles is credited, then reported (risk gate, sizing, then ``on_contract_closed``,
+   through the host). Intents emitted there are also bought at ``E`` at ``T``'s quote;
+4. events caused by this tick's purchases (``on_transaction`` for strategies that want
+   transactions, ``on_contract_update``) are delivered.
+
+**Fill model.** An intent emitted while the replay is at tick ``E`` is purchased at epoch
+``E`` at the spot of the latest tick of its symbol; its entry tick is the first tick of that
+symbol strictly after ``E`` (the market model's rule). The live runtime reproduces this when
+its ``buy`` reaches the simulator before the simulator's clock leaves second ``E`` and before
+the symbol's next tick is published (then the simulator prices at the same spot and stamps
+the same purchase epoch). A contract still open when the ticks run out is reported as open,
+never settled by guess.
+
+Deterministic: the same ticks and setup give the same trades, every time (nothing reads a
+wall clock or a random source; the risk gate's kill file is looked for in tick time).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Final, Literal
+
+import attrs
+import structlog
+
+from framework.deriv.models import Tick, Transaction
+from framework.market.pricing import DEFAULT_PRICING, PricingConfig
+from framework.market.settlement import Position, Settlement
+from framework.risk import RiskGate, RiskLimits
+from framework.sizing import Fixed, StakeConfig, make_sizer
+from framework.strategy import (
+    ClosedContract,
+    Context,
+    ContractTemplate,
+    ContractUpdate,
+    MemoryStateStore,
+    Strategy,
+    StrategyHost,
+    TradeIntent,
+)
+
+from .broker import BrokerRejection, SimulatedBroker
+from .errors import BacktestError
+from .metrics import EquityCurve, Metrics
+from .sources import TickSource
+from .trades import Trade, TradeSink
+
+__all__ = [
+    "Backtest",
+    "BacktestResult",
+    "BacktestSetup",
+    "OnError",
+    "OpenAtEnd",
+    "Rejection",
+    "StrategyFailed",
+    "StrategyReport",
+    "StrategySetup",
+    "run_backtest",
+]
+
+OnError = Literal["restart", "disable", "raise"]
+
+MAX_RESTARTS: Final = 10
+"""Restarts a failing strategy gets in one replay before it is disabled."""
+
+_SAMPLE: Final = 20
+"""How many rejections are kept verbatim in a result (all are counted)."""
+
+
+class StrategyFailed(BacktestError):
+    """A strategy hook raised and its policy is ``raise``; the cause is chained."""
+
+
+@attrs.frozen
+class StrategySetup:
+    """One strategy of a replay, as a bot config describes it.
+
+    Attributes:
+        name: unique name (prefix of its intent ids).
+        cls: the strategy class.
+        params: an instance of ``cls.Params``.
+        symbols: symbols it trades; it receives ticks of these only.
+        contract: default contract terms.
+        stake: stake sizing scheme.
+        on_error: what a raising hook does: ``restart`` the strategy (up to
+            :data:`MAX_RESTARTS` times, then disable it), ``disable`` it, or ``raise``
+            (stop the replay with :class:`StrategyFailed`).
+    """
+
+    name: str
+    cls: type[Strategy[Any]]
+    params: Any
+    symbols: tuple[str, ...]
+    contract: ContractTemplate = attrs.field(factory=ContractTemplate)
+    stake: StakeConfig = attrs.field(factory=lambda: Fixed(1.0))
+    on_error: OnError = "raise"
+
+
+@attrs.frozen
+class BacktestSetup:
+    """Everything a replay needs besides the ticks.
+
+    Attributes:
+        strategies: the strategies, in dispatch order.
+        risk: the bot-wide risk limits.
+        balance: opening balance.
+        currency: account currency.
+        pricing: commission and limits; keep the simulator's for parity.
+    """
+
+    strategies: tuple[StrategySetup, ...]
+    risk: RiskLimits = attrs.field(factory=RiskLimits)
+    balance: float = 10_000.0
+    currency: str = "USD"
+    pricing: PricingConfig = DEFAULT_PRICING
+
+
+@attrs.frozen
+class Rejection:
+    """An allowed intent the broker did not buy.
+
+    Attributes:
+        intent_id: the intent.
+        epoch: tick time.
+        code: error code (``ContractBuyValidationError``, ``InsufficientBalance``,
+            ``max_stake`` for a payout-basis price over the limit, ``NoSpot``).
+        message: why.
+    """
+
+    intent_id: str
+    epoch: int
+    code: str
+    message: str
+
+
+@attrs.frozen
+class OpenAtEnd:
+    """A contract still open when the ticks ran out (not counted in P&L).
+
+    Attributes:
+        intent_id: its intent.
+        contract_id: its id.
+        symbol: its symbol.
+        contract_type: its type.
+        buy_price: what it cost.
+        purchase_time: when it was bought.
+    """
+
+    intent_id: str
+    contract_id: int
+    symbol: str
+    contract_type: str
+    buy_price: float
+    purchase_time: int
+
+
+@attrs.frozen
+class StrategyReport:
+    """How one strategy did.
+
+    Attributes:
+        name: the strategy.
+        metrics: its trades' figures (equity = its cumulative profit).
+        intents: intents the risk gate let through.
+        refusals: intents the gate refused, by limit.
+        rejections: intents the broker refused, by code.
+        errors: hook exceptions (``on_error`` applied to each).
+        restarts: restarts after an error.
+        disabled: disabled after errors.
+        open_at_end: contracts still open at the end.
+    """
+
+    name: str
+    metrics: Metrics
+    intents: int
+    refusals: dict[str, int]
+    rejections: dict[str, int]
+    errors: int
+    restarts: int
+    disabled: bool
+    open_at_end: int
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON-ready per-strategy row."""
+        return {
+            "strategy": self.name,
+            **self.metrics.summary(),
+            "intents": self.intents,
+            "refusals": dict(self.refusals),
+            "rejections": dict(self.rejections),
+            "errors": self.errors,
+            "restarts": self.restarts,
+            "disabled": self.disabled,
+            "open_at_end": self.open_at_end,
+        }
+
+
+@attrs.frozen
+class BacktestResult:
+    """The outcome of a replay.
+
+    Attributes:
+        source: the tick source's name.
+        ticks: ticks replayed.
+        first_epoch: epoch of the first tick (``None`` without ticks).
+        last_epoch: epoch of the last tick.
+        opening_balance: balance before the first tick.
+        final_balance: balance after the last tick (open contracts' stakes are out of it).
+        metrics: figures over every strategy (equity = the account's closed-trade equity).
+        strategies: per-strategy reports, in config order.
+        curve: the sampled equity curve.
+        open_at_end: contracts still open at the end.
+        rejections: the first rejections, verbatim.
+        trips: risk limits tripped at the end (limit -> reason).
+        elapsed: wall-clock seconds the replay took (not part of the trades; excluded from
+            :meth:`summary` so that equal replays give equal summaries).
+    """
+
+    source: str
+    ticks: int
+    first_epoch: int | None
+    last_epoch: int | None
+    opening_balance: float
+    final_balance: float
+    metrics: Metrics
+    strategies: tuple[StrategyReport, ...]
+    curve: EquityCurve
+    open_at_end: tuple[OpenAtEnd, ...]
+    rejections: tuple[Rejection, ...]
+    trips: dict[str, str]
+    elapsed: float
+
+    @property
+    def ticks_per_second(self) -> float:
+        """Replay speed."""
+        return self.ticks / self.elapsed if self.elapsed > 0 else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """Return the replay's figures as a JSON-ready dict (deterministic).
+
+        Returns:
+            ``source``, ``ticks``, ``first_epoch``, ``last_epoch``, balances, the total
+            figures (see :meth:`Metrics.summary`), ``open_at_end``, ``trips`` and
+            ``strategies`` (one row each).
+        """
+        return {
+            "source": self.source,
+            "ticks": self.ticks,
+            "first_epoch": self.first_epoch,
+            "last_epoch": self.last_epoch,
+            "opening_balance": round(self.opening_balance, 2),
+            "final_balance": round(self.final_balance, 2),
+            **self.metrics.summary(),
+            "open_at_end": len(self.open_at_end),
+            "open_stakes": round(sum(o.buy_price for o in self.open_at_end), 2),
+            "trips": dict(self.trips),
+            "strategies": [s.summary() for s in self.strategies],
+        }
+
+
+class _Slot:
+    """Engine-side bookkeeping of one strategy (its host and counters)."""
+
+    __slots__ = (
+        "disabled",
+        "errors",
+        "host",
+        "metrics",
+        "on_error",
+        "rejections",
+        "wants_transactions",
+        "wants_updates",
+    )
+
+    def __init__(self, host: StrategyHost, on_error: OnError) -> None:
+        self.host = host
+        self.on_error = on_error
+        self.metrics = Metrics()
+        self.errors = 0
+        self.disabled = False
+        self.rejections: dict[str, int] = {}
+        cls = host.cls
+        self.wants_transactions = cls.wants_transactions
+        # Contract updates cost a bid price per open contract per tick: only strategies that
+        # override the hook get them.
+        self.wants_updates = cls.on_contract_update is not Strategy.on_contract_update
+
+
+class Backtest:
+    """One replay: strategies, risk gate, broker and metrics over a tick source.
+
+    Implements the :class:`~framework.strategy.context.Venue` protocol for the contexts.
+    Build one per replay (a backtest is not reusable: strategies keep state).
+
+    Attributes:
+        setup: what is replayed.
+        broker: the simulated account.
+        gate: the bot-wide risk gate.
+        now: the virtual clock (epoch of the current tick).
+        ticks: ticks replayed so far.
+    """
+
+    def __init__(
+        self,
+        setup: BacktestSetup,
+        *,
+        sinks: Sequence[TradeSink] = (),
+        log: Any = None,
+        curve_capacity: int = 4096,
+    ) -> None:
+        """Build the strategies (no hook runs yet).
+
+        Args:
+            setup: strategies, risk limits, balance and pricing.
+            sinks: callables given each :class:`~framework.backtest.trades.Trade` as it
+                settles (a CSV writer, a collector...).
+            log: a structlog logger (default: ``triobot.backtest``).
+            curve_capacity: points kept in the equity curve.
+
+        Raises:
+            BacktestError: no strategy, duplicate names, or a strategy that cannot be built.
+        """
+        if not setup.strategies:
+            raise BacktestError("nothing to replay: no strategy configured")
+        names = [s.name for s in setup.strategies]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise BacktestError(f"strategy names must be unique; repeated: {duplicates}")
+        self.setup = setup
+        self.log = log if log is not None else structlog.get_logger("triobot.backtest")
+        self.broker = SimulatedBroker(
+            balance=setup.balance, currency=setup.currency, pricing=setup.pricing
+        )
+        self.gate = RiskGate(setup.risk, log=self.log)
+        self.now = 0
+        self.ticks = 0
+        self._sinks = tuple(sinks)
+        self._spots: dict[str, Tick] = {}
+        self._contracts: dict[int, tuple[TradeIntent, _Slot, int]] = {}
+        self._pending: list[Callable[[], None]] = []
+        self._metrics = Metrics(self.broker.balance)
+        self._curve = EquityCurve(curve_capacity)
+        self._rejections: list[Rejection] = []
+        self._txn_id = 0
+        self._slots: dict[str, _Slot] = {}
+        for s in setup.strategies:
+            ctx = Context(
+                name=s.name,
+                params=s.params,
+                symbols=s.symbols,
+                contract=s.contract,
+                sizer=make_sizer(s.stake),
+                gate=self.gate,
+                venue=self,
+                state=MemoryStateStore(),
+                log=self.log,
+            )
+            try:
+                host = StrategyHost(s.cls, ctx, self.gate)
+            except Exception as exc:
+                raise BacktestError(f"strategy {s.name!r} cannot be created: {exc}") from exc
+            self._slots[s.name] = _Slot(host, s.on_error)
+        self._handlers: dict[str, tuple[Callable[[Tick], None], ...]] = {}
+        self._rebuild_handlers()
+        self._tx_slots: tuple[_Slot, ...] = tuple(
+            x for x in self._slots.values() if x.wants_transactions
+        )
+        self._want_updates = any(x.wants_updates for x in self._slots.values())
+
+    # -- Venue -----------------------------------------------------------------------------
+
+    @property
+    def balance(self) -> float:
+        """The account balance."""
+        return self.broker.balance
+
+    @property
+    def currency(self) -> str:
+        """The account currency."""
+        return self.broker.currency
+
+    @property
+    def open_contracts(self) -> int:
+        """Contracts open on the account."""
+        return self.broker.open_count
+
+    def submit(self, intent: TradeIntent) -> None:
+        """Buy an intent the risk gate allowed, now, at the latest spot of its symbol.
+
+        Args:
+            intent: the intent.
+        """
+        slot = self._slots[intent.strategy]
+        spot = self._spots.get(intent.symbol)
+        if spot is None:
+            self._reject(
+                slot, intent, "NoSpot", f"no tick of {intent.symbol} yet to price the contract at"
+            )
+            return
+        broker = self.broker
+        now = self.now
+        spec = intent.to_contract_spec()
+        try:
+            quote = broker.quote(spec, spot.quote, now)
+            if intent.basis == "payout":
+                decision = self.gate.check_price(intent, quote.ask_price)
+                if not decision.allowed:
+                    self._reject(slot, intent, decision.limit or "risk", decision.reason)
+                    return
+            position = broker.buy(spec, quote, now)
+        except BrokerRejection as exc:
+            self._reject(slot, intent, exc.code, exc.message)
+            return
+        self._contracts[position.contract_id] = (intent, slot, now)
+        if self._tx_slots:
+            txn = self._transaction("buy", -position.buy_price, position, now, quote.longcode)
+            self._pending.append(lambda: self._deliver_transaction(txn))
+        if slot.wants_updates:
+            self._pending.append(lambda: self._deliver_update(slot, intent, position))
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def run(
+        self,
+        source: TickSource,
+        *,
+        progress: Callable[[int, float | None], None] | None = None,
+    ) -> BacktestResult:
+        """Replay every tick of ``source``.
+
+        Args:
+            source: the ticks.
+            progress: called after each chunk with the ticks replayed so far and the
+                source's progress fraction (``None`` when unknown).
+
+        Returns:
+            The result.
+
+        Raises:
+            StrategyFailed: a hook raised and its strategy's policy is ``raise``.
+            BacktestError: a source or setup problem.
+            TickFileError: a bad tick file.
+        """
+        started = time.perf_counter()
+        chunks: Iterator[Sequence[Tick]] = iter(source.chunks())
+        first = next(chunks, None)
+        first_epoch = None
+        if first is not None:
+            first_epoch = first[0].epoch
+            self.now = first_epoch
+        for slot in self._slots.values():
+            self._call(slot, slot.host.start)
+        if first is not None:
+            for chunk in itertools.chain((first,), chunks):
+                self._replay(chunk)
+                if progress is not None:
+                    progress(self.ticks, source.progress())
+        for slot in self._slots.values():
+            if not slot.disabled:
+                self._call(slot, slot.host.stop)
+        return self._result(source.name, first_epoch, time.perf_counter() - started)
+
+    def _replay(self, chunk: Sequence[Tick]) -> None:
+        # The hot loop: locals for everything, one dict lookup for the handlers, one for the
+        # open contracts of the symbol. try/except is free in 3.11 until something raises.
+        handlers = self._handlers
+        spots = self._spots
+        open_by_symbol = self.broker.open_by_symbol
+        settle = self.broker.settle
+        closed = self._closed
+        updates = self._want_updates
+        pending = self._pending
+        for tick in chunk:
+            symbol = tick[0]
+            self.now = tick[1]
+            spots[symbol] = tick
+            on_ticks = handlers.get(symbol)
+            if on_ticks is not None:
+                for on_tick in on_ticks:
+                    try:
+                        on_tick(tick)
+                    except Exception as exc:
+                        self._hook_failed(on_tick, exc)
+            if open_by_symbol.get(symbol):
+                settled = settle(symbol, tick[1], tick[2])
+                if settled is not None:
+                    for settlement, balance in settled:
+                        closed(settlement, balance)
+                if updates:
+                    self._updates(tick)
+            if pending:
+                self._flush()
+        self.ticks += len(chunk)
+
+    def _updates(self, tick: Tick) -> None:
+        epoch = tick[1]
+        for position in tuple(self.broker.open_by_symbol.get(tick[0], ())):
+            # Only contracts this tick moved (not those bought on it, which wait for entry).
+            if position.current_epoch == epoch and position.tick_count:
+                intent, slot, _ = self._contracts[position.contract_id]
+                if slot.wants_updates:
+                    self._deliver_update(slot, intent, position)
+
+    def _closed(self, settlement: Settlement, balance: float) -> None:
+        intent, slot, purchased = self._contracts.pop(settlement.contract_id)
+        closed = ClosedContract.from_settlement(settlement, intent, purchased)
+        profit = closed.profit
+        self._metrics.add(closed.buy_price, profit)
+        slot.metrics.add(closed.buy_price, profit)
+        self._curve.add(closed.sell_time, self._metrics.equity)
+        if self._sinks:
+            trade = Trade(closed, intent, balance)
+            for sink in self._sinks:
+                sink(trade)
+        if self._tx_slots:
+            self._deliver_transaction(
+                self._transaction("sell", closed.sell_price, None, closed.sell_time, "", closed)
+            )
+        host = slot.host
+        if slot.disabled:
+            # Keep the money bookkeeping of a disabled strategy without calling its hook.
+            self.gate.on_contract_closed(closed)
+            host.ctx.sizer.on_result(closed.buy_price, closed.profit)
+            host.ctx._closed(closed)
+            return
+        self._call(slot, lambda: host.contract_closed(closed))
+
+    def _flush(self) -> None:
+        # Events may buy and queue more events; drain until quiet.
+        pending = self._pending
+        while pending:
+            batch = pending[:]
+            pending.clear()
+            for event in batch:
+                event()
+
+    # -- events ----------------------------------------------------------------------------
+
+    def _transaction(
+        self,
+        action: str,
+        amount: float,
+        position: Position | None,
+        epoch: int,
+        longcode: str,
+        closed: ClosedContract | None = None,
+    ) -> Transaction:
+        self._txn_id += 1
+        if position is not None:
+            contract_id, symbol, purchase = (
+                position.contract_id,
+                position.spec.symbol,
+                position.purchase_epoch,
+            )
+        else:
+            assert closed is not None
+            contract_id, symbol, purchase = closed.contract_id, closed.symbol, closed.purchase_time
+        return Transaction(
+            action=action,
+            amount=round(amount, 2),
+            balance=self.broker.balance,
+            contract_id=contract_id,
+            currency=self.broker.currency,
+            transaction_id=self._txn_id,
+            transaction_time=epoch,
+            symbol=symbol,
+            longcode=longcode or None,
+            purchase_time=purchase,
+            raw={},
+        )
+
+    def _deliver_transaction(self, txn: Transaction) -> None:
+        for slot in self._tx_slots:
+            if not slot.disabled:
+                self._call(slot, functools.partial(slot.host.transaction, txn))
+
+    def _deliver_update(self, slot: _Slot, intent: TradeIntent, position: Position) -> None:
+        if slot.disabled or position.settlement is not None:
+            return
+        entered = position.entry_epoch is not None
+        bid = position.bid_price(self.now)
+        update = ContractUpdate(
+            intent_id=intent.intent_id,
+            strategy=intent.strategy,
+            contract_id=position.contract_id,
+            symbol=position.spec.symbol,
+            contract_type=position.spec.contract_type,
+            buy_price=position.buy_price,
+            payout=position.payout,
+            bid_price=bid,
+            profit=round(bid - position.buy_price, 2),
+            spot_epoch=position.current_epoch if entered else None,
+            spot=position.current_quote if entered else None,
+            entry_epoch=position.entry_epoch,
+            entry_quote=position.entry_quote if entered else None,
+        )
+        self._call(slot, lambda: slot.host.contract_update(update))
+
+    # -- failures and rejections ----------------------------------------------------------
+
+    def _reject(self, slot: _Slot, intent: TradeIntent, code: str, message: str) -> None:
+        count = slot.rejections.get(code, 0)
+        slot.rejections[code] = count + 1
+        if len(self._rejections) < _SAMPLE:
+            self._rejections.append(Rejection(intent.intent_id, self.now, code, message))
+        if count == 0:
+            self.log.warning("buy rejected", strategy=slot.host.ctx.name, code=code, reason=message)
+        slot.host.intent_rejected(intent)
+
+    def _call(self, slot: _Slot, hook: Callable[[], None]) -> None:
+        try:
+            hook()
+        except Exception as exc:
+            self._failed(slot, exc)
+
+    def _hook_failed(self, on_tick: Callable[[Tick], None], exc: Exception) -> None:
+        owner = getattr(on_tick, "__self__", None)
+        for slot in self._slots.values():
+            if slot.host.strategy is owner:
+                self._failed(slot, exc)
+                return
+        raise exc  # pragma: no cover - every handler belongs to a slot
+
+    def _failed(self, slot: _Slot, exc: Exception) -> None:
+        name = slot.host.ctx.name
+        slot.errors += 1
+        if slot.on_error == "raise":
+            raise StrategyFailed(
+                f"strategy {name!r} raised at epoch {self.now}: {type(exc).__name__}: {exc}"
+            ) from exc
+        self.log.error(
+            "strategy hook raised",
+            strategy=name,
+            epoch=self.now,
+            error=f"{type(exc).__name__}: {exc}",
+            policy=slot.on_error,
+        )
+        if slot.on_error == "restart" and slot.host.restarts < MAX_RESTARTS and not slot.disabled:
+            try:
+                slot.host.restart()
+            except Exception as again:
+                slot.errors += 1
+                self.log.error("strategy restart failed", strategy=name, error=repr(again))
+                slot.disabled = True
+        else:
+            slot.disabled = True
+        self._rebuild_handlers()
+
+    def _rebuild_handlers(self) -> None:
+        table: dict[str, list[Callable[[Tick], None]]] = {}
+        for slot in self._slots.values():
+            if slot.disabled:
+                continue
+            on_tick = slot.host.strategy.on_tick
+            for symbol in slot.host.ctx.symbols:
+                table.setdefault(symbol, []).append(on_tick)
+        # Mutate in place: the running loop holds a reference to this dict.
+        self._handlers.clear()
+        self._handlers.update({k: tuple(v) for k, v in table.items()})
+
+    # -- result ----------------------------------------------------------------------------
+
+    def _result(self, source: str, first_epoch: int | None, elapsed: float) -> BacktestResult:
+        open_at_end = tuple(
+            OpenAtEnd(
+                intent_id=self._contracts[p.contract_id][0].intent_id,
+                contract_id=p.contract_id,
+                symbol=p.spec.symbol,
+                contract_type=p.spec.contract_type,
+                buy_price=p.buy_price,
+                purchase_time=p.purchase_epoch,
+            )
+            for p in self.broker.open_positions()
+        )
+        open_by_strategy: dict[str, int] = {}
+        for intent, _slot, _p in self._contracts.values():
+            open_by_strategy[intent.strategy] = open_by_strategy.get(intent.strategy, 0) + 1
+        reports = tuple(
+            StrategyReport(
+                name=name,
+                metrics=slot.metrics,
+                intents=slot.host.ctx.submitted,
+                refusals=dict(slot.host.ctx.refusals),
+                rejections=dict(slot.rejections),
+                errors=slot.errors,
+                restarts=slot.host.restarts,
+                disabled=slot.disabled,
+                open_at_end=open_by_strategy.get(name, 0),
+            )
+            for name, slot in self._slots.items()
+        )
+        return BacktestResult(
+            source=source,
+            ticks=self.ticks,
+            first_epoch=first_epoch,
+            last_epoch=self.now if self.ticks else None,
+            opening_balance=self._metrics.start,
+            final_balance=self.broker.balance,
+            metrics=self._metrics,
+            strategies=reports,
+            curve=self._curve,
+            open_at_end=open_at_end,
+            rejections=tuple(self._rejections),
+            trips={limit: trip.reason for limit, trip in self.gate.trips.items()},
+            elapsed=elapsed,
+        )
+
+
+def run_backtest(
+    setup: BacktestSetup,
+    source: TickSource,
+    *,
+    sinks: Sequence[TradeSink] = (),
+    progress: Callable[[int, float | None], None] | None = None,
+    log: Any = None,
+) -> BacktestResult:
+    """Replay ``source`` with ``setup`` (a fresh :class:`Backtest`).
+
+    Args:
+        setup: strategies, risk limits, balance and pricing.
+        source: the ticks.
+        sinks: trade sinks (see :class:`Backtest`).
+        progress: progress callback (see :meth:`Backtest.run`).
+        log: a structlog logger.
+
+    Returns:
+        The result.
+    """
+    return Backtest(setup, sinks=sinks, log=log).run(source, progress=progress)

@@ -1,0 +1,536 @@
+"""Tick files: the recording format shared by ``record``, ``download`` and the replay.
+
+Two text formats (optionally gzip-compressed, ``.gz``) and Parquet for reading:
+
+* **JSON lines** (``.jsonl``, ``.ndjson``): one object per line,
+  ``{"symbol": "R_100", "epoch": 1700000002, "quote": 1234.50, "pip_size": 2}``.
+* **CSV** (``.csv``): a header naming ``epoch``, ``quote`` and ``symbol`` in any order, and
+  optionally ``pip_size``.
+* **Parquet** (``.parquet``, read only, needs ``pyarrow``): the same columns.
+
+``pip_size`` may be left out for known symbols (the market model knows it); it matters because
+digit contracts settle on the last digit of the quote *printed with pip_size decimals*. Writers
+always print quotes with exactly ``pip_size`` decimals so the file shows what the server
+showed.
+
+A file is read as a stream (one chunk of ticks in memory at a time) and checked as it goes:
+epochs never go back, each symbol's epochs strictly increase, every field has the right type.
+A problem raises :class:`~framework.backtest.errors.TickFileError` naming ``file:line``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import importlib
+import io
+import json
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, Final, Literal, cast
+
+from framework.deriv.models import Tick
+from framework.market.digits import format_quote
+from framework.market.symbols import SYMBOLS
+
+from .errors import TickFileError
+from .sources import DEFAULT_CHUNK, MergedSource, TickSource, parse_synthetic
+
+__all__ = [
+    "CsvSource",
+    "Format",
+    "JsonLinesSource",
+    "ParquetSource",
+    "TickWriter",
+    "file_format",
+    "last_tick",
+    "open_source",
+    "open_sources",
+]
+
+Format = Literal["jsonl", "csv", "parquet"]
+
+_SUFFIXES: Final[dict[str, Format]] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+_COLUMNS: Final = ("epoch", "quote", "symbol")
+
+
+def file_format(path: str | os.PathLike[str]) -> tuple[Format, bool]:
+    """Tell a tick file's format and compression from its name.
+
+    Args:
+        path: the file name (``ticks.jsonl``, ``ticks.csv.gz``, ``ticks.parquet``).
+
+    Returns:
+        ``(format, gzipped)``.
+
+    Raises:
+        TickFileError: an unknown suffix.
+    """
+    p = Path(path)
+    suffixes = [s.lower() for s in p.suffixes]
+    gz = bool(suffixes) and suffixes[-1] == ".gz"
+    if gz:
+        suffixes = suffixes[:-1]
+    fmt = _SUFFIXES.get(suffixes[-1]) if suffixes else None
+    if fmt is None or (gz and fmt == "parquet"):
+        raise TickFileError(
+            str(path), None, "unknown tick file type; use .jsonl, .csv (optionally .gz) or .parquet"
+        )
+    return fmt, gz
+
+
+class _Checker:
+    """The per-file order and pip-size bookkeeping shared by the readers."""
+
+    __slots__ = ("last_by_symbol", "last_epoch", "path", "pips")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.last_epoch = -(2**63)
+        self.last_by_symbol: dict[str, int] = {}
+        self.pips: dict[str, int] = {}
+
+    def pip_size(self, symbol: str, line: int) -> int:
+        pip = self.pips.get(symbol)
+        if pip is None:
+            spec = SYMBOLS.get(symbol)
+            if spec is None:
+                raise TickFileError(
+                    self.path, line, f"unknown symbol {symbol!r} and no pip_size given"
+                )
+            pip = self.pips[symbol] = spec.pip_size
+        return pip
+
+    def check(self, symbol: str, epoch: int, line: int) -> None:
+        if epoch < self.last_epoch:
+            raise TickFileError(
+                self.path, line, f"epoch {epoch} goes back in time (after {self.last_epoch})"
+            )
+        previous = self.last_by_symbol.get(symbol)
+        if previous is not None and epoch <= previous:
+            raise TickFileError(
+                self.path, line, f"epoch {epoch} of {symbol} is not after its previous tick"
+            )
+        self.last_epoch = epoch
+        self.last_by_symbol[symbol] = epoch
+
+
+def _int(value: Any) -> int | None:
+    if type(value) is int:
+        return value
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return None
+
+
+class _FileSource:
+    """Shared plumbing of the text readers: opening, gzip, progress by bytes."""
+
+    def __init__(self, path: str | os.PathLike[str], *, chunk_size: int = DEFAULT_CHUNK) -> None:
+        self.path = str(path)
+        if not os.path.isfile(self.path):
+            raise TickFileError(self.path, None, "no such tick file")
+        _, self._gz = file_format(self.path)
+        self._size = os.path.getsize(self.path)
+        self._raw: IO[bytes] | None = None
+        self._chunk = chunk_size
+        self.name = os.path.basename(self.path)
+
+    def _open_binary(self) -> IO[bytes]:
+        raw = open(self.path, "rb")  # noqa: SIM115 - closed by the reader's finally
+        self._raw = raw
+        if self._gz:
+            return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
+        return raw
+
+    def progress(self) -> float | None:
+        """Fraction of the file's bytes read (compressed bytes for ``.gz``)."""
+        raw = self._raw
+        if raw is None or self._size == 0:
+            return 0.0 if raw is None else 1.0
+        try:
+            return min(raw.tell() / self._size, 1.0)
+        except (ValueError, OSError):  # closed: the replay is over
+            return 1.0
+
+
+class JsonLinesSource(_FileSource):
+    """Ticks from a JSON-lines file (see the module docstring for the format)."""
+
+    def chunks(self) -> Iterator[Sequence[Tick]]:
+        """Read the file a chunk at a time."""
+        checker = _Checker(self.path)
+        loads = json.loads
+        size = self._chunk
+        out: list[Tick] = []
+        f = self._open_binary()
+        try:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = loads(line)
+                except ValueError as exc:
+                    raise TickFileError(self.path, number, f"not JSON: {exc}") from None
+                out.append(self._tick(obj, checker, number))
+                if len(out) >= size:
+                    yield out
+                    out = []
+        except (OSError, EOFError) as exc:  # gzip: truncated or corrupt stream
+            raise TickFileError(self.path, None, f"cannot read: {exc}") from None
+        finally:
+            f.close()
+            if self._raw is not None:
+                self._raw.close()
+        if out:
+            yield out
+
+    def _tick(self, obj: Any, checker: _Checker, number: int) -> Tick:
+        if not isinstance(obj, dict):
+            raise TickFileError(self.path, number, "expected a JSON object per line")
+        try:
+            symbol = obj["symbol"]
+            epoch = obj["epoch"]
+            quote = obj["quote"]
+        except KeyError as exc:
+            raise TickFileError(self.path, number, f"missing field {exc.args[0]!r}") from None
+        if type(symbol) is not str or not symbol:
+            raise TickFileError(self.path, number, f"symbol: expected a string, got {symbol!r}")
+        if type(epoch) is not int:
+            fixed = _int(epoch)
+            if fixed is None:
+                raise TickFileError(self.path, number, f"epoch: expected an integer, got {epoch!r}")
+            epoch = fixed
+        if type(quote) is not float:
+            if type(quote) is not int:
+                raise TickFileError(self.path, number, f"quote: expected a number, got {quote!r}")
+            quote = float(quote)
+        pip = obj.get("pip_size")
+        if pip is None:
+            pip = checker.pip_size(symbol, number)
+        elif _int(pip) is None or not 0 <= pip <= 10:
+            raise TickFileError(self.path, number, f"pip_size: expected 0-10, got {pip!r}")
+        checker.check(symbol, epoch, number)
+        return Tick(symbol, epoch, quote, int(pip))
+
+
+class CsvSource(_FileSource):
+    """Ticks from a CSV file with a header (``epoch,quote,symbol[,pip_size]``)."""
+
+    def chunks(self) -> Iterator[Sequence[Tick]]:
+        """Read the file a chunk at a time."""
+        checker = _Checker(self.path)
+        size = self._chunk
+        out: list[Tick] = []
+        binary = self._open_binary()
+        text = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+        try:
+            reader = csv.reader(text)
+            header = next(reader, None)
+            if header is None:
+                return
+            names = [h.strip().lower() for h in header]
+            missing = [c for c in _COLUMNS if c not in names]
+            if missing:
+                raise TickFileError(
+                    self.path, 1, f"header lacks column(s) {', '.join(missing)} (found {header})"
+                )
+            ie, iq, isym = (names.index(c) for c in _COLUMNS)
+            ip = names.index("pip_size") if "pip_size" in names else None
+            width = len(names)
+            for row in reader:
+                number = reader.line_num
+                if not row:
+                    continue
+                if len(row) != width:
+                    raise TickFileError(
+                        self.path, number, f"expected {width} fields, got {len(row)}"
+                    )
+                out.append(self._tick(row, ie, iq, isym, ip, checker, number))
+                if len(out) >= size:
+                    yield out
+                    out = []
+        except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
+            raise TickFileError(self.path, None, f"cannot read: {exc}") from None
+        finally:
+            text.close()
+            if self._raw is not None:
+                self._raw.close()
+        if out:
+            yield out
+
+    def _tick(
+        self,
+        row: list[str],
+        ie: int,
+        iq: int,
+        isym: int,
+        ip: int | None,
+        checker: _Checker,
+        number: int,
+    ) -> Tick:
+        symbol = row[isym].strip()
+        if not symbol:
+            raise TickFileError(self.path, number, "symbol: empty")
+        try:
+            epoch = int(row[ie])
+        except ValueError:
+            raise TickFileError(
+                self.path, number, f"epoch: expected an integer, got {row[ie]!r}"
+            ) from None
+        try:
+            quote = float(row[iq])
+        except ValueError:
+            raise TickFileError(
+                self.path, number, f"quote: expected a number, got {row[iq]!r}"
+            ) from None
+        if quote != quote or quote in (float("inf"), float("-inf")):
+            raise TickFileError(self.path, number, f"quote: not a finite number: {row[iq]!r}")
+        if ip is not None and row[ip].strip():
+            try:
+                pip = int(row[ip])
+            except ValueError:
+                pip = -1
+            if not 0 <= pip <= 10:
+                raise TickFileError(self.path, number, f"pip_size: expected 0-10, got {row[ip]!r}")
+        else:
+            pip = checker.pip_size(symbol, number)
+        checker.check(symbol, epoch, number)
+        return Tick(symbol, epoch, quote, pip)
+
+
+class ParquetSource:
+    """Ticks from a Parquet file (columns ``epoch``, ``quote``, ``symbol``, ``pip_size``?).
+
+    Needs ``pyarrow``; read a record batch at a time.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, chunk_size: int = DEFAULT_CHUNK) -> None:
+        """Open the file's metadata.
+
+        Args:
+            path: the file.
+            chunk_size: rows per batch.
+
+        Raises:
+            TickFileError: pyarrow missing, no such file, or missing columns.
+        """
+        self.path = str(path)
+        try:
+            # Imported by name: pyarrow is optional and ships no type information.
+            pq: Any = importlib.import_module("pyarrow.parquet")
+        except ImportError:
+            raise TickFileError(
+                self.path, None, "reading Parquet needs pyarrow (pip install pyarrow)"
+            ) from None
+        if not os.path.isfile(self.path):
+            raise TickFileError(self.path, None, "no such tick file")
+        try:
+            self._file = pq.ParquetFile(self.path)
+        except Exception as exc:  # pyarrow raises its own ArrowInvalid and friends
+            raise TickFileError(self.path, None, f"cannot read: {exc}") from None
+        names = set(self._file.schema_arrow.names)
+        missing = [c for c in _COLUMNS if c not in names]
+        if missing:
+            raise TickFileError(self.path, None, f"missing column(s) {', '.join(missing)}")
+        self._columns = [*_COLUMNS, "pip_size"] if "pip_size" in names else list(_COLUMNS)
+        self._rows = int(self._file.metadata.num_rows)
+        self._done = 0
+        self._chunk = chunk_size
+        self.name = os.path.basename(self.path)
+
+    def chunks(self) -> Iterator[Sequence[Tick]]:
+        """Read a record batch at a time."""
+        checker = _Checker(self.path)
+        row = 0
+        for batch in self._file.iter_batches(batch_size=self._chunk, columns=self._columns):
+            cols = [batch.column(name).to_pylist() for name in self._columns]
+            pips = cols[3] if len(cols) == 4 else [None] * len(cols[0])
+            out: list[Tick] = []
+            for epoch, quote, symbol, pip in zip(cols[0], cols[1], cols[2], pips, strict=True):
+                row += 1
+                if pip is None:
+                    pip = checker.pip_size(symbol, row)
+                checker.check(symbol, int(epoch), row)
+                out.append(Tick(symbol, int(epoch), float(quote), int(pip)))
+            self._done = row
+            if out:
+                yield out
+
+    def progress(self) -> float | None:
+        """Fraction of the rows read."""
+        return self._done / self._rows if self._rows else 1.0
+
+
+def open_source(spec: str | os.PathLike[str], *, chunk_size: int = DEFAULT_CHUNK) -> TickSource:
+    """Open a tick source from a file path or a ``synthetic:SYMBOL:COUNT[:SEED]`` spec.
+
+    Args:
+        spec: the path or synthetic spec.
+        chunk_size: ticks per chunk.
+
+    Returns:
+        The source.
+
+    Raises:
+        TickFileError: an unreadable or unknown kind of file.
+        BacktestError: a malformed synthetic spec.
+    """
+    text = os.fspath(spec)
+    if text.startswith("synthetic:"):
+        return parse_synthetic(text)
+    fmt, _ = file_format(text)
+    if fmt == "csv":
+        return CsvSource(text, chunk_size=chunk_size)
+    if fmt == "parquet":
+        return ParquetSource(text, chunk_size=chunk_size)
+    return JsonLinesSource(text, chunk_size=chunk_size)
+
+
+def open_sources(specs: Sequence[str | os.PathLike[str]]) -> TickSource:
+    """Open several sources and merge them by time (one source passes through).
+
+    Args:
+        specs: paths or synthetic specs.
+
+    Returns:
+        The merged source.
+    """
+    sources = [open_source(s) for s in specs]
+    return sources[0] if len(sources) == 1 else MergedSource(sources)
+
+
+class TickWriter:
+    """Appends ticks to a JSON-lines or CSV file (``record``, ``download``).
+
+    Quotes are printed with exactly ``pip_size`` decimals. A new CSV file gets a header; an
+    existing one must have the writer's header. Use as a context manager.
+    """
+
+    _HEADER: Final = "epoch,quote,symbol,pip_size"
+
+    def __init__(self, path: str | os.PathLike[str], *, append: bool = True) -> None:
+        """Open ``path`` for appending (or truncate it when ``append`` is false).
+
+        Args:
+            path: a ``.jsonl``/``.csv`` file, optionally ``.gz``.
+            append: keep what is already there.
+
+        Raises:
+            TickFileError: a Parquet path (not writable) or an incompatible CSV header.
+        """
+        self.path = str(path)
+        self._fmt, gz = file_format(self.path)
+        if self._fmt == "parquet":
+            raise TickFileError(self.path, None, "cannot write Parquet; use .jsonl or .csv")
+        exists = os.path.isfile(self.path) and os.path.getsize(self.path) > 0
+        if self._fmt == "csv" and exists and append:
+            self._check_header(gz)
+        mode = "ab" if append else "wb"
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._file: IO[bytes] = (
+            cast(IO[bytes], gzip.open(self.path, mode)) if gz else open(self.path, mode)  # noqa: SIM115 - closed by close()
+        )
+        self.written = 0
+        if self._fmt == "csv" and not (exists and append):
+            self._file.write((self._HEADER + "\n").encode())
+
+    def _check_header(self, gz: bool) -> None:
+        opener = gzip.open if gz else open
+        with opener(self.path, "rt", encoding="utf-8") as f:
+            first = f.readline().strip()
+        if first.replace(" ", "").lower() != self._HEADER:
+            raise TickFileError(
+                self.path, 1, f"cannot append: header is {first!r}, expected {self._HEADER!r}"
+            )
+
+    def write(self, tick: Tick) -> None:
+        """Append one tick."""
+        symbol, epoch, quote, pip = tick
+        text = format_quote(quote, pip)
+        if self._fmt == "csv":
+            line = f"{epoch},{text},{symbol},{pip}\n"
+        else:
+            name = json.dumps(symbol)
+            line = f'{{"symbol":{name},"epoch":{epoch},"quote":{text},"pip_size":{pip}}}\n'
+        self._file.write(line.encode())
+        self.written += 1
+
+    def write_many(self, ticks: Sequence[Tick]) -> None:
+        """Append ticks in order."""
+        for tick in ticks:
+            self.write(tick)
+
+    def flush(self) -> None:
+        """Push written ticks to the operating system (``record`` calls it per batch)."""
+        self._file.flush()
+
+    def close(self) -> None:
+        """Flush and close."""
+        self._file.close()
+
+    def __enter__(self) -> TickWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def last_tick(path: str | os.PathLike[str]) -> Tick | None:
+    """Return the last tick of a file, or None when it has none (resuming a download).
+
+    Plain files are read from the end; compressed ones are scanned.
+
+    Args:
+        path: a tick file.
+
+    Returns:
+        Its last tick.
+
+    Raises:
+        TickFileError: an unreadable file.
+    """
+    text = os.fspath(path)
+    if not os.path.isfile(text) or os.path.getsize(text) == 0:
+        return None
+    fmt, gz = file_format(text)
+    if fmt == "jsonl" and not gz:
+        with open(text, "rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            block = 4096
+            while True:
+                start = max(0, size - block)
+                f.seek(start)
+                data = f.read(size - start)
+                lines = [ln for ln in data.splitlines() if ln.strip()]
+                # A complete last line is one preceded by a newline (or the file start).
+                if len(lines) >= 2 or start == 0:
+                    break
+                block *= 4
+        if not lines:
+            return None
+        try:
+            obj = json.loads(lines[-1])
+        except ValueError:
+            raise TickFileError(
+                text, None, "the last line is incomplete (an interrupted write?); remove it"
+            ) from None
+        return JsonLinesSource(text)._tick(obj, _Checker(text), 0)
+    last: Tick | None = None
+    for chunk in open_source(text).chunks():
+        last = chunk[-1]
+    return last
