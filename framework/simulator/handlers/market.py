@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from framework.deriv.models import Tick
-from framework.market.contracts import CONTRACT_TYPES, ContractType, DurationRange
 from framework.market.digits import format_quote
+from framework.market.offerings import Offering
+from framework.market.offerings import contracts_for as offerings_for
 from framework.market.symbols import SymbolSpec, get_symbol, symbols
 
 from ..dispatch import Call, Handler
@@ -235,76 +236,36 @@ def active_symbols(call: Call) -> None:
     call.reply([_symbol_entry(call, spec, full) for spec in symbols()])
 
 
-_BARRIER_CATEGORY = {
-    ("callput", False): "euro_atm",
-    ("callput", True): "euro_non_atm",
-    ("callputequal", False): "euro_atm",
-    ("callputequal", True): "euro_non_atm",
-    ("digits", False): "non_financial",
-    ("touchnotouch", True): "american",
-}
-
-
-def _expiries(limits: DurationRange) -> list[tuple[str, str, str]]:
-    """``(expiry_type, min, max)`` rows of a duration range."""
-    rows = []
-    if limits.ticks is not None:
-        rows.append(("tick", f"{limits.ticks[0]}t", f"{limits.ticks[1]}t"))
-    if limits.seconds is not None:
-        lo, hi = limits.seconds
-        rows.append(("intraday", f"{lo}s" if lo < 60 else f"{lo // 60}m", f"{hi // 3600}h"))
-    if limits.days is not None:
-        rows.append(("daily", f"{limits.days[0]}d", f"{limits.days[1]}d"))
-    return rows
-
-
-def _offerings(spec: SymbolSpec, ctype: ContractType) -> Iterable[dict[str, Any]]:
-    modes = []
-    if ctype.atm is not None:
-        modes.append((False, ctype.atm))
-    if ctype.with_barrier is not None:
-        modes.append((True, ctype.with_barrier))
-    for has_barrier, limits in modes:
-        for expiry_type, lo, hi in _expiries(limits):
-            row: dict[str, Any] = {
-                "barrier_category": _BARRIER_CATEGORY.get(
-                    (ctype.category, has_barrier), "euro_atm"
-                ),
-                "barriers": 1 if has_barrier else 0,
-                "contract_category": ctype.category,
-                "contract_category_display": ctype.category_display,
-                "contract_display": ctype.display,
-                "contract_type": ctype.name,
-                "exchange_name": spec.exchange_name,
-                "expiry_type": expiry_type,
-                "market": spec.market,
-                "max_contract_duration": hi,
-                "min_contract_duration": lo,
-                "sentiment": ctype.sentiment,
-                "start_type": "spot",
-                "submarket": spec.submarket,
-                "underlying_symbol": spec.symbol,
-            }
-            if ctype.barrier_mode == "digit":
-                assert ctype.digit_range is not None
-                row["last_digit_range"] = list(
-                    range(ctype.digit_range[0], ctype.digit_range[1] + 1)
-                )
-            if has_barrier:
-                row["barrier"] = "+0.10" if expiry_type == "tick" else "+1.00"
-            yield row
+def _offering_row(offering: Offering) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "barrier_category": offering.barrier_category,
+        "barriers": offering.barriers,
+        "contract_category": offering.contract_category,
+        "contract_category_display": offering.contract_category_display,
+        "contract_display": offering.contract_display,
+        "contract_type": offering.contract_type,
+        "exchange_name": offering.exchange_name,
+        "expiry_type": offering.expiry_type,
+        "market": offering.market,
+        "max_contract_duration": offering.max_contract_duration,
+        "min_contract_duration": offering.min_contract_duration,
+        "min_stake": offering.min_stake,
+        "payout_limit": offering.payout_limit,
+        "sentiment": offering.sentiment,
+        "start_type": offering.start_type,
+        "submarket": offering.submarket,
+        "underlying_symbol": offering.underlying_symbol,
+    }
+    if offering.last_digit_range:
+        row["last_digit_range"] = list(offering.last_digit_range)
+    return row
 
 
 @handles("contracts_for")
 def contracts_for(call: Call) -> None:
     """The contracts offered on a symbol, per expiry type."""
     spec = get_symbol(call.args["contracts_for"])
-    available = [
-        row
-        for ctype in CONTRACT_TYPES.values()
-        if spec.offers(ctype.category)
-        for row in _offerings(spec, ctype)
-    ]
+    available = [_offering_row(o) for o in offerings_for(spec)]
     tick = call.core.feeds.get(spec.symbol).last
     day = call.now() - call.now() % 86400
     call.reply(

@@ -14,7 +14,7 @@ from framework.market.errors import MarketError
 
 from ..accounts import AccountEvent, Transaction
 from ..dispatch import Call, Handler
-from ..envelope import SimError, new_id
+from ..envelope import Envelope, SimError, new_id
 from ..session import ProposalRecord, Subscription
 from ..trading import Contract, contract_payload
 from .registry import registrar
@@ -235,10 +235,16 @@ def buy(call: Call) -> None:
     contract = call.core.desk.buy(account, spec, float(call.args["price"]), app_id=session.app_id)
     sub_id = None
     if call.args.get("subscribe") == 1:
+        # The server follows the contract as if the client had sent this POC request (same
+        # req_id), so stream messages echo it rather than the buy (BE buy_get_single_contract).
+        echo = {"proposal_open_contract": 1, "contract_id": contract.contract_id, "subscribe": 1}
+        if call.envelope.req_id is not None:
+            echo["req_id"] = call.envelope.req_id
+        poc = Envelope(echo, call.envelope.req_id, call.envelope.passthrough)
         sub = session.subscribe(
             "proposal_open_contract",
             None,
-            call.envelope,
+            poc,
             "proposal_open_contract",
             what="proposal_open_contract",
         )
