@@ -29,6 +29,7 @@ from framework.market.contracts import ContractSpec, validate
 from framework.market.errors import MarketError
 from framework.market.symbols import SYMBOLS
 from framework.risk import RiskLimits
+from framework.scopes import unknown_calls
 from framework.sizing import DAlembert, Fixed, Martingale, OscarsGrind, StakeConfig
 from framework.strategy.plugins import PluginError, load_strategy_class
 
@@ -371,8 +372,14 @@ def _check_strategy(
             report.problems.append(
                 ((*path, "symbols", j), f"unknown symbol {symbol!r} (the simulator has: {known})")
             )
-    if cls is None or not params_ok:
-        return  # its plugin or its params already have problems reported
+    if cls is None:
+        return  # its plugin already has a problem reported
+    for call in unknown_calls(cls.extra_calls):
+        report.problems.append(
+            ((*path, "plugin"), f"{item.plugin} declares unknown API call {call!r} in extra_calls")
+        )
+    if not params_ok:
+        return  # its params already have problems reported
     template = item.template
     if cls.contract_types and template.type is not None and template.type not in cls.contract_types:
         report.problems.append(

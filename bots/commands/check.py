@@ -1,0 +1,152 @@
+"""``triobot check CONFIG``: validate a bot config offline and show what the bot will need.
+
+Prints the strategies, the risk limits, every API call the bot will make with the token
+scope it needs and who needs it, and the warnings. Exit 0 when the config is usable, 2 with
+every problem listed (``path: message (file:line)``) when it is not.
+
+``--online`` (connect, authorize, compare the token's scopes) is not here yet: it waits for
+the typed client (``framework.client``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from framework.config import BotConfig, highest_stake, load_config
+from framework.config.loader import first_stake
+from framework.errors import ConfigError
+from framework.scopes import bot_needs, needs_table, scopes_needed
+from framework.strategy.base import strategy_summary
+
+__all__ = ["register", "run_check"]
+
+
+def register(subparsers: Any) -> None:
+    """Add ``check`` to the command line."""
+    parser = subparsers.add_parser(
+        "check",
+        help="validate a bot config offline and list the calls and token scopes it needs",
+        description=(
+            "Validate a bot config without connecting: YAML, types, ranges, unknown and "
+            "duplicate keys, plugins and their parameters, contracts against the market "
+            "rules, stakes against the risk limits. Then list every API call the bot makes "
+            "and the token scopes they need. Exit 0 if usable, 2 with every problem if not."
+        ),
+    )
+    parser.add_argument("config", help="the bot's YAML config file")
+    parser.add_argument(
+        "--skip-secrets",
+        action="store_true",
+        help="do not read the token (check a config on a machine without it)",
+    )
+    parser.set_defaults(handler=_handle)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    return run_check(args.config, skip_secrets=args.skip_secrets, out=sys.stdout)
+
+
+def run_check(path: str, *, skip_secrets: bool = False, out: TextIO) -> int:
+    """Check a config and print the report.
+
+    Args:
+        path: the config file.
+        skip_secrets: do not read the token.
+        out: where to print.
+
+    Returns:
+        0 (problems raise).
+
+    Raises:
+        ConfigError: the config has problems (the command line prints them, exit 2).
+    """
+    config = load_config(path, resolve_secrets=not skip_secrets)
+    try:
+        needs = bot_needs((s.name, s.strategy_class) for s in config.strategies)
+    except ValueError as exc:  # the loader reports unknown calls first; belt and braces
+        raise ConfigError(f"{path}: {exc}") from None
+    write = out.write
+    write(f"{path}: OK\n\n")
+    for line in _describe(config):
+        write(line + "\n")
+    write("\nAPI calls the bot makes:\n")
+    rows = [("call", "token scope", "needed by"), *needs_table(needs)]
+    write(_table(rows))
+    scopes = scopes_needed(needs)
+    write("\nToken scopes needed: " + ", ".join(scopes) + "\n")
+    if config.is_embedded:
+        write("(the embedded simulator's demo token has them all)\n")
+    else:
+        write("Create the token with exactly these scopes; never 'payments' or 'admin'.\n")
+    if config.warnings:
+        write("\nWarnings:\n")
+        for warning in config.warnings:
+            write(f"  {warning}\n")
+    return 0
+
+
+def _describe(config: BotConfig) -> list[str]:
+    lines = []
+    if config.is_embedded:
+        sim = config.simulator
+        lines.append(
+            f"endpoint    embedded simulator (seed {sim.seed}, speed {sim.speed:g}x, "
+            f"balance {sim.balance:.2f} {sim.currency})"
+        )
+        token = "the simulator's demo account" if config.token is None else config.token_source
+    else:
+        lines.append(f"endpoint    {config.url()}")
+        token = config.token_source + ("" if config.token is not None else " (not read)")
+    lines.append(f"token       {token}")
+    lines.append(f"journal     {config.journal}")
+    lines.append(f"risk        {_risk(config)}")
+    lines.append("strategies")
+    for item in config.strategies:
+        info = strategy_summary(item.strategy_class)
+        planned = item.strategy_class.planned_contracts(item.params, item.template)
+        kinds = "/".join(
+            (t.type or "?") + (f"({t.barrier})" if t.barrier is not None else "") for t in planned
+        )
+        t = item.template
+        stake = item.stake
+        first, top = first_stake(stake), highest_stake(stake)
+        sizing = f"{stake.scheme} {first:.2f}" + (f" up to {top:.2f}" if top != first else "")
+        lines.append(f"  {item.name}: {info['class']} - {info['summary']}")
+        lines.append(
+            f"    {', '.join(item.symbols)}: {kinds} {t.duration}{t.duration_unit}, "
+            f"{t.basis} {sizing}, on_error {item.on_error}"
+        )
+    return lines
+
+
+def _risk(config: BotConfig) -> str:
+    risk = config.risk
+    parts = []
+    for name in (
+        "max_stake",
+        "max_open_contracts",
+        "max_trades",
+        "max_daily_loss",
+        "max_consecutive_losses",
+        "loss_cooldown",
+        "take_profit",
+        "min_balance",
+        "kill_file",
+    ):
+        value = getattr(risk, name)
+        if value is not None:
+            parts.append(f"{name} {value:.2f}" if isinstance(value, float) else f"{name} {value}")
+    return ", ".join(parts) if parts else "no limits"
+
+
+def _table(rows: Sequence[tuple[str, ...]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        lines.append("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+        if n == 0:
+            lines.append("  " + "  ".join("-" * w for w in widths))
+    return "\n".join(line.rstrip() for line in lines) + "\n"
