@@ -1,0 +1,52 @@
+"""The typed Deriv API client and the buy/sell outcomes it reports.
+
+Usage::
+
+    async with open_client(ConnectionSettings(url=..., tokens=(token,))) as client:
+        async with client.ticks("R_100") as ticks:
+            async for tick in ticks:
+                ...
+
+or, inside a supervisor's nursery, ``client = Client(await nursery.start(Connection(s).run))``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import trio
+
+from ..connection import Connection, ConnectionSettings
+from ..transport import Connector
+from .client import Client as Client
+from .results import BuyOutcome as BuyOutcome
+from .results import ContractMatch as ContractMatch
+from .results import PortfolioContract as PortfolioContract
+from .results import ProfitTableEntry as ProfitTableEntry
+from .results import SellOutcome as SellOutcome
+from .results import StatementEntry as StatementEntry
+from .results import TickHistory as TickHistory
+
+
+@asynccontextmanager
+async def open_client(
+    settings: ConnectionSettings,
+    *,
+    connector: Connector | None = None,
+    rng: random.Random | None = None,
+) -> AsyncIterator[Client]:
+    """Run a connection for the duration of the block and yield a client over it.
+
+    Returns once connected and authorized. If the connection fails for good
+    (``ReconnectExhausted``, ``AuthorizationFailed``) the block is cancelled and the error
+    propagates (inside an exception group, as from any nursery).
+    """
+    async with trio.open_nursery() as nursery:
+        connection = Connection(settings, connector=connector, rng=rng)
+        await nursery.start(connection.run)
+        try:
+            yield Client(connection)
+        finally:
+            nursery.cancel_scope.cancel()

@@ -1,0 +1,734 @@
+"""The typed Deriv API client: one method per call of the API guide, over a Connection.
+
+* One-shot calls are ``await client.<call>(...)`` and return a model from
+  ``framework.deriv.models`` (or :mod:`framework.client.results`), a plain value (``ping``,
+  ``time``), or the payload mapping for rarely used account calls. Errors are the typed
+  :class:`~framework.deriv.errors.APIError` subclasses.
+* Streams are async context managers yielding a :class:`~framework.connection.Stream`, which
+  is re-created across reconnects and forgotten on exit: ``ticks``, ``transaction``, and
+  ``<call>_stream`` for the calls that stream optionally (``balance_stream``,
+  ``proposal_stream``, ``open_contract_stream``, ``ticks_history_stream``,
+  ``website_status_stream``).
+* :meth:`Client.buy` and :meth:`Client.sell` return exactly one outcome per attempt
+  (:class:`BuyOutcome`, :class:`SellOutcome`). A buy is never re-sent; when its answer is
+  lost it is reconciled against the account's records once the connection is back.
+* :meth:`Client.call` and :meth:`Client.subscribe` reach every other call of the table.
+
+Every method takes ``loginid`` where the API does, for several accounts on one connection.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import trio
+
+from ..connection import (
+    Connection,
+    NotConnected,
+    OutcomeUnknown,
+    Overflow,
+    RequestTimeout,
+    Stream,
+)
+from ..connection.streams import SKIP, Parser, raw_parser
+from ..deriv.errors import APIError, PayloadError
+from ..deriv.models import (
+    Authorize,
+    Balance,
+    BuyReceipt,
+    Candle,
+    OpenContract,
+    Proposal,
+    SellReceipt,
+    Tick,
+    Transaction,
+)
+from ..deriv.protocol import StreamUpdate
+from ..logs import get_logger
+from .reconcile import Candidate, candidates_from, pick
+from .results import (
+    BuyOutcome,
+    ContractMatch,
+    PortfolioContract,
+    ProfitTableEntry,
+    SellOutcome,
+    StatementEntry,
+    TickHistory,
+    candles_from_payload,
+)
+
+__all__ = ["Client"]
+
+log = get_logger("triobot.client")
+
+#: Proposals remembered for reconciliation (id -> what it would buy).
+_PROPOSAL_MEMORY = 4096
+#: Seconds one reconciliation query may take, client-side rate-limit waits included.
+_RECONCILE_QUERY_TIMEOUT = 120.0
+
+
+def _fields(**values: Any) -> dict[str, Any]:
+    """Request fields without the ``None`` ones (optional arguments not given)."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _tick_parser() -> Parser:
+    """Ticks, without duplicates: a replayed or repeated epoch is skipped per symbol."""
+    last: dict[str, int] = {}
+    from_payload = Tick.from_payload
+
+    def parse(update: StreamUpdate) -> Any:
+        tick = from_payload(update.data)
+        if last.get(tick.symbol, -1) >= tick.epoch:
+            return SKIP
+        last[tick.symbol] = tick.epoch
+        return tick
+
+    return parse
+
+
+def _model_parser(model: Any) -> Parser:
+    from_payload = model.from_payload
+
+    def parse(update: StreamUpdate) -> Any:
+        data = update.data
+        if not data or (isinstance(data, Mapping) and set(data) == {"id"}):
+            return SKIP
+        return from_payload(data)
+
+    return parse
+
+
+def _history_parser(update: StreamUpdate) -> Any:
+    if update.msg_type == "tick":
+        return Tick.from_payload(update.data)
+    if update.msg_type == "ohlc":
+        return Candle.from_payload(update.data)
+    if update.msg_type == "history":
+        return TickHistory.from_message(update.message)
+    if update.msg_type == "candles":
+        return candles_from_payload(update.data)
+    return raw_parser(update)
+
+
+class Client:
+    """Typed access to every Deriv API call over one :class:`Connection`.
+
+    Args:
+        connection: a running connection (``await nursery.start(connection.run)``).
+        reconcile_slack: seconds of clock slack on each side of a lost buy's time window.
+        reconcile_grace: seconds to wait before looking a second time for a lost buy that
+            was not found at first (the server may still have been executing it).
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        reconcile_slack: float = 5.0,
+        reconcile_grace: float = 2.0,
+    ) -> None:
+        self.connection = connection
+        self._slack = reconcile_slack
+        self._grace = reconcile_grace
+        self._proposals: OrderedDict[str, ContractMatch] = OrderedDict()
+        self._claimed: set[int] = set()
+        self._reconcile_lock = trio.Lock()
+
+    # ------------------------------------------------------------------ generic
+
+    async def call(
+        self,
+        name: str,
+        /,
+        *,
+        passthrough: Mapping[str, Any] | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - see Connection.request
+        **fields: Any,
+    ) -> Any:
+        """Make any call of the table and return its payload (the ``msg_type`` value).
+
+        Example: ``await client.call("trading_times", trading_times="today")``.
+
+        Raises:
+            APIError: the server refused; LocalProtocolError: invalid request (not sent);
+            RequestTimeout, OutcomeUnknown, NotConnected: see ``Connection.request``.
+        """
+        reply = await self.connection.request(
+            name, fields, passthrough=passthrough, timeout=timeout
+        )
+        return reply.data
+
+    def subscribe(
+        self,
+        name: str,
+        /,
+        *,
+        parse: Parser = raw_parser,
+        policy: Overflow | None = None,
+        capacity: int | None = None,
+        **fields: Any,
+    ) -> AbstractAsyncContextManager[Stream[Any]]:
+        """Open any stream of the table: ``async with client.subscribe("exchange_rates", ...)``."""
+        return self.connection.subscribe(
+            name, fields, parse=parse, policy=policy, capacity=capacity
+        )
+
+    # ------------------------------------------------------------------ session
+
+    async def authorize(self, token: str | Sequence[str]) -> Authorize:
+        """Authorize this connection with a token, or several (``loginid`` picks one later).
+
+        Prefer putting tokens in the connection settings: those are re-sent after every
+        reconnect. This call authorizes the current session only.
+        """
+        tokens = [token] if isinstance(token, str) else list(token)
+        fields: dict[str, Any] = (
+            {"authorize": tokens[0]}
+            if len(tokens) == 1
+            else {"authorize": "MULTI", "tokens": tokens}
+        )
+        return Authorize.from_payload(await self.call("authorize", **fields))
+
+    async def ping(self) -> str:
+        """``ping``: returns ``"pong"``."""
+        return str(await self.call("ping"))
+
+    async def time(self) -> int:
+        """``time``: the server's epoch, in seconds."""
+        value = await self.call("time")
+        if type(value) is not int:
+            raise PayloadError(f"time: expected integer, got {value!r}")
+        return value
+
+    async def website_status(self) -> Mapping[str, Any]:
+        """``website_status``: site status, API call limits, currencies."""
+        return dict(await self.call("website_status"))
+
+    def website_status_stream(self) -> AbstractAsyncContextManager[Stream[Mapping[str, Any]]]:
+        """Stream site status changes."""
+        return self.subscribe("website_status")
+
+    async def forget(self, subscription_id: str) -> bool:
+        """``forget``: stop one stream by server id; whether it existed.
+
+        Streams opened through this client are forgotten when their ``async with`` exits;
+        this is for streams opened by other means.
+        """
+        return bool(await self.call("forget", forget=subscription_id))
+
+    async def forget_all(self, *types: str) -> list[str]:
+        """``forget_all``: stop every stream of the given types; the ids stopped."""
+        value: Any = types[0] if len(types) == 1 else list(types)
+        return list(await self.call("forget_all", forget_all=value))
+
+    # ------------------------------------------------------------------ account
+
+    async def balance(self, *, account: str | None = None, loginid: str | None = None) -> Balance:
+        """``balance`` of the current (or ``loginid``) account."""
+        return Balance.from_payload(
+            await self.call("balance", **_fields(account=account, loginid=loginid))
+        )
+
+    def balance_stream(
+        self, *, loginid: str | None = None
+    ) -> AbstractAsyncContextManager[Stream[Balance]]:
+        """Stream balance changes (conflated: the latest balance is what counts)."""
+        return self.subscribe("balance", parse=_model_parser(Balance), **_fields(loginid=loginid))
+
+    async def portfolio(self, *, loginid: str | None = None) -> tuple[PortfolioContract, ...]:
+        """``portfolio``: the open contracts."""
+        data = await self.call("portfolio", **_fields(loginid=loginid))
+        return tuple(PortfolioContract.from_payload(c) for c in data.get("contracts", []))
+
+    async def statement(
+        self,
+        *,
+        date_from: int | None = None,
+        date_to: int | None = None,
+        action_type: str | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        description: bool = True,
+        loginid: str | None = None,
+    ) -> tuple[StatementEntry, ...]:
+        """``statement``: account transactions, newest first."""
+        data = await self.call(
+            "statement",
+            **_fields(
+                date_from=date_from,
+                date_to=date_to,
+                action_type=action_type,
+                limit=limit,
+                offset=offset,
+                description=1 if description else None,
+                loginid=loginid,
+            ),
+        )
+        return tuple(StatementEntry.from_payload(t) for t in data.get("transactions", []))
+
+    async def profit_table(
+        self,
+        *,
+        date_from: int | str | None = None,
+        date_to: int | str | None = None,
+        contract_type: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        sort: str | None = None,
+        description: bool = True,
+        loginid: str | None = None,
+    ) -> tuple[ProfitTableEntry, ...]:
+        """``profit_table``: closed contracts."""
+        data = await self.call(
+            "profit_table",
+            # Epoch or YYYY-MM-DD, as a string: the API's type for these two fields.
+            **_fields(
+                date_from=None if date_from is None else str(date_from),
+                date_to=None if date_to is None else str(date_to),
+                contract_type=list(contract_type) if contract_type else None,
+                limit=limit,
+                offset=offset,
+                sort=sort,
+                description=1 if description else None,
+                loginid=loginid,
+            ),
+        )
+        return tuple(ProfitTableEntry.from_payload(t) for t in data.get("transactions", []))
+
+    def transaction(
+        self, *, loginid: str | None = None
+    ) -> AbstractAsyncContextManager[Stream[Transaction]]:
+        """Stream account transactions (lossless: overflow fails the stream)."""
+        return self.subscribe(
+            "transaction", parse=_model_parser(Transaction), **_fields(loginid=loginid)
+        )
+
+    async def topup_virtual(self, *, loginid: str | None = None) -> Mapping[str, Any]:
+        """``topup_virtual``: refill a virtual account (``amount``, ``currency``)."""
+        return dict(await self.call("topup_virtual", **_fields(loginid=loginid)))
+
+    async def verify_email(self, email: str, type: str, **fields: Any) -> bool:
+        """``verify_email``: send a verification code (``type``: ``account_opening``...)."""
+        return bool(await self.call("verify_email", verify_email=email, type=type, **fields))
+
+    async def new_account_virtual(self, **fields: Any) -> Mapping[str, Any]:
+        """``new_account_virtual``: open a virtual account (fields as the API names them)."""
+        return dict(await self.call("new_account_virtual", **fields))
+
+    async def new_account_real(self, **fields: Any) -> Mapping[str, Any]:
+        """``new_account_real``: open a real account (fields as the API names them)."""
+        return dict(await self.call("new_account_real", **fields))
+
+    async def residence_list(self) -> list[Mapping[str, Any]]:
+        """``residence_list``: countries."""
+        return list(await self.call("residence_list"))
+
+    async def states_list(self, country: str) -> list[Mapping[str, Any]]:
+        """``states_list``: states of a country (two-letter code)."""
+        return list(await self.call("states_list", states_list=country))
+
+    async def landing_company(self, country: str) -> Mapping[str, Any]:
+        """``landing_company``: companies serving a country."""
+        return dict(await self.call("landing_company", landing_company=country))
+
+    async def landing_company_details(self, shortcode: str, **fields: Any) -> Mapping[str, Any]:
+        """``landing_company_details``: one company (``svg``, ``maltainvest``...)."""
+        return dict(
+            await self.call("landing_company_details", landing_company_details=shortcode, **fields)
+        )
+
+    async def paymentagent_list(self, country: str, **fields: Any) -> Mapping[str, Any]:
+        """``paymentagent_list``: payment agents of a country."""
+        return dict(await self.call("paymentagent_list", paymentagent_list=country, **fields))
+
+    async def paymentagent_withdraw(self, **fields: Any) -> Mapping[str, Any]:
+        """``paymentagent_withdraw`` (never re-sent; a lost answer raises OutcomeUnknown)."""
+        return dict(await self.call("paymentagent_withdraw", **fields))
+
+    async def paymentagent_transfer(self, **fields: Any) -> Mapping[str, Any]:
+        """``paymentagent_transfer`` (never re-sent; a lost answer raises OutcomeUnknown)."""
+        return dict(await self.call("paymentagent_transfer", **fields))
+
+    # ------------------------------------------------------------------ market data
+
+    def ticks(self, symbols: str | Sequence[str]) -> AbstractAsyncContextManager[Stream[Tick]]:
+        """Stream ticks of one symbol or several (one server stream each, one consumer stream).
+
+        Ticks come in epoch order per symbol; none is delivered twice, reconnects included.
+        """
+        value: Any = symbols if isinstance(symbols, str) else list(symbols)
+        return self.connection.subscribe("ticks", {"ticks": value}, parse=_tick_parser())
+
+    async def ticks_history(
+        self,
+        symbol: str,
+        *,
+        end: str | int = "latest",
+        count: int | None = None,
+        start: int | None = None,
+        style: str | None = None,
+        granularity: int | None = None,
+        adjust_start_time: int | None = None,
+    ) -> TickHistory | tuple[Candle, ...]:
+        """``ticks_history``: past ticks (:class:`TickHistory`) or candles."""
+        reply = await self.connection.request(
+            "ticks_history",
+            _fields(
+                ticks_history=symbol,
+                end=str(end),
+                count=count,
+                start=start,
+                style=style,
+                granularity=granularity,
+                adjust_start_time=adjust_start_time,
+            ),
+        )
+        if reply.msg_type == "candles":
+            return candles_from_payload(reply.data)
+        return TickHistory.from_message(reply.message)
+
+    def ticks_history_stream(
+        self,
+        symbol: str,
+        *,
+        end: str | int = "latest",
+        count: int | None = None,
+        style: str | None = None,
+        granularity: int | None = None,
+    ) -> AbstractAsyncContextManager[Stream[Any]]:
+        """History, then live updates: a :class:`TickHistory` (or candles) then Ticks/Candles."""
+        return self.subscribe(
+            "ticks_history",
+            parse=_history_parser,
+            **_fields(
+                ticks_history=symbol,
+                end=str(end),
+                count=count,
+                style=style,
+                granularity=granularity,
+            ),
+        )
+
+    async def active_symbols(self, kind: str = "brief", **fields: Any) -> list[Mapping[str, Any]]:
+        """``active_symbols``: tradable symbols (``"brief"`` or ``"full"``)."""
+        return list(await self.call("active_symbols", active_symbols=kind, **fields))
+
+    async def contracts_for(self, symbol: str, **fields: Any) -> Mapping[str, Any]:
+        """``contracts_for``: contract types offered on a symbol, with their limits."""
+        return dict(await self.call("contracts_for", contracts_for=symbol, **fields))
+
+    # ------------------------------------------------------------------ trading
+
+    @staticmethod
+    def _proposal_fields(
+        contract_type: str,
+        symbol: str,
+        amount: float,
+        basis: str,
+        currency: str,
+        duration: int | None,
+        duration_unit: str | None,
+        extra: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        return _fields(
+            contract_type=contract_type,
+            symbol=symbol,
+            amount=amount,
+            basis=basis,
+            currency=currency,
+            duration=duration,
+            duration_unit=duration_unit,
+            **extra,
+        )
+
+    def _remember(self, proposal: Proposal, fields: Mapping[str, Any]) -> None:
+        stake = float(fields["amount"]) if fields.get("basis") == "stake" else None
+        self._proposals[proposal.id] = ContractMatch(
+            fields["contract_type"], fields["symbol"], stake, proposal.ask_price
+        )
+        while len(self._proposals) > _PROPOSAL_MEMORY:
+            self._proposals.popitem(last=False)
+
+    async def proposal(
+        self,
+        *,
+        contract_type: str,
+        symbol: str,
+        amount: float,
+        basis: str = "stake",
+        currency: str = "USD",
+        duration: int | None = None,
+        duration_unit: str | None = None,
+        **extra: Any,
+    ) -> Proposal:
+        """``proposal``: a price for a contract; pass it to :meth:`buy`."""
+        fields = self._proposal_fields(
+            contract_type, symbol, amount, basis, currency, duration, duration_unit, extra
+        )
+        proposal = Proposal.from_payload(await self.call("proposal", **fields))
+        self._remember(proposal, fields)
+        return proposal
+
+    @asynccontextmanager
+    async def proposal_stream(
+        self,
+        *,
+        contract_type: str,
+        symbol: str,
+        amount: float,
+        basis: str = "stake",
+        currency: str = "USD",
+        duration: int | None = None,
+        duration_unit: str | None = None,
+        **extra: Any,
+    ) -> AsyncIterator[Stream[Proposal]]:
+        """Stream re-priced proposals (conflated); any of them can be bought."""
+        fields = self._proposal_fields(
+            contract_type, symbol, amount, basis, currency, duration, duration_unit, extra
+        )
+
+        def parse(update: StreamUpdate) -> Any:
+            proposal = Proposal.from_payload(update.data)
+            self._remember(proposal, fields)
+            return proposal
+
+        async with self.connection.subscribe("proposal", fields, parse=parse) as stream:
+            yield stream
+
+    async def buy(
+        self,
+        contract: Proposal | str | Mapping[str, Any],
+        *,
+        price: float,
+        intent_id: str | None = None,
+        match: ContractMatch | None = None,
+        loginid: str | None = None,
+    ) -> BuyOutcome:
+        """Buy a contract; return exactly one outcome. Never re-sent.
+
+        Args:
+            contract: a :class:`Proposal` (or its id) from this client, or the contract
+                ``parameters`` for a buy without a proposal.
+            price: the maximum price to pay.
+            intent_id: a client-side id for this buy (sent in ``passthrough``; generated
+                when omitted).
+            match: what identifies the contract, for reconciliation, when ``contract`` is
+                a proposal id this client did not price.
+            loginid: the account, with several on one connection.
+
+        Returns:
+            ``bought`` with the contract id when the contract exists; ``not bought`` when
+            the server refused (``error``), the connection was down (nothing sent), or
+            reconciliation found no such contract.
+
+        Raises:
+            LocalProtocolError: invalid request (nothing sent).
+            ConnectionClosed: the connection stopped for good before a lost answer could be
+                reconciled; the outcome is then unknown to this process.
+        """
+        intent = intent_id or uuid.uuid4().hex
+        fields: dict[str, Any]
+        if isinstance(contract, Mapping):
+            fields = {"buy": "1", "price": price, "parameters": dict(contract)}
+            stake = float(contract["amount"]) if contract.get("basis") == "stake" else None
+            criteria = match or ContractMatch(
+                contract.get("contract_type"), contract.get("symbol"), stake, price
+            )
+        else:
+            proposal_id = contract.id if isinstance(contract, Proposal) else contract
+            fields = {"buy": proposal_id, "price": price}
+            known = self._proposals.get(proposal_id)
+            criteria = match or (
+                ContractMatch(known.contract_type, known.symbol, known.stake, price)
+                if known
+                else ContractMatch(None, None, None, price)
+            )
+        if loginid is not None:
+            fields["loginid"] = loginid
+        try:
+            data = await self.call("buy", passthrough={"intent_id": intent}, **fields)
+        except APIError as exc:
+            return BuyOutcome(intent, bought=False, error=exc, detail=f"refused: {exc}")
+        except NotConnected as exc:
+            return BuyOutcome(intent, bought=False, detail=f"not sent: {exc}")
+        except OutcomeUnknown as exc:
+            log.warning("buy answer lost; reconciling", intent_id=intent, cause=str(exc.cause))
+            return await self._reconcile_buy(intent, criteria, exc, loginid)
+        receipt = BuyReceipt.from_payload(data)
+        self._claimed.add(receipt.contract_id)
+        return BuyOutcome(
+            intent,
+            bought=True,
+            contract_id=receipt.contract_id,
+            transaction_id=receipt.transaction_id,
+            buy_price=receipt.buy_price,
+            purchase_time=receipt.purchase_time,
+            receipt=receipt,
+            detail="bought",
+        )
+
+    async def _query(self, call: str, fields: Mapping[str, Any]) -> Any:
+        """A read for reconciliation: patient (rate limits, reconnects), never given up.
+
+        Only ``ConnectionClosed`` (the connection stopped for good) ends it.
+        """
+        while True:
+            try:
+                reply = await self.connection.request(
+                    call, fields, timeout=_RECONCILE_QUERY_TIMEOUT
+                )
+            except RequestTimeout:
+                log.warning("reconciliation query timed out; asking again", call=call)
+                continue
+            return reply.data
+
+    async def _records(self, earliest: int, loginid: str | None) -> list[Candidate]:
+        """Contracts bought since ``earliest``, from as few (rate-limited) queries as work."""
+        account = _fields(loginid=loginid)
+        data = await self._query(
+            "statement",
+            {"statement": 1, "date_from": earliest, "action_type": "buy", "description": 1}
+            | account,
+        )
+        lines = [StatementEntry.from_payload(t) for t in data.get("transactions", [])]
+        if all(line.shortcode for line in lines):
+            # Every buy is in the statement, open or closed, and its shortcode says the
+            # contract type and symbol: that is enough.
+            return candidates_from((), (), lines)
+        data = await self._query("portfolio", {"portfolio": 1} | account)
+        portfolio = [PortfolioContract.from_payload(c) for c in data.get("contracts", [])]
+        data = await self._query(
+            "profit_table",
+            {"profit_table": 1, "date_from": str(earliest), "description": 1} | account,
+        )
+        closed = [ProfitTableEntry.from_payload(t) for t in data.get("transactions", [])]
+        return candidates_from(portfolio, closed, lines)
+
+    async def _reconcile_buy(
+        self, intent: str, criteria: ContractMatch, unknown: OutcomeUnknown, loginid: str | None
+    ) -> BuyOutcome:
+        # One reconciliation at a time, so that two lost identical buys claim two contracts.
+        async with self._reconcile_lock:
+            await self.connection.wait_connected()
+            server_now = await self._query("time", {"time": 1})
+            since_sent = trio.current_time() - unknown.sent_at
+            earliest = int(server_now - since_sent - self._slack)
+            for attempt in (1, 2):
+                latest = int(await self._query("time", {"time": 1}) + self._slack)
+                found, count = pick(
+                    await self._records(earliest, loginid),
+                    criteria,
+                    earliest=earliest,
+                    latest=latest,
+                    claimed=self._claimed,
+                )
+                if found is not None:
+                    self._claimed.add(found.contract_id)
+                    if count > 1:
+                        log.warning(
+                            "several contracts match a lost buy; the earliest is taken",
+                            intent_id=intent,
+                            matches=count,
+                        )
+                    log.info(
+                        "lost buy reconciled: bought",
+                        intent_id=intent,
+                        contract_id=found.contract_id,
+                        source=found.source,
+                    )
+                    return BuyOutcome(
+                        intent,
+                        bought=True,
+                        contract_id=found.contract_id,
+                        transaction_id=found.transaction_id,
+                        buy_price=found.buy_price,
+                        purchase_time=found.purchase_time,
+                        reconciled=True,
+                        detail=f"answer lost; found in {found.source}",
+                    )
+                if attempt == 1:
+                    # The server may still have been executing it when we first looked.
+                    await trio.sleep(self._grace)
+            log.info("lost buy reconciled: not bought", intent_id=intent)
+            return BuyOutcome(
+                intent,
+                bought=False,
+                reconciled=True,
+                detail="answer lost; no matching contract in the account's records",
+            )
+
+    async def sell(
+        self, contract_id: int, *, price: float = 0, loginid: str | None = None
+    ) -> SellOutcome:
+        """Sell an open contract (``price`` 0 = at market); exactly one outcome. Never re-sent.
+
+        Raises:
+            LocalProtocolError: invalid request (nothing sent).
+            ConnectionClosed: the connection stopped before a lost answer was reconciled.
+        """
+        try:
+            data = await self.call(
+                "sell", **_fields(sell=contract_id, price=price, loginid=loginid)
+            )
+        except APIError as exc:
+            return SellOutcome(contract_id, sold=False, error=exc, detail=f"refused: {exc}")
+        except NotConnected as exc:
+            return SellOutcome(contract_id, sold=False, detail=f"not sent: {exc}")
+        except OutcomeUnknown as exc:
+            log.warning("sell answer lost; reconciling", contract_id=contract_id, cause=str(exc))
+            await self.connection.wait_connected()
+            state = OpenContract.from_payload(
+                await self._query(
+                    "proposal_open_contract",
+                    {"proposal_open_contract": 1, "contract_id": contract_id}
+                    | _fields(loginid=loginid),
+                )
+            )
+            sold = state.is_sold and state.status == "sold"
+            log.info("lost sell reconciled", contract_id=contract_id, sold=sold)
+            return SellOutcome(
+                contract_id,
+                sold=sold,
+                sold_for=state.sell_price if sold else None,
+                contract=state,
+                reconciled=True,
+                detail=f"answer lost; contract is {state.status}",
+            )
+        receipt = SellReceipt.from_payload(data)
+        return SellOutcome(
+            contract_id, sold=True, sold_for=receipt.sold_for, receipt=receipt, detail="sold"
+        )
+
+    async def sell_expired(self, *, loginid: str | None = None) -> int:
+        """``sell_expired``: settle expired contracts; how many were."""
+        data = await self.call("sell_expired", **_fields(loginid=loginid))
+        return int(data.get("count", 0))
+
+    async def proposal_open_contract(
+        self, contract_id: int, *, loginid: str | None = None
+    ) -> OpenContract:
+        """``proposal_open_contract``: the current state of one contract."""
+        return OpenContract.from_payload(
+            await self.call(
+                "proposal_open_contract", **_fields(contract_id=contract_id, loginid=loginid)
+            )
+        )
+
+    def open_contract_stream(
+        self, contract_id: int | None = None, *, loginid: str | None = None
+    ) -> AbstractAsyncContextManager[Stream[OpenContract]]:
+        """Stream contract updates (one contract, or all open ones); lossless.
+
+        A contract's stream ends after the update that reports it sold or settled.
+        """
+        return self.subscribe(
+            "proposal_open_contract",
+            parse=_model_parser(OpenContract),
+            **_fields(contract_id=contract_id, loginid=loginid),
+        )
