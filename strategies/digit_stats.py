@@ -169,7 +169,7 @@ class DigitStats(Strategy[DigitStatsParams]):
         n = window.count
         share_a = sides[0] / n
         share_b = sides[1] / n
-        edge = self.params.edge
+        edge = self.params.edge - 1e-9  # 0.7 - 0.5 is 0.19999999999999996, not 0.2
         if share_a - self._fair_a >= edge:
             self._trade(self._kind_a if self._hot else self._kind_b, tick.symbol)
         elif share_b - self._fair_b >= edge:
