@@ -80,9 +80,6 @@ __all__ = [
 
 OnError = Literal["restart", "disable", "raise"]
 
-MAX_RESTARTS: Final = 10
-"""Restarts a failing strategy gets in one replay before it is disabled."""
-
 _SAMPLE: Final = 20
 """How many rejections are kept verbatim in a result (all are counted)."""
 
@@ -102,9 +99,10 @@ class StrategySetup:
         symbols: symbols it trades; it receives ticks of these only.
         contract: default contract terms.
         stake: stake sizing scheme.
-        on_error: what a raising hook does: ``restart`` the strategy (up to
-            :data:`MAX_RESTARTS` times, then disable it), ``disable`` it, or ``raise``
-            (stop the replay with :class:`StrategyFailed`).
+        on_error: what a raising hook does: ``restart`` the strategy (at once: a replay has
+            no wall clock to back off on; up to ``max_restarts`` times, then disable it),
+            ``disable`` it, or ``raise`` (stop the replay with :class:`StrategyFailed`).
+        max_restarts: restarts before a failing strategy is disabled.
     """
 
     name: str
@@ -114,6 +112,7 @@ class StrategySetup:
     contract: ContractTemplate = attrs.field(factory=ContractTemplate)
     stake: StakeConfig = attrs.field(factory=lambda: Fixed(1.0))
     on_error: OnError = "raise"
+    max_restarts: int = 5
 
 
 @attrs.frozen
@@ -285,6 +284,7 @@ class _Slot:
         "disabled",
         "errors",
         "host",
+        "max_restarts",
         "metrics",
         "on_error",
         "rejections",
@@ -292,9 +292,10 @@ class _Slot:
         "wants_updates",
     )
 
-    def __init__(self, host: StrategyHost, on_error: OnError) -> None:
+    def __init__(self, host: StrategyHost, on_error: OnError, max_restarts: int) -> None:
         self.host = host
         self.on_error = on_error
+        self.max_restarts = max_restarts
         self.metrics = Metrics()
         self.errors = 0
         self.disabled = False
@@ -379,7 +380,7 @@ class Backtest:
                 host = StrategyHost(s.cls, ctx, self.gate)
             except Exception as exc:
                 raise BacktestError(f"strategy {s.name!r} cannot be created: {exc}") from exc
-            self._slots[s.name] = _Slot(host, s.on_error)
+            self._slots[s.name] = _Slot(host, s.on_error, s.max_restarts)
         self._handlers: dict[str, tuple[Callable[[Tick], None], ...]] = {}
         self._rebuild_handlers()
         self._tx_slots: tuple[_Slot, ...] = tuple(
@@ -655,7 +656,11 @@ class Backtest:
             error=f"{type(exc).__name__}: {exc}",
             policy=slot.on_error,
         )
-        if slot.on_error == "restart" and slot.host.restarts < MAX_RESTARTS and not slot.disabled:
+        if (
+            slot.on_error == "restart"
+            and slot.host.restarts < slot.max_restarts
+            and not slot.disabled
+        ):
             try:
                 slot.host.restart()
             except Exception as again:

@@ -39,7 +39,8 @@ class Metrics:
         longest_losing_streak: most losses in a row.
         longest_winning_streak: most wins in a row.
         max_drawdown: largest fall of equity from a previous peak.
-        max_drawdown_pct: that fall as a percentage of the peak (0 when the peak is <= 0).
+        max_drawdown_pct: that fall as a percentage of the peak; only meaningful for an
+            account curve (``start > 0``), ``None`` in :meth:`summary` otherwise.
         peak: highest equity so far.
         equity: equity now.
     """
@@ -174,7 +175,7 @@ class Metrics:
             "profit_factor": ratio(self.profit_factor),
             "expectancy": ratio(self.expectancy),
             "max_drawdown": cents(self.max_drawdown),
-            "max_drawdown_pct": round(self.max_drawdown_pct, 2),
+            "max_drawdown_pct": round(self.max_drawdown_pct, 2) if self.start > 0 else None,
             "longest_losing_streak": self.longest_losing_streak,
             "longest_winning_streak": self.longest_winning_streak,
             "largest_win": cents(self.largest_win),

@@ -16,7 +16,6 @@ from framework.backtest import (
     TradeCollector,
     run_backtest,
 )
-from framework.backtest.engine import MAX_RESTARTS
 from framework.deriv.models import Tick, Transaction
 from framework.market import ContractSpec, open_position, price
 from framework.risk import RiskLimits
@@ -177,7 +176,7 @@ class Boom(Strategy[NoParams]):
 def boom_setup(policy: Any) -> BacktestSetup:
     return BacktestSetup(
         (
-            StrategySetup("boom", Boom, NoParams(), ("R_100",), on_error=policy),
+            StrategySetup("boom", Boom, NoParams(), ("R_100",), on_error=policy, max_restarts=3),
             StrategySetup("reader", Reader, NoParams(), ("R_100",)),
         )
     )
@@ -192,8 +191,8 @@ def test_on_error_restart_then_disable() -> None:
     Boom.starts = 0
     result = run_backtest(boom_setup("restart"), SyntheticSource("R_100", 100, seed=1))
     boom = result.strategies[0]
-    assert boom.errors == MAX_RESTARTS + 1 and boom.restarts == MAX_RESTARTS
-    assert boom.disabled and Boom.starts == MAX_RESTARTS + 1
+    assert boom.errors == 4 and boom.restarts == 3
+    assert boom.disabled and Boom.starts == 4
     assert result.strategies[1].errors == 0
 
 

@@ -1,0 +1,179 @@
+"""``triobot backtest CONFIG``: replay a bot's strategies on recorded or synthetic ticks.
+
+The strategies, parameters, contract terms, stake sizing and risk limits come from the bot
+config, exactly as ``triobot run`` would use them. Ticks come from files (``--ticks``:
+``.jsonl``, ``.csv``, optionally ``.gz``, or ``.parquet``; several are merged by time) or,
+by default, from the market model's seeded generator for each configured symbol (the very
+ticks the embedded simulator would show for the config's ``simulator.seed``).
+
+``--report DIR`` writes ``trades.csv`` (streamed while replaying), ``summary.json``,
+``equity.png`` and a self-contained ``report.html``. A progress bar runs on stderr; a one-screen
+summary is printed at the end (``--json`` prints the summary as JSON instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from framework.backtest import (
+    BacktestError,
+    MergedSource,
+    StrategyFailed,
+    SyntheticSource,
+    TickSource,
+    TradesCsvWriter,
+    open_sources,
+    run_backtest,
+)
+from framework.backtest.console import ReplayProgress, summary_panel
+from framework.backtest.report import RecentTrades, write_report
+from framework.backtest.setup import config_with_overrides, parse_assignment, setup_from_config
+from framework.backtest.sources import DEFAULT_GENESIS
+from framework.backtest.trades import TradeSink
+from framework.config import BotConfig
+from framework.errors import ConfigError, UserError
+from framework.logs import configure_logging
+
+__all__ = ["load_for_replay", "register", "synthetic_source"]
+
+
+def register(subparsers: Any) -> None:
+    """Add ``backtest`` to the command line."""
+    parser = subparsers.add_parser(
+        "backtest",
+        help="replay a bot config's strategies on recorded or synthetic ticks",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("config", help="the bot's YAML config file")
+    parser.add_argument(
+        "--ticks",
+        nargs="+",
+        metavar="SOURCE",
+        help="tick files (or synthetic:SYMBOL:COUNT[:SEED]) to replay, merged by time",
+    )
+    parser.add_argument(
+        "--count",
+        type=int,
+        default=100_000,
+        help="synthetic ticks per configured symbol when --ticks is not given (default 100000)",
+    )
+    parser.add_argument(
+        "--seed", help="seed of the synthetic ticks (default: the config's simulator.seed)"
+    )
+    parser.add_argument(
+        "--genesis",
+        type=int,
+        default=DEFAULT_GENESIS,
+        help="epoch the synthetic ticks start after",
+    )
+    parser.add_argument("--balance", type=float, help="opening balance (default: the config's)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a config value, e.g. --set strategies[0].params.ticks=4 (repeatable)",
+    )
+    parser.add_argument("--report", metavar="DIR", help="write trades, summary, plot and HTML")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=_handle)
+
+
+def load_for_replay(path: str, overrides: list[str]) -> tuple[BotConfig, str]:
+    """Load a config for a replay (no token needed) with ``--set`` overrides.
+
+    Args:
+        path: the config file.
+        overrides: ``PATH=VALUE`` texts.
+
+    Returns:
+        The config and its text.
+
+    Raises:
+        ConfigError: the config does not check.
+        UserError: a bad override.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config {path}: {exc}") from None
+    assignments = [parse_assignment(o) for o in overrides]
+    return config_with_overrides(text, path, assignments), text
+
+
+def synthetic_source(
+    config: BotConfig, count: int, seed: str | None, genesis: int = DEFAULT_GENESIS
+) -> TickSource:
+    """Synthetic ticks for every symbol of the config, merged by time.
+
+    Args:
+        config: the bot config.
+        count: ticks per symbol.
+        seed: the seed (default: ``simulator.seed``).
+        genesis: start epoch.
+
+    Returns:
+        The source.
+    """
+    run_seed: int | str = config.simulator.seed if seed is None else seed
+    symbols = sorted({s for strategy in config.strategies for s in strategy.symbols})
+    sources = [SyntheticSource(s, count, seed=run_seed, genesis=genesis) for s in symbols]
+    return sources[0] if len(sources) == 1 else MergedSource(sources)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    configure_logging(level="WARNING")
+    if args.count < 0:
+        raise UserError("--count must be >= 0", exit_code=2)
+    config, _ = load_for_replay(args.config, args.set)
+    setup = setup_from_config(config, balance=args.balance)
+    try:
+        source = (
+            open_sources(args.ticks)
+            if args.ticks
+            else synthetic_source(config, args.count, args.seed, args.genesis)
+        )
+    except BacktestError as exc:
+        raise UserError(str(exc), exit_code=2) from None
+    sinks: list[TradeSink] = []
+    csv_writer: TradesCsvWriter | None = None
+    recent = RecentTrades()
+    if args.report:
+        csv_writer = TradesCsvWriter(Path(args.report) / "trades.csv")
+        sinks += [csv_writer, recent]
+    try:
+        if args.quiet or args.json:
+            result = run_backtest(setup, source, sinks=sinks)
+        else:
+            with ReplayProgress(source.name) as bar:
+                result = run_backtest(setup, source, sinks=sinks, progress=bar.update)
+    except StrategyFailed as exc:
+        raise UserError(f"{exc} (cause: {exc.__cause__!r})") from None
+    except BacktestError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        if csv_writer is not None:
+            csv_writer.close()
+    out = Console()
+    if args.report:
+        command = "triobot backtest " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else ""
+        for warning in write_report(
+            result, args.report, recent=list(recent.trades), title=f"backtest of {args.config}",
+            note=command,
+        ):  # fmt: skip
+            print(f"triobot: warning: {warning}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.summary(), indent=2))
+    else:
+        out.print(summary_panel(result))
+        if args.report:
+            out.print(f"report: {Path(args.report) / 'report.html'}")
+    return 0
