@@ -1,0 +1,507 @@
+"""The execution actor: every allowed intent bought at most once, every contract settled once.
+
+One :class:`ExecutionActor` per bot. It is the strategies' live
+:class:`~framework.strategy.context.Venue`: :meth:`submit` takes an intent the risk gate
+allowed (never blocking, never dropping it) and one task carries the intents out in order:
+
+1. ``journal.record_intent`` (``pending``), then a ``proposal`` for the intent's contract;
+   a payout-basis price above ``max_stake`` is refused (``rejected``);
+2. ``journal.mark_sending`` *before* the buy leaves, then ``buy`` (proposal id, the ask as
+   the maximum price, ``passthrough`` carrying the intent id);
+3. the buy's one outcome goes to the journal: ``bought`` (from the answer, or reconciled
+   by the client after a lost answer) or ``not_bought`` with the server's reason.
+   ``PriceMoved``/``InvalidContractProposal`` are re-quoted once; ``RateLimit`` backs off
+   and tries again (an error answer proves nothing was bought); ``InsufficientBalance``
+   stops all new trades (the risk gate's kill switch) and says so. A buy whose outcome
+   stays unknown is never re-sent: the intent stays ``sending`` and is reconciled later.
+
+Each bought contract is followed in its own task through ``proposal_open_contract`` until
+it is sold; the settlement is written once (the journal refuses a second), then handed to
+the :class:`ExecutionSink` (risk gate, sizing, the strategy's ``on_contract_closed``).
+
+Order of events, for parity with the backtest: a settlement on the tick at epoch ``E`` is
+delivered only after the strategies have seen that tick (the simulator sends the tick
+first, but the two arrive on different streams), so ``on_tick(E)`` always comes before
+``on_contract_closed`` of a contract that ended at ``E``, as in a replay.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Protocol
+
+import attrs
+import trio
+
+from framework.connection import (
+    ConnectionClosed,
+    ConnectionRestored,
+    NotConnected,
+    OutcomeUnknown,
+    RequestTimeout,
+    StreamOverflow,
+)
+from framework.deriv.errors import (
+    APIError,
+    InsufficientBalance,
+    InvalidContractProposal,
+    PriceMoved,
+    RateLimit,
+)
+from framework.deriv.models import OpenContract, Proposal, Transaction
+from framework.journal import Journal
+from framework.logs import get_logger
+from framework.risk import RiskGate
+from framework.strategy.events import ClosedContract, ContractUpdate, TradeIntent
+
+from .broker import Broker, BuyOutcome
+
+__all__ = ["ExecutionActor", "ExecutionSink", "ExecutionStats", "Followed"]
+
+#: Back-off after a ``RateLimit`` answer to a buy, doubled each time.
+RATE_LIMIT_DELAYS = (1.0, 2.0, 4.0)
+#: Seconds between retries of a contract follow that failed (reconnects are the actor's).
+FOLLOW_RETRY = 2.0
+#: Most seconds a settlement waits for its exit tick to reach the strategies.
+TICK_ORDER_WAIT = 2.0
+
+
+class ExecutionSink(Protocol):
+    """Where the actor reports what happened (the strategy runner)."""
+
+    def rejected(self, intent: TradeIntent, reason: str) -> None:
+        """An allowed intent was not bought (refused, failed, or the bot is stopping)."""
+        ...
+
+    def update(self, intent: TradeIntent, update: ContractUpdate) -> None:
+        """An open contract changed."""
+        ...
+
+    def closed(self, intent: TradeIntent, result: ClosedContract) -> None:
+        """A contract settled (exactly once per contract)."""
+        ...
+
+    def transaction(self, tx: Transaction) -> None:
+        """An account transaction (for strategies that want them)."""
+        ...
+
+    async def tick_reached(self, symbol: str, epoch: int) -> None:
+        """Return once the strategies have seen the tick of ``symbol`` at ``epoch``."""
+        ...
+
+
+@attrs.define
+class ExecutionStats:
+    """Counters for the status line and the summary."""
+
+    intents: int = 0
+    bought: int = 0
+    not_bought: int = 0
+    rejected: int = 0
+    reconciled: int = 0
+    settled: int = 0
+    won: int = 0
+    profit: float = 0.0
+    requotes: int = 0
+    unknown: int = 0
+
+
+@attrs.define(eq=False)
+class Followed:
+    """A contract being followed to settlement."""
+
+    intent: TradeIntent
+    contract_id: int
+    buy_price: float
+    purchase_time: int
+    entry_logged: bool = False
+    recovered: bool = False
+
+
+class ExecutionActor:
+    """Buys intents and follows contracts; the live :class:`Venue` of every strategy.
+
+    Attributes:
+        now: epoch of the latest tick (set by the strategy runner).
+        balance: the account balance (authorize, buys, transactions).
+        currency: the account currency.
+        stats: counters.
+        followed: contracts open now, by id.
+    """
+
+    def __init__(
+        self,
+        broker: Broker,
+        journal: Journal,
+        gate: RiskGate,
+        sink: ExecutionSink,
+        *,
+        balance: float,
+        currency: str,
+        log: Any = None,
+    ) -> None:
+        """Create the actor (call :meth:`run` in a nursery to start it).
+
+        Args:
+            broker: the live account.
+            journal: the bot's journal.
+            gate: the bot-wide risk gate (price checks, kill switch).
+            sink: where outcomes go.
+            balance: the balance at authorization.
+            currency: the account currency.
+            log: a structlog logger.
+        """
+        self._broker = broker
+        self._journal = journal
+        self._gate = gate
+        self._sink = sink
+        self.now = 0
+        self.balance = balance
+        self.currency = currency
+        self.stats = ExecutionStats()
+        self.followed: dict[int, Followed] = {}
+        self._log = log if log is not None else get_logger("triobot.execution")
+        # Lossless by design: intents are rare next to ticks and each one was counted by
+        # the risk gate already, so a bound here could only lose an allowed trade.
+        self._send, self._receive = trio.open_memory_channel[TradeIntent](math.inf)
+        self._queued = 0
+        self._unresolved = 0
+        self._busy = False
+        self._accepting = True
+        self._credited: set[int] = set()
+        self._idle = trio.Event()
+        self._idle.set()
+        self._nursery: trio.Nursery | None = None
+
+    # -- Venue ---------------------------------------------------------------------------
+
+    @property
+    def open_contracts(self) -> int:
+        """Contracts open on the account plus intents being bought."""
+        return len(self.followed) + self._queued + self._unresolved + (1 if self._busy else 0)
+
+    def submit(self, intent: TradeIntent) -> None:
+        """Take an intent the risk gate allowed; never blocks, never drops it."""
+        self._queued += 1
+        self._idle = trio.Event() if self._idle.is_set() else self._idle
+        self._send.send_nowait(intent)
+
+    # -- control -------------------------------------------------------------------------
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued, being bought, or open."""
+        return self.open_contracts == 0
+
+    def close_intake(self) -> None:
+        """Stop buying: intents still queued are refused with "bot stopping"."""
+        self._accepting = False
+
+    async def wait_idle(self) -> None:
+        """Wait until nothing is queued, being bought or open."""
+        while not self.idle:
+            await self._idle.wait()
+
+    def _check_idle(self) -> None:
+        if self.idle:
+            self._idle.set()
+
+    async def run(
+        self, *, task_status: trio.TaskStatus[ExecutionActor] = trio.TASK_STATUS_IGNORED
+    ) -> None:
+        """Execute intents and follow contracts until cancelled."""
+        async with trio.open_nursery() as nursery:
+            self._nursery = nursery
+            task_status.started(self)
+            async for intent in self._receive:
+                self._queued -= 1
+                self._busy = True
+                try:
+                    await self._execute(intent)
+                finally:
+                    self._busy = False
+                    self._check_idle()
+
+    def follow(self, followed: Followed) -> None:
+        """Follow a contract to settlement (bought now, or recovered from the journal)."""
+        if followed.contract_id in self.followed:
+            return
+        assert self._nursery is not None, "run() first"
+        self.followed[followed.contract_id] = followed
+        self._idle = trio.Event() if self._idle.is_set() else self._idle
+        self._nursery.start_soon(self._follow, followed)
+
+    def reconcile_later(
+        self, intent: TradeIntent, sent_at: float | None, max_price: float | None = None
+    ) -> None:
+        """Find out whether a buy that left happened, retrying until the records say."""
+        assert self._nursery is not None, "run() first"
+        self.stats.unknown += 1
+        self._unresolved += 1
+        self._idle = trio.Event() if self._idle.is_set() else self._idle
+        self._nursery.start_soon(self._reconcile, intent, sent_at, max_price)
+
+    async def _reconcile(
+        self, intent: TradeIntent, sent_at: float | None, max_price: float | None
+    ) -> None:
+        log = self._log.bind(intent=intent.intent_id, strategy=intent.strategy)
+        delay = 1.0
+        try:
+            while True:
+                try:
+                    outcome = await self._broker.reconcile(intent, sent_at, max_price)
+                except (OutcomeUnknown, RequestTimeout, NotConnected, APIError) as exc:
+                    log.warning("reconciliation not possible yet", error=str(exc), retry_in=delay)
+                    await trio.sleep(delay)
+                    delay = min(delay * 2, 60.0)
+                    continue
+                break
+        finally:
+            self._unresolved -= 1
+        if outcome.bought:
+            self._bought(intent, attrs.evolve(outcome, reconciled=True), log)
+        else:
+            self._not_bought(
+                intent, f"reconciled: {outcome.detail or 'no contract was bought'}", log
+            )
+        self._check_idle()
+
+    # -- buying --------------------------------------------------------------------------
+
+    async def _execute(self, intent: TradeIntent) -> None:
+        journal = self._journal
+        self.stats.intents += 1
+        journal.record_intent(intent)
+        if not self._accepting:
+            self._reject(intent, "bot stopping: not sent")
+            return
+        log = self._log.bind(intent=intent.intent_id, strategy=intent.strategy)
+        proposal = await self._quote(intent, log)
+        if proposal is None:
+            return
+        if intent.basis == "payout":
+            decision = self._gate.check_price(intent, proposal.ask_price)
+            if not decision.allowed:
+                self._reject(intent, decision.reason)
+                return
+        journal.mark_sending(
+            intent.intent_id, {**intent.to_proposal(), "price": proposal.ask_price}
+        )
+        requoted = False
+        delays = iter(RATE_LIMIT_DELAYS)
+        while True:
+            try:
+                outcome = await self._broker.buy(intent, proposal)
+            except NotConnected:
+                self._not_bought(intent, "not connected: the buy was not sent", log)
+                return
+            except ConnectionClosed:
+                # Stopping with the answer lost: the journal keeps it ``sending`` and the
+                # next start reconciles it. Never re-sent.
+                log.warning("connection closed before the buy's outcome was known")
+                return
+            except OutcomeUnknown as exc:
+                # Never re-sent: the journal keeps it ``sending`` until the account's records
+                # say whether it was bought; it stays counted as open meanwhile.
+                log.error("buy outcome unknown; reconciling", error=str(exc))
+                self.reconcile_later(intent, exc.sent_at)
+                return
+            error = outcome.error
+            if outcome.bought:
+                break
+            if error is None:
+                # Not sent (connection down) or reconciled as absent: no contract exists.
+                self._not_bought(intent, outcome.detail or "not bought", log)
+                return
+            if isinstance(error, PriceMoved | InvalidContractProposal) and not requoted:
+                requoted = True
+                self.stats.requotes += 1
+                log.info("re-quoting once", code=error.code, reason=error.message)
+                again = await self._quote(intent, log, sending=True)
+                if again is None:
+                    return
+                proposal = again
+                continue
+            if isinstance(error, RateLimit):
+                delay = next(delays, None)
+                if delay is not None:
+                    log.warning("buy rate limited; backing off", delay=delay)
+                    await trio.sleep(delay)
+                    continue
+            if isinstance(error, InsufficientBalance):
+                self._gate.kill("insufficient balance", self.now)
+                log.error(
+                    "insufficient balance: no new trades this session",
+                    balance=self.balance,
+                    reason=error.message,
+                )
+            self._not_bought(intent, f"{error.code}: {error.message}", log)
+            return
+        self._bought(intent, outcome, log)
+
+    async def _quote(
+        self, intent: TradeIntent, log: Any, *, sending: bool = False
+    ) -> Proposal | None:
+        try:
+            return await self._broker.quote(intent)
+        except (APIError, RequestTimeout, NotConnected) as exc:
+            reason = f"{exc.code}: {exc.message}" if isinstance(exc, APIError) else str(exc)
+            if sending:
+                self._not_bought(intent, f"re-quote failed: {reason}", log)
+            else:
+                # Nothing was sent: journal it as not bought, with the server's reason.
+                self._not_bought(intent, f"proposal refused: {reason}", log)
+            return None
+
+    def _bought(self, intent: TradeIntent, outcome: BuyOutcome, log: Any) -> None:
+        assert outcome.contract_id is not None
+        receipt = outcome.receipt
+        buy_price = outcome.buy_price if outcome.buy_price is not None else intent.amount
+        payout = receipt.payout if receipt is not None else 0.0
+        purchase_time = outcome.purchase_time or intent.created_epoch
+        self._journal.record_bought(
+            intent.intent_id,
+            contract_id=outcome.contract_id,
+            buy_price=buy_price,
+            payout=payout,
+            purchase_time=purchase_time,
+            transaction_id=outcome.transaction_id,
+            reconciled=outcome.reconciled,
+        )
+        self.stats.bought += 1
+        if outcome.reconciled:
+            self.stats.reconciled += 1
+        if receipt is not None:
+            self.balance = receipt.balance_after
+        log.info(
+            "bought",
+            contract_id=outcome.contract_id,
+            contract_type=intent.contract_type,
+            symbol=intent.symbol,
+            price=buy_price,
+            payout=payout,
+            reconciled=outcome.reconciled or None,
+        )
+        self.follow(Followed(intent, outcome.contract_id, buy_price, purchase_time))
+
+    def _not_bought(self, intent: TradeIntent, reason: str, log: Any) -> None:
+        self._journal.record_not_bought(intent.intent_id, reason)
+        self.stats.not_bought += 1
+        log.warning("not bought", reason=reason)
+        self._sink.rejected(intent, reason)
+
+    def _reject(self, intent: TradeIntent, reason: str) -> None:
+        self._journal.record_rejected(intent.intent_id, reason)
+        self.stats.rejected += 1
+        self._sink.rejected(intent, reason)
+
+    # -- following -----------------------------------------------------------------------
+
+    async def _follow(self, c: Followed) -> None:
+        log = self._log.bind(contract_id=c.contract_id, strategy=c.intent.strategy)
+        try:
+            while True:
+                try:
+                    async with self._broker.follow(c.contract_id) as stream:
+                        async for item in stream:
+                            if isinstance(item, ConnectionRestored):
+                                continue
+                            if await self._observe(c, item):
+                                return
+                    # The stream ended without a sale: ask once for the final state.
+                    final = await self._broker.contract(c.contract_id)
+                    if final is not None and await self._observe(c, final):
+                        return
+                except (APIError, StreamOverflow, RequestTimeout) as exc:
+                    log.warning("following the contract failed; retrying", error=repr(exc))
+                await trio.sleep(FOLLOW_RETRY)
+        except ConnectionClosed:
+            return  # the bot is stopping; the journal keeps the contract open
+        finally:
+            self.followed.pop(c.contract_id, None)
+            self._check_idle()
+
+    async def settle_now(self, c: Followed, contract: OpenContract) -> None:
+        """Settle a recovered contract found sold already (startup reconciliation)."""
+        await self._settle(c, contract)
+
+    async def _observe(self, c: Followed, contract: OpenContract) -> bool:
+        """Take one state of a followed contract; True once it is settled."""
+        if contract.contract_id != c.contract_id:
+            return False
+        if contract.is_sold and contract.sell_price is not None:
+            await self._settle(c, contract)
+            return True
+        if not c.entry_logged and contract.entry_tick is not None:
+            c.entry_logged = True
+            self._journal.record_update(c.contract_id, dict(contract.raw))
+        self._sink.update(c.intent, ContractUpdate.from_open_contract(contract, c.intent))
+        return False
+
+    async def _settle(self, c: Followed, contract: OpenContract) -> None:
+        result = ClosedContract.from_open_contract(contract, c.intent)
+        if not c.recovered:
+            ended = result.exit_epoch if result.exit_epoch is not None else result.sell_time
+            with trio.move_on_after(TICK_ORDER_WAIT):
+                await self._sink.tick_reached(result.symbol, ended)
+        first = self._journal.record_settlement(
+            c.contract_id,
+            status=result.status,
+            sell_price=result.sell_price,
+            profit=result.profit,
+            entry_epoch=result.entry_epoch,
+            entry_quote=result.entry_quote,
+            exit_epoch=result.exit_epoch,
+            exit_quote=result.exit_quote,
+            settled_at=result.sell_time,
+        )
+        if not first:
+            self._log.info("settlement already journaled", contract_id=c.contract_id)
+            return
+        if c.contract_id not in self._credited:
+            # The transaction stream may not have told us yet; it corrects the figure.
+            self._credited.add(c.contract_id)
+            self.balance = round(self.balance + result.sell_price, 2)
+        s = self.stats
+        s.settled += 1
+        s.won += result.won
+        s.profit = round(s.profit + result.profit, 2)
+        self._log.info(
+            "settled",
+            contract_id=c.contract_id,
+            strategy=c.intent.strategy,
+            status=result.status,
+            profit=result.profit,
+            exit_epoch=result.exit_epoch,
+        )
+        self._sink.closed(c.intent, result)
+
+    # -- the transaction stream ----------------------------------------------------------
+
+    def on_transaction(self, tx: Transaction) -> None:
+        """Take one account transaction: the authoritative balance."""
+        self.balance = tx.balance
+        if tx.action == "sell" and tx.contract_id is not None:
+            self._credited.add(tx.contract_id)
+        self._sink.transaction(tx)
+
+    async def run_transactions(
+        self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    ) -> None:
+        """Consume the transaction stream until cancelled (restarted after failures)."""
+        started = False
+        while True:
+            try:
+                async with self._broker.transactions() as stream:
+                    if not started:
+                        started = True
+                        task_status.started()
+                    async for item in stream:
+                        if isinstance(item, Transaction):
+                            self.on_transaction(item)
+            except (APIError, StreamOverflow, RequestTimeout) as exc:
+                self._log.warning("transaction stream failed; reopening", error=repr(exc))
+            if not started:
+                started = True
+                task_status.started()
+            await trio.sleep(FOLLOW_RETRY)

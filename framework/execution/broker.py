@@ -1,0 +1,72 @@
+"""What the execution actor needs from a live API client, as a small protocol.
+
+The execution actor never talks to the connection or the client directly: it talks to a
+:class:`Broker`. The live implementation (:class:`~framework.execution.live.ClientBroker`)
+sits on the typed client; tests may give a scripted one. Keeping the seam this narrow is
+what lets the actor's rules (journal before sending, one outcome per buy, settle once) be
+read in one file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+from framework.client.results import BuyOutcome
+from framework.connection import ConnectionRestored
+from framework.deriv.models import OpenContract, Proposal
+from framework.strategy.events import TradeIntent
+
+__all__ = ["Broker", "BuyOutcome"]
+
+
+class Broker(Protocol):
+    """The live account, as the execution actor uses it."""
+
+    async def quote(self, intent: TradeIntent) -> Proposal:
+        """Price an intent (a ``proposal`` without subscription).
+
+        Raises:
+            APIError: the server refused to price it (typed by code).
+        """
+        ...
+
+    async def buy(self, intent: TradeIntent, proposal: Proposal) -> BuyOutcome:
+        """Buy a quoted proposal at most at its ask price, ``passthrough`` carrying the intent.
+
+        Returns the one outcome of the buy: bought (from the answer, or reconciled from the
+        account's records when the answer was lost), or refused (``error`` set).
+
+        Raises:
+            NotConnected: the connection was down; nothing was sent.
+            OutcomeUnknown: the answer was lost and reconciliation could not decide yet.
+        """
+        ...
+
+    async def reconcile(
+        self, intent: TradeIntent, sent_at: float | None, max_price: float | None = None
+    ) -> BuyOutcome:
+        """Decide, from the account's records, whether a buy of ``intent`` happened.
+
+        Used after a restart for intents the journal left ``sending`` (``max_price``: the
+        most that buy could have paid, when the journal knows it).
+
+        Raises:
+            OutcomeUnknown: the records could not be read (the caller tries again later).
+        """
+        ...
+
+    def follow(
+        self, contract_id: int
+    ) -> AbstractAsyncContextManager[AsyncIterator[OpenContract | ConnectionRestored]]:
+        """Stream ``proposal_open_contract`` updates of one contract until it is sold."""
+        ...
+
+    async def contract(self, contract_id: int) -> OpenContract | None:
+        """The contract's state now (one ``proposal_open_contract``), ``None`` if unknown."""
+        ...
+
+    def transactions(self) -> AbstractAsyncContextManager[AsyncIterator[Any]]:
+        """Stream the account's transactions (:class:`Transaction` or ``ConnectionRestored``)."""
+        ...

@@ -1,0 +1,171 @@
+"""Startup reconciliation: what a previous run left unfinished, settled before strategies start.
+
+The journal's rules make a crash leave exactly two kinds of loose ends:
+
+* intents without an outcome. A ``pending`` one never left (``mark_sending`` is written
+  before the buy), so it is closed as not bought. A ``sending`` one may or may not have
+  bought a contract: the account's records decide (never a blind re-send); if they cannot
+  be read yet, the actor keeps asking in the background and counts it as open meanwhile.
+* contracts without a settlement. Each one's current state is asked once: one that ended
+  while the bot was down is settled now (exactly once: the journal refuses a second
+  settlement); the others are followed to settlement like any new contract.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from framework.connection import NotConnected, OutcomeUnknown, RequestTimeout
+from framework.deriv.errors import APIError
+from framework.journal import Journal, JournaledContract, JournaledIntent
+from framework.strategy.events import TradeIntent
+
+from .actor import ExecutionActor, Followed
+from .broker import Broker
+
+__all__ = ["RecoveryReport", "intent_from_journal", "recover"]
+
+
+@attrs.define
+class RecoveryReport:
+    """What startup reconciliation found.
+
+    Attributes:
+        never_sent: ``pending`` intents closed as not bought.
+        reconciled_bought: ``sending`` intents the records show bought.
+        reconciled_absent: ``sending`` intents the records show not bought.
+        deferred: ``sending`` intents left to background reconciliation.
+        settled: open contracts found settled and settled now.
+        following: open contracts being followed.
+    """
+
+    never_sent: int = 0
+    reconciled_bought: int = 0
+    reconciled_absent: int = 0
+    deferred: int = 0
+    settled: int = 0
+    following: int = 0
+
+    def summary(self) -> dict[str, int]:
+        """The counters as a dict (for the log line)."""
+        return attrs.asdict(self)
+
+
+def intent_from_journal(row: JournaledIntent) -> TradeIntent:
+    """Rebuild the intent a journal row was written from."""
+    return TradeIntent(
+        intent_id=row.intent_id,
+        strategy=row.strategy,
+        symbol=row.symbol,
+        contract_type=row.contract_type,
+        duration=row.duration if row.duration is not None else 0,
+        duration_unit=row.duration_unit or "t",
+        barrier=row.barrier,
+        amount=row.amount,
+        basis="payout" if row.basis == "payout" else "stake",
+        currency=row.currency,
+        created_epoch=int(row.created_epoch),
+    )
+
+
+def _intent_of(journal: Journal, contract: JournaledContract, currency: str) -> TradeIntent:
+    row = journal.intent(contract.intent_id) if contract.intent_id else None
+    if row is not None:
+        return intent_from_journal(row)
+    # A contract without its intent row (should not happen): enough to settle and report it.
+    return TradeIntent(
+        intent_id=contract.intent_id or f"contract-{contract.contract_id}",
+        strategy=contract.strategy,
+        symbol=contract.symbol,
+        contract_type=contract.contract_type,
+        duration=0,
+        duration_unit="t",
+        barrier=None,
+        amount=contract.buy_price,
+        basis="stake",
+        currency=currency,
+        created_epoch=contract.purchase_time,
+    )
+
+
+def _max_prices(journal: Journal) -> dict[str, float]:
+    prices: dict[str, float] = {}
+    for event in journal.events(kind="sending"):
+        price = event["payload"].get("price") if isinstance(event["payload"], dict) else None
+        if event["intent_id"] and isinstance(price, int | float):
+            prices[event["intent_id"]] = float(price)
+    return prices
+
+
+async def recover(
+    actor: ExecutionActor, journal: Journal, broker: Broker, *, log: Any
+) -> RecoveryReport:
+    """Close the previous run's loose ends (the actor must be running).
+
+    Args:
+        actor: the running execution actor (follows contracts, reconciles in background).
+        journal: the bot's journal.
+        broker: the live account.
+        log: a structlog logger.
+
+    Returns:
+        What was found.
+    """
+    report = RecoveryReport()
+    unresolved = journal.unresolved_intents()
+    prices = _max_prices(journal) if any(r.status == "sending" for r in unresolved) else {}
+    for row in unresolved:
+        intent = intent_from_journal(row)
+        if row.status == "pending":
+            journal.record_not_bought(row.intent_id, "not sent: the bot stopped before sending")
+            report.never_sent += 1
+            continue
+        max_price = prices.get(row.intent_id)
+        try:
+            outcome = await broker.reconcile(intent, row.sent_at, max_price)
+        except (OutcomeUnknown, RequestTimeout, NotConnected, APIError) as exc:
+            log.warning(
+                "cannot reconcile yet; retrying in background", intent=row.intent_id, error=str(exc)
+            )
+            actor.reconcile_later(intent, row.sent_at, max_price)
+            report.deferred += 1
+            continue
+        if outcome.bought and outcome.contract_id is not None:
+            journal.record_bought(
+                row.intent_id,
+                contract_id=outcome.contract_id,
+                buy_price=outcome.buy_price if outcome.buy_price is not None else row.amount,
+                payout=0.0,
+                purchase_time=outcome.purchase_time or int(row.created_epoch),
+                transaction_id=outcome.transaction_id,
+                reconciled=True,
+            )
+            report.reconciled_bought += 1
+            log.warning(
+                "unfinished buy reconciled: bought",
+                intent=row.intent_id,
+                contract_id=outcome.contract_id,
+            )
+        else:
+            journal.record_not_bought(row.intent_id, f"reconciled: {outcome.detail}")
+            report.reconciled_absent += 1
+            log.info("unfinished buy reconciled: not bought", intent=row.intent_id)
+    for contract in journal.open_contracts():
+        intent = _intent_of(journal, contract, actor.currency)
+        followed = Followed(
+            intent,
+            contract.contract_id,
+            contract.buy_price,
+            contract.purchase_time,
+            recovered=True,
+        )
+        state = await broker.contract(contract.contract_id)
+        if state is not None and state.is_sold and state.sell_price is not None:
+            await actor.settle_now(followed, state)
+            report.settled += 1
+            continue
+        actor.follow(followed)
+        report.following += 1
+    return report

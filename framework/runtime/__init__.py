@@ -1,0 +1,28 @@
+"""The live bot runtime: strategies on a live (or embedded) account, supervised.
+
+* :mod:`~framework.runtime.supervisor` :class:`Bot`, the root nursery and its start-up and
+  shutdown order;
+* :mod:`~framework.runtime.runner` the strategies' hooks, inline, with restart policies;
+* :mod:`~framework.runtime.gate` the risk gate with refusals journaled;
+* :mod:`~framework.runtime.status` the status line and the run summary;
+* :mod:`~framework.runtime.report` a journal's history summarised (``triobot report``).
+"""
+
+from .gate import JournalingGate
+from .runner import RestartPolicy, Slot, StrategyRunner
+from .status import RunSummary, StatusBoard
+from .supervisor import EXIT_SCOPES, Bot, MissingScopes, StartupError, StopRequest
+
+__all__ = [
+    "EXIT_SCOPES",
+    "Bot",
+    "JournalingGate",
+    "MissingScopes",
+    "RestartPolicy",
+    "RunSummary",
+    "Slot",
+    "StartupError",
+    "StatusBoard",
+    "StopRequest",
+    "StrategyRunner",
+]

@@ -1,0 +1,372 @@
+"""The bot: one root nursery wiring simulator, connection, execution and strategies.
+
+:class:`Bot` runs one :class:`~framework.config.BotConfig` until asked to stop. Start-up
+order (nothing trades until every check passed):
+
+1. the embedded simulator, when ``endpoint: embedded`` (same process, real loopback socket);
+2. the connection actor: connected and authorized (``nursery.start``);
+3. the token's scopes against every call the bot will make (:mod:`framework.scopes`): a
+   missing scope stops here with :class:`MissingScopes`, naming each scope, the calls and
+   the strategies that need it; surplus dangerous scopes are warned about;
+4. the execution actor and the transaction stream, then the journal's loose ends
+   (:func:`~framework.execution.recovery.recover`): unfinished buys reconciled, open
+   contracts settled or followed;
+5. one tick subscription per symbol (shared by the strategies that trade it), then every
+   strategy's ``on_start``, then the status line.
+
+Stopping (:meth:`StopRequest.request`, from a signal, ``--duration`` or a test): no new
+intents (the risk gate's kill switch; queued ones are refused), a bounded grace for open
+contracts to settle while ticks keep flowing, ``on_stop`` of each strategy, then the root
+nursery is cancelled, which closes the socket and the simulator. :meth:`Bot.abort` skips the
+grace (a second signal). Contracts still open are in the journal; the next start follows them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import trio
+
+from framework.client import Client
+from framework.config import BotConfig
+from framework.connection import (
+    AuthorizationFailed,
+    Connection,
+    ConnectionRestored,
+    ConnectionSettings,
+)
+from framework.deriv.errors import APIError
+from framework.deriv.models import Authorize, Tick
+from framework.errors import TriobotError, UserError
+from framework.execution import ClientBroker, ExecutionActor, recover
+from framework.journal import Journal
+from framework.logs import get_logger
+from framework.scopes import bot_needs, check_scopes
+from framework.simulator import SimulatorConfig, run_simulator
+from framework.simulator.simulator import Simulator
+from framework.sizing import make_sizer
+from framework.strategy import Context, JsonFileStateStore, StrategyHost
+
+from .gate import JournalingGate
+from .runner import RestartPolicy, StrategyRunner
+from .status import RunSummary, StatusBoard
+
+__all__ = ["EXIT_SCOPES", "Bot", "MissingScopes", "StartupError", "StopRequest"]
+
+#: Exit code of a bot whose token cannot run it (missing scopes, token refused).
+EXIT_SCOPES = 3
+
+
+class MissingScopes(UserError):
+    """The token lacks scopes the bot needs; nothing was started."""
+
+    exit_code = EXIT_SCOPES
+
+
+class StartupError(TriobotError):
+    """Something the bot needs at start could not be set up (subscription refused...)."""
+
+
+class StopRequest:
+    """Asks a running bot to stop gracefully; the first reason given wins."""
+
+    def __init__(self) -> None:
+        self.reason = ""
+        self._event = trio.Event()
+
+    def request(self, reason: str) -> None:
+        """Ask for a graceful stop (idempotent)."""
+        if not self._event.is_set():
+            self.reason = reason
+            self._event.set()
+
+    @property
+    def requested(self) -> bool:
+        """A stop was asked for."""
+        return self._event.is_set()
+
+    async def wait(self) -> None:
+        """Return once a stop was asked for."""
+        await self._event.wait()
+
+
+def _last_seqs(journal: Journal) -> dict[str, int]:
+    """The last intent number each strategy used, so new ids never repeat old ones."""
+    pattern = re.compile(r"^(.+)-(\d+)$")
+    seqs: dict[str, int] = {}
+    for row in journal.intents():
+        found = pattern.match(row.intent_id)
+        if found and found.group(1) == row.strategy:
+            seqs[row.strategy] = max(seqs.get(row.strategy, 0), int(found.group(2)))
+    return seqs
+
+
+class Bot:
+    """One running bot.
+
+    Attributes:
+        config: the checked config.
+        stop: the graceful-stop request.
+        simulator: the embedded simulator, when there is one.
+        connection, actor, runner, gate, board: the live components (set during start-up).
+        summary: set when the run ends (also after a failure, as far as it got).
+        recovery: what start-up reconciliation found.
+    """
+
+    def __init__(
+        self,
+        config: BotConfig,
+        *,
+        stop: StopRequest | None = None,
+        grace: float = 60.0,
+        restart_policy: RestartPolicy | None = None,
+        simulator_config: SimulatorConfig | None = None,
+        connection_settings: dict[str, Any] | None = None,
+        log: Any = None,
+    ) -> None:
+        """Prepare a bot (nothing runs until :meth:`run`).
+
+        Args:
+            config: a config from :func:`~framework.config.load_config`.
+            stop: the stop request to watch (a new one by default).
+            grace: seconds open contracts get to settle when stopping.
+            restart_policy: backoff of failed strategies.
+            simulator_config: the embedded simulator's full config (default: from
+                ``config.simulator``).
+            connection_settings: overrides of the connection settings (tests).
+            log: a structlog logger.
+        """
+        self.config = config
+        self.stop = stop or StopRequest()
+        self.grace = grace
+        self._policy = restart_policy
+        self._sim_config = simulator_config
+        self._conn_overrides = connection_settings or {}
+        self.log = log if log is not None else get_logger("triobot.bot")
+        self.simulator: Simulator | None = None
+        self.connection: Connection | None = None
+        self.actor: ExecutionActor | None = None
+        self.runner: StrategyRunner | None = None
+        self.gate: JournalingGate | None = None
+        self.board: StatusBoard | None = None
+        self.summary: RunSummary | None = None
+        self.recovery: dict[str, int] = {}
+        self._root: trio.CancelScope | None = None
+        self._aborted = False
+
+    def abort(self) -> None:
+        """Stop now, without the grace period (a second signal)."""
+        self._aborted = True
+        self.stop.request("aborted")
+        if self._root is not None:
+            self._root.cancel()
+
+    async def run(
+        self, *, task_status: trio.TaskStatus[Bot] = trio.TASK_STATUS_IGNORED
+    ) -> RunSummary:
+        """Run until stopped; reports started once every strategy has started.
+
+        Returns:
+            The run's summary.
+
+        Raises:
+            MissingScopes: the token lacks scopes (exit code 3).
+            UserError: the token was refused.
+            ReconnectExhausted: the connection could not be kept.
+            StartupError: a subscription the bot needs was refused.
+        """
+        journal = Journal(self.config.journal)
+        try:
+            try:
+                async with trio.open_nursery() as root:
+                    self._root = root.cancel_scope
+                    await self._run(root, journal, task_status)
+                    root.cancel_scope.cancel()
+            except BaseExceptionGroup as group:
+                raise _unwrap(group) from None
+        finally:
+            if self.board is not None and self.summary is None:
+                self.summary = self.board.summary(self.stop.reason or "failed")
+            journal.close()
+        assert self.summary is not None
+        return self.summary
+
+    async def _run(
+        self, root: trio.Nursery, journal: Journal, task_status: trio.TaskStatus[Bot]
+    ) -> None:
+        config, log = self.config, self.log
+        if config.is_embedded:
+            sim_config = self._sim_config or SimulatorConfig(
+                seed=config.simulator.seed,
+                speed=config.simulator.speed,
+                balance=config.simulator.balance,
+                currency=config.simulator.currency,
+                state=config.simulator.state,
+            )
+            self.simulator = sim = await root.start(run_simulator, sim_config)
+            url, tokens = config.url(sim.url), (sim.token,)
+            log.info("embedded simulator listening", url=sim.url, speed=sim_config.speed)
+        else:
+            if config.token is None:
+                raise UserError("no API token configured for a live endpoint")
+            url, tokens = config.url(), (config.token.reveal(),)
+        settings = ConnectionSettings(
+            url=url,
+            tokens=tokens,
+            ping_interval=config.keepalive.interval,
+            ping_timeout=config.keepalive.timeout,
+            stale_ticks=config.keepalive.stale_ticks,
+            backoff=config.reconnect,
+            **self._conn_overrides,
+        )
+        self.connection = conn = Connection(settings)
+        try:
+            await root.start(conn.run)
+        except AuthorizationFailed as exc:
+            raise UserError(
+                f"the API token ({config.token_source}) was refused: {exc}",
+                exit_code=EXIT_SCOPES,
+            ) from None
+        auth = conn.authorization
+        assert auth is not None
+        self._check_scopes(auth)
+        for warning in config.warnings:
+            log.warning("config", note=warning)
+
+        client = Client(conn)
+        broker = ClientBroker(client, known_contracts=[c.contract_id for c in journal.contracts()])
+        self.gate = gate = JournalingGate(config.risk, journal, log=log)
+        self.runner = runner = StrategyRunner(policy=self._policy, log=log)
+        self.actor = actor = ExecutionActor(
+            broker, journal, gate, runner, balance=auth.balance, currency=auth.currency
+        )
+        runner.on_epoch(actor)
+        self.board = board = StatusBoard(
+            runner=runner,
+            actor=actor,
+            gate=gate,
+            connection=conn,
+            opening_balance=auth.balance,
+            log=log,
+        )
+        await root.start(runner.run)
+        await root.start(actor.run)
+        await root.start(actor.run_transactions)
+        recovered = await recover(actor, journal, broker, log=log)
+        self.recovery = recovered.summary()
+        if any(self.recovery.values()):
+            log.warning("recovered the previous run's unfinished business", **self.recovery)
+
+        seqs = _last_seqs(journal)
+        config.state_dir.mkdir(parents=True, exist_ok=True)
+        for s in config.strategies:
+            ctx = Context(
+                name=s.name,
+                params=s.params,
+                symbols=s.symbols,
+                contract=s.template,
+                sizer=make_sizer(s.stake),
+                gate=gate,
+                venue=actor,
+                state=JsonFileStateStore(config.state_dir / f"{s.name}.json"),
+                log=log,
+                first_seq=seqs.get(s.name, 0),
+            )
+            runner.add(
+                StrategyHost(s.strategy_class, ctx, gate),
+                on_error=s.on_error,
+                max_restarts=s.max_restarts,
+            )
+        for symbol in runner.symbols:
+            await root.start(self._ticks, client, runner, symbol)
+        runner.start_all()
+        root.start_soon(board.run, config.status_interval)
+        log.info(
+            "bot started",
+            account=auth.loginid,
+            virtual=auth.is_virtual,
+            balance=auth.balance,
+            currency=auth.currency,
+            strategies=[s.name for s in config.strategies],
+            symbols=list(runner.symbols),
+        )
+        task_status.started(self)
+        await self.stop.wait()
+        await self._shutdown()
+
+    def _check_scopes(self, auth: Authorize) -> None:
+        needs = bot_needs((s.name, s.strategy_class) for s in self.config.strategies)
+        report = check_scopes(needs, auth.scopes)
+        for warning in report.warnings():
+            self.log.warning("least privilege", note=warning)
+        if not report.ok:
+            problems = "\n  ".join(report.problems())
+            raise MissingScopes(
+                f"the API token ({self.config.token_source}) cannot run this bot; nothing was "
+                f"started:\n  {problems}\n"
+                f"create a token with scopes: {', '.join(report.needed)}"
+            )
+
+    async def _ticks(
+        self,
+        client: Client,
+        runner: StrategyRunner,
+        symbol: str,
+        *,
+        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+    ) -> None:
+        try:
+            async with client.ticks(symbol) as stream:
+                task_status.started()
+                on_tick = runner.on_tick
+                async for item in stream:
+                    if type(item) is Tick:
+                        on_tick(item)
+                    elif isinstance(item, ConnectionRestored):
+                        self.log.info(
+                            "tick stream restored", symbol=symbol, downtime=round(item.downtime, 3)
+                        )
+        except APIError as exc:
+            raise StartupError(f"ticks of {symbol!r} refused: {exc.code}: {exc.message}") from exc
+
+    async def _shutdown(self) -> None:
+        assert self.actor is not None and self.runner is not None and self.gate is not None
+        actor, runner, log = self.actor, self.runner, self.log
+        reason = self.stop.reason
+        trips = {k: t.reason for k, t in self.gate.trips.items()}
+        self.gate.kill(reason, actor.now)
+        actor.close_intake()
+        if not actor.idle:
+            log.info(
+                "stopping: no new trades; waiting for open contracts",
+                reason=reason,
+                open=actor.open_contracts,
+                grace=self.grace,
+            )
+            with trio.move_on_after(self.grace) as waited:
+                await actor.wait_idle()
+            if waited.cancelled_caught:
+                log.warning(
+                    "grace period over; contracts left open (the journal keeps them)",
+                    open=len(actor.followed),
+                )
+        runner.stop_all()
+        assert self.board is not None
+        self.summary = self.board.summary(reason, trips=trips)
+        log.info("bot stopped", **self.board.fields())
+
+
+def _unwrap(group: BaseExceptionGroup[Any]) -> BaseException:
+    """The one meaningful error of a failed root nursery, or the group itself."""
+    leaves: list[BaseException] = []
+
+    def walk(exc: BaseException) -> None:
+        if isinstance(exc, BaseExceptionGroup):
+            for inner in exc.exceptions:
+                walk(inner)
+        elif not isinstance(exc, trio.Cancelled):
+            leaves.append(exc)
+
+    walk(group)
+    return leaves[0] if len(leaves) == 1 else group
