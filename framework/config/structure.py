@@ -47,6 +47,7 @@ INVALID: Any = _Invalid()
 
 _NONE = type(None)
 _ATTRS_MSG = re.compile(r"^'(\w+)' must be (.+?): (.+)$", re.DOTALL)
+_ATTRS_LEN = re.compile(r"^Length of '\w+' must be (>=|<=) (\d+): (\d+)$")
 
 
 def describe(value: Any) -> str:
@@ -253,6 +254,11 @@ def _message(exc: Exception) -> str:
     match = _ATTRS_MSG.match(text)
     if match:  # attrs' own wording: "'window' must be >= 2: 1"
         return f"must be {match.group(2)}, got {match.group(3)}"
+    match = _ATTRS_LEN.match(text)
+    if match:  # "Length of 'symbols' must be >= 1: 0"
+        bound = "at least" if match.group(1) == ">=" else "at most"
+        items = "item" if match.group(2) == "1" else "items"
+        return f"must have {bound} {match.group(2)} {items}, got {match.group(3)}"
     return text
 
 

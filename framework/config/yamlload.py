@@ -34,6 +34,7 @@ _FLOAT = re.compile(
 )
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 class StrictLoader(yaml.SafeLoader):
@@ -91,6 +92,8 @@ def format_path(path: Path_) -> str:
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif not _PLAIN_KEY.match(str(part)):
+            out += f"[{str(part)!r}]"  # keep odd keys (spaces, control characters) on one line
         else:
             out += f".{part}" if out else str(part)
     return out or "<root>"
@@ -106,6 +109,10 @@ def _record(node: Node, path: Path_, lines: dict[Path_, int], problems: list[Yam
             if child in lines:
                 first = lines[child]
                 problems.append((child, f"duplicate key (first at line {first})", line))
+                # Forget what was under the first one, or its keys would all look repeated.
+                depth = len(child)
+                for known in [k for k in lines if len(k) > depth and k[:depth] == child]:
+                    del lines[known]
             lines[child] = line
             _record(value_node, child, lines, problems)
     elif isinstance(node, SequenceNode):

@@ -1,0 +1,80 @@
+"""Scopes: the calls a bot makes, what its token lacks, and what it should not have."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pytest
+
+from framework.scopes import RUNTIME_CALLS, bot_needs, check_scopes, needs_table, scopes_needed
+from framework.strategy import NoParams, Strategy
+
+
+class Lister(Strategy[NoParams]):
+    Params = NoParams
+    extra_calls: ClassVar[tuple[str, ...]] = ("sell", "ticks_history")
+
+
+class Statement(Strategy[NoParams]):
+    Params = NoParams
+    extra_calls: ClassVar[tuple[str, ...]] = ("statement", "get_limits")
+
+
+def test_runtime_calls_need_read_and_trade() -> None:
+    needs = bot_needs([])
+    assert [n.call for n in needs] == list(RUNTIME_CALLS)
+    assert dict(scopes_needed(needs)) == {
+        "read": ("proposal_open_contract", "transaction", "balance", "portfolio",
+                 "profit_table", "statement"),
+        "trade": ("buy",),
+    }  # fmt: skip
+    assert check_scopes(needs, ["read", "trade"]).ok
+
+
+def test_missing_scope_names_the_call_and_the_strategy() -> None:
+    needs = bot_needs([("scalper", Lister), ("auditor", Statement)])
+    report = check_scopes(needs, ["read"])
+    assert not report.ok
+    (missing,) = report.missing
+    assert missing.scope == "trade"
+    assert missing.calls == ("buy", "sell")
+    assert missing.needed_by == ("runtime", "scalper")
+    assert report.problems() == ["missing scope 'trade': needed for buy, sell by runtime, scalper"]
+
+
+def test_a_strategy_only_scope_is_attributed_to_that_strategy() -> None:
+    needs = bot_needs([("auditor", Statement)])
+    report = check_scopes(needs, ["trade", "trading_information"])
+    # trading_information covers the runtime's read calls but not get_limits (read only).
+    (missing,) = report.missing
+    assert (missing.scope, missing.calls, missing.needed_by) == ("read", ("get_limits",),
+                                                                 ("auditor",))  # fmt: skip
+
+
+def test_any_one_of_a_calls_scopes_suffices() -> None:
+    report = check_scopes(bot_needs([]), ["trade", "trading_information"])
+    assert report.ok and report.unneeded == ()
+
+
+def test_payments_and_admin_are_flagged_as_unneeded() -> None:
+    report = check_scopes(bot_needs([]), ["read", "trade", "payments", "admin"])
+    assert report.ok
+    assert report.unneeded == ("payments", "admin")
+    assert report.dangerous == ("payments", "admin")
+    assert len(report.warnings()) == 2 and "least privilege" in report.warnings()[0]
+
+
+def test_unknown_extra_call_is_refused() -> None:
+    class Typo(Strategy[NoParams]):
+        Params = NoParams
+        extra_calls: ClassVar[tuple[str, ...]] = ("buyy",)
+
+    with pytest.raises(ValueError, match="strategy 'x' declares unknown API call 'buyy'"):
+        bot_needs([("x", Typo)])
+
+
+def test_table_rows() -> None:
+    rows = dict((call, (scope, who)) for call, scope, who in needs_table(bot_needs([])))
+    assert rows["buy"] == ("trade", "runtime")
+    assert rows["ticks"] == ("-", "runtime")
+    assert rows["balance"] == ("read (or trading_information)", "runtime")
