@@ -171,6 +171,7 @@ async def open_websocket_transport(
         ConnectFailed: refused, unreachable, invalid URL or rejected upgrade.
     """
     connected = False
+    body_error: BaseException | None = None
     try:
         with trio.fail_after(connect_timeout) as deadline:
             async with trio_websocket.open_websocket_url(
@@ -183,7 +184,11 @@ async def open_websocket_transport(
                 # The deadline covers connecting only; lift it for the life of the connection.
                 deadline.deadline = math.inf
                 connected = True
-                yield WebSocketTransport(ws)
+                try:
+                    yield WebSocketTransport(ws)
+                except BaseException as exc:
+                    body_error = exc
+                    raise
     except trio.TooSlowError:
         if connected:
             raise
@@ -201,10 +206,10 @@ async def open_websocket_transport(
         raise ConnectTimeout(url, connect_timeout) from None
     except trio_websocket.HandshakeError as exc:
         if connected:
-            # DisconnectionTimeout on exit: the socket is closed either way. It must not mask
-            # whatever ended the body, which trio-websocket leaves as its context.
-            if exc.__context__ is not None:
-                raise exc.__context__ from None
+            # DisconnectionTimeout on exit (a peer that stopped answering): the socket is
+            # closed either way. It must not mask whatever ended the body.
+            if body_error is not None:
+                raise body_error from None
             return
         cause = exc.__cause__ or exc.__context__
         raise ConnectFailed(url, repr(cause) if cause else repr(exc)) from None
