@@ -125,8 +125,13 @@ def configure_logging(
 
 
 def get_logger(name: str | None = None, **bound: Any) -> Any:
-    """Return a structlog logger, bound to ``logger=name`` and any extra context."""
-    log = structlog.get_logger()
+    """Return a structlog logger, bound to ``component=name`` and any extra context.
+
+    The logger stays lazy: it reads the configuration on each call, so a module-level
+    ``log = get_logger(...)`` (created at import, before the command line configures
+    logging) follows :func:`configure_logging` and test captures. (The key is ``component``
+    because structlog reserves ``logger`` for the output object.)
+    """
     if name:
-        bound = {"logger": name, **bound}
-    return log.bind(**bound) if bound else log
+        bound = {"component": name, **bound}
+    return structlog.get_logger(**bound)

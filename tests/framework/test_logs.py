@@ -32,7 +32,7 @@ def test_json_lines_with_context_and_redaction() -> None:
     finally:
         structlog.contextvars.clear_contextvars()
     record = json.loads(line)
-    assert record["bot"] == "demo" and record["logger"] == "test" and record["level"] == "info"
+    assert record["bot"] == "demo" and record["component"] == "test" and record["level"] == "info"
     assert record["request"] == {"authorize": REDACTED, "req_id": 1}
     assert SECRET not in line
 
