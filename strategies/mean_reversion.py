@@ -59,39 +59,43 @@ class Band:
         size: window length.
         count: values seen, up to ``size``.
         mean: mean of the window (centred values).
+        m2: sum of squared deviations from the mean.
+        origin: the value quotes are centred on.
+        quiet_until: tick count before which the strategy does not trade this symbol.
     """
 
-    __slots__ = ("_buf", "_m2", "_origin", "_pos", "count", "mean", "size")
+    __slots__ = ("_buf", "_pos", "count", "m2", "mean", "origin", "quiet_until", "size")
 
     def __init__(self, size: int, origin: float) -> None:
         self.size = size
         self._buf = [0.0] * size
         self._pos = 0
-        self._origin = origin
-        self._m2 = 0.0
+        self.origin = origin
+        self.m2 = 0.0
         self.count = 0
         self.mean = 0.0
+        self.quiet_until = 0
 
     def push(self, quote: float) -> None:
         """Add a quote, dropping the oldest once the window is full."""
-        x = quote - self._origin
+        x = quote - self.origin
         pos = self._pos
         self._pos = pos + 1 if pos + 1 < self.size else 0
         if self.count < self.size:
             self.count += 1
             delta = x - self.mean
             self.mean += delta / self.count
-            self._m2 += delta * (x - self.mean)
+            self.m2 += delta * (x - self.mean)
             self._buf[pos] = x
             return
         old = self._buf[pos]
         self._buf[pos] = x
         mean = self.mean
         new_mean = mean + (x - old) / self.size
-        self._m2 += (x - old) * (x - new_mean + old - mean)
+        self.m2 += (x - old) * (x - new_mean + old - mean)
         self.mean = new_mean
-        if self._m2 < 0.0:  # rounding can push a flat window a hair below zero
-            self._m2 = 0.0
+        if self.m2 < 0.0:  # rounding can push a flat window a hair below zero
+            self.m2 = 0.0
 
     @property
     def full(self) -> bool:
@@ -101,11 +105,11 @@ class Band:
     @property
     def std(self) -> float:
         """Population standard deviation of the window."""
-        return math.sqrt(self._m2 / self.count) if self.count else 0.0
+        return math.sqrt(self.m2 / self.count) if self.count else 0.0
 
     def bounds(self) -> tuple[float, float]:
         """Return ``(mean, std)`` in quote units."""
-        return self.mean + self._origin, self.std
+        return self.mean + self.origin, self.std
 
 
 class MeanReversion(Strategy[MeanReversionParams]):
@@ -117,30 +121,29 @@ class MeanReversion(Strategy[MeanReversionParams]):
     def on_start(self) -> None:
         p = self.params
         self._bands: dict[str, Band] = {}
-        self._width = p.width
+        self._width2 = p.width * p.width
         above, below = ("PUT", "CALL") if p.direction == "revert" else ("CALL", "PUT")
         self._above, self._below = above, below
-        self._quiet_until: dict[str, int] = {}
+        self._gap = p.cooldown + 1
         self._seen = 0
 
     def on_tick(self, tick: Tick) -> None:
         self._seen += 1
+        quote = tick.quote
         band = self._bands.get(tick.symbol)
         if band is None:
-            band = self._bands[tick.symbol] = Band(self.params.window, tick.quote)
+            band = self._bands[tick.symbol] = Band(self.params.window, quote)
         # Compare with the band *before* this quote joins it: the quote is the signal.
-        if band.full and self._seen >= self._quiet_until.get(tick.symbol, 0):
-            mean, std = band.bounds()
-            edge = self._width * std
-            if std > 0.0:
-                if tick.quote > mean + edge:
-                    self._trade(self._above, tick.symbol)
-                elif tick.quote < mean - edge:
-                    self._trade(self._below, tick.symbol)
-        band.push(tick.quote)
+        # Squared distance against width^2 * variance: no square root per tick.
+        size = band.size
+        if band.count == size and self._seen >= band.quiet_until and band.m2 > 0.0:
+            d = quote - band.origin - band.mean
+            if d * d > self._width2 * band.m2 / size:
+                self._trade(self._above if d > 0 else self._below, band, tick.symbol)
+        band.push(quote)
 
-    def _trade(self, kind: str, symbol: str) -> None:
+    def _trade(self, kind: str, band: Band, symbol: str) -> None:
         if len(self.ctx.open_contracts) >= self.params.max_open:
             return
         if self.ctx.buy(kind, symbol=symbol) is not None:
-            self._quiet_until[symbol] = self._seen + self.params.cooldown + 1
+            band.quiet_until = self._seen + self._gap

@@ -57,35 +57,46 @@ class TickMomentum(Strategy[MomentumParams]):
     def on_start(self) -> None:
         p = self.params
         self._need = p.ticks
+        self._gap = p.cooldown + 1
         up, down = ("CALL", "PUT") if p.direction == "follow" else ("PUT", "CALL")
         self._up, self._down = up, down
-        self._last: dict[str, float] = {}
-        self._run: dict[str, int] = {}
-        self._quiet_until: dict[str, int] = {}
+        self._symbols: dict[str, _Run] = {}
         self._seen = 0
 
     def on_tick(self, tick: Tick) -> None:
-        symbol, quote = tick.symbol, tick.quote
         self._seen += 1
-        last = self._last.get(symbol)
-        self._last[symbol] = quote
-        if last is None:
+        state = self._symbols.get(tick.symbol)
+        if state is None:
+            self._symbols[tick.symbol] = _Run(tick.quote)
             return
-        run = self._run.get(symbol, 0)
+        quote, last, run = tick.quote, state.last, state.run
+        state.last = quote
         if quote > last:
             run = run + 1 if run > 0 else 1
         elif quote < last:
             run = run - 1 if run < 0 else -1
         else:
             run = 0
-        if run >= self._need or -run >= self._need:
-            self._run[symbol] = 0
-            if self._seen >= self._quiet_until.get(symbol, 0) and self._can_open():
-                kind = self._up if run > 0 else self._down
-                if self.ctx.buy(kind, symbol=symbol) is not None:
-                    self._quiet_until[symbol] = self._seen + self.params.cooldown + 1
+        need = self._need
+        if -need < run < need:
+            state.run = run
             return
-        self._run[symbol] = run
+        state.run = 0  # one run, one signal: count afresh
+        if self._seen < state.quiet_until:
+            return
+        if len(self.ctx.open_contracts) >= self.params.max_open:
+            return
+        kind = self._up if run > 0 else self._down
+        if self.ctx.buy(kind, symbol=tick.symbol) is not None:
+            state.quiet_until = self._seen + self._gap
 
-    def _can_open(self) -> bool:
-        return len(self.ctx.open_contracts) < self.params.max_open
+
+class _Run:
+    """Per-symbol state: the last quote and the signed length of the current run."""
+
+    __slots__ = ("last", "quiet_until", "run")
+
+    def __init__(self, quote: float) -> None:
+        self.last = quote
+        self.run = 0
+        self.quiet_until = 0

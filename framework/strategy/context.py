@@ -116,6 +116,7 @@ class Context:
         self._seq = first_seq
         self._open: dict[str, TradeIntent] = {}
         self._open_view = MappingProxyType(self._open)
+        self._valid: set[tuple[Any, ...]] = set()
         self.refusals: dict[str, int] = {}
         self.submitted = 0
 
@@ -217,7 +218,14 @@ class Context:
             currency=self._venue.currency,
             created_epoch=self._venue.now,
         )
-        check_intent(intent)
+        # Validating a contract costs microseconds; a strategy repeats a handful of distinct
+        # contracts, so each distinct one (amount included) is validated once.
+        key = (ctype, sym, intent.duration, intent.duration_unit, barrier_text, basis_, amount)
+        if key not in self._valid:
+            check_intent(intent)
+            if len(self._valid) >= 4096:
+                self._valid.clear()
+            self._valid.add(key)
         venue = self._venue
         decision = self._gate.check(
             intent, RiskSnapshot(venue.now, venue.balance, venue.open_contracts)

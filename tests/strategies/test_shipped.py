@@ -243,3 +243,14 @@ def test_every_intent_on_a_random_walk_is_a_valid_contract(cls: type, params: ob
         f"test-{n}" for n in range(1, len(venue.intents) + 1)
     ]
     assert all(isinstance(i, TradeIntent) and i.amount == 1.0 for i in venue.intents)
+
+
+def test_fast_last_digit_equals_the_market_model_on_generated_ticks() -> None:
+    from framework.market.digits import last_digit
+    from framework.market.symbols import symbols
+    from framework.market.ticks import TickGenerator
+    from strategies.digit_stats import fast_last_digit
+
+    for spec in symbols():
+        for quote in TickGenerator(spec, seed=5, start_epoch=0).quotes(20_000):
+            assert fast_last_digit(quote, spec.pip_size) == last_digit(quote, spec.pip_size)
