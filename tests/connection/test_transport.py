@@ -1,0 +1,105 @@
+"""The trio-websocket transport: library errors translated at the edge, loopback only."""
+
+from __future__ import annotations
+
+import socket
+from functools import partial
+
+import pytest
+import trio
+import trio_websocket
+from trio.testing import MockClock
+
+from framework.transport import (
+    ConnectFailed,
+    ConnectionLost,
+    ConnectTimeout,
+    open_websocket_transport,
+)
+
+
+@pytest.fixture
+def vclock() -> MockClock:
+    return MockClock(autojump_threshold=0.002)
+
+
+async def _serve(nursery: trio.Nursery, handler) -> int:  # type: ignore[no-untyped-def]
+    server = await nursery.start(
+        partial(trio_websocket.serve_websocket, handler, "127.0.0.1", 0, ssl_context=None)
+    )
+    return int(server.port)
+
+
+async def test_echo_and_close_code(nursery: trio.Nursery, vclock: MockClock) -> None:
+    async def handler(request: trio_websocket.WebSocketRequest) -> None:
+        ws = await request.accept()
+        text = await ws.get_message()
+        await ws.send_message(text)
+        await ws.aclose(4001, "maintenance")
+
+    port = await _serve(nursery, handler)
+    async with open_websocket_transport(f"ws://127.0.0.1:{port}/") as transport:
+        await transport.send("hello")
+        assert await transport.receive() == "hello"
+        with pytest.raises(ConnectionLost) as info:
+            await transport.receive()
+        assert (info.value.code, info.value.reason) == (4001, "maintenance")
+        with pytest.raises(ConnectionLost):
+            await transport.send("after close")
+
+
+async def test_abrupt_drop_is_1006(nursery: trio.Nursery, vclock: MockClock) -> None:
+    async def handler(request: trio_websocket.WebSocketRequest) -> None:
+        ws = await request.accept()
+        await ws._stream.aclose()  # TCP gone, no close frame
+
+    port = await _serve(nursery, handler)
+    async with open_websocket_transport(f"ws://127.0.0.1:{port}/") as transport:
+        with pytest.raises(ConnectionLost) as info:
+            await transport.receive()
+        assert info.value.code == 1006
+
+
+async def test_refused(vclock: MockClock) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    with pytest.raises(ConnectFailed):
+        async with open_websocket_transport(f"ws://127.0.0.1:{port}/"):
+            pass  # pragma: no cover
+
+
+async def test_rejected_upgrade_keeps_status(nursery: trio.Nursery, vclock: MockClock) -> None:
+    async def handler(request: trio_websocket.WebSocketRequest) -> None:
+        await request.reject(401, body=b'{"error":"InvalidAppID"}')
+
+    port = await _serve(nursery, handler)
+    with pytest.raises(ConnectFailed) as info:
+        async with open_websocket_transport(f"ws://127.0.0.1:{port}/"):
+            pass  # pragma: no cover
+    assert info.value.status_code == 401
+
+
+async def test_silent_server_times_out(nursery: trio.Nursery, vclock: MockClock) -> None:
+    # Accepts TCP and never says a word: trio-websocket's own timeout would hang here.
+    async def silent(stream: trio.SocketStream) -> None:
+        await trio.sleep_forever()
+
+    listeners = await nursery.start(trio.serve_tcp, silent, 0)
+    port = listeners[0].socket.getsockname()[1]
+    started = trio.current_time()
+    with pytest.raises(ConnectTimeout):
+        async with open_websocket_transport(f"ws://127.0.0.1:{port}/", connect_timeout=3.0):
+            pass  # pragma: no cover
+    assert 3.0 <= trio.current_time() - started < 3.5
+
+
+async def test_body_errors_pass_through(nursery: trio.Nursery, vclock: MockClock) -> None:
+    async def handler(request: trio_websocket.WebSocketRequest) -> None:
+        await request.accept()
+        await trio.sleep_forever()
+
+    port = await _serve(nursery, handler)
+    with pytest.raises(KeyError):
+        async with open_websocket_transport(f"ws://127.0.0.1:{port}/"):
+            raise KeyError("mine")
