@@ -24,6 +24,7 @@ grace (a second signal). Contracts still open are in the journal; the next start
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import trio
@@ -91,6 +92,18 @@ class StopRequest:
         await self._event.wait()
 
 
+def simulator_state(config: BotConfig) -> Path:
+    """The embedded simulator's state file: the configured one, else next to the journal.
+
+    The journal outlives a run, so the simulated account must too: a fresh simulator would
+    reuse contract ids the journal already holds and forget the contracts a restarted bot
+    must follow to settlement.
+    """
+    if config.simulator.state is not None:
+        return config.simulator.state
+    return config.journal.with_name(config.journal.name + ".simulator")
+
+
 def _last_seqs(journal: Journal) -> dict[str, int]:
     """The last intent number each strategy used, so new ids never repeat old ones."""
     pattern = re.compile(r"^(.+)-(\d+)$")
@@ -152,6 +165,8 @@ class Bot:
         self.board: StatusBoard | None = None
         self.summary: RunSummary | None = None
         self.recovery: dict[str, int] = {}
+        #: set once every strategy has started (for supervisors and tests).
+        self.started = trio.Event()
         self._root: trio.CancelScope | None = None
         self._aborted = False
 
@@ -202,7 +217,7 @@ class Bot:
                 speed=config.simulator.speed,
                 balance=config.simulator.balance,
                 currency=config.simulator.currency,
-                state=config.simulator.state,
+                state=simulator_state(config),
             )
             self.simulator = sim = await root.start(run_simulator, sim_config)
             url, tokens = config.url(sim.url), (sim.token,)
@@ -292,6 +307,7 @@ class Bot:
             symbols=list(runner.symbols),
         )
         task_status.started(self)
+        self.started.set()
         await self.stop.wait()
         await self._shutdown()
 

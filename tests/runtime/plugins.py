@@ -1,0 +1,62 @@
+"""Strategies used by the runtime tests (referenced from configs as ``tests.runtime.plugins:X``)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+
+from framework.deriv.models import Tick
+from framework.strategy import ClosedContract, Strategy
+
+
+@attrs.frozen
+class EveryParams:
+    """Buy ``kind`` every ``every`` ticks while fewer than ``max_open`` are open."""
+
+    every: int = 3
+    kind: str = "CALL"
+    max_open: int = 1
+
+
+class Every(Strategy[EveryParams]):
+    """Buys on a fixed tick count: predictable trades for runtime tests."""
+
+    Params = EveryParams
+    contract_types = ("CALL", "PUT")
+    closed: ClassVar[list[ClosedContract]] = []
+
+    def on_start(self) -> None:
+        self._n = 0
+
+    def on_tick(self, tick: Tick) -> None:
+        self._n += 1
+        if self._n % self.params.every == 0 and len(self.ctx.open_contracts) < self.params.max_open:
+            self.ctx.buy(self.params.kind)
+
+    def on_contract_closed(self, result: ClosedContract) -> None:
+        Every.closed.append(result)
+
+
+@attrs.frozen
+class CrashParams:
+    """Raise on the ``at``-th tick of each instance."""
+
+    at: int = 2
+
+
+class Crasher(Strategy[CrashParams]):
+    """Raises from ``on_tick``; counts its starts."""
+
+    Params = CrashParams
+    contract_types = ("CALL",)
+    starts: ClassVar[int] = 0
+
+    def on_start(self) -> None:
+        Crasher.starts += 1
+        self._n = 0
+
+    def on_tick(self, tick: Tick) -> None:
+        self._n += 1
+        if self._n == self.params.at:
+            raise RuntimeError("boom")
