@@ -9,6 +9,8 @@
   :mod:`~framework.backtest.report`: figures, trade rows and report files.
 * :mod:`~framework.backtest.sweep` and :mod:`~framework.backtest.executors`: parameter grids
   run in parallel behind an executor interface.
+* :mod:`~framework.backtest.download`: ``ticks_history`` downloads and live recordings into
+  tick files, through the typed client.
 """
 
 from .broker import BrokerRejection, SimulatedBroker

@@ -11,7 +11,9 @@ stake sizing and the same :class:`~framework.risk.RiskGate`. The engine is their
 Per tick ``T`` (epoch ``E``), in this order, which is the order the embedded simulator
 publishes in (tick to subscribers first, then settlement of open contracts on that tick):
 
-1. the virtual clock moves to ``E`` (``ctx.now``), ``T`` becomes its symbol's spot;
+1. the virtual clock moves to ``E`` (``ctx.now``; it never goes back: when two symbols'
+   streams interleave out of order, it stays at the latest epoch seen, as the simulator's
+   clock does), ``T`` becomes its symbol's spot;
 2. ``on_tick(T)`` of every strategy subscribed to the symbol, in config order. An intent is
    bought at once: priced at ``T``'s quote, purchase epoch ``E``;
 3. ``T`` is fed to the open contracts of its symbol, oldest purchase first; each one that
@@ -21,12 +23,12 @@ publishes in (tick to subscribers first, then settlement of open contracts on th
    transactions, ``on_contract_update``) are delivered.
 
 **Fill model.** An intent emitted while the replay is at tick ``E`` is purchased at epoch
-``E`` at the spot of the latest tick of its symbol; its entry tick is the first tick of that
-symbol strictly after ``E`` (the market model's rule). The live runtime reproduces this when
-its ``buy`` reaches the simulator before the simulator's clock leaves second ``E`` and before
-the symbol's next tick is published (then the simulator prices at the same spot and stamps
-the same purchase epoch). A contract still open when the ticks run out is reported as open,
-never settled by guess.
+``E`` (the clock) at the spot of the latest tick of its symbol; its entry tick is the first
+tick of that symbol strictly after ``E`` (the market model's rule). The live runtime
+reproduces this when its ``buy`` reaches the simulator before the simulator's clock leaves
+second ``E`` and before the symbol's next tick is published (then the simulator prices at the
+same spot and stamps the same purchase epoch). A contract still open when the ticks run out
+is reported as open, never settled by guess.
 
 Deterministic: the same ticks and setup give the same trades, every time (nothing reads a
 wall clock or a random source; the risk gate's kill file is looked for in tick time).
@@ -493,7 +495,8 @@ class Backtest:
         pending = self._pending
         for tick in chunk:
             symbol = tick[0]
-            self.now = tick[1]
+            if tick[1] > self.now:
+                self.now = tick[1]
             spots[symbol] = tick
             on_ticks = handlers.get(symbol)
             if on_ticks is not None:

@@ -14,7 +14,9 @@ always print quotes with exactly ``pip_size`` decimals so the file shows what th
 showed.
 
 A file is read as a stream (one chunk of ticks in memory at a time) and checked as it goes:
-epochs never go back, each symbol's epochs strictly increase, every field has the right type.
+each symbol's epochs strictly increase and every field has the right type. The file's order is
+the replay's order: a live recording keeps the order in which the bot received the ticks, even
+where two symbols' streams interleave a second out of order.
 A problem raises :class:`~framework.backtest.errors.TickFileError` naming ``file:line``.
 """
 
@@ -91,11 +93,10 @@ def file_format(path: str | os.PathLike[str]) -> tuple[Format, bool]:
 class _Checker:
     """The per-file order and pip-size bookkeeping shared by the readers."""
 
-    __slots__ = ("last_by_symbol", "last_epoch", "path", "pips")
+    __slots__ = ("last_by_symbol", "path", "pips")
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.last_epoch = -(2**63)
         self.last_by_symbol: dict[str, int] = {}
         self.pips: dict[str, int] = {}
 
@@ -111,16 +112,11 @@ class _Checker:
         return pip
 
     def check(self, symbol: str, epoch: int, line: int) -> None:
-        if epoch < self.last_epoch:
-            raise TickFileError(
-                self.path, line, f"epoch {epoch} goes back in time (after {self.last_epoch})"
-            )
         previous = self.last_by_symbol.get(symbol)
         if previous is not None and epoch <= previous:
             raise TickFileError(
                 self.path, line, f"epoch {epoch} of {symbol} is not after its previous tick"
             )
-        self.last_epoch = epoch
         self.last_by_symbol[symbol] = epoch
 
 

@@ -65,7 +65,7 @@ class TickSource(Protocol):
 
 
 def check_order(ticks: Iterable[Tick], name: str) -> None:
-    """Check that epochs never go back and each symbol's ticks strictly increase.
+    """Check that each symbol's ticks strictly increase in epoch.
 
     Args:
         ticks: the ticks, in the order a replay would see them.
@@ -74,21 +74,15 @@ def check_order(ticks: Iterable[Tick], name: str) -> None:
     Raises:
         BacktestError: naming the first offending tick.
     """
-    last_epoch: int | None = None
     last_by_symbol: dict[str, int] = {}
     for index, tick in enumerate(ticks):
         epoch = tick.epoch
-        if last_epoch is not None and epoch < last_epoch:
-            raise BacktestError(
-                f"{name}: tick {index} goes back in time ({epoch} after {last_epoch})"
-            )
         previous = last_by_symbol.get(tick.symbol)
         if previous is not None and epoch <= previous:
             raise BacktestError(
-                f"{name}: tick {index} repeats epoch {epoch} of {tick.symbol} "
+                f"{name}: tick {index} repeats or precedes epoch {previous} of {tick.symbol} "
                 f"(each symbol's ticks must strictly increase)"
             )
-        last_epoch = epoch
         last_by_symbol[tick.symbol] = epoch
 
 

@@ -302,3 +302,28 @@ def test_a_buy_before_any_tick_is_rejected_for_lack_of_spot() -> None:
 def test_an_empty_source_replays_nothing() -> None:
     result = run_backtest(every_setup(), MemorySource([]))
     assert result.ticks == 0 and result.first_epoch is None and result.metrics.trades == 0
+
+
+class BuyOnR50(Strategy[NoParams]):
+    Params = NoParams
+
+    def on_tick(self, tick: Tick) -> None:
+        if tick.symbol == "R_50" and tick.epoch == 100:
+            self.ctx.buy("CALL", symbol="R_50", duration=1)
+
+
+def test_the_clock_never_goes_back_when_streams_interleave() -> None:
+    # Live streams of two symbols can arrive a second out of order; the simulator's clock is
+    # then already at the later second, and so is the replay's.
+    data = [
+        Tick("R_100", 101, 1000.0, 2),
+        Tick("R_50", 100, 200.0, 4),
+        Tick("R_50", 101, 200.1, 4),
+        Tick("R_50", 102, 200.2, 4),
+        Tick("R_50", 103, 200.3, 4),
+    ]
+    setup = BacktestSetup((StrategySetup("s", BuyOnR50, NoParams(), ("R_100", "R_50")),))
+    _, trades = replay(setup, MemorySource(data))
+    (trade,) = trades
+    assert trade.closed.purchase_time == 101  # not 100: the clock had reached 101
+    assert trade.closed.entry_epoch == 102 and trade.closed.exit_epoch == 103

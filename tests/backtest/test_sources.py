@@ -93,11 +93,6 @@ def test_csv_columns_in_any_order_and_pip_size_from_the_registry(tmp_path: Path)
         ("c.jsonl", '{"symbol":"R_100","epoch":"x","quote":1}\n', "c.jsonl:1: epoch: expected"),
         ("d.jsonl", '{"symbol":"XX","epoch":1,"quote":1}\n', "d.jsonl:1: unknown symbol 'XX'"),
         (
-            "e.jsonl",
-            '{"symbol":"R_100","epoch":5,"quote":1}\n{"symbol":"R_50","epoch":4,"quote":1}\n',
-            "e.jsonl:2: epoch 4 goes back in time",
-        ),
-        (
             "f.jsonl",
             '{"symbol":"R_100","epoch":5,"quote":1}\n{"symbol":"R_100","epoch":5,"quote":2}\n',
             "f.jsonl:2: epoch 5 of R_100 is not after",
@@ -184,10 +179,10 @@ def test_open_sources_merges_paths(tmp_path: Path) -> None:
 
 
 def test_memory_source_checks_order() -> None:
-    with pytest.raises(BacktestError, match="repeats epoch"):
+    with pytest.raises(BacktestError, match="repeats or precedes epoch 2 of R_100"):
         MemorySource([Tick("R_100", 2, 1.0, 2), Tick("R_100", 2, 1.0, 2)])
-    with pytest.raises(BacktestError, match="goes back in time"):
-        MemorySource([Tick("R_100", 2, 1.0, 2), Tick("R_50", 1, 1.0, 2)])
+    # Two symbols' streams may interleave a little out of order (live recordings).
+    assert len(MemorySource([Tick("R_100", 2, 1.0, 2), Tick("R_50", 1, 1.0, 2)])) == 2
 
 
 def test_last_tick_of_empty_and_torn_files(tmp_path: Path) -> None:

@@ -1,0 +1,63 @@
+"""``triobot record SYMBOL... --out FILE``: write a live tick stream to a tick file.
+
+Subscribes to the symbols' ticks and appends each one to ``FILE`` (``.jsonl`` or ``.csv``,
+optionally ``.gz``) as it arrives, until ``--duration`` seconds, ``--count`` ticks, or Ctrl-C.
+The file can be replayed with ``triobot backtest CONFIG --ticks FILE``. The embedded simulator
+is the default endpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import trio
+from rich.console import Console
+
+from framework.backtest.download import open_market_client, record_ticks
+from framework.backtest.files import TickWriter
+from framework.errors import UserError
+from framework.logs import configure_logging
+
+from .download import add_endpoint_arguments
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add ``record`` to the command line."""
+    parser = subparsers.add_parser(
+        "record",
+        help="record live ticks of some symbols into a tick file",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("symbols", nargs="+", help="e.g. R_100 1HZ100V")
+    parser.add_argument("--out", required=True, help="the tick file (.jsonl, .csv, .gz)")
+    parser.add_argument("--duration", type=float, help="stop after this many seconds")
+    parser.add_argument("--count", type=int, help="stop after this many ticks")
+    add_endpoint_arguments(parser)
+    parser.set_defaults(handler=_handle)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    configure_logging(level="WARNING")
+    if args.count is not None and args.count < 1:
+        raise UserError("--count must be at least 1", exit_code=2)
+    console = Console(stderr=True)
+
+    async def main() -> int:
+        async with open_market_client(
+            args.endpoint, app_id=args.app_id, seed=args.seed, speed=args.speed
+        ) as client:
+            with trio.move_on_after(args.duration if args.duration else float("inf")):
+                return await record_ticks(client, args.symbols, writer, count=args.count)
+            return writer.written
+
+    with TickWriter(args.out) as writer:
+        try:
+            written = trio.run(main)
+        except KeyboardInterrupt:
+            written = writer.written
+    console.print(f"{written:,} ticks of {', '.join(args.symbols)} appended to {args.out}")
+    return 0

@@ -1,0 +1,217 @@
+"""Getting ticks into files: ``ticks_history`` downloads and live recordings, via the client.
+
+:func:`download_ticks` fetches the last ``count`` ticks of a symbol in pages of at most 5000
+(the server's limit), oldest first, appending each page to a
+:class:`~framework.backtest.files.TickWriter` as soon as it arrives: memory holds one page, and
+an interrupted download is resumed by calling it again on the same file (``after=`` the
+file's last epoch), which continues from the next tick up to the latest one.
+
+``ticks_history`` answers the *last* ``count`` ticks of ``[start, end]``, so pages move
+forward with a time window sized from the tick rate seen so far; a full page that does not
+reach back to the window's start means the window was too wide, and it is halved and
+asked again (no tick is skipped or written twice).
+
+:func:`record_ticks` subscribes to live ticks and appends them as they come.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Final, Protocol
+
+from framework.deriv.models import Tick
+
+from .errors import BacktestError
+from .files import TickWriter
+
+__all__ = ["PAGE", "HistorySource", "download_ticks", "open_market_client", "record_ticks"]
+
+PAGE: Final = 5000
+"""Largest ``count`` the server answers in one ``ticks_history``."""
+
+
+class HistorySource(Protocol):
+    """The part of :class:`framework.client.Client` a download needs."""
+
+    async def ticks_history(
+        self,
+        symbol: str,
+        *,
+        end: str | int = "latest",
+        count: int | None = None,
+        start: int | None = None,
+    ) -> Any:
+        """Return a ``TickHistory`` (``times``, ``prices``, ``pip_size``)."""
+        ...
+
+
+async def _page(
+    client: HistorySource, symbol: str, *, end: str | int, count: int, start: int | None = None
+) -> tuple[tuple[int, ...], tuple[float, ...], int | None]:
+    history = await client.ticks_history(symbol, end=end, count=count, start=start)
+    times = getattr(history, "times", None)
+    if times is None:
+        raise BacktestError(f"ticks_history for {symbol} answered candles, not ticks")
+    return tuple(times), tuple(history.prices), history.pip_size
+
+
+async def download_ticks(
+    client: HistorySource,
+    symbol: str,
+    writer: TickWriter,
+    *,
+    count: int,
+    after: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Append the last ``count`` ticks of ``symbol`` (or those after ``after``) to ``writer``.
+
+    Args:
+        client: a connected client.
+        symbol: the symbol.
+        writer: where ticks go (flushed after each page).
+        count: how many of the latest ticks to fetch (fresh download).
+        after: resume: fetch every tick with an epoch after this one, up to the latest
+            (``count`` is then only the progress estimate).
+        progress: called with ``(written, expected)`` after each page.
+
+    Returns:
+        Ticks written.
+
+    Raises:
+        BacktestError: the server answered something unusable.
+        APIError: the server refused (unknown symbol...).
+    """
+    times, _, pip = await _page(client, symbol, end="latest", count=1)
+    if not times:
+        return 0
+    last = times[-1]
+    if after is not None:
+        start = after + 1
+        expected = count
+        if start > last:
+            return 0
+    else:
+        # Walk back from the latest tick to find where the last `count` ticks begin; only
+        # the earliest time of each page is kept.
+        start, remaining, end = last, count, last
+        while remaining > 0:
+            page, _, _ = await _page(client, symbol, end=end, count=min(PAGE, remaining))
+            if not page:
+                break
+            start = page[0]
+            remaining -= len(page)
+            end = page[0] - 1
+        expected = count - remaining
+    span = max(1, (last - start) * PAGE // max(expected, 1))
+    written = 0
+    cursor = start
+    while cursor <= last:
+        stop = min(cursor + span - 1, last)
+        page_times, prices, page_pip = await _page(
+            client, symbol, start=cursor, end=stop, count=PAGE
+        )
+        pip = page_pip if page_pip is not None else pip
+        if pip is None:
+            raise BacktestError(f"ticks_history for {symbol} did not say the pip_size")
+        if len(page_times) >= PAGE and page_times[0] > cursor and span > 1:
+            span = max(1, span // 2)  # the window held more than a page: ask a smaller one
+            continue
+        for epoch, quote in zip(page_times, prices, strict=True):
+            writer.write(Tick(symbol, epoch, quote, pip))
+        writer.flush()
+        written += len(page_times)
+        if progress is not None:
+            progress(written, max(expected, written))
+        cursor = (page_times[-1] if page_times else stop) + 1
+        if len(page_times) < PAGE // 2:
+            span *= 2  # sparse window: take bigger steps
+    return written
+
+
+async def record_ticks(
+    client: Any,
+    symbols: Sequence[str],
+    writer: TickWriter,
+    *,
+    count: int | None = None,
+    on_tick: Callable[[Tick], None] | None = None,
+    flush_every: int = 100,
+) -> int:
+    """Append live ticks of ``symbols`` to ``writer`` until ``count`` or cancellation.
+
+    Wrap in :func:`trio.move_on_after` for a duration. The file is flushed every
+    ``flush_every`` ticks and when the recording ends, however it ends.
+
+    Args:
+        client: a connected :class:`framework.client.Client`.
+        symbols: the symbols.
+        writer: where ticks go.
+        count: stop after this many ticks (``None``: until cancelled).
+        on_tick: called with each tick after it is written.
+        flush_every: ticks between flushes.
+
+    Returns:
+        Ticks written.
+    """
+    written = 0
+    try:
+        async with client.ticks(list(symbols)) as stream:
+            async for tick in stream:
+                if not isinstance(tick, Tick):
+                    continue  # a ConnectionRestored marker: the stream carries on
+                writer.write(tick)
+                written += 1
+                if on_tick is not None:
+                    on_tick(tick)
+                if written % flush_every == 0:
+                    writer.flush()
+                if count is not None and written >= count:
+                    break
+    finally:
+        writer.flush()  # synchronous: nothing to shield, runs even when cancelled
+    return written
+
+
+@asynccontextmanager
+async def open_market_client(
+    endpoint: str = "embedded",
+    *,
+    app_id: int = 1089,
+    seed: int | str = 1,
+    speed: float = 1.0,
+    token_env: str = "DERIV_TOKEN",
+) -> AsyncIterator[Any]:
+    """Connect a client to the embedded simulator or a real endpoint (market data only).
+
+    Args:
+        endpoint: ``embedded`` (an in-process simulator) or a ``ws://``/``wss://`` URL.
+        app_id: the application id for a real endpoint.
+        seed: the embedded simulator's seed (its market).
+        speed: the embedded simulator's speed.
+        token_env: environment variable holding a token for a real endpoint (optional:
+            market data needs none).
+
+    Yields:
+        A connected :class:`framework.client.Client`.
+    """
+    # Imported here: only download/record need the network stack.
+    from framework.client import open_client
+    from framework.connection import ConnectionSettings
+
+    if endpoint == "embedded":
+        from framework.simulator import open_simulator
+
+        async with open_simulator(seed=seed, speed=speed) as sim:
+            settings = ConnectionSettings(url=sim.app_url(), tokens=(sim.token,))
+            async with open_client(settings) as client:
+                yield client
+        return
+    sep = "&" if "?" in endpoint else "?"
+    url = endpoint if "app_id=" in endpoint else f"{endpoint}{sep}app_id={app_id}"
+    token = os.environ.get(token_env)
+    settings = ConnectionSettings(url=url, tokens=(token,) if token else ())
+    async with open_client(settings) as client:
+        yield client
