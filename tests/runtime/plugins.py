@@ -60,3 +60,19 @@ class Crasher(Strategy[CrashParams]):
         self._n += 1
         if self._n == self.params.at:
             raise RuntimeError("boom")
+
+
+@attrs.frozen
+class NoParams:
+    """No parameters."""
+
+
+class Recorder(Strategy[NoParams]):
+    """Records every tick it is given (the live half of the parity test)."""
+
+    Params = NoParams
+    contract_types = ("CALL",)
+    ticks: ClassVar[list[Tick]] = []
+
+    def on_tick(self, tick: Tick) -> None:
+        Recorder.ticks.append(tick)
