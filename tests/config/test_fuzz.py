@@ -79,6 +79,8 @@ def mutated(draw: st.DrawFn) -> str:
             parent[key]  # still there after earlier mutations?
         except (KeyError, IndexError, TypeError):
             continue
+        if not isinstance(parent, dict | list):
+            continue  # an earlier mutation replaced the container by a scalar (a str indexes)
         action = draw(st.sampled_from(["set", "delete", "add", "trap"]))
         if action == "set":
             parent[key] = draw(values)
