@@ -17,10 +17,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
-# Until the bot runtime lands, `make run` shows what the command line offers.
+# The demo bot on the embedded simulator. It runs for DURATION seconds (default 60) and
+# stops cleanly with a summary; `make run DURATION=` runs until Ctrl-C.
+DURATION ?= 60
 run: $(STAMP)
-	@echo "triobot: the bot runtime ('triobot run') is not built yet; available commands:"
-	$(BIN)/triobot --help
+	$(BIN)/triobot run configs/demo.yaml --log-format console $(if $(DURATION),--duration $(DURATION))
 
 lint: $(STAMP)
 	$(BIN)/ruff check framework strategies bots tests tools bench

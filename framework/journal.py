@@ -146,13 +146,29 @@ class Journal:
     Use as a context manager, or call :meth:`close`. ``path`` may be ``":memory:"`` in tests.
     """
 
-    def __init__(self, path: str | Path, *, clock: Any = time.time) -> None:
+    def __init__(self, path: str | Path, *, clock: Any = time.time, create: bool = True) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
+        self._clock = clock
+        if not create and not Path(self.path).is_file():
+            raise JournalError(f"{self.path}: no such journal")
+        if create and self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            self._open(create)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise JournalError(f"{self.path}: not a triobot journal ({exc})") from None
+        except JournalError:
+            self._db.close()
+            raise
+
+    def _open(self, create: bool) -> None:
         self._db.row_factory = sqlite3.Row
-        self._clock = clock
+        if not create:
+            tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
+            if not {"meta", "intents", "contracts", "events"} <= tables:
+                raise JournalError(f"{self.path}: not a triobot journal")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
@@ -275,8 +291,17 @@ class Journal:
                 "UPDATE intents SET status='bought', contract_id=?, reason=? WHERE intent_id=?",
                 (contract_id, "reconciled" if reconciled else None, intent_id),
             )
+            held = db.execute(
+                "SELECT intent_id FROM contracts WHERE contract_id=?", (contract_id,)
+            ).fetchone()
+            if held is not None:
+                # Two intents claiming one contract means a bookkeeping error upstream
+                # (e.g. a simulator that forgot its contracts); never merge them silently.
+                raise JournalError(
+                    f"contract {contract_id} is already journaled for intent {held[0]!r}"
+                )
             db.execute(
-                "INSERT OR IGNORE INTO contracts(contract_id, intent_id, strategy, symbol, "
+                "INSERT INTO contracts(contract_id, intent_id, strategy, symbol, "
                 "contract_type, buy_price, payout, purchase_time, transaction_id, status) "
                 "VALUES (?,?,?,?,?,?,?,?,?, 'open')",
                 (

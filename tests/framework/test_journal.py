@@ -105,3 +105,29 @@ def test_sending_requires_pending() -> None:
         journal.record_rejected("a-1", "kill switch")
         with pytest.raises(JournalError, match="not pending"):
             journal.mark_sending("a-1", {})
+
+
+def test_one_contract_cannot_belong_to_two_intents() -> None:
+    with Journal(":memory:") as journal:
+        _buy(journal, "a-1", 7)
+        with pytest.raises(JournalError, match="already journaled for intent 'a-1'"):
+            _buy(journal, "a-2", 7)
+        assert journal.intent("a-2") is not None
+        assert journal.intent("a-2").status == "sending"  # type: ignore[union-attr]
+
+
+def test_opening_existing_only(tmp_path: Path) -> None:
+    with pytest.raises(JournalError, match="no such journal"):
+        Journal(tmp_path / "missing.sqlite", create=False)
+    other = tmp_path / "other.sqlite"
+    import sqlite3
+
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    with pytest.raises(JournalError, match="not a triobot journal"):
+        Journal(other, create=False)
+    tables = {r[0] for r in sqlite3.connect(other).execute("SELECT name FROM sqlite_master")}
+    assert tables == {"t"}, "a read of a foreign file must not add tables to it"
+    not_sqlite = tmp_path / "notes.txt"
+    not_sqlite.write_text("hello " * 100)
+    with pytest.raises(JournalError, match="not a triobot journal"):
+        Journal(not_sqlite, create=False)
