@@ -543,9 +543,7 @@ class Backtest:
         host = slot.host
         if slot.disabled:
             # Keep the money bookkeeping of a disabled strategy without calling its hook.
-            self.gate.on_contract_closed(closed)
-            host.ctx.sizer.on_result(closed.buy_price, closed.profit)
-            host.ctx._closed(closed)
+            host.contract_closed(closed, notify=False)
             return
         self._call(slot, lambda: host.contract_closed(closed))
 

@@ -237,9 +237,7 @@ class StrategyRunner:
         host = slot.host
         if slot.state != "running" or not self._started:
             # Keep the money bookkeeping of a strategy that is down, without its hook.
-            host._gate.on_contract_closed(result)
-            host.ctx.sizer.on_result(result.buy_price, result.profit)
-            host.ctx._closed(result)
+            host.contract_closed(result, notify=False)
             return
         self._guard(slot, host.contract_closed, result)
 

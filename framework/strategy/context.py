@@ -321,16 +321,18 @@ class StrategyHost:
         """Deliver one update of an open contract."""
         self.strategy.on_contract_update(update)
 
-    def contract_closed(self, result: ClosedContract) -> None:
+    def contract_closed(self, result: ClosedContract, *, notify: bool = True) -> None:
         """Account for a settled contract (gate, sizing, open set), then tell the strategy.
 
         The bookkeeping happens before the hook so that a hook that raises cannot leave
-        the gate or the sizing behind.
+        the gate or the sizing behind. ``notify=False`` books the result without calling
+        the hook: a disabled (or restarting) strategy's money still counts.
         """
         self._gate.on_contract_closed(result)
         self.ctx.sizer.on_result(result.buy_price, result.profit)
         self.ctx._closed(result)
-        self.strategy.on_contract_closed(result)
+        if notify:
+            self.strategy.on_contract_closed(result)
 
     def intent_rejected(self, intent: TradeIntent) -> None:
         """Forget an intent the venue could not buy (no contract exists for it)."""
