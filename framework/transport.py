@@ -155,6 +155,7 @@ async def open_websocket_transport(
     disconnect_timeout: float = 2.0,
     max_message_size: int = 2**22,
     message_queue_size: int = 64,
+    receive_buffer_size: int | None = 65536,
 ) -> AsyncIterator[Transport]:
     """Connect to ``url`` and yield a :class:`Transport`; close it on exit.
 
@@ -165,6 +166,8 @@ async def open_websocket_transport(
         max_message_size: larger frames close the connection (code 1009).
         message_queue_size: trio-websocket's internal queue. Our reader drains it
             continuously, so it only absorbs bursts; it is not a consumer buffer.
+        receive_buffer_size: bytes read from the socket at a time (trio-websocket's default
+            is 4 KiB; a burst of ticks then costs one read per message or two).
 
     Raises:
         ConnectTimeout: the handshake did not finish in time.
@@ -180,6 +183,7 @@ async def open_websocket_transport(
                 disconnect_timeout=disconnect_timeout,
                 max_message_size=max_message_size,
                 message_queue_size=message_queue_size,
+                receive_buffer_size=receive_buffer_size,
             ) as ws:
                 # The deadline covers connecting only; lift it for the life of the connection.
                 deadline.deadline = math.inf

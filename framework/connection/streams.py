@@ -45,6 +45,9 @@ __all__ = [
 
 T = TypeVar("T")
 
+# A consumer reading buffered updates yields to the scheduler at least this often.
+_YIELD_EVERY = 16
+
 
 class Overflow(enum.Enum):
     """What a stream does when its consumer falls behind its buffer."""
@@ -200,8 +203,8 @@ class Stream(Generic[T]):
 
     def __init__(self, subscription: Subscription, parse: Parser) -> None:
         self._sub = subscription
-        self._receive = subscription.receive_channel.receive
         self._parse = parse
+        self._unyielded = 0
 
     @property
     def subscription(self) -> Subscription:
@@ -226,15 +229,35 @@ class Stream(Generic[T]):
             APIError: the server sent an error as this update.
             StreamOverflow: the consumer fell behind a lossless stream.
         """
-        receive = self._receive
+        channel = self._sub.receive_channel
         parse = self._parse
         while True:
+            # Fast path: an update is already buffered. Taking it without a trip through the
+            # scheduler lets a consumer drain a burst in one go (roughly doubles throughput);
+            # it still yields every _YIELD_EVERY updates so that it cannot starve other tasks,
+            # and honours cancellation on every call.
             try:
-                item = await receive()
+                item = channel.receive_nowait()
+            except trio.WouldBlock:
+                try:
+                    item = await channel.receive()
+                except trio.EndOfChannel:
+                    if self._sub.error is not None:
+                        raise self._sub.error from None
+                    raise
+                self._unyielded = 0
             except trio.EndOfChannel:
+                await trio.lowlevel.checkpoint()
                 if self._sub.error is not None:
                     raise self._sub.error from None
                 raise
+            else:
+                self._unyielded += 1
+                if self._unyielded >= _YIELD_EVERY:
+                    self._unyielded = 0
+                    await trio.lowlevel.checkpoint()
+                else:
+                    await trio.lowlevel.checkpoint_if_cancelled()
             if type(item) is StreamUpdate:
                 if item.error is not None:
                     raise item.error
