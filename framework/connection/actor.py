@@ -313,7 +313,7 @@ class Connection:
             # timed out
             if req_id and not idempotent:
                 raise OutcomeUnknown(call, req_id, sent_at, RequestTimeout(call, limit))
-            raise RequestTimeout(call, limit)
+            raise RequestTimeout(call, limit, sent=bool(req_id))
 
     @asynccontextmanager
     async def subscribe(

@@ -85,12 +85,21 @@ class AuthorizationFailed(TriobotError):
 
 
 class RequestTimeout(TriobotError):
-    """No answer to a request within its timeout."""
+    """No answer to a request within its timeout.
 
-    def __init__(self, call: str, timeout: float) -> None:
-        super().__init__(f"{call}: no answer within {timeout:g} s")
+    Attributes:
+        call: the call name.
+        timeout: the timeout, seconds.
+        sent: whether the request went out (``False``: the time went on waiting for a
+            connection or for the client-side rate limit).
+    """
+
+    def __init__(self, call: str, timeout: float, *, sent: bool = True) -> None:
+        what = "no answer" if sent else "not sent (no connection or rate limit)"
+        super().__init__(f"{call}: {what} within {timeout:g} s")
         self.call = call
         self.timeout = timeout
+        self.sent = sent
 
 
 class NotConnected(TriobotError):
