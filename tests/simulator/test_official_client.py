@@ -1,0 +1,83 @@
+"""Deriv's official Python client (``python_deriv_api``) completes a session unchanged.
+
+The client pins ``websockets==10.3`` and runs on asyncio, so it lives in its own virtualenv
+(``.venv-deriv-api/`` at the repo root, created on first use) and talks to a ``triobot sim``
+process. Skips, with the reason, when the package index cannot be reached.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+VENV = REPO / ".venv-deriv-api"
+SCRIPT = Path(__file__).with_name("deriv_api_session.py")
+
+
+@pytest.fixture(scope="session")
+def deriv_api_python() -> Path:
+    """The interpreter of a virtualenv holding python_deriv_api."""
+    python = VENV / "bin" / "python"
+    check = [str(python), "-c", "import deriv_api"]
+    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
+        return python
+    made = subprocess.run([sys.executable, "-m", "venv", str(VENV)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot create {VENV}: {made.stderr.strip()[-300:]}")
+    installed = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "python_deriv_api"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if installed.returncode != 0:
+        pytest.skip(f"pip cannot install python_deriv_api: {installed.stderr.strip()[-300:]}")
+    return python
+
+
+def test_python_deriv_api_trades_against_the_simulator(deriv_api_python: Path) -> None:
+    sim = subprocess.Popen(
+        [sys.executable, "-m", "bots.cli", "sim", "--port", "0", "--speed", "20", "--seed", "5"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert sim.stdout is not None
+        first = sim.stdout.readline()
+        assert first.startswith("listening ws://"), first
+        endpoint = first.split()[1].removesuffix("/websockets/v3")
+        run = subprocess.run(
+            [str(deriv_api_python), str(SCRIPT), endpoint, "demo-token-0001"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        summary = json.loads(run.stdout.strip().splitlines()[-1])
+    finally:
+        sim.send_signal(signal.SIGTERM)
+        try:
+            sim.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            sim.kill()
+            sim.wait()
+    assert sim.returncode == 0
+    assert summary["loginid"].startswith("VRTC")
+    assert len(summary["ticks"]) == 3
+    assert summary["ask_price"] == 10.0
+    assert summary["status"] in ("won", "lost")
+    contract = summary["contract_id"]
+    assert summary["transactions"] == [["buy", contract], ["sell", contract]]
+    assert summary["statement"][:2] == ["sell", "buy"]
+    assert summary["profit_table"] == [contract]
+    assert summary["forgotten"] == 2
+    assert summary["balance_after"] == round(summary["balance_before"] + summary["profit"], 2)
+    assert summary["rebuy_error"] == "InvalidContractProposal"
