@@ -37,8 +37,24 @@ def load_schema(call: str, kind: str) -> dict[str, Any]:
     return _read(call, kind)
 
 
-def validator(call: str, kind: str) -> Any:
-    """A jsonschema Draft 4 validator for ``v3/<call>/<kind>.json``; skip when absent."""
+def _perl_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
+    # The schemas' patterns are Perl regexes (``\p{L}``, ``\x{b0}``): check them in the
+    # dialect the protocol core uses, not with the stdlib ``re`` jsonschema defaults to.
+    from jsonschema.exceptions import ValidationError
+
+    from framework.deriv.validate import compile_pattern
+
+    if isinstance(instance, str) and not compile_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def _validator_class() -> Any:
     import jsonschema
 
-    return jsonschema.Draft4Validator(load_schema(call, kind))
+    return jsonschema.validators.extend(jsonschema.Draft4Validator, {"pattern": _perl_pattern})
+
+
+def validator(call: str, kind: str) -> Any:
+    """A jsonschema Draft 4 validator for ``v3/<call>/<kind>.json``; skip when absent."""
+    return _validator_class()(load_schema(call, kind))

@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 import regex
 
-__all__ = ["Problem", "validate"]
+__all__ = ["Problem", "compile_pattern", "validate"]
 
 
 @attrs.frozen
@@ -53,7 +53,8 @@ _JSON_TYPE_OF = {
 
 
 @lru_cache(maxsize=1024)
-def _regex(pattern: str) -> regex.Pattern[str]:
+def compile_pattern(pattern: str) -> regex.Pattern[str]:
+    """Compile a schema pattern (a Perl regex) once; cached."""
     # The schemas' patterns are Perl regexes (``\p{L}``) that the stdlib ``re``
     # cannot compile; the ``regex`` module speaks that dialect.
     # ``\x{b0}`` (Perl's braced hex escape) is not understood by either: rewrite it.
@@ -182,7 +183,7 @@ def _check_string(schema: Mapping[str, Any], value: str, path: str, out: list[Pr
         out.append(Problem(path, f"String is too short: {len(value)}/{schema['minLength']}."))
     if "maxLength" in schema and len(value) > schema["maxLength"]:
         out.append(Problem(path, f"String is too long: {len(value)}/{schema['maxLength']}."))
-    if "pattern" in schema and not _regex(schema["pattern"]).search(value):
+    if "pattern" in schema and not compile_pattern(schema["pattern"]).search(value):
         out.append(Problem(path, f"String does not match {schema['pattern']}."))
 
 
@@ -238,7 +239,9 @@ def _check_object(
         if name in properties:
             result[name] = _check(properties[name], item, coerce, where, out)
             continue
-        matched = [sub for pat, sub in pattern_properties.items() if _regex(pat).search(name)]
+        matched = [
+            sub for pat, sub in pattern_properties.items() if compile_pattern(pat).search(name)
+        ]
         for sub in matched:
             result[name] = _check(sub, item, coerce, where, out)
         if matched:

@@ -13,26 +13,7 @@ from framework.connection import Connection
 from framework.deriv.calls import call_of_request
 from framework.deriv.errors import APIError
 from tests.connection.fake import FakeDeriv
-from tests.schemas import load_schema
-
-
-def _perl_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Any:
-    # The schemas' patterns are Perl regexes (``\\p{L}``): check them with the same
-    # dialect the protocol core uses, not the stdlib ``re`` jsonschema defaults to.
-    from jsonschema.exceptions import ValidationError
-
-    from framework.deriv.validate import _regex
-
-    if isinstance(instance, str) and not _regex(pattern).search(instance):
-        yield ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
-def validator(call: str, kind: str) -> Any:
-    import jsonschema
-
-    cls = jsonschema.validators.extend(jsonschema.Draft4Validator, {"pattern": _perl_pattern})
-    return cls(load_schema(call, kind))
-
+from tests.schemas import validator
 
 PARAMS = {
     "contract_type": "CALL",
