@@ -187,6 +187,7 @@ class SimCore:
                 txns[saved.buy_txn],
                 txns.get(saved.sell_txn) if saved.sell_txn is not None else None,
                 app_id=saved.app_id,
+                probability=saved.probability,
             )
             self.desk.restore(contract)
         self.bank.restore_counters(store.get_meta("counters") or {})
@@ -252,7 +253,7 @@ def _saved(contract: Contract) -> SavedContract:
         payout=pos.payout,
         purchase_epoch=pos.purchase_epoch,
         commission=pos.commission,
-        probability=pos._initial_probability,
+        probability=contract.probability,
         longcode=contract.longcode,
         shortcode=contract.shortcode,
         buy_txn=contract.buy_txn.transaction_id,

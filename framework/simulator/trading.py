@@ -47,6 +47,7 @@ class Contract:
         buy_txn: the purchase transaction.
         sell_txn: the settlement or sale transaction, once there is one.
         app_id: the app that bought it.
+        probability: theoretical win probability at purchase (kept to rebuild the position).
     """
 
     contract_id: int
@@ -58,6 +59,7 @@ class Contract:
     buy_txn: Transaction
     sell_txn: Transaction | None = None
     app_id: int | None = None
+    probability: float = 0.5
 
     @property
     def spec(self) -> ContractSpec:
@@ -196,6 +198,7 @@ class TradingDesk:
             code,
             txn,
             app_id=app_id,
+            probability=quote.probability,
         )
         self._register(contract)
         self.on_change(contract)
