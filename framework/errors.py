@@ -8,7 +8,11 @@ message, without a traceback, and exits with :attr:`UserError.exit_code`.
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "TriobotError", "UserError"]
+from typing import Any
+
+import trio
+
+__all__ = ["ConfigError", "TriobotError", "UserError", "sole_error"]
 
 
 class TriobotError(Exception):
@@ -34,3 +38,23 @@ class ConfigError(UserError):
     """A config file that cannot be used; the message lists every problem found."""
 
     exit_code = 2
+
+
+def sole_error(group: BaseExceptionGroup[Any]) -> BaseException:
+    """The one meaningful error of a failed nursery, or the group itself.
+
+    Strict exception groups wrap even a single failure; a command that must print one clear
+    message (a refused token, a missing scope) unwraps it here. Cancellations caused by that
+    failure are not meaningful; two real failures keep the group.
+    """
+    leaves: list[BaseException] = []
+
+    def walk(exc: BaseException) -> None:
+        if isinstance(exc, BaseExceptionGroup):
+            for inner in exc.exceptions:
+                walk(inner)
+        elif not isinstance(exc, trio.Cancelled):
+            leaves.append(exc)
+
+    walk(group)
+    return leaves[0] if len(leaves) == 1 else group

@@ -4,8 +4,10 @@ Prints the strategies, the risk limits, every API call the bot will make with th
 scope it needs and who needs it, and the warnings. Exit 0 when the config is usable, 2 with
 every problem listed (``path: message (file:line)``) when it is not.
 
-``--online`` (connect, authorize, compare the token's scopes) is not here yet: it waits for
-the typed client (``framework.client``).
+``--online`` also connects to the endpoint exactly as ``triobot run`` would (the embedded
+simulator included), authorizes, and compares the token's scopes with what the bot needs:
+exit 3 when a scope is missing or the token is refused, naming each missing scope with the
+calls and strategies that need it. Nothing is traded and no strategy is started.
 """
 
 from __future__ import annotations
@@ -15,13 +17,18 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+import trio
+
 from framework.config import BotConfig, highest_stake, load_config
 from framework.config.loader import first_stake
-from framework.errors import ConfigError
-from framework.scopes import bot_needs, needs_table, scopes_needed
+from framework.errors import ConfigError, UserError, sole_error
+from framework.logs import configure_logging
+from framework.runtime import MissingScopes
+from framework.runtime.endpoint import connect
+from framework.scopes import bot_needs, check_scopes, needs_table, scopes_needed
 from framework.strategy.base import strategy_summary
 
-__all__ = ["register", "run_check"]
+__all__ = ["check_online", "register", "run_check"]
 
 
 def register(subparsers: Any) -> None:
@@ -38,6 +45,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("config", help="the bot's YAML config file")
     parser.add_argument(
+        "--online",
+        action="store_true",
+        help="also connect, authorize and check the token's scopes (nothing is traded)",
+    )
+    parser.add_argument(
         "--skip-secrets",
         action="store_true",
         help="do not read the token (check a config on a machine without it)",
@@ -46,7 +58,50 @@ def register(subparsers: Any) -> None:
 
 
 def _handle(args: argparse.Namespace) -> int:
-    return run_check(args.config, skip_secrets=args.skip_secrets, out=sys.stdout)
+    if args.online and args.skip_secrets:
+        raise UserError("--online needs the token: drop --skip-secrets", exit_code=2)
+    code = run_check(args.config, skip_secrets=args.skip_secrets, out=sys.stdout)
+    if code == 0 and args.online:
+        configure_logging(fmt="console", level="WARNING")
+        config = load_config(args.config)
+        return trio.run(check_online, config, sys.stdout)
+    return code
+
+
+async def check_online(config: BotConfig, out: TextIO) -> int:
+    """Connect and authorize as the bot would, then compare the token's scopes.
+
+    Returns:
+        0 when the token covers every call.
+
+    Raises:
+        MissingScopes: a scope is missing (exit 3), naming each with its calls and strategies.
+        TokenRefused: the server refused the token (exit 3).
+    """
+    needs = bot_needs((s.name, s.strategy_class) for s in config.strategies)
+    try:
+        async with trio.open_nursery() as nursery:
+            endpoint = await connect(config, nursery)
+            auth = endpoint.connection.authorization
+            assert auth is not None  # connect() returns only once authorized
+            report = check_scopes(needs, auth.scopes)
+            nursery.cancel_scope.cancel()
+    except BaseExceptionGroup as group:
+        raise sole_error(group) from None
+    kind = "virtual" if auth.is_virtual else "real"
+    out.write(
+        f"\nOnline: authorized as {auth.loginid} ({kind}, {auth.balance:.2f} {auth.currency}); "
+        f"token scopes: {', '.join(sorted(auth.scopes))}\n"
+    )
+    for warning in report.warnings():
+        out.write(f"  warning: {warning}\n")
+    if not report.ok:
+        problems = "\n  ".join(report.problems())
+        raise MissingScopes(
+            f"the API token ({config.token_source}) cannot run this bot:\n  {problems}"
+        )
+    out.write("The token covers every call the bot makes.\n")
+    return 0
 
 
 def run_check(path: str, *, skip_secrets: bool = False, out: TextIO) -> int:

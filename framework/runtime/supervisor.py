@@ -24,7 +24,6 @@ grace (a second signal). Contracts still open are in the journal; the next start
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import trio
@@ -32,31 +31,27 @@ import trio
 from framework.client import Client
 from framework.config import BotConfig
 from framework.connection import (
-    AuthorizationFailed,
     Connection,
     ConnectionRestored,
-    ConnectionSettings,
 )
 from framework.deriv.errors import APIError
 from framework.deriv.models import Authorize, Tick
-from framework.errors import TriobotError, UserError
+from framework.errors import TriobotError, UserError, sole_error
 from framework.execution import ClientBroker, ExecutionActor, recover
 from framework.journal import Journal
 from framework.logs import get_logger
 from framework.scopes import bot_needs, check_scopes
-from framework.simulator import SimulatorConfig, run_simulator
+from framework.simulator import SimulatorConfig
 from framework.simulator.simulator import Simulator
 from framework.sizing import make_sizer
 from framework.strategy import Context, JsonFileStateStore, StrategyHost
 
+from .endpoint import EXIT_SCOPES, connect
 from .gate import JournalingGate
 from .runner import RestartPolicy, StrategyRunner
 from .status import RunSummary, StatusBoard
 
 __all__ = ["EXIT_SCOPES", "Bot", "MissingScopes", "StartupError", "StopRequest"]
-
-#: Exit code of a bot whose token cannot run it (missing scopes, token refused).
-EXIT_SCOPES = 3
 
 
 class MissingScopes(UserError):
@@ -90,18 +85,6 @@ class StopRequest:
     async def wait(self) -> None:
         """Return once a stop was asked for."""
         await self._event.wait()
-
-
-def simulator_state(config: BotConfig) -> Path:
-    """The embedded simulator's state file: the configured one, else next to the journal.
-
-    The journal outlives a run, so the simulated account must too: a fresh simulator would
-    reuse contract ids the journal already holds and forget the contracts a restarted bot
-    must follow to settlement.
-    """
-    if config.simulator.state is not None:
-        return config.simulator.state
-    return config.journal.with_name(config.journal.name + ".simulator")
 
 
 def _last_seqs(journal: Journal) -> dict[str, int]:
@@ -199,7 +182,7 @@ class Bot:
                     await self._run(root, journal, task_status)
                     root.cancel_scope.cancel()
             except BaseExceptionGroup as group:
-                raise _unwrap(group) from None
+                raise sole_error(group) from None
         finally:
             if self.board is not None and self.summary is None:
                 self.summary = self.board.summary(self.stop.reason or "failed")
@@ -211,38 +194,14 @@ class Bot:
         self, root: trio.Nursery, journal: Journal, task_status: trio.TaskStatus[Bot]
     ) -> None:
         config, log = self.config, self.log
-        if config.is_embedded:
-            sim_config = self._sim_config or SimulatorConfig(
-                seed=config.simulator.seed,
-                speed=config.simulator.speed,
-                balance=config.simulator.balance,
-                currency=config.simulator.currency,
-                state=simulator_state(config),
-            )
-            self.simulator = sim = await root.start(run_simulator, sim_config)
-            url, tokens = config.url(sim.url), (sim.token,)
-            log.info("embedded simulator listening", url=sim.url, speed=sim_config.speed)
-        else:
-            if config.token is None:
-                raise UserError("no API token configured for a live endpoint")
-            url, tokens = config.url(), (config.token.reveal(),)
-        settings = ConnectionSettings(
-            url=url,
-            tokens=tokens,
-            ping_interval=config.keepalive.interval,
-            ping_timeout=config.keepalive.timeout,
-            stale_ticks=config.keepalive.stale_ticks,
-            backoff=config.reconnect,
-            **self._conn_overrides,
+        endpoint = await connect(
+            config,
+            root,
+            simulator_config=self._sim_config,
+            connection_overrides=self._conn_overrides,
         )
-        self.connection = conn = Connection(settings)
-        try:
-            await root.start(conn.run)
-        except AuthorizationFailed as exc:
-            raise UserError(
-                f"the API token ({config.token_source}) was refused: {exc}",
-                exit_code=EXIT_SCOPES,
-            ) from None
+        self.simulator, self.connection = endpoint.simulator, endpoint.connection
+        conn = endpoint.connection
         auth = conn.authorization
         assert auth is not None
         self._check_scopes(auth)
@@ -371,18 +330,3 @@ class Bot:
         assert self.board is not None
         self.summary = self.board.summary(reason, trips=trips)
         log.info("bot stopped", **self.board.fields())
-
-
-def _unwrap(group: BaseExceptionGroup[Any]) -> BaseException:
-    """The one meaningful error of a failed root nursery, or the group itself."""
-    leaves: list[BaseException] = []
-
-    def walk(exc: BaseException) -> None:
-        if isinstance(exc, BaseExceptionGroup):
-            for inner in exc.exceptions:
-                walk(inner)
-        elif not isinstance(exc, trio.Cancelled):
-            leaves.append(exc)
-
-    walk(group)
-    return leaves[0] if len(leaves) == 1 else group

@@ -1,0 +1,105 @@
+"""Reaching a bot's endpoint: the embedded simulator or a real server, connected and authorized.
+
+Shared by :class:`~framework.runtime.supervisor.Bot` and ``triobot check --online`` so that a
+check connects exactly the way a run will.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import attrs
+import trio
+
+from framework.config import BotConfig
+from framework.connection import AuthorizationFailed, Connection, ConnectionSettings
+from framework.errors import UserError
+from framework.logs import get_logger
+from framework.simulator import SimulatorConfig, run_simulator
+from framework.simulator.simulator import Simulator
+
+__all__ = ["EXIT_SCOPES", "Endpoint", "TokenRefused", "connect", "simulator_state"]
+
+#: Exit code of a bot whose token cannot run it (missing scopes, token refused).
+EXIT_SCOPES = 3
+
+
+class TokenRefused(UserError):
+    """The server refused the token (invalid, expired, disabled)."""
+
+    exit_code = EXIT_SCOPES
+
+
+@attrs.frozen
+class Endpoint:
+    """A connected, authorized endpoint.
+
+    Attributes:
+        connection: the running connection actor.
+        simulator: the embedded simulator, when the config asked for one.
+    """
+
+    connection: Connection
+    simulator: Simulator | None
+
+
+def simulator_state(config: BotConfig) -> Path:
+    """The embedded simulator's state file: the configured one, else next to the journal.
+
+    The journal outlives a run, so the simulated account must too: a fresh simulator would
+    reuse contract ids the journal already holds and forget the contracts a restarted bot
+    must follow to settlement.
+    """
+    if config.simulator.state is not None:
+        return config.simulator.state
+    return config.journal.with_name(config.journal.name + ".simulator")
+
+
+async def connect(
+    config: BotConfig,
+    nursery: trio.Nursery,
+    *,
+    simulator_config: SimulatorConfig | None = None,
+    connection_overrides: dict[str, Any] | None = None,
+) -> Endpoint:
+    """Start the embedded simulator if asked, then the connection actor, in ``nursery``.
+
+    Returns once connected and authorized (``connection.authorization`` is set).
+
+    Raises:
+        UserError: no token for a live endpoint.
+        TokenRefused: the server refused the token.
+    """
+    log = get_logger("triobot.bot")
+    simulator: Simulator | None = None
+    if config.is_embedded:
+        sim_config = simulator_config or SimulatorConfig(
+            seed=config.simulator.seed,
+            speed=config.simulator.speed,
+            balance=config.simulator.balance,
+            currency=config.simulator.currency,
+            state=simulator_state(config),
+        )
+        simulator = await nursery.start(run_simulator, sim_config)
+        url, tokens = config.url(simulator.url), (simulator.token,)
+        log.info("embedded simulator listening", url=simulator.url, speed=sim_config.speed)
+    else:
+        if config.token is None:
+            raise UserError("no API token configured for a live endpoint")
+        url, tokens = config.url(), (config.token.reveal(),)
+    settings = ConnectionSettings(
+        url=url,
+        tokens=tokens,
+        ping_interval=config.keepalive.interval,
+        ping_timeout=config.keepalive.timeout,
+        stale_ticks=config.keepalive.stale_ticks,
+        backoff=config.reconnect,
+        **(connection_overrides or {}),
+    )
+    connection = Connection(settings)
+    try:
+        await nursery.start(connection.run)
+    except AuthorizationFailed as exc:
+        raise TokenRefused(f"the API token ({config.token_source}) was refused: {exc}") from None
+    return Endpoint(connection=connection, simulator=simulator)

@@ -1,0 +1,62 @@
+"""``triobot check --online``: connect and authorize as a run would; compare scopes; no trade."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from trio.testing import MockClock
+
+from bots.commands.check import check_online
+from framework.config import BotConfig, load_config
+from framework.runtime import MissingScopes
+from framework.runtime.endpoint import TokenRefused
+from framework.simulator import SimulatorConfig, open_simulator
+from framework.simulator.config import TokenConfig
+from tests.runtime.conftest import EVERY
+
+TOKEN = "scoped-token-0001"
+
+
+def _config(tmp_path: Path, url: str, token: str) -> BotConfig:
+    path = tmp_path / "live.yaml"
+    path.write_text(
+        f"endpoint: {url}\n"
+        "app_id: 1089\n"
+        "token: ${DERIV_TOKEN}\n"
+        f"journal: {tmp_path / 'journal.sqlite'}\n"
+        f"strategies:\n{EVERY}",
+        encoding="utf-8",
+    )
+    return load_config(path, environ={"DERIV_TOKEN": token})
+
+
+async def test_token_without_trade_scope_is_named(tmp_path: Path, vclock: MockClock) -> None:
+    sim_config = SimulatorConfig(tokens=(TokenConfig(TOKEN, scopes=("read",)),))
+    async with open_simulator(sim_config) as sim:
+        config = _config(tmp_path, sim.url, TOKEN)
+        out = io.StringIO()
+        with pytest.raises(MissingScopes) as info:
+            await check_online(config, out)
+        assert sim.contracts(sim.loginid) == []  # nothing traded
+    message = str(info.value)
+    assert "trade" in message and "buy" in message and "every" not in message.split("buy")[0]
+    assert info.value.exit_code == 3
+    assert "authorized as" in out.getvalue()
+    assert TOKEN not in out.getvalue() + message
+
+
+async def test_token_with_the_needed_scopes_passes(tmp_path: Path, vclock: MockClock) -> None:
+    sim_config = SimulatorConfig(tokens=(TokenConfig(TOKEN, scopes=("read", "trade")),))
+    async with open_simulator(sim_config) as sim:
+        out = io.StringIO()
+        assert await check_online(_config(tmp_path, sim.url, TOKEN), out) == 0
+    assert "covers every call" in out.getvalue()
+    assert "warning" not in out.getvalue()  # least privilege: nothing surplus
+
+
+async def test_refused_token(tmp_path: Path, vclock: MockClock) -> None:
+    async with open_simulator(SimulatorConfig()) as sim:
+        with pytest.raises(TokenRefused, match="was refused"):
+            await check_online(_config(tmp_path, sim.url, "not-a-known-token"), io.StringIO())
