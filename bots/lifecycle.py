@@ -28,7 +28,7 @@ from typing import TextIO
 import trio
 
 from framework.connection import ReconnectExhausted
-from framework.errors import UserError
+from framework.errors import UserError, sole_error
 from framework.logs import get_logger
 from framework.runtime import Bot, RunSummary, StartupError
 
@@ -94,12 +94,17 @@ async def supervise(
         await trio.sleep(seconds)
         bot.stop.request(f"duration {seconds:g}s elapsed")
 
-    async with trio.open_nursery() as nursery:
-        if handle_signals:
-            await nursery.start(watch_signals, bot)
-        if duration is not None:
-            nursery.start_soon(stop_after, duration)
-        nursery.start_soon(run_bot)
+    try:
+        async with trio.open_nursery() as nursery:
+            if handle_signals:
+                await nursery.start(watch_signals, bot)
+            if duration is not None:
+                nursery.start_soon(stop_after, duration)
+            nursery.start_soon(run_bot)
+    except BaseExceptionGroup as group:
+        # A refused token or a missing scope must reach the command line as itself (one
+        # line, its own exit code), not wrapped in this nursery's group.
+        raise sole_error(group) from None
     assert summary is not None
     return summary
 

@@ -99,17 +99,27 @@ def configure_logging(
     if isinstance(level, str):
         level = logging.getLevelNamesMapping()[level.upper()]
     use_json = fmt == "json" or (fmt == "auto" and not out.isatty())
+    # Tracebacks never show local variables: a frame's locals can hold a token, and the
+    # redaction processor cannot see inside a rendered traceback.
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if use_json
-        else structlog.dev.ConsoleRenderer(colors=out.isatty())
+        else structlog.dev.ConsoleRenderer(
+            colors=out.isatty(),
+            exception_formatter=structlog.dev.RichTracebackFormatter(show_locals=False)
+            if _has_rich()
+            else structlog.dev.plain_traceback,
+        )
+    )
+    tracebacks = structlog.processors.ExceptionRenderer(
+        structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
     )
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
-        structlog.processors.dict_tracebacks if use_json else structlog.dev.set_exc_info,
+        tracebacks if use_json else structlog.dev.set_exc_info,
         redact,
         renderer,
     ]
@@ -122,6 +132,14 @@ def configure_logging(
     # Libraries that log through the standard library (trio-websocket logs every frame at
     # DEBUG) stay at WARNING unless asked otherwise.
     logging.getLogger("trio-websocket").setLevel(logging.WARNING)
+
+
+def _has_rich() -> bool:
+    try:
+        import rich  # noqa: F401
+    except ImportError:  # pragma: no cover - rich is a dependency
+        return False
+    return True
 
 
 def get_logger(name: str | None = None, **bound: Any) -> Any:

@@ -36,11 +36,23 @@ _NAME_RE = r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$"
 _SYMBOL_RE = r"^[A-Za-z0-9_]{2,30}$"
 
 
-@attrs.frozen(repr=False)
 class Secret:
-    """A secret string (an API token) that never shows in a repr, str or log."""
+    """A secret string (an API token) that never shows in a repr, str or log.
 
-    _value: str
+    Deliberately not an attrs class: pretty-printers (rich tracebacks) render attrs fields
+    directly, bypassing ``__repr__``.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
 
     def reveal(self) -> str:
         """Return the secret itself: only to put it on the wire."""

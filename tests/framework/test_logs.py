@@ -83,3 +83,18 @@ def test_no_token_under_a_sensitive_key_is_ever_written(event: dict[str, Any]) -
     line = _render(**wrapped)
     if _secret_only_under_sensitive_keys(wrapped):
         assert SECRET not in line
+
+
+def test_tracebacks_never_show_locals() -> None:
+    for fmt in ("json", "console"):
+        out = io.StringIO()
+        configure_logging(fmt=fmt, stream=out)  # type: ignore[arg-type]
+        try:
+            token = SECRET  # a local a rich traceback would print
+            raise RuntimeError(f"failed after {len(token)} chars")
+        except RuntimeError:
+            get_logger("x").exception("boom")
+        finally:
+            structlog.reset_defaults()
+        assert "boom" in out.getvalue() and "RuntimeError" in out.getvalue()
+        assert SECRET not in out.getvalue(), fmt
