@@ -1,0 +1,322 @@
+"""The one place an account-level command reaches a server: connect, authorize, check, run.
+
+:func:`run_session` takes the command's endpoint options, the API calls it will make and its
+body (an async function of a :class:`Session`), and:
+
+1. reads the token (``--token-file`` or ``DERIV_TOKEN``); with the embedded simulator and no
+   token it uses the simulator's demo token, shaped by ``--sim-account/--sim-scopes``;
+2. starts the embedded simulator in this process when no ``--endpoint`` is given;
+3. connects (the connection actor, so keepalive and rate limits apply) and, when any of the
+   calls needs a login, authorizes;
+4. compares ``authorize.scopes`` with every call the command declared, **before sending any
+   of them**, and stops with :class:`MissingScope` naming the scope needed;
+5. runs the body and turns every failure into one line on stderr (and a JSON ``error``
+   document with ``--json``) and an exit code: 1 for an API error, a missing scope, an
+   unreachable server or a lost answer; 2 for a request the API schema rejects.
+
+``Session.call`` refuses a call the command did not declare: the up-front scope check must
+cover everything the command can send.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import trio
+
+from framework.client import Client
+from framework.connection import (
+    AuthorizationFailed,
+    BackoffPolicy,
+    Connection,
+    ConnectionClosed,
+    ConnectionSettings,
+    NotConnected,
+    OutcomeUnknown,
+    ReconnectExhausted,
+    RequestTimeout,
+    Stream,
+    TransportError,
+)
+from framework.deriv.calls import ALL_SCOPES, CallSpec, get_call
+from framework.deriv.errors import APIError, LocalProtocolError, RemoteProtocolError
+from framework.deriv.models import Authorize
+from framework.errors import TriobotError, UserError, sole_error
+from framework.logs import configure_logging
+from framework.simulator import (
+    DEMO_TOKEN,
+    PAYMENT_AGENT_TOKEN,
+    Simulator,
+    SimulatorConfig,
+    TokenConfig,
+    run_simulator,
+)
+
+from .options import TOKEN_ENV, EndpointOptions, read_token
+from .output import Output
+
+__all__ = ["MissingScope", "Session", "missing_scopes", "run_session", "scope_text"]
+
+# A command line gives up quickly on a server it cannot reach (a bot retries for longer).
+_CLI_BACKOFF = BackoffPolicy(initial=0.25, maximum=1.0, max_attempts=2, healthy_after=5.0)
+
+
+def scope_text(spec: CallSpec) -> str:
+    """``'read' or 'trading_information'``: the scopes that allow a call, any one."""
+    return " or ".join(f"'{scope}'" for scope in spec.scopes)
+
+
+def missing_scopes(calls: Sequence[str], token_scopes: Iterable[str]) -> list[CallSpec]:
+    """The calls (in order, once each) that none of ``token_scopes`` allows."""
+    held = frozenset(token_scopes)
+    specs = {name: get_call(name) for name in calls}
+    return [spec for spec in specs.values() if not spec.allowed_by(held)]
+
+
+class MissingScope(TriobotError):
+    """The token lacks a scope a call of the command needs; nothing was sent.
+
+    Attributes:
+        calls: the calls the token cannot make.
+        token_scopes: the scopes the token has.
+    """
+
+    code = "MissingScope"
+
+    def __init__(self, calls: Sequence[CallSpec], token_scopes: Iterable[str], source: str):
+        held = tuple(token_scopes)
+        needs = "; ".join(f"{spec.name} needs the {scope_text(spec)} scope" for spec in calls)
+        has = ", ".join(sorted(held)) or "no scopes"
+        super().__init__(
+            f"{needs}. The token ({source}) has: {has}. Nothing was sent; create a token "
+            "with that scope (triobot oauth create-token NAME --scopes ...)."
+        )
+        self.calls = tuple(spec.name for spec in calls)
+        self.token_scopes = held
+
+
+class Session:
+    """A connected (and, when needed, authorized) endpoint, for one command's body.
+
+    Attributes:
+        client: the typed client.
+        options: the endpoint options the command was given.
+        output: where the command prints.
+        simulator: the embedded simulator, or ``None`` with ``--endpoint``.
+        token_source: where the token came from, for messages (never the token itself).
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        *,
+        options: EndpointOptions,
+        output: Output,
+        simulator: Simulator | None,
+        calls: Sequence[str],
+        token_source: str,
+    ) -> None:
+        self.client = client
+        self.options = options
+        self.output = output
+        self.simulator = simulator
+        self.token_source = token_source
+        self._declared = frozenset(calls)
+
+    @property
+    def authorization(self) -> Authorize | None:
+        """The ``authorize`` answer, or ``None`` when the command needed no login."""
+        return self.client.connection.authorization
+
+    @property
+    def account(self) -> Authorize:
+        """The ``authorize`` answer of a command that declared a call needing a login."""
+        auth = self.authorization
+        if auth is None:  # pragma: no cover - run_session authorizes when a call needs it
+            raise RuntimeError("no authorized account: declare a call that needs a login")
+        return auth
+
+    def _check_declared(self, name: str) -> None:
+        if name not in self._declared:
+            # A programming error: the up-front scope check did not cover this call.
+            raise RuntimeError(f"{name} was not declared in the command's calls")
+
+    async def call(self, name: str, /, **fields: Any) -> Any:
+        """Make one declared call; return its payload (the value under its ``msg_type``).
+
+        Raises:
+            APIError: the server refused; LocalProtocolError: the schema rejects the request.
+        """
+        self._check_declared(name)
+        return await self.client.call(name, timeout=self.options.timeout, **fields)
+
+    async def message(self, name: str, /, **fields: Any) -> dict[str, Any]:
+        """Make one declared call; return the whole answer without its envelope.
+
+        For calls that answer beside their ``msg_type`` value (``paymentagent_withdraw``
+        answers ``paymentagent_name`` and ``transaction_id`` next to its status).
+        """
+        self._check_declared(name)
+        reply = await self.client.connection.request(name, fields, timeout=self.options.timeout)
+        return {
+            key: value
+            for key, value in reply.message.items()
+            if key not in ("echo_req", "req_id", "msg_type", "passthrough")
+        }
+
+    @asynccontextmanager
+    async def subscribe(self, name: str, /, **fields: Any) -> AsyncIterator[Stream[Any]]:
+        """Open a declared stream for the duration of the block (payloads, unparsed)."""
+        self._check_declared(name)
+        async with self.client.subscribe(name, **fields) as stream:
+            yield stream
+
+
+Body = Callable[[Session], Awaitable[int]]
+
+
+def _demo_token(options: EndpointOptions) -> tuple[str, TokenConfig | None]:
+    """The embedded simulator's token for ``--sim-account/--sim-scopes``, and its config."""
+    if options.sim_account == "agent":
+        return PAYMENT_AGENT_TOKEN, None  # the simulator always has its payment agent
+    if options.sim_account == "virtual" and options.sim_scopes == ALL_SCOPES:
+        return DEMO_TOKEN, TokenConfig(DEMO_TOKEN)
+    # One token per shape: a state file keeps a token's scopes, so a new shape needs a new
+    # token (the account behind it is the same demo user's).
+    name = "-".join(("demo", options.sim_account, *options.sim_scopes))
+    return name, TokenConfig(name, options.sim_scopes, options.sim_account)
+
+
+def _simulator_config(options: EndpointOptions, demo: TokenConfig | None) -> SimulatorConfig:
+    tokens = (demo,) if demo is not None else (TokenConfig(DEMO_TOKEN),)
+    return SimulatorConfig(
+        port=0, balance=options.sim_balance, state=options.sim_state, tokens=tokens
+    )
+
+
+def run_session(
+    options: EndpointOptions,
+    calls: Sequence[str],
+    body: Body,
+    *,
+    output: Output | None = None,
+) -> int:
+    """Connect as ``options`` say, check the token for ``calls``, run ``body``; the exit code.
+
+    Args:
+        options: endpoint, token and output options.
+        calls: every API call ``body`` may make (checked against the token's scopes first).
+        body: the command; returns its exit code.
+        output: the printer (default: per ``options.json``).
+
+    Returns:
+        ``body``'s exit code, or 1 / 2 after printing what went wrong.
+
+    Raises:
+        UserError: no token for a command that needs one on a real server (exit 2), and
+            any :class:`UserError` the body raises.
+    """
+    out = output or Output(json_mode=options.json)
+    specs = [get_call(name) for name in calls]
+    needs_login = any(spec.auth_required for spec in specs)
+    token = read_token(options)
+    if token is not None:
+        source = f"--token-file {options.token_file}" if options.token_file else TOKEN_ENV
+    else:
+        source = "the embedded simulator's demo token"
+    sim_config: SimulatorConfig | None = None
+    if options.embedded:
+        demo_token, demo = _demo_token(options)
+        sim_config = _simulator_config(options, demo)
+        token = token or demo_token
+    elif needs_login and token is None:
+        needing = next(spec.name for spec in specs if spec.auth_required)
+        raise UserError(
+            f"{needing} needs a login: put the API token in {TOKEN_ENV} or a file given "
+            "with --token-file",
+            exit_code=2,
+        )
+    configure_logging(fmt="console", level=logging.WARNING, stream=sys.stderr)
+
+    async def main() -> int:
+        async with trio.open_nursery() as nursery:
+            simulator: Simulator | None = None
+            if sim_config is not None:
+                simulator = await nursery.start(run_simulator, sim_config)
+                url = options.url(simulator.url)
+            else:
+                url = options.url()
+            settings = ConnectionSettings(
+                url=url,
+                tokens=(token,) if needs_login and token else (),
+                request_timeout=options.timeout,
+                handshake_timeout=options.timeout,
+                stale_ticks=0,
+                backoff=_CLI_BACKOFF,
+            )
+            connection = Connection(settings)
+            await nursery.start(connection.run)
+            session = Session(
+                Client(connection),
+                options=options,
+                output=out,
+                simulator=simulator,
+                calls=calls,
+                token_source=source,
+            )
+            auth = session.authorization
+            if auth is not None:
+                lacking = missing_scopes(calls, auth.scopes)
+                if lacking:
+                    raise MissingScope(lacking, auth.scopes, source)
+            try:
+                return await body(session)
+            finally:
+                nursery.cancel_scope.cancel()
+
+    try:
+        return trio.run(main)
+    except BaseException as raised:
+        exc = sole_error(raised) if isinstance(raised, BaseExceptionGroup) else raised
+        if isinstance(exc, UserError | KeyboardInterrupt | SystemExit):
+            raise exc from None
+        code = _report(exc, out, options, source)
+        if code is None:
+            raise
+        return code
+
+
+def _report(exc: BaseException, out: Output, options: EndpointOptions, source: str) -> int | None:
+    """Print ``exc`` as one line (and a JSON error); its exit code, ``None`` if unexpected."""
+    where = "the embedded simulator" if options.embedded else options.endpoint
+    if isinstance(exc, MissingScope):
+        out.error(exc.code, str(exc))
+    elif isinstance(exc, AuthorizationFailed):
+        message = f"the API token ({source}) was refused"
+        if options.embedded:
+            message += "; the embedded simulator knows only its own tokens (use --endpoint)"
+        out.error(exc.code, message)
+    elif isinstance(exc, APIError):
+        out.error(exc.code, exc.message, exc.details)
+    elif isinstance(exc, LocalProtocolError):
+        out.error("InvalidRequest", f"{exc.message} (not sent)")
+        return 2
+    elif isinstance(exc, OutcomeUnknown):
+        out.error(
+            "OutcomeUnknown",
+            f"{exc.call} was sent but its answer was lost: it may or may not have happened. "
+            "Check 'triobot account statement' before trying again.",
+        )
+    elif isinstance(exc, ReconnectExhausted):
+        out.error("ConnectionFailed", f"cannot reach {where}: {exc.last_error}")
+    elif isinstance(exc, RequestTimeout | NotConnected | ConnectionClosed | TransportError):
+        out.error("ConnectionFailed", f"{where}: {exc}")
+    elif isinstance(exc, RemoteProtocolError):
+        out.error("BadAnswer", f"{where} sent an answer that is not valid: {exc}")
+    else:
+        return None
+    return 1

@@ -1,0 +1,301 @@
+"""``triobot api``: utility calls (ping, time, website_status) and any call of the API by name.
+
+* ``api ping [--count N]``: round-trip times of ``ping``;
+* ``api time``: the server's clock and this machine's skew against it;
+* ``api status``: ``website_status`` (site status, the API call limits, currencies);
+* ``api call NAME [--arg key=value ...]``: one call of the API table with the given fields
+  (scope-checked like every other command), its answer printed as JSON or a key/value list.
+
+All run against the embedded simulator unless ``--endpoint`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+import trio
+from rich.console import Console
+
+from bots.accounting import Session, add_command, command_group, run_session
+from bots.accounting.options import endpoint_options
+from bots.accounting.output import epoch_text, key_values, table
+from framework.deriv.calls import CALL_TABLE
+from framework.errors import UserError
+
+__all__ = ["parse_arg", "register"]
+
+# The server's ``time`` is whole seconds: its true clock is anywhere in [time, time + 1).
+_TIME_RESOLUTION = 1.0
+# A skew beyond this (after the measurement's own uncertainty) is worth a warning: contract
+# start and expiry times are the server's, and date ranges given to statement are too.
+_SKEW_WARNING = 2.0
+
+
+def register(subparsers: Any) -> None:
+    """Add ``api`` and its commands to the command line."""
+    group = command_group(
+        subparsers,
+        "api",
+        help="utility calls: ping, server time and clock skew, site status, any call by name",
+        description=(
+            "Utility calls of the Deriv API and a generic caller, against the embedded "
+            "simulator unless --endpoint is given. Exit 0 on success, 1 on an API error, "
+            "2 on a usage error."
+        ),
+    )
+    ping = add_command(group, "ping", _ping, help="ping the server and show round-trip times")
+    ping.add_argument(
+        "--count", type=_count, default=1, metavar="N", help="pings to send (default 1)"
+    )
+    add_command(group, "time", _time, help="the server's time and this machine's clock skew")
+    add_command(group, "status", _status, help="site status, API call limits and currencies")
+    call = add_command(
+        group,
+        "call",
+        _call,
+        help="make any call of the API by name",
+        description=(
+            "Make one call of the API table, e.g. 'triobot api call trading_times --arg "
+            "trading_times=today'. Values are read as JSON when they parse (1, true, "
+            '["a"]) and as text otherwise. The token\'s scopes are checked first; streams '
+            "answer once."
+        ),
+    )
+    call.add_argument("name", help="the call, e.g. trading_times, payout_currencies")
+    call.add_argument(
+        "--arg",
+        dest="fields",
+        type=parse_arg,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a request field (repeatable)",
+    )
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 1000:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected 1-1000")
+    return int(text)
+
+
+def parse_arg(text: str) -> tuple[str, Any]:
+    """``key=value`` -> ``(key, value)``, the value parsed as JSON when it is JSON.
+
+    Raises:
+        argparse.ArgumentTypeError: no ``=`` or an empty key.
+    """
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected KEY=VALUE")
+    try:
+        return key, json.loads(value)
+    except ValueError:
+        return key, value
+
+
+# -- ping ---------------------------------------------------------------------------------
+
+
+def _ping(args: argparse.Namespace) -> int:
+    options = endpoint_options(args)
+
+    async def body(session: Session) -> int:
+        rtts: list[float] = []
+        answer: Any = None
+        for _ in range(args.count):
+            began = trio.current_time()
+            answer = await session.call("ping")
+            rtts.append((trio.current_time() - began) * 1000)
+        doc = {
+            "ping": answer,
+            "count": len(rtts),
+            "rtt_ms": [round(r, 3) for r in rtts],
+            "min_ms": round(min(rtts), 3),
+            "avg_ms": round(sum(rtts) / len(rtts), 3),
+            "max_ms": round(max(rtts), 3),
+        }
+        rows = [(n, answer, f"{rtt:.2f}") for n, rtt in enumerate(rtts, 1)]
+        summary = f"min {doc['min_ms']:.2f} / avg {doc['avg_ms']:.2f} / max {doc['max_ms']:.2f} ms"
+
+        def render(console: Console) -> None:
+            console.print(table(None, ("#", "answer", "round trip ms"), rows, right=("#",)))
+            console.print(summary)
+
+        session.output.document(doc, render)
+        return 0
+
+    return run_session(options, ("ping",), body)
+
+
+# -- time ---------------------------------------------------------------------------------
+
+
+def _time(args: argparse.Namespace) -> int:
+    options = endpoint_options(args)
+
+    async def body(session: Session) -> int:
+        local_before = time.time()
+        began = trio.current_time()
+        server = await session.call("time")
+        rtt = trio.current_time() - began
+        local = (local_before + time.time()) / 2
+        if type(server) is not int:
+            raise UserError(f"time: the server answered {server!r}, not an epoch")
+        # Best estimate of the server's clock at the midpoint of the round trip: the middle
+        # of the whole second it reported. The error is half that second plus half the trip.
+        skew = server + _TIME_RESOLUTION / 2 - local
+        uncertainty = _TIME_RESOLUTION / 2 + rtt / 2
+        doc = {
+            "time": server,
+            "server_time": epoch_text(server) + " UTC",
+            "local_time": round(local, 3),
+            "skew_seconds": round(skew, 3),
+            "uncertainty_seconds": round(uncertainty, 3),
+            "rtt_ms": round(rtt * 1000, 3),
+        }
+        if abs(skew) > uncertainty:
+            way = "behind" if skew > 0 else "ahead of"
+            verdict = f"this machine is {abs(skew):.1f} s {way} the server"
+        else:
+            verdict = "this machine's clock agrees with the server's"
+        verdict += f" (within +/-{uncertainty:.2f} s)"
+        if abs(skew) > _SKEW_WARNING + uncertainty:
+            session.output.note(
+                f"warning: {verdict}; contract times and statement dates are the server's. "
+                "Synchronise this machine's clock (NTP)."
+            )
+        session.output.document(
+            doc,
+            key_values(
+                None,
+                [
+                    ("server time", doc["server_time"]),
+                    ("epoch", server),
+                    ("clock skew", verdict),
+                    ("round trip", f"{rtt * 1000:.2f} ms"),
+                ],
+            ),
+        )
+        return 0
+
+    return run_session(options, ("time",), body)
+
+
+# -- website_status -----------------------------------------------------------------------
+
+
+def _limit_rows(limits: Any) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = []
+    if not isinstance(limits, dict):
+        return rows
+    for name, limit in sorted(limits.items()):
+        if not isinstance(limit, dict):
+            continue
+        rows.append(
+            (
+                name,
+                limit.get("applies_to", ""),
+                limit.get("max", ""),
+                limit.get("minutely", ""),
+                limit.get("hourly", ""),
+            )
+        )
+    return rows
+
+
+def _status(args: argparse.Namespace) -> int:
+    options = endpoint_options(args)
+
+    async def body(session: Session) -> int:
+        status = await session.call("website_status")
+        currencies = status.get("currencies_config") or {}
+
+        def render(console: Console) -> None:
+            console.print(
+                key_values(
+                    None,
+                    [
+                        ("site status", status.get("site_status", "?")),
+                        ("message", status.get("message", "")),
+                        ("clients country", status.get("clients_country", "")),
+                        ("languages", status.get("supported_languages", [])),
+                        ("terms", status.get("terms_conditions_version", "")),
+                    ],
+                )
+            )
+            console.print()
+            console.print(
+                table(
+                    "API call limits",
+                    ("limit", "applies to", "max", "per minute", "per hour"),
+                    _limit_rows(status.get("api_call_limits")),
+                    right=("max", "per minute", "per hour"),
+                )
+            )
+            console.print()
+            console.print(
+                table(
+                    "Currencies",
+                    ("currency", "name", "type", "digits", "suspended"),
+                    [
+                        (
+                            code,
+                            c.get("name", ""),
+                            c.get("type", ""),
+                            c.get("fractional_digits", ""),
+                            "yes" if c.get("is_suspended") else "no",
+                        )
+                        for code, c in sorted(currencies.items())
+                        if isinstance(c, dict)
+                    ],
+                )
+            )
+
+        session.output.document(status, render)
+        return 0
+
+    return run_session(options, ("website_status",), body)
+
+
+# -- any call -----------------------------------------------------------------------------
+
+
+def _call(args: argparse.Namespace) -> int:
+    name = args.name
+    spec = CALL_TABLE.get(name)
+    if spec is None:
+        raise UserError(
+            f"{name!r} is not a call of the Deriv API (e.g. trading_times, payout_currencies)",
+            exit_code=2,
+        )
+    # ``--arg states_list=id`` sets the call's own key (the default is 1).
+    fields = dict(args.fields)
+    if spec.subscribable and fields.get("subscribe") == 1:
+        raise UserError("api call answers once: drop subscribe=1", exit_code=2)
+    options = endpoint_options(args)
+
+    async def body(session: Session) -> int:
+        answer = await session.call(name, **fields)
+
+        def render(console: Console) -> None:
+            if isinstance(answer, dict):
+                console.print(
+                    key_values(
+                        name,
+                        [
+                            (key, json.dumps(item) if isinstance(item, dict | list) else item)
+                            for key, item in sorted(answer.items())
+                        ],
+                    )
+                )
+            else:
+                console.print(json.dumps(answer, indent=2, sort_keys=True), markup=False)
+
+        session.output.document({name: answer}, render)
+        return 0
+
+    return run_session(options, (name,), body)
