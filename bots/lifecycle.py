@@ -142,7 +142,7 @@ def run_process(
         _print_summary(bot.summary, out)
         return EXIT_FAILURE
     _print_summary(summary, out)
-    return EXIT_HARD_STOP if summary.reason == "aborted" else EXIT_OK
+    return EXIT_HARD_STOP if bot.aborted else EXIT_OK
 
 
 def _print_summary(summary: RunSummary | None, out: TextIO) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import attrs
 import trio
 
 from framework.client import Client
@@ -153,10 +154,18 @@ class Bot:
         self._root: trio.CancelScope | None = None
         self._aborted = False
 
+    @property
+    def aborted(self) -> bool:
+        """The bot was stopped at once (a second signal), skipping the grace period."""
+        return self._aborted
+
     def abort(self) -> None:
         """Stop now, without the grace period (a second signal)."""
         self._aborted = True
-        self.stop.request("aborted")
+        if self.stop.requested:
+            self.stop.reason += "; then stopped at once"
+        else:
+            self.stop.request("stopped at once")
         if self._root is not None:
             self._root.cancel()
 
@@ -186,6 +195,12 @@ class Bot:
         finally:
             if self.board is not None and self.summary is None:
                 self.summary = self.board.summary(self.stop.reason or "failed")
+            if self.summary is not None:
+                # The journal, not the in-memory followers (cancelled on an abort), says what
+                # is still open: that is what the next start will follow.
+                self.summary = attrs.evolve(
+                    self.summary, open_at_exit=len(journal.open_contracts())
+                )
             journal.close()
         assert self.summary is not None
         return self.summary

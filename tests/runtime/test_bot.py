@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 from collections.abc import Callable
@@ -11,7 +12,7 @@ import pytest
 import trio
 from trio.testing import MockClock
 
-from bots.lifecycle import supervise
+from bots.lifecycle import run_process, supervise
 from framework.journal import Journal
 from framework.runtime import Bot, MissingScopes
 from tests.runtime.conftest import EVERY, make_bot, write_config
@@ -146,6 +147,30 @@ async def test_sigterm_mid_contract_settles_it_and_exits_cleanly(
     with Journal(tmp_path / "journal.sqlite") as journal:
         assert journal.open_contracts() == []
         assert journal.unresolved_intents() == []
+
+
+async def test_second_signal_stops_at_once_and_says_what_is_left(
+    tmp_path: Path, vclock: MockClock
+) -> None:
+    bot = make_bot(write_config(tmp_path), grace=30.0)
+
+    async def signal_twice_mid_contract() -> None:
+        await until(bot, lambda: bot.actor is not None and len(bot.actor.followed) == 1)
+        os.kill(os.getpid(), signal.SIGINT)
+        await until(bot, lambda: bot.stop.requested)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(signal_twice_mid_contract)
+        summary = await supervise(bot)
+    assert bot.aborted
+    assert summary.reason == "SIGINT; then stopped at once"
+    with Journal(tmp_path / "journal.sqlite") as journal:
+        still_open = len(journal.open_contracts())
+    assert still_open == 1
+    assert summary.open_at_exit == still_open  # the summary tells the truth
+    exit_code = run_process(bot, runner=lambda _fn: summary, out=io.StringIO())
+    assert exit_code == 130
 
 
 async def test_killed_mid_contract_then_restarted_settles_it_exactly_once(
