@@ -15,7 +15,8 @@ Schemes (those of Deriv's own bot, see the reference notes 1.7):
   (and never more than ``max_steps`` steps above it).
 * ``oscars_grind``: a cycle aims at a profit of one ``unit``. A loss keeps the stake; a win
   raises it by one unit, but never above what would finish the cycle at exactly +1 unit
-  (using the payout ratio of the latest win). A cycle that reaches its goal starts over.
+  (using the payout ratio of the latest win), nor below the market's minimum stake. A cycle
+  that reaches its goal starts over.
 * ``1326``: stakes ``base`` x 1, 3, 2, 6 on consecutive wins; any loss, or the fourth win,
   starts the sequence over.
 
@@ -30,6 +31,7 @@ from typing import Literal, Protocol
 import attrs
 from attrs import validators as v
 
+from framework.market.limits import MIN_STAKE
 from framework.market.money import round_money
 
 __all__ = [
@@ -254,8 +256,10 @@ class OscarsGrindSizer:
             self.stake = unit
             self.cycle_profit = 0.0
             return
-        # Never stake more than what finishes the cycle at +1 unit if this trade wins.
-        needed = round_money(max((unit - self.cycle_profit) / self.payout_ratio, 0.01))
+        # Never stake more than what finishes the cycle at +1 unit if this trade wins, but
+        # never less than the market's minimum stake: a last step of a few cents would be
+        # refused by the server (and by the backtest), stalling the strategy.
+        needed = round_money(max((unit - self.cycle_profit) / self.payout_ratio, MIN_STAKE))
         top = unit * self._config.max_units
         self.stake = min(self.stake + unit, needed, top)
 

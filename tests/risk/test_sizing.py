@@ -128,3 +128,9 @@ def test_schemes_are_deterministic_and_in_cents(config: StakeConfig, pattern: st
 def test_invalid_scheme_configs_are_refused(build: object) -> None:
     with pytest.raises((ValueError, TypeError)):
         build()  # type: ignore[operator]
+
+
+def test_oscars_grind_never_stakes_below_the_market_minimum() -> None:
+    # Paying 0.95: W (cycle +0.95) needs only 0.05/0.95 = 0.05 more; the server refuses a
+    # stake under 0.35, so the last step of the cycle stakes the minimum instead.
+    assert stakes(OscarsGrind(unit=1.0), "WW", payout_ratio=0.95) == [1.0, 0.35]
