@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -141,7 +142,8 @@ def _print(rows: list[dict[str, Any]], paths: list[str], metric: str) -> None:
     if metric not in columns:
         columns.append(metric)
     for name in columns:
-        table.add_column(name, justify="right")
+        # Paths like strategies[momentum].stake.base would read as rich markup.
+        table.add_column(escape(name), justify="right")
     for i, row in enumerate(rows, 1):
         cells = [str(i)]
         for name in columns[1:]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, as_completed
 from typing import Any, Final
@@ -22,6 +23,7 @@ from typing import Any, Final
 import attrs
 
 from framework.errors import UserError
+from framework.logs import configure_logging
 
 from .engine import run_backtest
 from .errors import BacktestError
@@ -113,6 +115,9 @@ def run_job(job: SweepJob) -> dict[str, Any]:
         A row: ``index``, each override path with its value, the :data:`METRICS`,
         ``ticks``, ``seconds`` and ``error`` (empty unless the replay failed).
     """
+    # A worker process starts with structlog's default (stdout) set-up: send its few log
+    # lines to stderr, so that stdout stays the command's output (``--json`` must parse).
+    configure_logging(fmt="json", level="ERROR", stream=sys.stderr)
     row: dict[str, Any] = {"index": job.index}
     row.update({path: value for path, value in job.overrides})
     try:
