@@ -3,8 +3,9 @@
 The strategies, parameters, contract terms, stake sizing and risk limits come from the bot
 config, exactly as ``triobot run`` would use them. Ticks come from files (``--ticks``:
 ``.jsonl``, ``.csv``, optionally ``.gz``, or ``.parquet``; several are merged by time) or,
-by default, from the market model's seeded generator for each configured symbol (the very
-ticks the embedded simulator would show for the config's ``simulator.seed``).
+by default, from the market model's seeded generator for each configured symbol: the same
+ticks the embedded simulator publishes for the config's ``simulator.seed`` when both start
+at the same epoch (``--genesis``; the simulator's own start is its ``start_epoch``).
 
 ``--report DIR`` writes ``trades.csv`` (streamed while replaying), ``summary.json``,
 ``equity.png`` and a self-contained ``report.html``. A progress bar runs on stderr; a one-screen

@@ -40,7 +40,8 @@ def register(subparsers: Any) -> None:
             "Validate a bot config without connecting: YAML, types, ranges, unknown and "
             "duplicate keys, plugins and their parameters, contracts against the market "
             "rules, stakes against the risk limits. Then list every API call the bot makes "
-            "and the token scopes they need. Exit 0 if usable, 2 with every problem if not."
+            "and the token scopes they need. Exit 0 if usable, 2 with every problem if not; "
+            "with --online, 3 when the token is refused or lacks a scope."
         ),
     )
     parser.add_argument("config", help="the bot's YAML config file")

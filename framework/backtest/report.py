@@ -4,7 +4,7 @@
 :class:`~framework.backtest.trades.TradesCsvWriter` sink), so nothing here holds every trade;
 the HTML page shows the most recent ones (:class:`RecentTrades`) and links the CSV.
 
-The plot needs matplotlib (the ``bench`` extra). Without it the PNG is skipped, the HTML page
+The plot needs matplotlib (a dependency of triobot). Without it the PNG is skipped, the HTML page
 says so, and :func:`write_report` returns a warning instead of failing the whole report.
 """
 
