@@ -103,7 +103,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--port", type=int, default=8765, help="TCP port; 0 picks a free one (default 8765)"
     )
-    parser.add_argument("--seed", type=_seed, default=0, help="market seed (default 0)")
+    parser.add_argument(
+        "--seed", type=_seed, default=1, help="market seed (default 1, as in configs)"
+    )
     parser.add_argument(
         "--speed", type=_positive, default=1.0, help="simulated seconds per second (default 1)"
     )

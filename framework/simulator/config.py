@@ -73,7 +73,7 @@ class SimulatorConfig:
 
     host: str = "127.0.0.1"
     port: int = 0
-    seed: int | str = 0
+    seed: int | str = 1
     speed: float = 1.0
     start_epoch: float | None = None
     tokens: tuple[TokenConfig, ...] = attrs.field(factory=_default_tokens)
