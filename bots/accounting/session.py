@@ -240,7 +240,9 @@ def run_session(
             "with --token-file",
             exit_code=2,
         )
-    configure_logging(fmt="console", level=logging.WARNING, stream=sys.stderr)
+    # Every failure that ends the command is reported once, by _report; the connection's own
+    # log lines would repeat it (or, for a reconnect, say what the stream's notes say).
+    configure_logging(fmt="console", level=logging.CRITICAL, stream=sys.stderr)
 
     async def main() -> int:
         async with trio.open_nursery() as nursery:

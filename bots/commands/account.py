@@ -278,8 +278,11 @@ def _balance(args: argparse.Namespace) -> int:
         seen = 0
         async with session.subscribe("balance") as stream:
             async for update in stream:
+                if isinstance(update, ConnectionRestored):
+                    session.output.note(f"reconnected after {update.downtime:.1f} s")
+                    continue
                 if not isinstance(update, Mapping):
-                    continue  # a reconnection marker: the stream was re-created
+                    continue
                 session.output.record(
                     {k: v for k, v in update.items() if k != "id"}, _balance_line(update)
                 )

@@ -1,0 +1,1 @@
+"""Tests of the bot process: the account-level commands of ``triobot``."""
