@@ -61,8 +61,10 @@ from .output import Output
 
 __all__ = ["MissingScope", "Session", "missing_scopes", "run_session", "scope_text"]
 
-# A command line gives up quickly on a server it cannot reach (a bot retries for longer).
+# A one-shot command gives up quickly on a server it cannot reach; a command that follows a
+# stream (--watch) holds on through outages like a bot does.
 _CLI_BACKOFF = BackoffPolicy(initial=0.25, maximum=1.0, max_attempts=2, healthy_after=5.0)
+_FOLLOW_BACKOFF = BackoffPolicy()
 
 
 def scope_text(spec: CallSpec) -> str:
@@ -204,6 +206,7 @@ def run_session(
     body: Body,
     *,
     output: Output | None = None,
+    follow: bool = False,
 ) -> int:
     """Connect as ``options`` say, check the token for ``calls``, run ``body``; the exit code.
 
@@ -212,6 +215,7 @@ def run_session(
         calls: every API call ``body`` may make (checked against the token's scopes first).
         body: the command; returns its exit code.
         output: the printer (default: per ``options.json``).
+        follow: the command follows a stream for long: reconnect patiently.
 
     Returns:
         ``body``'s exit code, or 1 / 2 after printing what went wrong.
@@ -258,7 +262,7 @@ def run_session(
                 request_timeout=options.timeout,
                 handshake_timeout=options.timeout,
                 stale_ticks=0,
-                backoff=_CLI_BACKOFF,
+                backoff=_FOLLOW_BACKOFF if follow else _CLI_BACKOFF,
             )
             connection = Connection(settings)
             await nursery.start(connection.run)

@@ -291,7 +291,7 @@ def _balance(args: argparse.Namespace) -> int:
                     break
         return 0
 
-    return run_session(options, ("balance",), body)
+    return run_session(options, ("balance",), body, follow=args.watch)
 
 
 def _portfolio(args: argparse.Namespace) -> int:
@@ -475,7 +475,7 @@ def _transactions(args: argparse.Namespace) -> int:
                     break
         return 0
 
-    return run_session(options, ("transaction",), body)
+    return run_session(options, ("transaction",), body, follow=True)
 
 
 def _topup(args: argparse.Namespace) -> int:

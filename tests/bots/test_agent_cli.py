@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from framework.simulator import PAYMENT_AGENT_LOGINID
-from tests.bots.conftest import Runner, Wiretap
+from framework.simulator import PAYMENT_AGENT_LOGINID, PAYMENT_AGENT_TOKEN
+from tests.bots.conftest import Runner, SimThread, Wiretap
 
 AGENT = PAYMENT_AGENT_LOGINID
 
@@ -150,3 +151,34 @@ def test_transfer_refused_for_a_client(cli: Runner, state: Path) -> None:
     )  # fmt: skip
     assert result.code == 1
     assert result.json()["error"]["code"] == "PaymentAgentTransferError"
+
+
+def test_a_lost_answer_is_reported_and_never_resent(
+    cli: Runner, remote: SimThread, wiretap: Wiretap, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, _ = remote.run_sync(lambda: remote.sim.open_account(virtual=False, balance=0))
+    monkeypatch.setenv("DERIV_TOKEN", PAYMENT_AGENT_TOKEN)
+
+    class LoseTheAnswer(io.StringIO):
+        """Confirms, after arranging for the server to drop the connection once it acts."""
+
+        def readline(self, *args: Any) -> str:
+            remote.run_sync(
+                lambda: remote.sim.faults.drop_on("paymentagent_transfer", when="after")
+            )
+            return "y\n"
+
+    monkeypatch.setattr(sys, "stdin", LoseTheAnswer())
+    result = cli(
+        "agent", "transfer", "--to", client.loginid, "--amount", "20",
+        "--endpoint", remote.url, "--json",
+    )  # fmt: skip
+    assert result.code == 1
+    error = result.json()["error"]
+    assert error["code"] == "OutcomeUnknown"
+    assert "may or may not have happened" in error["message"]
+    assert "triobot account statement" in error["message"]
+    # Dry run and the real request: never a third.
+    assert wiretap.calls.count("paymentagent_transfer") == 2
+    # It did happen: the statement is where the user finds out.
+    assert remote.run_sync(lambda: remote.sim.balance(client.loginid)) == 20.0
