@@ -29,6 +29,15 @@ __all__ = ["parse_arg", "register"]
 
 # The server's ``time`` is whole seconds: its true clock is anywhere in [time, time + 1).
 _TIME_RESOLUTION = 1.0
+# Fields whose values are secrets: on a command line any user of the machine reads them in
+# the process list. Tokens come from DERIV_TOKEN/--token-file; the rest has its own command.
+_SECRET_FIELDS = frozenset(
+    {
+        "authorize", "tokens", "copy_start", "copy_stop", "delete_token", "client_password",
+        "password", "old_password", "new_password", "mainPassword", "investPassword",
+        "phonePassword", "secret_answer",
+    }
+)  # fmt: skip
 # A skew beyond this (after the measurement's own uncertainty) is worth a warning: contract
 # start and expiry times are the server's, and date ranges given to statement are too.
 _SKEW_WARNING = 2.0
@@ -274,6 +283,18 @@ def _call(args: argparse.Namespace) -> int:
         )
     # ``--arg states_list=id`` sets the call's own key (the default is 1).
     fields = dict(args.fields)
+    if name == "authorize":
+        raise UserError(
+            "authorize happens on its own, with the token from DERIV_TOKEN or --token-file",
+            exit_code=2,
+        )
+    secrets = sorted(_SECRET_FIELDS & set(fields))
+    if secrets:
+        raise UserError(
+            f"--arg {', '.join(secrets)}: a secret on the command line is visible to every "
+            "user of this machine; use the dedicated command (triobot account/oauth/agent)",
+            exit_code=2,
+        )
     if spec.subscribable and fields.get("subscribe") == 1:
         raise UserError("api call answers once: drop subscribe=1", exit_code=2)
     options = endpoint_options(args)

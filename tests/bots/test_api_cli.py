@@ -88,6 +88,18 @@ def test_any_call_refuses_unknown_calls_and_fields(cli: Runner, wiretap: Wiretap
     assert malformed.code == 2
 
 
+def test_any_call_refuses_secrets_on_the_command_line(cli: Runner, wiretap: Wiretap) -> None:
+    login = cli("api", "call", "authorize", "--arg", "authorize=sometoken")
+    assert login.code == 2 and "DERIV_TOKEN" in login.err
+    password = cli(
+        "api", "call", "new_account_virtual", "--arg", "client_password=Secret123",
+        "--arg", "residence=id",
+    )  # fmt: skip
+    assert password.code == 2 and "client_password" in password.err
+    assert "Secret123" not in password.err
+    assert wiretap.calls == []
+
+
 def test_a_real_endpoint_needs_no_token_for_public_calls(cli: Runner, remote: SimThread) -> None:
     result = cli("api", "ping", "--endpoint", remote.url, "--app-id", "1234", "--json")
     assert result.code == 0, result.err
