@@ -24,7 +24,10 @@ __all__ = ["build_parser", "command_modules", "main"]
 
 # ``triobot --help`` lists these first, in this order; any other module in bots/commands
 # follows alphabetically. Discovery (rather than a fixed list) lets a command land in one file.
-PREFERRED_ORDER: tuple[str, ...] = ("run", "check", "report", "sim", "backtest", "sweep")
+PREFERRED_ORDER: tuple[str, ...] = (
+    "run", "check", "report", "sim", "backtest", "sweep", "download", "record",
+    "account", "agent", "oauth", "api",
+)  # fmt: skip
 
 
 def command_modules() -> list[str]:

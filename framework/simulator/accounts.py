@@ -13,6 +13,7 @@ sockets; the store (``state.py``) is told about every change through ``on_change
 from __future__ import annotations
 
 import secrets
+import string
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
@@ -31,6 +32,9 @@ __all__ = [
 ]
 
 Action = Literal["buy", "sell", "deposit", "withdrawal", "virtual_credit", "transfer"]
+
+
+_TOKEN_ALPHABET = string.ascii_letters + string.digits
 
 
 class BankError(Exception):
@@ -305,7 +309,11 @@ class Bank:
         if unknown:
             raise ValueError(f"unknown scopes: {', '.join(sorted(unknown))}")
         if token is None:
-            token = ("a1-" if oauth else "") + secrets.token_urlsafe(12).replace("_", "x")[:15]
+            # Letters and digits only, like the real server's tokens: ``api_token``'s
+            # ``delete_token`` pattern refuses '-', so a token holding one could never be
+            # deleted.
+            body = "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(15))
+            token = ("a1-" if oauth else "") + body
         if token in self.tokens:
             raise ValueError("token already exists")
         issued = Token(token, loginid, wanted, display_name, now, oauth)

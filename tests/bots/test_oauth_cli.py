@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-import framework.simulator.accounts as sim_accounts
 from tests.bots.conftest import Runner, SimThread, Wiretap
 
 REDIRECT = (
@@ -70,20 +69,6 @@ def test_register_and_list_apps(
     assert cli("oauth", "register-app", "x", "--scopes", "read", "--markup", "5").code == 2
 
 
-@pytest.fixture
-def alnum_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
-    """API tokens of letters and digits only, as the real server issues them.
-
-    The simulator draws tokens from the URL-safe alphabet, so about one in five contains a
-    '-', which the API's ``delete_token`` pattern (``^[A-Za-z0-9\\s_*]+$``) refuses: such a
-    token could never be deleted. Reported to the simulator's owner; pinned here so that the
-    test does not depend on the draw.
-    """
-    real = sim_accounts.secrets.token_urlsafe
-    monkeypatch.setattr(sim_accounts.secrets, "token_urlsafe", lambda n: real(n).replace("-", "y"))
-
-
-@pytest.mark.usefixtures("alnum_tokens")
 def test_create_list_and_delete_tokens(cli: Runner, tmp_path: Path) -> None:
     state = ("--sim-state", str(tmp_path / "sim.sqlite"))
     saved = tmp_path / "bot.token"
