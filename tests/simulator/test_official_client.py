@@ -15,29 +15,18 @@ from pathlib import Path
 
 import pytest
 
+from tools.deriv_api_venv import ensure_deriv_api
+
 REPO = Path(__file__).resolve().parents[2]
-VENV = REPO / ".venv-deriv-api"
 SCRIPT = Path(__file__).with_name("deriv_api_session.py")
 
 
 @pytest.fixture(scope="session")
 def deriv_api_python() -> Path:
     """The interpreter of a virtualenv holding python_deriv_api."""
-    python = VENV / "bin" / "python"
-    check = [str(python), "-c", "import deriv_api"]
-    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
-        return python
-    made = subprocess.run([sys.executable, "-m", "venv", str(VENV)], capture_output=True, text=True)
-    if made.returncode != 0:
-        pytest.skip(f"cannot create {VENV}: {made.stderr.strip()[-300:]}")
-    installed = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "python_deriv_api"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if installed.returncode != 0:
-        pytest.skip(f"pip cannot install python_deriv_api: {installed.stderr.strip()[-300:]}")
+    python, reason = ensure_deriv_api()
+    if python is None:
+        pytest.skip(reason)
     return python
 
 
