@@ -23,6 +23,7 @@ from bots.accounting import Session, add_command, command_group, run_session
 from bots.accounting.options import endpoint_options
 from bots.accounting.output import epoch_text, key_values, table
 from framework.deriv.calls import CALL_TABLE
+from framework.deriv.validate import validate
 from framework.errors import UserError
 
 __all__ = ["parse_arg", "register"]
@@ -297,6 +298,11 @@ def _call(args: argparse.Namespace) -> int:
         )
     if spec.subscribable and fields.get("subscribe") == 1:
         raise UserError("api call answers once: drop subscribe=1", exit_code=2)
+    # Values were read as JSON where they parse, so a field the schema types as a string
+    # ('barrier=5', 'buy=1') arrived as a number: convert by the schema, as the server does.
+    # What still does not fit is reported by the request check, before anything is sent.
+    coerced, _ = validate(spec.request, {name: 1, **fields}, coerce=True)
+    fields = {key: coerced[key] for key in fields}
     options = endpoint_options(args)
 
     async def body(session: Session) -> int:

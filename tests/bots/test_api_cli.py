@@ -77,6 +77,18 @@ def test_any_call_by_name(cli: Runner) -> None:
     assert result.code == 0 and "USD" in result.out
 
 
+def test_any_call_types_values_by_the_schema(cli: Runner) -> None:
+    # barrier is a string in the schema; '5' reads as the JSON number 5 on the command line.
+    fields = {
+        "contract_type": "DIGITMATCH", "barrier": "5", "currency": "USD", "symbol": "R_100",
+        "amount": "1", "basis": "stake", "duration": "1", "duration_unit": "t",
+    }  # fmt: skip
+    args = [part for key, value in fields.items() for part in ("--arg", f"{key}={value}")]
+    result = cli("api", "call", "proposal", *args, "--json")
+    assert result.code == 0, result.err
+    assert result.json()["proposal"]["ask_price"] > 0
+
+
 def test_any_call_refuses_unknown_calls_and_fields(cli: Runner, wiretap: Wiretap) -> None:
     unknown = cli("api", "call", "no_such_call")
     assert unknown.code == 2 and "not a call" in unknown.err
