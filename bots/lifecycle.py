@@ -28,9 +28,10 @@ from typing import TextIO
 import trio
 
 from framework.connection import ReconnectExhausted
-from framework.errors import UserError, sole_error
+from framework.errors import UserError
 from framework.logs import get_logger
 from framework.runtime import Bot, RunSummary, StartupError
+from framework.runtime.groups import sole_error
 
 __all__ = [
     "EXIT_FAILURE",

@@ -1,18 +1,22 @@
-"""Errors shared across the framework.
+"""The root of triobot's error tree.
 
-``framework.deriv.errors`` holds the protocol's own tree (API errors, protocol errors). This
-module holds what the rest of the framework raises. :class:`UserError` marks a mistake the
-user can fix (a bad config value, a missing scope, a bad argument): the command line prints its
-message, without a traceback, and exits with :attr:`UserError.exit_code`.
+Every error triobot raises on purpose derives from :class:`TriobotError`, so a caller can catch
+"anything the bot refused or failed at" in one clause, and a test walks the whole tree to keep
+it that way. The families below the root live next to the code that raises them (see
+``docs/errors.md`` for the tree):
+
+* :class:`UserError` marks a mistake the user can fix (a bad config value, a missing scope, a
+  bad argument): the command line prints its message, without a traceback, and exits with
+  :attr:`UserError.exit_code`;
+* ``framework.deriv.errors.DerivError`` is the protocol core's family (protocol and API errors).
+
+This module imports nothing from the framework and nothing async: the sans-IO protocol core
+(``framework.deriv``) imports it and must stay importable without Trio.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import trio
-
-__all__ = ["ConfigError", "TriobotError", "UserError", "sole_error"]
+__all__ = ["ConfigError", "TriobotError", "UserError"]
 
 
 class TriobotError(Exception):
@@ -38,23 +42,3 @@ class ConfigError(UserError):
     """A config file that cannot be used; the message lists every problem found."""
 
     exit_code = 2
-
-
-def sole_error(group: BaseExceptionGroup[Any]) -> BaseException:
-    """The one meaningful error of a failed nursery, or the group itself.
-
-    Strict exception groups wrap even a single failure; a command that must print one clear
-    message (a refused token, a missing scope) unwraps it here. Cancellations caused by that
-    failure are not meaningful; two real failures keep the group.
-    """
-    leaves: list[BaseException] = []
-
-    def walk(exc: BaseException) -> None:
-        if isinstance(exc, BaseExceptionGroup):
-            for inner in exc.exceptions:
-                walk(inner)
-        elif not isinstance(exc, trio.Cancelled):
-            leaves.append(exc)
-
-    walk(group)
-    return leaves[0] if len(leaves) == 1 else group

@@ -45,8 +45,9 @@ from framework.connection import (
 from framework.deriv.calls import ALL_SCOPES, CallSpec, get_call
 from framework.deriv.errors import APIError, LocalProtocolError, RemoteProtocolError
 from framework.deriv.models import Authorize
-from framework.errors import TriobotError, UserError, sole_error
+from framework.errors import TriobotError, UserError
 from framework.logs import configure_logging
+from framework.runtime.groups import sole_error
 from framework.simulator import (
     DEMO_TOKEN,
     PAYMENT_AGENT_TOKEN,

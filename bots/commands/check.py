@@ -21,10 +21,11 @@ import trio
 
 from framework.config import BotConfig, highest_stake, load_config
 from framework.config.loader import first_stake
-from framework.errors import ConfigError, UserError, sole_error
+from framework.errors import ConfigError, UserError
 from framework.logs import configure_logging
 from framework.runtime import MissingScopes
 from framework.runtime.endpoint import connect
+from framework.runtime.groups import sole_error
 from framework.scopes import bot_needs, check_scopes, needs_table, scopes_needed
 from framework.strategy.base import strategy_summary
 

@@ -5,7 +5,8 @@
 * :mod:`~framework.runtime.runner` the strategies' hooks, inline, with restart policies;
 * :mod:`~framework.runtime.gate` the risk gate with refusals journaled;
 * :mod:`~framework.runtime.status` the status line and the run summary;
-* :mod:`~framework.runtime.report` a journal's history summarised (``triobot report``).
+* :mod:`~framework.runtime.report` a journal's history summarised (``triobot report``);
+* :mod:`~framework.runtime.groups` a failed nursery's group reduced to its one error.
 """
 
 from .gate import JournalingGate

@@ -37,7 +37,7 @@ from framework.connection import (
 )
 from framework.deriv.errors import APIError
 from framework.deriv.models import Authorize, Tick
-from framework.errors import TriobotError, UserError, sole_error
+from framework.errors import TriobotError, UserError
 from framework.execution import ClientBroker, ExecutionActor, recover
 from framework.journal import Journal
 from framework.logs import get_logger
@@ -49,6 +49,7 @@ from framework.strategy import Context, JsonFileStateStore, StrategyHost
 
 from .endpoint import EXIT_SCOPES, connect
 from .gate import JournalingGate
+from .groups import sole_error
 from .runner import RestartPolicy, StrategyRunner
 from .status import RunSummary, StatusBoard
 
