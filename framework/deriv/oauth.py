@@ -12,6 +12,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import attrs
 
+from .errors import DerivError
+
 __all__ = ["OAUTH_AUTHORIZE_URL", "OAuthAccount", "OAuthError", "authorize_url", "parse_redirect"]
 
 OAUTH_AUTHORIZE_URL = "https://oauth.deriv.com/oauth2/authorize"
@@ -21,7 +23,7 @@ _LANG = re.compile(r"^[A-Za-z]{2}(_[A-Za-z]{2})?$")
 _ACCOUNT_KEY = re.compile(r"^acct([0-9]+)$")
 
 
-class OAuthError(ValueError):
+class OAuthError(DerivError):
     """A bad app id or language, or a redirect URL without accounts."""
 
 
@@ -86,9 +88,14 @@ def parse_redirect(url: str) -> list[OAuthAccount]:
     """Extract the accounts from the URL Deriv redirected the user to.
 
     Raises:
-        OAuthError: the URL carries no ``acctN``/``tokenN`` pair, or an account lacks its token.
+        OAuthError: the URL cannot be parsed, carries no ``acctN``/``tokenN`` pair, or an
+            account lacks its token.
     """
-    query = parse_qs(urlsplit(url).query, keep_blank_values=True)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. an unclosed "[" in the host part
+        raise OAuthError(f"not a redirect URL: {exc}") from None
+    query = parse_qs(parts.query, keep_blank_values=True)
     indexes = sorted(
         int(match.group(1)) for key in query if (match := _ACCOUNT_KEY.match(key)) is not None
     )

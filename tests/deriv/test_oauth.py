@@ -41,3 +41,9 @@ def test_parse_redirect() -> None:
 def test_parse_redirect_errors(url: str) -> None:
     with pytest.raises(OAuthError):
         parse_redirect(url)
+
+
+def test_unparsable_redirect_is_an_oauth_error() -> None:
+    # urlsplit itself refuses an unclosed IPv6 bracket; the CLI must still get an OAuthError.
+    with pytest.raises(OAuthError, match="not a redirect URL"):
+        parse_redirect("https://[example.com/?acct1=cr1&token1=a1-x")
