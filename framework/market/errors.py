@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from framework.errors import TriobotError
+
 __all__ = ["MarketError"]
 
 
-class MarketError(Exception):
+class MarketError(TriobotError):
     """A Deriv-style refusal from the market model.
 
     Attributes:

@@ -20,6 +20,7 @@ from typing import Any, Literal
 import attrs
 
 from framework.deriv.calls import ALL_SCOPES
+from framework.errors import TriobotError
 from framework.market.money import round_money
 
 __all__ = [
@@ -37,7 +38,7 @@ Action = Literal["buy", "sell", "deposit", "withdrawal", "virtual_credit", "tran
 _TOKEN_ALPHABET = string.ascii_letters + string.digits
 
 
-class BankError(Exception):
+class BankError(TriobotError):
     """A refusal in Deriv's words (``code``, ``message``), raised by the bank."""
 
     def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 __all__ = ["Call", "CloseConnection", "Handler", "dispatch"]
 
 
+# Control flow, not an error: the server loop catches it and closes the socket; no caller or
+# user ever sees it. That is why it stands outside framework.errors.TriobotError.
 class CloseConnection(Exception):
     """The server must close the connection with ``code`` (after sending nothing more)."""
 

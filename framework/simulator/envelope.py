@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from framework.deriv.calls import CallSpec, sensitive_fields
+from framework.errors import TriobotError
 
 __all__ = [
     "NOT_SHOWN",
@@ -29,7 +30,7 @@ NOT_SHOWN = "<not shown>"
 _DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-class SimError(Exception):
+class SimError(TriobotError):
     """An error answer: raised by handlers, turned into ``{"error": {...}}`` by the dispatcher.
 
     Attributes:

@@ -33,6 +33,8 @@ from .state import StateStore
 __all__ = ["Context", "IntentError", "StrategyHost", "Venue"]
 
 
+# Also a ValueError: a strategy handed in a bad contract, and plugin code written against the
+# public surface may catch it as one.
 class IntentError(TriobotError, ValueError):
     """A strategy asked for a contract that cannot exist (bad type, duration, barrier...)."""
 

@@ -26,6 +26,8 @@ from framework.errors import TriobotError
 __all__ = ["JsonFileStateStore", "MemoryStateStore", "StateError", "StateStore"]
 
 
+# Also a ValueError: a strategy handed in a bad value, and plugin code written against the public
+# surface may catch it as one.
 class StateError(TriobotError, ValueError):
     """A value that cannot be stored, or a state file that cannot be read."""
 
