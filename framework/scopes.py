@@ -10,6 +10,12 @@ compares them with ``authorize.scopes``:
 * scopes the token holds that no call of the bot can use are **unneeded**; ``payments``
   and ``admin`` among them deserve a warning (least privilege: a leaked trading bot token
   should not be able to withdraw money or mint new tokens).
+
+Every command checks its token here, before it sends or starts anything: ``triobot run`` and
+``check --online`` with :func:`bot_needs`, the account commands (``account``, ``agent``,
+``oauth``, ``api``) with :func:`call_needs`. :func:`require_scopes` raises
+:class:`MissingScopes`, one line naming each missing scope and the calls needing it, and the
+command line exits with :data:`EXIT_SCOPES`.
 """
 
 from __future__ import annotations
@@ -19,20 +25,30 @@ from typing import Any
 
 import attrs
 
-from framework.deriv.calls import ALL_SCOPES, CALL_TABLE
+from framework.deriv.calls import ALL_SCOPES, CALL_TABLE, get_call
+from framework.errors import UserError
 
 __all__ = [
     "DANGEROUS_SCOPES",
+    "EXIT_SCOPES",
     "RUNTIME",
     "RUNTIME_CALLS",
     "CallNeed",
     "MissingScope",
+    "MissingScopes",
     "ScopeReport",
     "bot_needs",
+    "call_needs",
     "check_scopes",
+    "needs_table",
     "report_scope",
+    "require_scopes",
+    "scopes_needed",
     "unknown_calls",
 ]
+
+#: The exit code of every command whose token lacks a scope (or that the server refused).
+EXIT_SCOPES = 3
 
 #: Who the runtime's own calls are attributed to in reports.
 RUNTIME = "runtime"
@@ -92,12 +108,10 @@ class MissingScope:
     needed_by: tuple[str, ...]
 
     def describe(self) -> str:
-        """One line: ``missing scope 'trade' (or ...): buy, needed by runtime, momentum``."""
+        """``'read' (or 'trading_information') for statement, needed by runtime, momentum``."""
         alt = f" (or {', '.join(repr(a) for a in self.alternatives)})" if self.alternatives else ""
-        return (
-            f"missing scope {self.scope!r}{alt}: needed for {', '.join(self.calls)} "
-            f"by {', '.join(self.needed_by)}"
-        )
+        who = f", needed by {', '.join(self.needed_by)}" if self.needed_by else ""
+        return f"{self.scope!r}{alt} for {', '.join(self.calls)}{who}"
 
 
 @attrs.frozen
@@ -127,7 +141,7 @@ class ScopeReport:
         return tuple(s for s in self.unneeded if s in DANGEROUS_SCOPES)
 
     def problems(self) -> list[str]:
-        """One line per missing scope."""
+        """One phrase per missing scope (see :meth:`MissingScope.describe`)."""
         return [m.describe() for m in self.missing]
 
     def warnings(self) -> list[str]:
@@ -137,6 +151,36 @@ class ScopeReport:
             f"only {', '.join(repr(n) for n in self.needed)} (least privilege)"
             for s in self.dangerous
         ]
+
+
+class MissingScopes(UserError):
+    """The token lacks a scope that a call of the command needs; nothing was sent or started.
+
+    The message is one line: each missing scope with the calls (and, for a bot, the
+    strategies) that need it, the scopes the token has, and the scopes to create one with.
+
+    Attributes:
+        report: the comparison that failed.
+        token_source: where the token came from (never the token itself).
+        code: the error's name in a ``--json`` error document.
+    """
+
+    code = "MissingScopes"
+    exit_code = EXIT_SCOPES
+
+    def __init__(
+        self, report: ScopeReport, *, token_source: str, consequence: str = "nothing was sent"
+    ) -> None:
+        noun = "scope" if len(report.missing) == 1 else "scopes"
+        has = ", ".join(report.token) or "no scopes"
+        super().__init__(
+            f"the API token ({token_source}) lacks {noun} {'; '.join(report.problems())}; "
+            f"it has: {has}. {consequence[:1].upper()}{consequence[1:]}; create a token "
+            f"with scopes {', '.join(report.needed)} "
+            f"(triobot oauth create-token NAME --scopes {','.join(report.needed)})."
+        )
+        self.report = report
+        self.token_source = token_source
 
 
 def report_scope(scopes: Iterable[str]) -> str | None:
@@ -174,6 +218,16 @@ def bot_needs(strategies: Iterable[tuple[str, Any]]) -> tuple[CallNeed, ...]:
             if name not in who:
                 who.append(name)
     return tuple(CallNeed(call, CALL_TABLE[call].scopes, tuple(who)) for call, who in users.items())
+
+
+def call_needs(calls: Iterable[str], needed_by: Iterable[str] = ()) -> tuple[CallNeed, ...]:
+    """The needs of a command that makes ``calls`` (each listed once, in order).
+
+    Raises:
+        LocalProtocolError: a name that is not an API call (a programming error).
+    """
+    who = tuple(needed_by)
+    return tuple(CallNeed(name, get_call(name).scopes, who) for name in dict.fromkeys(calls))
 
 
 def check_scopes(needs: Iterable[CallNeed], token_scopes: Iterable[str]) -> ScopeReport:
@@ -241,3 +295,30 @@ def scopes_needed(needs: Iterable[CallNeed]) -> Mapping[str, tuple[str, ...]]:
     order = {scope: i for i, scope in enumerate(ALL_SCOPES)}
     ranked = sorted(out.items(), key=lambda item: order.get(item[0], 99))
     return {scope: tuple(calls) for scope, calls in ranked}
+
+
+def require_scopes(
+    needs: Iterable[CallNeed],
+    token_scopes: Iterable[str],
+    *,
+    token_source: str,
+    consequence: str = "nothing was sent",
+) -> ScopeReport:
+    """Compare like :func:`check_scopes`, and stop when a scope is missing.
+
+    Args:
+        needs: from :func:`bot_needs` or :func:`call_needs`.
+        token_scopes: ``authorize.scopes``.
+        token_source: where the token came from, for the message.
+        consequence: what did not happen, for the message (``"nothing was started"``).
+
+    Returns:
+        The report (its warnings are the caller's to show).
+
+    Raises:
+        MissingScopes: the token lacks a scope a call needs.
+    """
+    report = check_scopes(needs, token_scopes)
+    if not report.ok:
+        raise MissingScopes(report, token_source=token_source, consequence=consequence)
+    return report

@@ -10,9 +10,10 @@
 * :mod:`bots.accounting.forms` - the YAML form of ``new_account_real``, checked before sending.
 
 Exit codes of these commands: 0 success; 1 the API refused (its code and message are printed),
-the token lacks a scope the command needs (checked before sending anything), the server could
-not be reached, or the user declined a confirmation; 2 a usage error (bad argument, bad form
-file, a request the API schema rejects, no token where one is needed).
+the server could not be reached, or the user declined a confirmation; 2 a usage error (bad
+argument, bad form file, a request the API schema rejects, no token where one is needed); 3
+the token lacks a scope the command needs (checked before sending anything, as ``triobot
+run`` does).
 """
 
 from .commands import add_command as add_command
@@ -21,6 +22,5 @@ from .options import EndpointOptions as EndpointOptions
 from .options import add_endpoint_options as add_endpoint_options
 from .options import endpoint_options as endpoint_options
 from .output import Output as Output
-from .session import MissingScope as MissingScope
 from .session import Session as Session
 from .session import run_session as run_session

@@ -9,10 +9,12 @@ body (an async function of a :class:`Session`), and:
 3. connects (the connection actor, so keepalive and rate limits apply) and, when any of the
    calls needs a login, authorizes;
 4. compares ``authorize.scopes`` with every call the command declared, **before sending any
-   of them**, and stops with :class:`MissingScope` naming the scope needed;
+   of them** (:func:`framework.scopes.require_scopes`, the check ``triobot run`` makes), and
+   stops with :class:`~framework.scopes.MissingScopes` naming each missing scope and the
+   calls needing it (exit 3);
 5. runs the body and turns every failure into one line on stderr (and a JSON ``error``
-   document with ``--json``) and an exit code: 1 for an API error, a missing scope, an
-   unreachable server or a lost answer; 2 for a request the API schema rejects.
+   document with ``--json``) and an exit code: 1 for an API error, an unreachable server or
+   a lost answer; 2 for a request the API schema rejects; 3 for a missing scope.
 
 ``Session.call`` refuses a call the command did not declare: the up-front scope check must
 cover everything the command can send.
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -42,12 +44,13 @@ from framework.connection import (
     Stream,
     TransportError,
 )
-from framework.deriv.calls import ALL_SCOPES, CallSpec, get_call
+from framework.deriv.calls import ALL_SCOPES, get_call
 from framework.deriv.errors import APIError, LocalProtocolError, RemoteProtocolError
 from framework.deriv.models import Authorize
-from framework.errors import TriobotError, UserError
+from framework.errors import UserError
 from framework.logs import configure_logging
 from framework.runtime.groups import sole_error
+from framework.scopes import EXIT_SCOPES, MissingScopes, call_needs, require_scopes
 from framework.simulator import (
     DEMO_TOKEN,
     PAYMENT_AGENT_TOKEN,
@@ -60,46 +63,12 @@ from framework.simulator import (
 from .options import TOKEN_ENV, EndpointOptions, read_token
 from .output import Output
 
-__all__ = ["MissingScope", "Session", "missing_scopes", "run_session", "scope_text"]
+__all__ = ["Session", "run_session"]
 
 # A one-shot command gives up quickly on a server it cannot reach; a command that follows a
 # stream (--watch) holds on through outages like a bot does.
 _CLI_BACKOFF = BackoffPolicy(initial=0.25, maximum=1.0, max_attempts=2, healthy_after=5.0)
 _FOLLOW_BACKOFF = BackoffPolicy()
-
-
-def scope_text(spec: CallSpec) -> str:
-    """``'read' or 'trading_information'``: the scopes that allow a call, any one."""
-    return " or ".join(f"'{scope}'" for scope in spec.scopes)
-
-
-def missing_scopes(calls: Sequence[str], token_scopes: Iterable[str]) -> list[CallSpec]:
-    """The calls (in order, once each) that none of ``token_scopes`` allows."""
-    held = frozenset(token_scopes)
-    specs = {name: get_call(name) for name in calls}
-    return [spec for spec in specs.values() if not spec.allowed_by(held)]
-
-
-class MissingScope(TriobotError):
-    """The token lacks a scope a call of the command needs; nothing was sent.
-
-    Attributes:
-        calls: the calls the token cannot make.
-        token_scopes: the scopes the token has.
-    """
-
-    code = "MissingScope"
-
-    def __init__(self, calls: Sequence[CallSpec], token_scopes: Iterable[str], source: str):
-        held = tuple(token_scopes)
-        needs = "; ".join(f"{spec.name} needs the {scope_text(spec)} scope" for spec in calls)
-        has = ", ".join(sorted(held)) or "no scopes"
-        super().__init__(
-            f"{needs}. The token ({source}) has: {has}. Nothing was sent; create a token "
-            "with that scope (triobot oauth create-token NAME --scopes ...)."
-        )
-        self.calls = tuple(spec.name for spec in calls)
-        self.token_scopes = held
 
 
 class Session:
@@ -219,7 +188,7 @@ def run_session(
         follow: the command follows a stream for long: reconnect patiently.
 
     Returns:
-        ``body``'s exit code, or 1 / 2 after printing what went wrong.
+        ``body``'s exit code, or 1 / 2 / 3 after printing what went wrong.
 
     Raises:
         UserError: no token for a command that needs one on a real server (exit 2), and
@@ -277,9 +246,7 @@ def run_session(
             )
             auth = session.authorization
             if auth is not None:
-                lacking = missing_scopes(calls, auth.scopes)
-                if lacking:
-                    raise MissingScope(lacking, auth.scopes, source)
+                require_scopes(call_needs(calls), auth.scopes, token_source=source)
             try:
                 return await body(session)
             finally:
@@ -289,6 +256,9 @@ def run_session(
         return trio.run(main)
     except BaseException as raised:
         exc = sole_error(raised) if isinstance(raised, BaseExceptionGroup) else raised
+        if isinstance(exc, MissingScopes):
+            out.error(exc.code, str(exc))
+            return EXIT_SCOPES
         if isinstance(exc, UserError | KeyboardInterrupt | SystemExit):
             raise exc from None
         code = _report(exc, out, options, source)
@@ -300,9 +270,7 @@ def run_session(
 def _report(exc: BaseException, out: Output, options: EndpointOptions, source: str) -> int | None:
     """Print ``exc`` as one line (and a JSON error); its exit code, ``None`` if unexpected."""
     where = "the embedded simulator" if options.embedded else options.endpoint
-    if isinstance(exc, MissingScope):
-        out.error(exc.code, str(exc))
-    elif isinstance(exc, AuthorizationFailed):
+    if isinstance(exc, AuthorizationFailed):
         message = f"the API token ({source}) was refused"
         if options.embedded:
             message += "; the embedded simulator knows only its own tokens (use --endpoint)"

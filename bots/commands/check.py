@@ -23,10 +23,16 @@ from framework.config import BotConfig, highest_stake, load_config
 from framework.config.loader import first_stake
 from framework.errors import ConfigError, UserError
 from framework.logs import configure_logging
-from framework.runtime import MissingScopes
 from framework.runtime.endpoint import connect
 from framework.runtime.groups import sole_error
-from framework.scopes import bot_needs, check_scopes, needs_table, scopes_needed
+from framework.scopes import (
+    EXIT_SCOPES,
+    MissingScopes,
+    bot_needs,
+    check_scopes,
+    needs_table,
+    scopes_needed,
+)
 from framework.strategy.base import strategy_summary
 
 __all__ = ["check_online", "register", "run_check"]
@@ -42,7 +48,7 @@ def register(subparsers: Any) -> None:
             "duplicate keys, plugins and their parameters, contracts against the market "
             "rules, stakes against the risk limits. Then list every API call the bot makes "
             "and the token scopes they need. Exit 0 if usable, 2 with every problem if not; "
-            "with --online, 3 when the token is refused or lacks a scope."
+            f"with --online, {EXIT_SCOPES} when the token is refused or lacks a scope."
         ),
     )
     parser.add_argument("config", help="the bot's YAML config file")
@@ -98,9 +104,8 @@ async def check_online(config: BotConfig, out: TextIO) -> int:
     for warning in report.warnings():
         out.write(f"  warning: {warning}\n")
     if not report.ok:
-        problems = "\n  ".join(report.problems())
         raise MissingScopes(
-            f"the API token ({config.token_source}) cannot run this bot:\n  {problems}"
+            report, token_source=config.token_source, consequence="the bot cannot run"
         )
     out.write("The token covers every call the bot makes.\n")
     return 0

@@ -12,13 +12,11 @@
 from .gate import JournalingGate
 from .runner import RestartPolicy, Slot, StrategyRunner
 from .status import RunSummary, StatusBoard
-from .supervisor import EXIT_SCOPES, Bot, MissingScopes, StartupError, StopRequest
+from .supervisor import Bot, StartupError, StopRequest
 
 __all__ = [
-    "EXIT_SCOPES",
     "Bot",
     "JournalingGate",
-    "MissingScopes",
     "RestartPolicy",
     "RunSummary",
     "Slot",

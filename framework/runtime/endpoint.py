@@ -16,17 +16,15 @@ from framework.config import BotConfig
 from framework.connection import AuthorizationFailed, Connection, ConnectionSettings
 from framework.errors import UserError
 from framework.logs import get_logger
+from framework.scopes import EXIT_SCOPES
 from framework.simulator import SimulatorConfig, run_simulator
 from framework.simulator.simulator import Simulator
 
-__all__ = ["EXIT_SCOPES", "Endpoint", "TokenRefused", "connect", "simulator_state"]
-
-#: Exit code of a bot whose token cannot run it (missing scopes, token refused).
-EXIT_SCOPES = 3
+__all__ = ["Endpoint", "TokenRefused", "connect", "simulator_state"]
 
 
 class TokenRefused(UserError):
-    """The server refused the token (invalid, expired, disabled)."""
+    """The server refused the token (invalid, expired, disabled): the exit of a bad scope."""
 
     exit_code = EXIT_SCOPES
 

@@ -6,8 +6,8 @@ order (nothing trades until every check passed):
 1. the embedded simulator, when ``endpoint: embedded`` (same process, real loopback socket);
 2. the connection actor: connected and authorized (``nursery.start``);
 3. the token's scopes against every call the bot will make (:mod:`framework.scopes`): a
-   missing scope stops here with :class:`MissingScopes`, naming each scope, the calls and
-   the strategies that need it; surplus dangerous scopes are warned about;
+   missing scope stops here with :class:`~framework.scopes.MissingScopes`, naming each
+   scope, the calls and the strategies that need it; surplus dangerous scopes are warned;
 4. the execution actor and the transaction stream, then the journal's loose ends
    (:func:`~framework.execution.recovery.recover`): unfinished buys reconciled, open
    contracts settled or followed;
@@ -37,29 +37,23 @@ from framework.connection import (
 )
 from framework.deriv.errors import APIError
 from framework.deriv.models import Authorize, Tick
-from framework.errors import TriobotError, UserError
+from framework.errors import TriobotError
 from framework.execution import ClientBroker, ExecutionActor, recover
 from framework.journal import Journal
 from framework.logs import get_logger
-from framework.scopes import bot_needs, check_scopes
+from framework.scopes import bot_needs, require_scopes
 from framework.simulator import SimulatorConfig
 from framework.simulator.simulator import Simulator
 from framework.sizing import make_sizer
 from framework.strategy import Context, JsonFileStateStore, StrategyHost
 
-from .endpoint import EXIT_SCOPES, connect
+from .endpoint import connect
 from .gate import JournalingGate
 from .groups import sole_error
 from .runner import RestartPolicy, StrategyRunner
 from .status import RunSummary, StatusBoard
 
-__all__ = ["EXIT_SCOPES", "Bot", "MissingScopes", "StartupError", "StopRequest"]
-
-
-class MissingScopes(UserError):
-    """The token lacks scopes the bot needs; nothing was started."""
-
-    exit_code = EXIT_SCOPES
+__all__ = ["Bot", "StartupError", "StopRequest"]
 
 
 class StartupError(TriobotError):
@@ -288,16 +282,14 @@ class Bot:
 
     def _check_scopes(self, auth: Authorize) -> None:
         needs = bot_needs((s.name, s.strategy_class) for s in self.config.strategies)
-        report = check_scopes(needs, auth.scopes)
+        report = require_scopes(
+            needs,
+            auth.scopes,
+            token_source=self.config.token_source,
+            consequence="nothing was started",
+        )
         for warning in report.warnings():
             self.log.warning("least privilege", note=warning)
-        if not report.ok:
-            problems = "\n  ".join(report.problems())
-            raise MissingScopes(
-                f"the API token ({self.config.token_source}) cannot run this bot; nothing was "
-                f"started:\n  {problems}\n"
-                f"create a token with scopes: {', '.join(report.needed)}"
-            )
 
     async def _ticks(
         self,

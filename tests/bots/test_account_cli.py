@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from bots.accounting.session import missing_scopes
 from bots.commands.account import parse_date
 from framework.client import open_client
 from framework.connection import ConnectionSettings
@@ -169,10 +168,10 @@ def test_an_api_error_is_its_code_and_message_and_exit_1(cli: Runner) -> None:
 
 def test_a_missing_scope_is_named_and_nothing_is_sent(cli: Runner, wiretap: Wiretap) -> None:
     result = cli("account", "topup", "--sim-scopes", "read", "--sim-balance", "500", "--json")
-    assert result.code == 1
+    assert result.code == 3
     error = result.json()["error"]
-    assert error["code"] == "MissingScope"
-    assert "topup_virtual needs the 'trade' scope" in error["message"]
+    assert error["code"] == "MissingScopes"
+    assert "lacks scope 'trade' for topup_virtual" in error["message"]
     assert "has: read" in result.err and "Nothing was sent" in result.err
     assert "topup_virtual" not in wiretap.calls and "balance" not in wiretap.calls
     assert "authorize" in wiretap.calls  # it did log in: the scopes come from authorize
@@ -180,8 +179,8 @@ def test_a_missing_scope_is_named_and_nothing_is_sent(cli: Runner, wiretap: Wire
 
 def test_statement_needs_read_or_trading_information(cli: Runner, wiretap: Wiretap) -> None:
     refused = cli("account", "statement", "--sim-scopes", "trade")
-    assert refused.code == 1
-    assert "'read' or 'trading_information'" in refused.err
+    assert refused.code == 3
+    assert "'read' (or 'trading_information') for statement" in refused.err
     allowed = cli("account", "statement", "--sim-scopes", "trading_information", "--json")
     assert allowed.code == 0, allowed.err
 
@@ -224,9 +223,3 @@ def test_parse_date() -> None:
     for bad in ("2024-13-01", "31/01/2024", "", "-5"):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_date(bad)
-
-
-def test_missing_scopes_lists_each_call_once() -> None:
-    lacking = missing_scopes(["balance", "topup_virtual", "topup_virtual", "ping"], ["read"])
-    assert [spec.name for spec in lacking] == ["topup_virtual"]
-    assert missing_scopes(["statement"], ["trading_information"]) == []

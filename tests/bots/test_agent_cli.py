@@ -114,8 +114,8 @@ def test_withdraw_needs_payments_scope_before_any_email(cli: Runner, wiretap: Wi
         "agent", "withdraw", "--agent", AGENT, "--amount", "50", "--dry-run",
         "--sim-account", "real", "--sim-scopes", "read,trade",
     )  # fmt: skip
-    assert result.code == 1
-    assert "paymentagent_withdraw needs the 'payments' scope" in result.err
+    assert result.code == 3
+    assert "lacks scope 'payments' for paymentagent_withdraw" in result.err
     assert "verify_email" not in wiretap.calls and "paymentagent_withdraw" not in wiretap.calls
 
 

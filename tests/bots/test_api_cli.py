@@ -162,10 +162,10 @@ def test_smoke_in_a_real_process(tmp_path: Path) -> None:
         timeout=60,
         check=False,
     )
-    assert refused.returncode == 1
+    assert refused.returncode == 3
     assert refused.stderr.splitlines() == [
-        "triobot: MissingScope: topup_virtual needs the 'trade' scope. The token (the embedded "
-        "simulator's demo token) has: read. Nothing was sent; create a token with that scope "
-        "(triobot oauth create-token NAME --scopes ...)."
+        "triobot: MissingScopes: the API token (the embedded simulator's demo token) lacks "
+        "scope 'trade' for topup_virtual; it has: read. Nothing was sent; create a token with "
+        "scopes read, trade (triobot oauth create-token NAME --scopes read,trade)."
     ]
     assert refused.stdout == ""

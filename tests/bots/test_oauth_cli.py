@@ -93,7 +93,7 @@ def test_create_list_and_delete_tokens(cli: Runner, tmp_path: Path) -> None:
     balance = cli("account", "balance", "--token-file", str(saved), *state)
     assert balance.code == 0, balance.err
     admin_call = cli("oauth", "tokens", "--token-file", str(saved), *state)
-    assert admin_call.code == 1 and "'admin' scope" in admin_call.err
+    assert admin_call.code == 3 and "lacks scope 'admin' for api_token" in admin_call.err
 
     deleted = cli("oauth", "delete-token", "trading bot", "--yes", *state, "--json")
     assert deleted.code == 0, deleted.err
@@ -125,5 +125,5 @@ def test_delete_token_asks_first(
 
 def test_token_commands_need_admin(cli: Runner, wiretap: Wiretap) -> None:
     result = cli("oauth", "create-token", "bot", "--scopes", "read", "--sim-scopes", "read,trade")
-    assert result.code == 1 and "api_token needs the 'admin' scope" in result.err
+    assert result.code == 3 and "lacks scope 'admin' for api_token" in result.err
     assert "api_token" not in wiretap.calls

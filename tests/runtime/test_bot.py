@@ -14,7 +14,8 @@ from trio.testing import MockClock
 
 from bots.lifecycle import run_process, supervise
 from framework.journal import Journal
-from framework.runtime import Bot, MissingScopes
+from framework.runtime import Bot
+from framework.scopes import MissingScopes
 from tests.runtime.conftest import EVERY, make_bot, write_config
 from tests.runtime.plugins import Crasher, Every
 
@@ -76,7 +77,7 @@ async def test_missing_scope_refuses_to_start_and_names_it(
     with pytest.raises(MissingScopes) as caught:
         await bot.run()
     message = str(caught.value)
-    assert "missing scope 'trade'" in message
+    assert "lacks scope 'trade' for" in message
     assert "buy" in message and "runtime" in message
     assert caught.value.exit_code == 3
     assert bot.runner is None  # no strategy was built, let alone started

@@ -10,8 +10,8 @@ from trio.testing import MockClock
 
 from bots.commands.check import check_online
 from framework.config import BotConfig, load_config
-from framework.runtime import MissingScopes
 from framework.runtime.endpoint import TokenRefused
+from framework.scopes import MissingScopes
 from framework.simulator import SimulatorConfig, open_simulator
 from framework.simulator.config import TokenConfig
 from tests.runtime.conftest import EVERY

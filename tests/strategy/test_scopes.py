@@ -6,7 +6,17 @@ from typing import ClassVar
 
 import pytest
 
-from framework.scopes import RUNTIME_CALLS, bot_needs, check_scopes, needs_table, scopes_needed
+from framework.scopes import (
+    EXIT_SCOPES,
+    RUNTIME_CALLS,
+    MissingScopes,
+    bot_needs,
+    call_needs,
+    check_scopes,
+    needs_table,
+    require_scopes,
+    scopes_needed,
+)
 from framework.strategy import NoParams, Strategy
 
 
@@ -39,7 +49,7 @@ def test_missing_scope_names_the_call_and_the_strategy() -> None:
     assert missing.scope == "trade"
     assert missing.calls == ("buy", "sell")
     assert missing.needed_by == ("runtime", "scalper")
-    assert report.problems() == ["missing scope 'trade': needed for buy, sell by runtime, scalper"]
+    assert report.problems() == ["'trade' for buy, sell, needed by runtime, scalper"]
 
 
 def test_a_strategy_only_scope_is_attributed_to_that_strategy() -> None:
@@ -78,3 +88,23 @@ def test_table_rows() -> None:
     assert rows["buy"] == ("trade", "runtime")
     assert rows["ticks"] == ("-", "runtime")
     assert rows["balance"] == ("read (or trading_information)", "runtime")
+
+
+def test_require_scopes_raises_one_line_naming_every_missing_scope() -> None:
+    needs = call_needs(["balance", "topup_virtual", "paymentagent_transfer"])
+    with pytest.raises(MissingScopes) as caught:
+        require_scopes(needs, ["read"], token_source="DERIV_TOKEN")
+    error = caught.value
+    assert error.exit_code == EXIT_SCOPES
+    assert str(error) == (
+        "the API token (DERIV_TOKEN) lacks scopes 'trade' for topup_virtual; "
+        "'payments' for paymentagent_transfer; it has: read. Nothing was sent; create a token "
+        "with scopes read, trade, payments "
+        "(triobot oauth create-token NAME --scopes read,trade,payments)."
+    )
+    assert [m.scope for m in error.report.missing] == ["trade", "payments"]
+
+
+def test_require_scopes_returns_the_report_when_nothing_is_missing() -> None:
+    report = require_scopes(call_needs(["ping", "balance"]), ["read", "admin"], token_source="x")
+    assert report.ok and report.unneeded == ("admin",)
