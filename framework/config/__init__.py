@@ -17,7 +17,6 @@ from .model import (
     ContractSection,
     KeepaliveConfig,
     Secret,
-    SimulatorConfig,
     StrategyConfig,
 )
 
@@ -28,7 +27,6 @@ __all__ = [
     "ContractSection",
     "KeepaliveConfig",
     "Secret",
-    "SimulatorConfig",
     "StrategyConfig",
     "first_stake",
     "highest_stake",

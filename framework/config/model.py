@@ -17,6 +17,7 @@ from attrs import validators as v
 
 from framework.connection.backoff import BackoffPolicy
 from framework.risk import RiskLimits
+from framework.simulator.config import SimulatorConfig
 from framework.sizing import StakeConfig
 from framework.strategy.events import ContractTemplate
 
@@ -25,7 +26,6 @@ __all__ = [
     "BotConfig",
     "KeepaliveConfig",
     "Secret",
-    "SimulatorConfig",
     "StrategyConfig",
 ]
 
@@ -73,25 +73,6 @@ def _endpoint(_inst: object, _attr: object, value: str) -> None:
             f"must be 'embedded' or a ws:// or wss:// URL "
             f"(wss://ws.derivws.com/websockets/v3), got {value!r}"
         )
-
-
-@attrs.frozen
-class SimulatorConfig:
-    """The embedded simulator (``endpoint: embedded`` only).
-
-    Attributes:
-        seed: tick generator seed (same seed, same ticks).
-        speed: time acceleration (2 = ticks twice as fast as real time).
-        balance: the demo account's starting balance.
-        currency: the demo account's currency.
-        state: file where the simulator keeps its accounts and contracts across restarts.
-    """
-
-    seed: int = 1
-    speed: float = attrs.field(default=1.0, validator=[v.gt(0), v.le(10_000)])
-    balance: float = attrs.field(default=10_000.0, validator=[v.ge(0), v.le(1e9)])
-    currency: str = attrs.field(default="USD", validator=v.matches_re(r"^[A-Z]{3,4}$"))
-    state: Path | None = None
 
 
 @attrs.frozen
@@ -193,7 +174,8 @@ class BotConfig:
     Attributes:
         endpoint: ``embedded`` (the in-process simulator) or a ``ws://``/``wss://`` URL.
         app_id: the Deriv application id sent as ``?app_id=``.
-        simulator: the embedded simulator's options.
+        simulator: the embedded simulator's own config (the fields YAML may set: ``seed``,
+            ``speed``, ``balance``, ``currency``, ``state``).
         keepalive: pings and the stale-stream watchdog.
         reconnect: reconnection backoff.
         risk: the risk limits.

@@ -11,7 +11,9 @@ Supported field types: ``int``, ``float`` (ints accepted, finite only), ``str``,
 ``Literal`` field (``scheme: martingale``), ``tuple[X, ...]``, ``dict[str, X]``, nested
 attrs classes and ``Any`` (passed through). A field with a ``converter`` is checked against
 the converter's parameter type. Field metadata ``{"hint": "..."}`` is appended to that
-field's type errors; ``{"internal": True}`` marks a field YAML cannot set.
+field's type errors; ``{"internal": True}`` marks a field YAML cannot set;
+``{"config_type": T}`` narrows what YAML may give to ``T`` (a class shared with Python
+callers can take more than a config should).
 
 Scalars are strict: ``"10"`` is not an int and ``1`` is not a bool; YAML 1.1 leftovers
 (``no``, ``1:30``) reach here as strings and are named as such.
@@ -94,7 +96,7 @@ def _field_types(cls: type) -> dict[str, Any]:
                 params, conv_hints = [], {}
             if params and params[0].name in conv_hints:
                 tp = conv_hints[params[0].name]
-        types_[field.name] = tp
+        types_[field.name] = field.metadata.get("config_type", tp)
     return types_
 
 

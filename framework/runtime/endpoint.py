@@ -72,12 +72,8 @@ async def connect(
     log = get_logger("triobot.bot")
     simulator: Simulator | None = None
     if config.is_embedded:
-        sim_config = simulator_config or SimulatorConfig(
-            seed=config.simulator.seed,
-            speed=config.simulator.speed,
-            balance=config.simulator.balance,
-            currency=config.simulator.currency,
-            state=simulator_state(config),
+        sim_config = simulator_config or attrs.evolve(
+            config.simulator, state=simulator_state(config)
         )
         simulator = await nursery.start(run_simulator, sim_config)
         url, tokens = config.url(simulator.url), (simulator.token,)

@@ -1,4 +1,12 @@
-"""The simulator's configuration: one frozen value, from Python or from the command line."""
+"""The simulator's configuration: one frozen value, from Python, the command line or a bot config.
+
+A bot config's ``simulator:`` section (``endpoint: embedded``) is this class, structured from
+YAML by :mod:`framework.config`: the fields a bot config may set are ``seed``, ``speed``,
+``balance``, ``currency`` and ``state``; the others are marked ``internal`` (the config
+loader's word for "not from YAML") because the embedded simulator always listens on loopback
+with its demo token. The ranges are field validators, so a bad value in a config is reported
+at its own ``simulator.KEY`` path.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 import attrs
+from attrs import validators as v
 
 from framework.deriv.calls import ALL_SCOPES
 from framework.market.pricing import PricingConfig
@@ -46,6 +55,12 @@ def _default_tokens() -> tuple[TokenConfig, ...]:
     return (TokenConfig(DEMO_TOKEN),)
 
 
+#: Field metadata: a bot config's ``simulator:`` section cannot set this field.
+_INTERNAL = {"internal": True}
+#: A bot config's seed is an int (``seed: yes`` is a YAML 1.1 leftover, not a seed).
+_CONFIG_SEED = {"config_type": int}
+
+
 @attrs.frozen
 class SimulatorConfig:
     """Everything that shapes a simulator run.
@@ -53,12 +68,13 @@ class SimulatorConfig:
     Attributes:
         host: interface to listen on.
         port: TCP port (0: any free port; read it back from ``Simulator.port``).
-        seed: market seed; the same seed and genesis give the same ticks.
-        speed: simulated seconds per real second.
+        seed: market seed; the same seed and genesis give the same ticks (an int in a bot
+            config; the command line also takes a word).
+        speed: simulated seconds per real second (> 0, at most 10000).
         start_epoch: the epoch the simulated clock starts at (default: now).
         tokens: accepted tokens; the default is one demo token with every scope.
-        balance: opening balance of each configured account.
-        currency: account currency.
+        balance: opening balance of each configured account (0 to 10^9).
+        currency: account currency (3-4 capital letters).
         outbox: file the verification emails are appended to (JSON lines).
         state: SQLite file that makes accounts and contracts survive a restart.
         faults: fault specification (see :func:`framework.simulator.faults.parse_faults`).
@@ -71,31 +87,25 @@ class SimulatorConfig:
         app_ids: accepted ``app_id`` values (``None``: any well-formed one).
     """
 
-    host: str = "127.0.0.1"
-    port: int = 0
-    seed: int | str = 1
-    speed: float = 1.0
-    start_epoch: float | None = None
-    tokens: tuple[TokenConfig, ...] = attrs.field(factory=_default_tokens)
-    balance: float = 10000.0
-    currency: str = "USD"
-    outbox: Path | None = None
+    host: str = attrs.field(default="127.0.0.1", metadata=_INTERNAL)
+    port: int = attrs.field(default=0, validator=[v.ge(0), v.le(65535)], metadata=_INTERNAL)
+    seed: int | str = attrs.field(default=1, metadata=_CONFIG_SEED)
+    speed: float = attrs.field(default=1.0, validator=[v.gt(0), v.le(10_000)])
+    start_epoch: float | None = attrs.field(default=None, metadata=_INTERNAL)
+    tokens: tuple[TokenConfig, ...] = attrs.field(factory=_default_tokens, metadata=_INTERNAL)
+    balance: float = attrs.field(default=10_000.0, validator=[v.ge(0), v.le(1e9)])
+    currency: str = attrs.field(default="USD", validator=v.matches_re(r"^[A-Z]{3,4}$"))
+    outbox: Path | None = attrs.field(default=None, metadata=_INTERNAL)
     state: Path | None = None
-    faults: str = ""
-    rate_limits: RateLimits = attrs.field(factory=RateLimits)
-    pricing: PricingConfig = attrs.field(factory=PricingConfig)
-    history_seconds: int = DEFAULT_HISTORY_SECONDS
-    idle_timeout: float | None = 120.0
-    queue_size: int = 10_000
-    app_ids: frozenset[int] | None = None
+    faults: str = attrs.field(default="", metadata=_INTERNAL)
+    rate_limits: RateLimits = attrs.field(factory=RateLimits, metadata=_INTERNAL)
+    pricing: PricingConfig = attrs.field(factory=PricingConfig, metadata=_INTERNAL)
+    history_seconds: int = attrs.field(default=DEFAULT_HISTORY_SECONDS, metadata=_INTERNAL)
+    idle_timeout: float | None = attrs.field(default=120.0, metadata=_INTERNAL)
+    queue_size: int = attrs.field(default=10_000, metadata=_INTERNAL)
+    app_ids: frozenset[int] | None = attrs.field(default=None, metadata=_INTERNAL)
 
     def __attrs_post_init__(self) -> None:
-        if not self.speed > 0:
-            raise ValueError(f"speed must be positive, got {self.speed}")
-        if self.balance < 0:
-            raise ValueError(f"balance must not be negative, got {self.balance}")
-        if not 0 <= self.port <= 65535:
-            raise ValueError(f"port must be 0-65535, got {self.port}")
         seen: set[str] = set()
         for token in self.tokens:
             if token.token in seen:

@@ -9,6 +9,7 @@ import pytest
 
 from framework.config import BotConfig, ConfigError, load_config, parse_config
 from framework.config.yamlload import load_yaml
+from framework.simulator import SimulatorConfig
 from framework.sizing import Martingale
 from strategies.momentum import MomentumParams, TickMomentum
 
@@ -133,3 +134,22 @@ def test_problems_are_sorted_by_line() -> None:
     lines = str(info.value).splitlines()[1:]
     numbers = [int(line.rsplit(":", 1)[1].rstrip(")")) for line in lines]
     assert numbers == sorted(numbers) and len(lines) == 3
+
+
+def test_simulator_section_is_the_simulators_own_config() -> None:
+    config = parse_config("simulator: {seed: 3, speed: 2, balance: 50, currency: EUR}\n" + MINIMAL)
+    assert config.simulator == SimulatorConfig(seed=3, speed=2.0, balance=50.0, currency="EUR")
+    assert parse_config(MINIMAL).simulator == SimulatorConfig()
+
+
+def test_simulator_section_sets_only_what_a_bot_config_may() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config("simulator: {port: 80, speed: 0, seed: one, balance: -1}\n" + MINIMAL)
+    text = str(info.value)
+    assert (
+        "simulator.port: unknown key (expected one of: balance, currency, seed, speed, state)"
+        in text
+    )
+    assert "simulator.speed: must be > 0, got 0" in text
+    assert "simulator.seed: expected int, got 'one'" in text
+    assert "simulator.balance: must be >= 0, got -1" in text

@@ -60,3 +60,22 @@ async def test_refused_token(tmp_path: Path, vclock: MockClock) -> None:
     async with open_simulator(SimulatorConfig()) as sim:
         with pytest.raises(TokenRefused, match="was refused"):
             await check_online(_config(tmp_path, sim.url, "not-a-known-token"), io.StringIO())
+
+
+async def test_embedded_simulator_runs_the_configs_simulator_section(
+    tmp_path: Path, vclock: MockClock
+) -> None:
+    path = tmp_path / "embedded.yaml"
+    journal = tmp_path / "journal.sqlite"
+    path.write_text(
+        f"simulator: {{seed: 4, balance: 123.5, currency: EUR}}\njournal: {journal}\n"
+        f"strategies:\n{EVERY}",
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    assert isinstance(config.simulator, SimulatorConfig)  # the simulator's own class
+    out = io.StringIO()
+    assert await check_online(config, out) == 0
+    assert "(virtual, 123.50 EUR)" in out.getvalue()
+    # The state file the run keeps next to the journal, not the section's default (none).
+    assert journal.with_name("journal.sqlite.simulator").exists()
