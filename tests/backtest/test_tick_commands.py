@@ -1,0 +1,95 @@
+"""``triobot download`` and ``triobot record`` in-process, on the embedded simulator.
+
+Both commands call ``trio.run`` themselves; the fixture below gives that run an autojumping
+MockClock, so the simulated market moves on in virtual time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+import trio
+import trio.testing
+
+from bots.cli import main
+from framework.backtest import TickWriter, last_tick, open_source
+from framework.deriv.models import Tick
+
+T = TypeVar("T")
+
+
+@pytest.fixture(autouse=True)
+def virtual_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ``trio.run`` of the command runs on an autojumping virtual clock."""
+    real_run = trio.run
+
+    def run(afn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        return real_run(afn, *args, clock=trio.testing.MockClock(autojump_threshold=0))
+
+    monkeypatch.setattr(trio, "run", run)
+    monkeypatch.setenv("COLUMNS", "400")  # rich must not wrap the one-line messages
+
+
+def read(path: Path) -> list[Tick]:
+    return [t for chunk in open_source(path).chunks() for t in chunk]
+
+
+def test_download_fresh_then_resume(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r100.csv"
+    assert main(["download", "R_100", "--count", "50", "--out", str(out), "--seed", "3"]) == 0
+    assert f"50 ticks of R_100 written to {out} (fresh)" in capsys.readouterr().err
+    first = read(out)
+    assert len(first) == 50 and {t.symbol for t in first} == {"R_100"}
+    last = last_tick(out)
+    assert last is not None
+    # A second run continues after the file's last tick (the new simulator's market starts
+    # from the same seed, so it has no ticks after it yet: nothing is appended).
+    assert main(["download", "R_100", "--out", str(out), "--seed", "3"]) == 0
+    err = capsys.readouterr().err
+    assert f"written to {out} (resumed after {last.epoch})" in err
+    assert read(out)[:50] == first
+
+
+def test_download_refuses_to_mix_symbols(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "mixed.jsonl"
+    with TickWriter(out) as writer:
+        writer.write(Tick("R_50", 1_700_000_000, 100.0, 4))
+    assert main(["download", "R_100", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"triobot: {out} ends with R_50 ticks; use another file for R_100\n"
+    assert len(read(out)) == 1  # untouched
+
+
+@pytest.mark.parametrize("command", ["download", "record"])
+def test_count_below_one_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    out = tmp_path / "t.jsonl"
+    assert main([command, "R_100", "--count", "0", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == "triobot: --count must be at least 1\n"
+    assert not out.exists()
+
+
+def test_record_stops_at_count(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "live.jsonl"
+    assert main(["record", "R_100", "1HZ100V", "--count", "12", "--out", str(out)]) == 0
+    assert f"12 ticks of R_100, 1HZ100V appended to {out}" in capsys.readouterr().err
+    recorded = read(out)
+    assert len(recorded) == 12 and {t.symbol for t in recorded} == {"R_100", "1HZ100V"}
+    lines = out.read_text().splitlines()
+    assert all(json.loads(line)["symbol"] in {"R_100", "1HZ100V"} for line in lines)
+
+
+def test_record_stops_after_duration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "live.csv"
+    assert main(["record", "1HZ100V", "--duration", "10", "--out", str(out)]) == 0
+    recorded = read(out)
+    # 1HZ100V ticks every second: ten seconds of virtual time give about ten ticks.
+    assert 9 <= len(recorded) <= 11
+    assert f"{len(recorded)} ticks of 1HZ100V appended to {out}" in capsys.readouterr().err
