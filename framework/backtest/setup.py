@@ -153,7 +153,11 @@ def parse_value(text: str) -> Any:
     try:
         data, _, problems = load_yaml(text)
     except yaml.YAMLError as exc:
-        raise UserError(f"bad value {text!r}: {exc}") from None
+        # PyYAML's own text spans several lines (the snippet and a caret); one line is enough.
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (column {mark.column + 1})" if mark is not None else ""
+        raise UserError(f"bad value {text!r}: {problem}{where}") from None
     if problems:
         raise UserError(f"bad value {text!r}: {problems[0][1]}")
     return data
