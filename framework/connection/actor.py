@@ -41,6 +41,7 @@ from ..deriv.calls import get_call
 from ..deriv.errors import APIError, RateLimit, RemoteProtocolError
 from ..deriv.models import Authorize
 from ..deriv.protocol import DerivProtocol, ErrorReply, Reply, StreamUpdate, Unsolicited
+from ..deriv.ratelimits import limits_from_website_status
 from ..logs import get_logger
 from ..market.symbols import SYMBOLS
 from ..transport import Connector, Transport, TransportError, open_websocket_transport
@@ -58,7 +59,7 @@ from .errors import (
     StaleStream,
 )
 from .policy import is_idempotent, overflow_policy
-from .ratelimit import RateLimiter, limits_from_website_status
+from .ratelimit import RateLimiter
 from .settings import ConnectionSettings
 from .streams import (
     ConnectionRestored,

@@ -16,7 +16,8 @@ from framework.connection import (
 )
 from framework.connection.backoff import Backoff
 from framework.connection.policy import overflow_policy
-from framework.connection.ratelimit import RateLimiter, limits_from_website_status
+from framework.connection.ratelimit import RateLimiter
+from framework.deriv.ratelimits import limits_from_website_status
 from tests.connection.conftest import settings
 from tests.connection.fake import FakeDeriv
 
@@ -35,14 +36,6 @@ def test_backoff_grows_caps_jitters_and_runs_out() -> None:
     assert backoff.next_delay() is not None
 
 
-def test_limits_read_from_website_status() -> None:
-    limits = limits_from_website_status(
-        {"api_call_limits": {"max_requests_outcome": {"minutely": 10, "hourly": 100}}}
-    )
-    assert (limits["outcome"].minutely, limits["outcome"].hourly) == (10, 100)
-    assert limits["general"].minutely == 180  # not advertised: the default stays
-
-
 async def test_limiter_spaces_calls_without_polling(autojump_clock: trio.abc.Clock) -> None:
     limiter = RateLimiter(
         limits_from_website_status(
@@ -56,6 +49,27 @@ async def test_limiter_spaces_calls_without_polling(autojump_clock: trio.abc.Clo
     before = trio.current_time()
     await limiter.acquire("ping")  # never limited
     assert trio.current_time() == before
+
+
+async def test_a_full_budget_holds_up_only_its_own_calls(autojump_clock: trio.abc.Clock) -> None:
+    limits = {"api_call_limits": {"max_requests_pricing": {"minutely": 2, "hourly": 1000}}}
+    limiter = RateLimiter(limits_from_website_status(limits))
+    await limiter.acquire("proposal")  # 90 % of 2 rounds down to one a minute
+    done: list[str] = []
+
+    async def call(name: str) -> None:
+        await limiter.acquire(name)
+        done.append(name)
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(call, "proposal")  # waits a minute for the pricing budget
+        await trio.sleep(1)
+        for name in ("statement", "active_symbols", "buy", "sell"):
+            nursery.start_soon(call, name)
+        await trio.sleep(1)
+        assert sorted(done) == ["active_symbols", "buy", "sell", "statement"]
+    assert done[-1] == "proposal"
+    assert 60 <= trio.current_time() < 61
 
 
 async def test_connection_paces_by_advertised_limits(

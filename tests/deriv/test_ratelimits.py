@@ -1,0 +1,130 @@
+"""Rate-limit facts: the server's grouping, the advertisement, and both limiters agreeing."""
+
+from __future__ import annotations
+
+import pytest
+import trio
+
+from framework.connection.ratelimit import RateLimiter as ClientLimiter
+from framework.deriv import CALL_TABLE
+from framework.deriv.ratelimits import (
+    BUDGETS,
+    EXEMPT,
+    UNPUBLISHED,
+    api_call_limits,
+    budget_of,
+    limits_from_website_status,
+)
+from framework.simulator.ratelimit import RateLimiter as SimLimiter
+from framework.simulator.ratelimit import RateLimits
+
+#: The server's ``%rate_limit_map`` (virtual accounts), written out independently of the module.
+SERVER_GROUPS = {
+    "portfolio": "outcome",
+    "statement": "outcome",
+    "profit_table": "outcome",
+    "reality_check": "outcome",
+    "proposal": "pricing",
+    "proposal_open_contract": "pricing",
+    "ping": None,
+    "time": None,
+    "buy": None,
+    "sell": None,
+    "verify_email": None,
+}
+
+#: A call known to count against each budget, to probe which budget another call used.
+PROBES = {"general": "active_symbols", "outcome": "statement", "pricing": "proposal"}
+
+
+def test_grouping_follows_the_server_implementation() -> None:
+    for call, expected in SERVER_GROUPS.items():
+        assert call in CALL_TABLE
+        assert budget_of(call) == expected, call
+    # Everything the map does not name is general, trading calls included.
+    for call in ("active_symbols", "ticks", "ticks_history", "balance", "sell_expired", "forget"):
+        assert budget_of(call) == "general"
+    assert EXEMPT | set(UNPUBLISHED) == {c for c, g in SERVER_GROUPS.items() if g is None}
+
+
+def test_every_named_call_exists() -> None:
+    named = set(EXEMPT) | set(UNPUBLISHED) | set(PROBES.values())
+    assert named <= set(CALL_TABLE)
+
+
+def test_advertised_limits_read_back_to_the_same_budgets() -> None:
+    advertised = api_call_limits()
+    assert advertised["max_requestes_general"] == {
+        "applies_to": "rest of calls",
+        "hourly": 14400,
+        "minutely": 180,
+    }
+    assert advertised["max_requests_outcome"]["minutely"] == 25
+    assert advertised["max_proposal_subscription"] == {
+        "applies_to": "subscribing to proposal concurrently",
+        "max": 5,
+    }
+    assert limits_from_website_status({"api_call_limits": advertised}) == dict(BUDGETS)
+
+
+def test_advertised_figures_override_defaults_and_bad_ones_mean_unlimited() -> None:
+    limits = limits_from_website_status(
+        {
+            "api_call_limits": {
+                "max_requests_outcome": {"minutely": 10.0, "hourly": 100},
+                "max_requests_pricing": {"minutely": 0, "hourly": "many"},
+            }
+        }
+    )
+    assert (limits["outcome"].minutely, limits["outcome"].hourly) == (10, 100)
+    assert (limits["pricing"].minutely, limits["pricing"].hourly) == (None, None)
+    assert limits["general"] == BUDGETS["general"]  # not advertised: the default stays
+    assert limits_from_website_status({"api_call_limits": "n/a"}) == dict(BUDGETS)
+    assert limits_from_website_status({}) == dict(BUDGETS)
+
+
+def _one_a_minute() -> RateLimits:
+    return RateLimits(
+        general_minutely=1, outcome_minutely=1, pricing_minutely=1, max_proposal_subscription=5
+    )
+
+
+def _simulator_budgets(call: str) -> set[str]:
+    """The budgets a first ``call`` used up on a simulator connection allowing one a minute."""
+    used = set()
+    for name, probe in PROBES.items():
+        limiter = SimLimiter(_one_a_minute())
+        assert limiter.allow(call, 0.0)
+        if not limiter.allow(probe, 1.0):
+            used.add(name)
+    return used
+
+
+async def _client_budgets(call: str) -> set[str]:
+    """The budgets a first ``call`` used up in the client's limiter allowing one a minute."""
+    budgets = _one_a_minute().budgets()
+    used = set()
+    for name, probe in PROBES.items():
+        limiter = ClientLimiter(budgets)
+        await limiter.acquire(call)
+        with trio.move_on_after(1) as waited:
+            await limiter.acquire(probe)
+        if waited.cancelled_caught:
+            used.add(name)
+    return used
+
+
+async def test_client_and_simulator_agree_call_by_call(autojump_clock: trio.abc.Clock) -> None:
+    disagree = {}
+    for call in sorted(CALL_TABLE):
+        client, simulator = await _client_budgets(call), _simulator_budgets(call)
+        expected = budget_of(call)
+        if not client == simulator == ({expected} if expected else set()):
+            disagree[call] = (client, simulator)
+    assert disagree == {}
+
+
+@pytest.mark.parametrize("call", ["ping", "time", "buy", "sell"])
+def test_unmetered_calls_are_never_refused(call: str) -> None:
+    limiter = SimLimiter(_one_a_minute())
+    assert all(limiter.allow(call, 0.0) for _ in range(100))
