@@ -12,11 +12,15 @@ from framework.strategy import ClosedContract, Strategy
 
 @attrs.frozen
 class EveryParams:
-    """Buy ``kind`` every ``every`` ticks while fewer than ``max_open`` are open."""
+    """Buy ``kind`` every ``every`` ticks while fewer than ``max_open`` are open.
+
+    ``offset`` shifts the ticks it buys on, so that several instances can take turns.
+    """
 
     every: int = 3
     kind: str = "CALL"
     max_open: int = 1
+    offset: int = 0
 
 
 class Every(Strategy[EveryParams]):
@@ -31,7 +35,8 @@ class Every(Strategy[EveryParams]):
 
     def on_tick(self, tick: Tick) -> None:
         self._n += 1
-        if self._n % self.params.every == 0 and len(self.ctx.open_contracts) < self.params.max_open:
+        due = (self._n + self.params.offset) % self.params.every == 0
+        if due and len(self.ctx.open_contracts) < self.params.max_open:
             self.ctx.buy(self.params.kind)
 
     def on_contract_closed(self, result: ClosedContract) -> None:
