@@ -61,17 +61,21 @@ class RateLimits:
     pricing_hourly: int = _hourly("pricing")
     max_proposal_subscription: int = MAX_PROPOSAL_SUBSCRIPTION
 
+    def figures(self, name: str) -> tuple[int, int]:
+        """``(per minute, per hour)`` of the budget ``name``."""
+        if name == "pricing":
+            return self.pricing_minutely, self.pricing_hourly
+        if name == "outcome":
+            return self.outcome_minutely, self.outcome_hourly
+        return self.general_minutely, self.general_hourly
+
     def budgets(self) -> dict[str, Budget]:
         """The three budgets with this configuration's figures."""
-        figures = {
-            "general": (self.general_minutely, self.general_hourly),
-            "outcome": (self.outcome_minutely, self.outcome_hourly),
-            "pricing": (self.pricing_minutely, self.pricing_hourly),
-        }
-        return {
-            name: attrs.evolve(budget, minutely=figures[name][0], hourly=figures[name][1])
-            for name, budget in BUDGETS.items()
-        }
+        budgets = {}
+        for name, budget in BUDGETS.items():
+            per_minute, per_hour = self.figures(name)
+            budgets[name] = attrs.evolve(budget, minutely=per_minute, hourly=per_hour)
+        return budgets
 
     def advertised(self) -> dict[str, Any]:
         """The ``api_call_limits`` object of ``website_status``."""
@@ -85,7 +89,6 @@ class RateLimiter:
 
     def __init__(self, limits: RateLimits) -> None:
         self.limits = limits
-        self._budgets = limits.budgets()
         self._seen: dict[str, deque[float]] = {}
 
     def allow(self, call: str, now: float) -> bool:
@@ -93,18 +96,17 @@ class RateLimiter:
         name = budget_of(call)
         if name is None or not self.limits.enabled:
             return True
-        budget = self._budgets[name]
+        per_minute, per_hour = self.limits.figures(name)
         seen = self._seen.setdefault(name, deque())
         while seen and seen[0] <= now - 3600:
             seen.popleft()
-        if budget.hourly is not None and len(seen) >= budget.hourly:
+        if len(seen) >= per_hour:
             return False
-        if budget.minutely is not None:
-            # Walk back over the last minute only; the walk is bounded by the minutely limit.
-            for recent, t in enumerate(reversed(seen), start=1):
-                if t <= now - 60:
-                    break
-                if recent >= budget.minutely:
-                    return False
+        # Walk back over the last minute only; the walk is bounded by the minutely limit.
+        for recent, t in enumerate(reversed(seen), start=1):
+            if t <= now - 60:
+                break
+            if recent >= per_minute:
+                return False
         seen.append(now)
         return True
