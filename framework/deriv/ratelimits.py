@@ -21,9 +21,10 @@ Two sources describe the grouping and they disagree:
   general one.
 
 **The implementation wins.** The ``applies_to`` strings are constants typed next to the
-figure lookups and never read when a request is metered; the map is what refuses requests. So ``proposal``
-does *not* count against the outcome budget (counting it there held busy bots to 22 buys a
-minute), and a call counts against exactly one budget, never general *and* another one.
+figure lookups and never read when a request is metered; the map is what refuses requests.
+So ``proposal`` does *not* count against the outcome budget (counting it there held busy bots
+to 22 buys a minute), and a call counts against exactly one budget, never general *and*
+another one.
 
 What the advertisement leaves open, and how it is settled here:
 
