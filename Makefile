@@ -31,6 +31,8 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest -q
 
+# Every benchmark, each beside a reference measured in the same run. The reference that
+# needs its own environment (python_deriv_api, in .venv-deriv-api/) is installed on first use.
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

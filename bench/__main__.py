@@ -1,4 +1,8 @@
-"""Run the benchmarks: ``python -m bench [--quick] [NAME ...]`` (all when no name is given)."""
+"""Run the benchmarks: ``python -m bench [--quick] [NAME ...]`` (all when no name is given).
+
+Every benchmark runs to its end even when an earlier one fails; the exit status is 1 when any
+failed (each prints its traceback), 0 otherwise.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import importlib
 import pkgutil
 import sys
 import time
+import traceback
 
 import bench
 
@@ -29,12 +34,21 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(names) - set(available()))
     if unknown:
         parser.error(f"unknown benchmark(s) {unknown}; available: {available()}")
+    failed = []
     for name in names:
-        module = importlib.import_module(f"bench.{name}")
         print(f"== bench.{name} ==", flush=True)
         started = time.perf_counter()
-        module.main(quick=args.quick)
+        try:
+            importlib.import_module(f"bench.{name}").main(quick=args.quick)
+        except Exception:  # one broken bench must not hide the figures of the others
+            traceback.print_exc()
+            failed.append(name)
+            print(f"== bench.{name} FAILED (traceback above) ==\n", flush=True)
+            continue
         print(f"== bench.{name} done in {time.perf_counter() - started:.1f} s ==\n", flush=True)
+    if failed:
+        print(f"failed benchmarks: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -6,7 +6,7 @@
 2. Tick-to-trade latency: the server sends a tick, the consumer answers with a buy, the
    server times the buy's arrival. Through ``Client.buy`` vs the same loop on bare
    trio-websocket and with Deriv's official ``python_deriv_api`` (asyncio; run from its own
-   virtualenv by ``bench/deriv_api_trader.py``, skipped with the reason if it cannot be set up).
+   virtualenv by ``bench/_deriv_api_trader.py``, skipped with the reason if it cannot be set up).
 3. Memory: RSS of the client process while 1M stream messages go through the actor.
 
 The server is a separate process that does the WebSocket handshake with wsproto and then
@@ -314,9 +314,22 @@ def _percentiles(values: list[float]) -> tuple[float, float]:
     )
 
 
-def _deriv_api_trader(port: int, rounds: int, python: Path) -> None:
-    script = Path(__file__).with_name("deriv_api_trader.py")
-    subprocess.run([str(python), str(script), str(port), str(rounds)], check=True, timeout=300)
+def _deriv_api_trader(port: int, rounds: int, python: Path) -> str:
+    """Run the official client's loop; ``""`` when it completed, else why not (one line)."""
+    script = Path(__file__).with_name("_deriv_api_trader.py")
+    try:
+        run = subprocess.run(
+            [str(python), str(script), str(port), str(rounds)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    except subprocess.TimeoutExpired:
+        return f"{script.name} did not finish {rounds} rounds in 300 s"
+    if run.returncode != 0:
+        lines = run.stderr.strip().splitlines() or [f"exit status {run.returncode}"]
+        return f"{script.name} failed: {lines[-1]}"
+    return ""
 
 
 def _latency(rounds: int) -> None:
@@ -331,13 +344,16 @@ def _latency(rounds: int) -> None:
     python, reason = ensure_deriv_api()
     if python is not None:
         process, port, box = _spawn(_trader_server, rounds)
-        _deriv_api_trader(port, rounds, python)
-        results["python_deriv_api"] = _percentiles(box.get(timeout=60)[rounds // 10 :])
+        reason = _deriv_api_trader(port, rounds, python)
+        if reason:
+            process.terminate()  # its server still waits for a buy that will not come
+        else:
+            results["python_deriv_api"] = _percentiles(box.get(timeout=60)[rounds // 10 :])
         process.join(30)
     print(f"tick-to-trade on loopback, {rounds} round trips (server-side timing):")
     for name, (p50, p99) in results.items():
         print(f"  {name:22s}: p50 {p50:6.3f} ms   p99 {p99:6.3f} ms")
-    if python is None:
+    if reason:
         print(f"  python_deriv_api reference not run: {reason}")
     print("  (targets: p50 < 0.5 ms, p99 < 2 ms)")
 

@@ -30,13 +30,22 @@ def ensure_deriv_api(timeout: float = 300) -> tuple[Path | None, str]:
         return python, ""
     made = subprocess.run([sys.executable, "-m", "venv", str(VENV)], capture_output=True, text=True)
     if made.returncode != 0:
-        return None, f"cannot create {VENV}: {made.stderr.strip()[-300:]}"
-    installed = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "python_deriv_api"],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+        return None, f"cannot create {VENV.name}/: {_last_line(made.stderr)}"
+    try:
+        installed = subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "python_deriv_api"],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return None, f"pip did not install python_deriv_api within {timeout:.0f} s"
     if installed.returncode != 0:
-        return None, f"pip cannot install python_deriv_api: {installed.stderr.strip()[-300:]}"
+        return None, f"pip cannot install python_deriv_api: {_last_line(installed.stderr)}"
     return python, ""
+
+
+def _last_line(stderr: str) -> str:
+    # pip and venv end with the line that says what went wrong; the reason must fit one line.
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return lines[-1][-300:] if lines else "no error output"

@@ -1,7 +1,7 @@
 """The tick-to-trade loop written with Deriv's official client (run by ``bench/connection.py``).
 
 Runs under ``.venv-deriv-api/bin/python`` (asyncio, websockets 10.3), not in triobot's
-environment: ``python bench/deriv_api_trader.py PORT ROUNDS``. On each tick it buys, then
+environment: ``python bench/_deriv_api_trader.py PORT ROUNDS``. On each tick it buys, then
 waits for the receipt, exactly like the triobot and bare loops it is compared with.
 """
 
