@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import structlog
+from trio.testing import MockClock
 
 from tests.schemas import require_schemas
 
@@ -15,6 +16,20 @@ from tests.schemas import require_schemas
 def schema_dir() -> Path:
     """The official schema folder; skips the test when ``../shared`` is absent."""
     return require_schemas()
+
+
+@pytest.fixture
+def vclock() -> MockClock:
+    """Virtual time for tests that talk over real loopback sockets.
+
+    The clock jumps once every task has waited a few real milliseconds, not at once as
+    pytest-trio's ``autojump_clock`` does: bytes in flight in the kernel are invisible to
+    Trio's scheduler, so with a threshold of 0 the clock could jump while a frame is still on
+    its way and fire timeouts that did not happen (trio's "false alarm" caveat). Tests with no
+    socket use ``autojump_clock``. pytest-trio only runs a test under a clock the test itself
+    takes, so each test that needs this one names ``vclock`` in its arguments.
+    """
+    return MockClock(autojump_threshold=0.003)
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 """End to end: the client over real WebSockets against the embedded simulator and its faults.
 
-Virtual time with a small autojump threshold (real loopback sockets: see the simulator
-tests' ``vclock`` for why it is not 0).
+Virtual time with a small autojump threshold (real loopback sockets: see ``vclock`` in
+``tests/conftest.py`` for why it is not 0).
 """
 
 from __future__ import annotations
@@ -33,13 +33,6 @@ PARAMS = {
     "duration": 5,
     "duration_unit": "t",
 }
-
-
-@pytest.fixture
-def vclock() -> MockClock:
-    # pytest-trio only uses a clock passed to the test itself, not one a fixture depends
-    # on: every test here takes ``vclock`` directly.
-    return MockClock(autojump_threshold=0.002)
 
 
 def _settings(sim: Simulator, **overrides: Any) -> ConnectionSettings:

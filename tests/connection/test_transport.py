@@ -18,11 +18,6 @@ from framework.transport import (
 )
 
 
-@pytest.fixture
-def vclock() -> MockClock:
-    return MockClock(autojump_threshold=0.002)
-
-
 async def _serve(nursery: trio.Nursery, handler) -> int:  # type: ignore[no-untyped-def]
     server = await nursery.start(
         partial(trio_websocket.serve_websocket, handler, "127.0.0.1", 0, ssl_context=None)

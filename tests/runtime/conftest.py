@@ -1,9 +1,8 @@
 """Fixtures: bots on the embedded simulator, in virtual time.
 
-The simulator's clock is Trio's, so under a :class:`MockClock` its ticks come as fast as
-the bot can take them. The autojump threshold is a few real milliseconds, not 0: the bot and
-the simulator talk over real loopback sockets, and with 0 the clock could jump while a
-frame is still in the kernel (trio's "false alarm" caveat).
+The simulator's clock is Trio's, so under a :class:`~trio.testing.MockClock` its ticks come
+as fast as the bot can take them. The bot and the simulator talk over real loopback sockets,
+so the tests take the suite's ``vclock`` (see ``tests/conftest.py`` for its threshold).
 """
 
 from __future__ import annotations
@@ -12,9 +11,6 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import pytest
-from trio.testing import MockClock
-
 from framework.config import BotConfig, load_config
 from framework.runtime import Bot, RestartPolicy
 from framework.simulator import SimulatorConfig
@@ -22,12 +18,6 @@ from framework.simulator.config import DEMO_TOKEN, TokenConfig
 
 #: Fixed simulator start: the same seed and start give the same ticks on every run.
 START = 1_700_000_000
-
-
-@pytest.fixture
-def vclock() -> MockClock:
-    """Virtual time (see the module docstring for the threshold)."""
-    return MockClock(autojump_threshold=0.003)
 
 
 EVERY = """\
@@ -61,12 +51,14 @@ strategies:
 
 def make_bot(config: BotConfig, *, scopes: tuple[str, ...] | None = None, **kw: Any) -> Bot:
     """A bot on a simulator with a fixed start (and a token with ``scopes``)."""
-    tokens = (TokenConfig(DEMO_TOKEN, scopes=scopes),) if scopes is not None else None
+    tokens: dict[str, Any] = {}
+    if scopes is not None:
+        tokens["tokens"] = (TokenConfig(DEMO_TOKEN, scopes=scopes),)
     sim = SimulatorConfig(
         seed=config.simulator.seed,
         start_epoch=START,
         state=config.journal.with_name("sim.sqlite"),
-        **({"tokens": tokens} if tokens else {}),
+        **tokens,
     )
     kw.setdefault("restart_policy", RestartPolicy(first_delay=1.0))
     return Bot(config, simulator_config=sim, **kw)

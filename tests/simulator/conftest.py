@@ -1,4 +1,4 @@
-"""Fixtures: a simulator on loopback in virtual time, and raw clients for it."""
+"""Fixtures: a simulator on loopback in virtual time (the suite's ``vclock``), and raw clients."""
 
 from __future__ import annotations
 
@@ -13,17 +13,6 @@ from tests.simulator.client import RawClient, connect
 
 #: A fixed start so epochs (and with the seed, every tick) are the same on every run.
 START = 1_700_000_000
-
-
-@pytest.fixture
-def vclock() -> MockClock:
-    """Virtual time that jumps when everything waits.
-
-    The threshold is a few real milliseconds rather than 0 because these tests use real
-    loopback sockets: with 0 the clock could jump while a frame is in flight in the kernel
-    (trio's "false alarm" caveat), firing timeouts that did not happen.
-    """
-    return MockClock(autojump_threshold=0.002)
 
 
 def sim_options(**overrides: Any) -> dict[str, Any]:
