@@ -13,7 +13,10 @@ framework's own errors, so no caller ever sees a library exception:
   WebSocket close code and reason (1006 for an abrupt drop).
 
 Tests and the in-memory simulator plug in their own :class:`Transport` through a
-:data:`Connector` (a zero-argument callable returning an async context manager).
+:data:`Connector` (a zero-argument callable returning an async context manager). Given a
+``stream``, :func:`open_websocket_transport` speaks WebSocket over that already open byte
+stream instead of dialling ``url`` (one end of an in-memory pair: see
+``framework.simulator.memory``), with the same errors either way.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import abc
 import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from urllib.parse import urlsplit
 
 import trio
 import trio_websocket
@@ -148,6 +152,51 @@ class WebSocketTransport(Transport):
 
 
 @asynccontextmanager
+async def _websocket_over(
+    stream: trio.abc.Stream,
+    url: str,
+    *,
+    disconnect_timeout: float,
+    max_message_size: int,
+    message_queue_size: int,
+    receive_buffer_size: int | None,
+) -> AsyncIterator[trio_websocket.WebSocketConnection]:
+    """The client handshake over an open byte stream, shaped like ``open_websocket_url``.
+
+    trio-websocket offers only the bare ``wrap_client_stream`` for a stream of our own, so
+    this adds what ``open_websocket_url`` does around it: a nursery for the reader, a
+    bounded closing handshake (``DisconnectionTimeout``) and a single failure raised as
+    itself rather than inside an exception group, so callers see the same errors on both.
+    """
+    parts = urlsplit(url)
+    resource = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        async with trio.open_nursery() as nursery:
+            ws = await trio_websocket.wrap_client_stream(
+                nursery,
+                # Any trio Stream works; the annotation names only the socket kinds it dials.
+                stream,  # type: ignore[arg-type]
+                parts.netloc,
+                resource,
+                max_message_size=max_message_size,
+                message_queue_size=message_queue_size,
+                receive_buffer_size=receive_buffer_size,
+            )
+            try:
+                yield ws
+            finally:
+                try:
+                    with trio.fail_after(disconnect_timeout):
+                        await ws.aclose()
+                except trio.TooSlowError:
+                    raise trio_websocket.DisconnectionTimeout from None
+    except BaseExceptionGroup as group:
+        if len(group.exceptions) != 1:
+            raise
+        raise group.exceptions[0] from None
+
+
+@asynccontextmanager
 async def open_websocket_transport(
     url: str,
     *,
@@ -156,11 +205,12 @@ async def open_websocket_transport(
     max_message_size: int = 2**22,
     message_queue_size: int = 64,
     receive_buffer_size: int | None = 65536,
+    stream: trio.abc.Stream | None = None,
 ) -> AsyncIterator[Transport]:
     """Connect to ``url`` and yield a :class:`Transport`; close it on exit.
 
     Args:
-        url: a ``ws://`` or ``wss://`` URL.
+        url: a ``ws://`` or ``wss://`` URL (with ``stream``: its host and path only).
         connect_timeout: seconds for TCP + TLS + WebSocket handshake, enforced from outside.
         disconnect_timeout: seconds the closing handshake may take on exit.
         max_message_size: larger frames close the connection (code 1009).
@@ -168,6 +218,8 @@ async def open_websocket_transport(
             continuously, so it only absorbs bursts; it is not a consumer buffer.
         receive_buffer_size: bytes read from the socket at a time (trio-websocket's default
             is 4 KiB; a burst of ticks then costs one read per message or two).
+        stream: an already open byte stream to speak WebSocket over instead of dialling
+            ``url`` (closed with the transport).
 
     Raises:
         ConnectTimeout: the handshake did not finish in time.
@@ -175,16 +227,28 @@ async def open_websocket_transport(
     """
     connected = False
     body_error: BaseException | None = None
+    opening = (
+        trio_websocket.open_websocket_url(
+            url,
+            connect_timeout=connect_timeout,
+            disconnect_timeout=disconnect_timeout,
+            max_message_size=max_message_size,
+            message_queue_size=message_queue_size,
+            receive_buffer_size=receive_buffer_size,
+        )
+        if stream is None
+        else _websocket_over(
+            stream,
+            url,
+            disconnect_timeout=disconnect_timeout,
+            max_message_size=max_message_size,
+            message_queue_size=message_queue_size,
+            receive_buffer_size=receive_buffer_size,
+        )
+    )
     try:
         with trio.fail_after(connect_timeout) as deadline:
-            async with trio_websocket.open_websocket_url(
-                url,
-                connect_timeout=connect_timeout,
-                disconnect_timeout=disconnect_timeout,
-                max_message_size=max_message_size,
-                message_queue_size=message_queue_size,
-                receive_buffer_size=receive_buffer_size,
-            ) as ws:
+            async with opening as ws:
                 # The deadline covers connecting only; lift it for the life of the connection.
                 deadline.deadline = math.inf
                 connected = True

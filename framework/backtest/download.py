@@ -187,7 +187,8 @@ async def open_market_client(
     """Connect a client to the embedded simulator or a real endpoint (market data only).
 
     Args:
-        endpoint: ``embedded`` (an in-process simulator) or a ``ws://``/``wss://`` URL.
+        endpoint: ``embedded`` (an in-process simulator, reached in memory) or a
+            ``ws://``/``wss://`` URL.
         app_id: the application id for a real endpoint.
         seed: the embedded simulator's seed (its market).
         speed: the embedded simulator's speed.
@@ -203,10 +204,12 @@ async def open_market_client(
 
     if endpoint == "embedded":
         from framework.simulator import open_simulator
+        from framework.simulator.memory import memory_connector
 
+        # In the same process: reached in memory, the kernel has no part in it.
         async with open_simulator(seed=seed, speed=speed) as sim:
             settings = ConnectionSettings(url=sim.app_url(), tokens=(sim.token,))
-            async with open_client(settings) as client:
+            async with open_client(settings, connector=memory_connector(sim)) as client:
                 yield client
         return
     sep = "&" if "?" in endpoint else "?"

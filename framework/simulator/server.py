@@ -33,7 +33,7 @@ from .dispatch import CloseConnection, Handler, decode, dispatch
 from .faults import MALFORMED_FRAME, FaultAction
 from .session import Session
 
-__all__ = ["Connection", "FaultStream", "serve"]
+__all__ = ["Connection", "FaultStream", "StreamServer", "serve"]
 
 _log = get_logger("triobot.simulator.server")
 
@@ -260,63 +260,68 @@ def _check_handshake(
     return app_id, b""
 
 
-class _Counter:
-    def __init__(self) -> None:
-        self.value = 0
+class StreamServer:
+    """Serves one client per byte stream: those its listeners accept, and any handed to it.
 
-    def next(self) -> int:
-        self.value += 1
-        return self.value
+    A stream handed over (:meth:`Simulator.serve_stream`, one end of an in-memory pair) goes
+    through exactly what a TCP one does: the fault wrapper, the handshake checks, the
+    session.
 
-
-async def serve(
-    core: SimCore,
-    handlers: Mapping[str, Handler],
-    connections: set[Connection],
-    *,
-    task_status: trio.TaskStatus[list[trio.SocketListener]] = trio.TASK_STATUS_IGNORED,
-) -> None:
-    """Listen on ``core.config.host``/``port`` and serve connections until cancelled.
-
-    Args:
-        core: the simulator state.
-        handlers: implemented calls.
-        connections: live connections are added here (and removed when they end).
-        task_status: receives the listeners once they accept connections.
+    Attributes:
+        connections: the live connections (each removed when it ends).
     """
-    config = core.config
-    listeners = await trio.open_tcp_listeners(config.port, host=config.host)
-    counter = _Counter()
 
-    async def handle(tcp: trio.abc.Stream) -> None:
-        stream = FaultStream(tcp)
+    def __init__(self, core: SimCore, handlers: Mapping[str, Handler]) -> None:
+        self.core = core
+        self.handlers = handlers
+        self.connections: set[Connection] = set()
+        self._count = 0
+
+    async def handle(self, raw: trio.abc.Stream) -> None:
+        """Serve the client on ``raw`` until either side ends the connection."""
+        stream = FaultStream(raw)
         try:
             async with trio.open_nursery() as nursery:
-                await _serve_one(stream, nursery)
+                await self._serve_one(stream, nursery)
                 nursery.cancel_scope.cancel()
         finally:
             with trio.CancelScope(shield=True):
                 await stream.aclose()
 
-    async def _serve_one(stream: FaultStream, nursery: trio.Nursery) -> None:
+    async def _serve_one(self, stream: FaultStream, nursery: trio.Nursery) -> None:
         ws = None
         with trio.move_on_after(HANDSHAKE_TIMEOUT):
             request = await wrap_server_stream(nursery, stream, message_queue_size=1)
-            status, body = _check_handshake(request, config.app_ids)
+            status, body = _check_handshake(request, self.core.config.app_ids)
             if body:
                 await request.reject(status, body=body)
                 return
             ws = await request.accept()
         if ws is None:
             return
-        connection = Connection(core, ws, stream, status, handlers, counter.next())
-        connections.add(connection)
+        self._count += 1
+        connection = Connection(self.core, ws, stream, status, self.handlers, self._count)
+        self.connections.add(connection)
         try:
             await connection.run()
         finally:
-            connections.discard(connection)
+            self.connections.discard(connection)
 
+
+async def serve(
+    server: StreamServer,
+    *,
+    task_status: trio.TaskStatus[list[trio.SocketListener]] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Listen on the configured ``host``/``port`` and serve connections until cancelled.
+
+    Args:
+        server: what serves each accepted connection.
+        task_status: receives the listeners once they accept connections.
+    """
+    config = server.core.config
+    listeners = await trio.open_tcp_listeners(config.port, host=config.host)
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(trio.serve_listeners, handle, listeners)
+        nursery.start_soon(trio.serve_listeners, server.handle, listeners)
         task_status.started(listeners)
         await trio.sleep_forever()

@@ -18,7 +18,7 @@ from .core import SimCore
 from .faults import Faults
 from .handlers import HANDLERS
 from .outbox import Outbox
-from .server import Connection, serve
+from .server import StreamServer, serve
 from .trading import Contract
 
 __all__ = ["Simulator", "open_simulator", "run_simulator"]
@@ -34,10 +34,16 @@ class Simulator:
     """
 
     def __init__(
-        self, core: SimCore, listeners: list[trio.SocketListener], connections: set[Connection]
+        self,
+        core: SimCore,
+        listeners: list[trio.SocketListener],
+        server: StreamServer,
+        nursery: trio.Nursery,
     ) -> None:
         self.core = core
-        self._connections = connections
+        self._server = server
+        self._connections = server.connections
+        self._nursery = nursery
         sockname = listeners[0].socket.getsockname()
         self.host: str = core.config.host
         self.port: int = sockname[1]
@@ -52,6 +58,15 @@ class Simulator:
     def app_url(self, app_id: int = 1089) -> str:
         """The URL with an ``app_id`` query (1089 is Deriv's documented test app)."""
         return f"{self.url}?app_id={app_id}"
+
+    def serve_stream(self, stream: trio.abc.Stream) -> None:
+        """Serve one more client on an already open byte stream, as if it came in on the port.
+
+        The client end speaks WebSocket as over TCP (handshake, frames, closing codes) and
+        faults apply alike; :func:`framework.simulator.memory.memory_connector` pairs this
+        with an in-memory stream so that tests need no socket.
+        """
+        self._nursery.start_soon(self._server.handle, stream)
 
     @property
     def tokens(self) -> list[Token]:
@@ -159,9 +174,9 @@ async def run_simulator(
     try:
         async with trio.open_nursery() as nursery:
             core = SimCore(config, nursery)
-            connections: set[Connection] = set()
-            listeners = await nursery.start(serve, core, HANDLERS, connections)
-            task_status.started(Simulator(core, listeners, connections))
+            server = StreamServer(core, HANDLERS)
+            listeners = await nursery.start(serve, server)
+            task_status.started(Simulator(core, listeners, server, nursery))
     finally:
         if core is not None:
             core.close()

@@ -1,4 +1,4 @@
-"""``download`` and ``record`` against the embedded simulator, in virtual time."""
+"""``download`` and ``record`` on the embedded simulator (reached in memory), in virtual time."""
 
 from __future__ import annotations
 
