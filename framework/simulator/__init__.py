@@ -24,6 +24,8 @@ Embedding (tests, benchmarks, ``triobot run``)::
         sim.drop_connections()         # cut every connection now
 
 Or as a service in your own nursery: ``sim = await nursery.start(run_simulator, config)``.
+Without a socket: ``framework.simulator.memory.memory_connector(sim)`` is a connector for
+the framework's connection that reaches ``sim`` over an in-memory stream.
 
 Configuration (:class:`SimulatorConfig`): ``host``, ``port`` (0: any), ``seed``, ``speed``
 (simulated seconds per second; under pytest-trio's ``autojump_clock`` nothing waits),

@@ -1,7 +1,11 @@
 """A minimal raw test client: JSON in, JSON out, messages kept by ``req_id`` and stream id.
 
 Deliberately not the framework's connection actor: these tests check the simulator's wire
-behaviour, so they look at raw messages.
+behaviour, so they look at raw messages. :func:`connect` reaches the simulator in memory
+(no socket: the tests run under ``autojump_clock``), and a closed connection raises
+:class:`~framework.transport.ConnectionLost` with its close code. :func:`connect_tcp` goes
+through the simulator's loopback listener with trio-websocket itself, for the tests of what
+a socket client sees (cuts, stalls, WebSocket pings); they run under ``vclock``.
 """
 
 from __future__ import annotations
@@ -9,18 +13,45 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import trio
 from trio_websocket import WebSocketConnection, open_websocket_url
 
 from framework.simulator import Simulator
+from framework.simulator.memory import open_memory_transport
+from framework.transport import Transport
+
+
+class Wire(Protocol):
+    """What the raw client needs of a connection."""
+
+    async def send_message(self, message: str) -> None:
+        """Send one text frame."""
+
+    async def get_message(self) -> str | bytes:
+        """Return the next frame."""
+
+
+class _OverTransport:
+    """A framework :class:`Transport` (the in-memory one) as a :class:`Wire`."""
+
+    __slots__ = ("_transport",)
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    async def send_message(self, message: str) -> None:
+        await self._transport.send(message)
+
+    async def get_message(self) -> str | bytes:
+        return await self._transport.receive()
 
 
 class RawClient:
     """Sends requests with increasing ``req_id`` and sorts what comes back."""
 
-    def __init__(self, ws: WebSocketConnection) -> None:
+    def __init__(self, ws: Wire) -> None:
         self.ws = ws
         self._next = 1
         self.seen: list[dict[str, Any]] = []
@@ -40,18 +71,18 @@ class RawClient:
         """The next message (backlog first)."""
         if self._backlog:
             return self._backlog.pop(0)
-        message = json.loads(await self.ws.get_message())
+        message: dict[str, Any] = json.loads(await self.ws.get_message())
         self.seen.append(message)
         return message
 
     async def wait(self, predicate: Any, *, limit: float = 60) -> dict[str, Any]:
         """The first message (backlog included) matching ``predicate``; others are kept."""
-        for i, message in enumerate(self._backlog):
-            if predicate(message):
+        for i, kept in enumerate(self._backlog):
+            if predicate(kept):
                 return self._backlog.pop(i)
         with trio.fail_after(limit):
             while True:
-                message = json.loads(await self.ws.get_message())
+                message: dict[str, Any] = json.loads(await self.ws.get_message())
                 self.seen.append(message)
                 if predicate(message):
                     return message
@@ -73,8 +104,24 @@ class RawClient:
         return reply["authorize"]  # type: ignore[no-any-return]
 
 
+class SocketClient(RawClient):
+    """A raw client over loopback TCP; ``ws`` is trio-websocket's own connection."""
+
+    ws: WebSocketConnection
+
+    def __init__(self, ws: WebSocketConnection) -> None:
+        super().__init__(ws)
+
+
 @asynccontextmanager
 async def connect(sim: Simulator, app_id: int = 1089) -> AsyncIterator[RawClient]:
-    """Open a raw client on ``sim``."""
+    """Open a raw client on ``sim``, in memory."""
+    async with open_memory_transport(sim, app_id) as transport:
+        yield RawClient(_OverTransport(transport))
+
+
+@asynccontextmanager
+async def connect_tcp(sim: Simulator, app_id: int = 1089) -> AsyncIterator[SocketClient]:
+    """Open a raw client on ``sim``'s loopback listener."""
     async with open_websocket_url(sim.app_url(app_id)) as ws:
-        yield RawClient(ws)
+        yield SocketClient(ws)

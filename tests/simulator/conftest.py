@@ -1,4 +1,8 @@
-"""Fixtures: a simulator on loopback in virtual time (the suite's ``vclock``), and raw clients."""
+"""Fixtures: a simulator in virtual time, and raw clients that reach it in memory.
+
+A test on its loopback listener (``connect_tcp``, trio-websocket itself) takes the suite's
+``vclock``; one in memory takes pytest-trio's ``autojump_clock``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from trio.testing import MockClock
 
 from framework.simulator import Simulator, open_simulator
 from tests.simulator.client import RawClient, connect
@@ -21,8 +24,8 @@ def sim_options(**overrides: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def sim(vclock: MockClock) -> AsyncIterator[Simulator]:
-    """A running simulator (seed 7, fixed start, virtual time)."""
+async def sim() -> AsyncIterator[Simulator]:
+    """A running simulator (seed 7, fixed start), on the test's clock."""
     async with open_simulator(**sim_options()) as running:
         yield running
 

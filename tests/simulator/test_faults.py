@@ -10,31 +10,32 @@ from trio.testing import MockClock
 from trio_websocket import ConnectionClosed
 
 from framework.simulator import Faults, Simulator, open_simulator, parse_faults
-from tests.simulator.client import RawClient, connect
+from tests.simulator.client import SocketClient, connect_tcp
 from tests.simulator.conftest import sim_options
 from tests.simulator.session_script import PARAMS
 
 BUY = {"buy": "1", "price": 10, "parameters": PARAMS}
 
 
-async def expect_closed(client: RawClient, limit: float = 30) -> int:
+async def expect_closed(client: SocketClient, limit: float = 30) -> int:
     """Read until the connection closes (within ``limit`` seconds); return the close code."""
     with pytest.raises(ConnectionClosed) as info, trio.fail_after(limit):
         while True:
             await client.receive()
-    return info.value.reason.code  # type: ignore[no-any-return]
+    assert info.value.reason is not None
+    return info.value.reason.code
 
 
 @pytest.mark.parametrize(("when", "held"), [("before", 0), ("after", 1)])
 async def test_drop_on_buy(vclock: MockClock, sim: Simulator, when: str, held: int) -> None:
     sim.faults.drop_on("buy", when=when)  # type: ignore[arg-type]
-    async with connect(sim) as raw:
+    async with connect_tcp(sim) as raw:
         await raw.authorize(sim.token)
         await raw.send(BUY)
         assert await expect_closed(raw) == 1006  # cut, no closing handshake
     assert len(sim.contracts()) == held
     assert sim.faults.fired == {f"drop_{when}": 1}
-    async with connect(sim) as again:  # the rule was used up: the next connection works
+    async with connect_tcp(sim) as again:  # the rule was used up: the next connection works
         await again.authorize(sim.token)
         portfolio = (await again.call({"portfolio": 1}))["portfolio"]["contracts"]
         assert len(portfolio) == held
@@ -43,7 +44,7 @@ async def test_drop_on_buy(vclock: MockClock, sim: Simulator, when: str, held: i
 
 async def test_drop_after_n_messages(vclock: MockClock, sim: Simulator) -> None:
     sim.faults.drop_after(4)
-    async with connect(sim) as raw:
+    async with connect_tcp(sim) as raw:
         await raw.send({"ticks": "R_100"})
         with pytest.raises(ConnectionClosed):
             while True:
@@ -55,7 +56,7 @@ async def test_delay_holds_one_answer_without_blocking_others(
     vclock: MockClock, sim: Simulator
 ) -> None:
     sim.faults.delay(5.0, call="time", times=1)
-    async with connect(sim) as raw:
+    async with connect_tcp(sim) as raw:
         start = trio.current_time()
         slow = await raw.send({"time": 1})
         fast = await raw.send({"ping": 1})
@@ -68,7 +69,7 @@ async def test_delay_holds_one_answer_without_blocking_others(
 
 async def test_stall_stops_answering_pings_too(vclock: MockClock, sim: Simulator) -> None:
     sim.faults.stall(call="ping")
-    async with connect(sim) as raw:
+    async with connect_tcp(sim) as raw:
         assert "error" not in await raw.call({"time": 1})
         await raw.send({"ping": 1})
         with trio.move_on_after(30) as scope:
@@ -82,7 +83,7 @@ async def test_stall_stops_answering_pings_too(vclock: MockClock, sim: Simulator
 
 async def test_malformed_frame_then_the_answer(vclock: MockClock, sim: Simulator) -> None:
     sim.faults.malformed(call="ping")
-    async with connect(sim) as raw:
+    async with connect_tcp(sim) as raw:
         await raw.send({"ping": 1})
         junk = await raw.ws.get_message()
         with pytest.raises(json.JSONDecodeError):
@@ -92,7 +93,7 @@ async def test_malformed_frame_then_the_answer(vclock: MockClock, sim: Simulator
 
 async def test_forced_rate_limit(vclock: MockClock, sim: Simulator) -> None:
     sim.faults.rate_limit(call="buy", times=2)
-    async with connect(sim) as raw:
+    async with connect_tcp(sim) as raw:
         await raw.authorize(sim.token)
         for _ in range(2):
             reply = await raw.call(BUY)
@@ -105,7 +106,7 @@ async def test_forced_rate_limit(vclock: MockClock, sim: Simulator) -> None:
 
 
 async def test_idle_connections_are_closed(vclock: MockClock, sim: Simulator) -> None:
-    async with connect(sim) as raw:
+    async with connect_tcp(sim) as raw:
         await raw.call({"ping": 1})
         start = trio.current_time()
         assert await expect_closed(raw, 300) == 1006
@@ -113,7 +114,7 @@ async def test_idle_connections_are_closed(vclock: MockClock, sim: Simulator) ->
 
 
 async def test_streams_keep_a_connection_alive(vclock: MockClock, sim: Simulator) -> None:
-    async with connect(sim) as raw:
+    async with connect_tcp(sim) as raw:
         sub = (await raw.call({"ticks": "R_100"}))["subscription"]["id"]
         with trio.move_on_after(300):
             while True:
@@ -122,7 +123,7 @@ async def test_streams_keep_a_connection_alive(vclock: MockClock, sim: Simulator
 
 
 async def test_drop_connections_cuts_everyone(vclock: MockClock, sim: Simulator) -> None:
-    async with connect(sim) as one, connect(sim) as two:
+    async with connect_tcp(sim) as one, connect_tcp(sim) as two:
         await one.call({"ping": 1})
         await two.call({"ping": 1})
         assert sim.drop_connections() == 2
@@ -132,7 +133,7 @@ async def test_drop_connections_cuts_everyone(vclock: MockClock, sim: Simulator)
 
 async def test_faults_from_the_command_line_spec(vclock: MockClock) -> None:
     options = sim_options(faults="rate_limit=ping:1")
-    async with open_simulator(**options) as sim, connect(sim) as raw:
+    async with open_simulator(**options) as sim, connect_tcp(sim) as raw:
         assert (await raw.call({"ping": 1}))["error"]["code"] == "RateLimit"
         assert (await raw.call({"ping": 1}))["ping"] == "pong"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from trio.testing import MockClock
 
@@ -15,7 +16,7 @@ from tests.simulator.session_script import run_everything
 
 
 async def test_every_message_type_validates_against_receive_json(
-    vclock: MockClock, schema_dir: Path
+    autojump_clock: MockClock, schema_dir: Path
 ) -> None:
     # ``schema_dir`` skips (with the reason) before Trio starts; a skip raised inside the
     # Trio run would be reported without its reason.
@@ -50,7 +51,7 @@ async def test_every_message_type_validates_against_receive_json(
 
 def test_the_schema_check_has_teeth() -> None:
     require_schemas()
-    good = {
+    good: dict[str, Any] = {
         "echo_req": {"ticks": "R_100"},
         "msg_type": "tick",
         "tick": {"epoch": 1, "id": "x" * 36, "pip_size": 2, "quote": 1.0, "symbol": "R_100"},

@@ -13,7 +13,7 @@ from tests.simulator.session_script import PARAMS
 
 
 async def test_restart_keeps_accounts_and_settles_open_contracts(
-    vclock: MockClock, tmp_path: Path
+    autojump_clock: MockClock, tmp_path: Path
 ) -> None:
     state = tmp_path / "sim.sqlite"
     long_call = {**PARAMS, "duration": 2, "duration_unit": "m"}
@@ -52,7 +52,7 @@ async def test_restart_keeps_accounts_and_settles_open_contracts(
 
 
 async def test_open_contract_still_open_after_restart_keeps_settling(
-    vclock: MockClock, tmp_path: Path
+    autojump_clock: MockClock, tmp_path: Path
 ) -> None:
     state = tmp_path / "sim.sqlite"
     long_call = {**PARAMS, "duration": 10, "duration_unit": "m"}

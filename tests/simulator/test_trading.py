@@ -15,7 +15,7 @@ from tests.simulator.session_script import PARAMS
 
 
 async def test_tick_contract_lifecycle_matches_the_market_model(
-    vclock: MockClock, trader: RawClient, sim: Simulator
+    autojump_clock: MockClock, trader: RawClient, sim: Simulator
 ) -> None:
     ticks = (await trader.call({"ticks": "R_100"}))["subscription"]["id"]
     txn_sub = (await trader.call({"transaction": 1, "subscribe": 1}))["subscription"]["id"]
@@ -37,7 +37,7 @@ async def test_tick_contract_lifecycle_matches_the_market_model(
     assert poc_sub not in {s["id"] for s in sim.subscriptions()}  # the stream ended
 
     # Subscribers saw the very ticks the contract settled on: entry = first tick after buy.
-    seen = []
+    seen: list[tuple[int, float]] = []
     while len(seen) < 6:
         tick = (await trader.stream(ticks))["tick"]
         if tick["epoch"] > receipt["purchase_time"]:
@@ -70,7 +70,9 @@ async def test_tick_contract_lifecycle_matches_the_market_model(
     assert sim.balance() == 9990.0 + expected_credit
 
 
-async def test_buy_price_is_a_maximum_fill_at_the_ask(vclock: MockClock, trader: RawClient) -> None:
+async def test_buy_price_is_a_maximum_fill_at_the_ask(
+    autojump_clock: MockClock, trader: RawClient
+) -> None:
     proposal = (await trader.call({"proposal": 1, **PARAMS, "basis": "payout", "amount": 20}))[
         "proposal"
     ]
@@ -80,7 +82,9 @@ async def test_buy_price_is_a_maximum_fill_at_the_ask(vclock: MockClock, trader:
     assert bought["payout"] == 20
 
 
-async def test_proposal_ids_reuse_consumption_and_scope(vclock: MockClock, sim: Simulator) -> None:
+async def test_proposal_ids_reuse_consumption_and_scope(
+    autojump_clock: MockClock, sim: Simulator
+) -> None:
     async with connect(sim) as one, connect(sim) as two:
         await one.authorize(sim.token)
         await two.authorize(sim.token)
@@ -102,7 +106,7 @@ async def test_proposal_ids_reuse_consumption_and_scope(vclock: MockClock, sim: 
 
 
 async def test_streaming_proposal_updates_on_each_tick(
-    vclock: MockClock, trader: RawClient
+    autojump_clock: MockClock, trader: RawClient
 ) -> None:
     reply = await trader.call(
         {"proposal": 1, **PARAMS, "duration": 5, "duration_unit": "m", "subscribe": 1}
@@ -117,7 +121,7 @@ async def test_streaming_proposal_updates_on_each_tick(
 
 
 async def test_forget_all_by_type_and_disconnect_forgets_everything(
-    vclock: MockClock, sim: Simulator
+    autojump_clock: MockClock, sim: Simulator
 ) -> None:
     async with connect(sim) as raw:
         await raw.authorize(sim.token)
@@ -134,7 +138,7 @@ async def test_forget_all_by_type_and_disconnect_forgets_everything(
 
 
 async def test_sell_a_time_contract_at_its_bid(
-    vclock: MockClock, trader: RawClient, sim: Simulator
+    autojump_clock: MockClock, trader: RawClient, sim: Simulator
 ) -> None:
     params = {**PARAMS, "duration": 5, "duration_unit": "m"}
     bought = (await trader.call({"buy": "1", "price": 10, "parameters": params}))["buy"]
@@ -153,12 +157,14 @@ async def test_sell_a_time_contract_at_its_bid(
     assert profit["sell_price"] == sold["sold_for"]
 
 
-async def test_all_contracts_stream_follows_new_buys(vclock: MockClock, trader: RawClient) -> None:
+async def test_all_contracts_stream_follows_new_buys(
+    autojump_clock: MockClock, trader: RawClient
+) -> None:
     first = await trader.call({"proposal_open_contract": 1, "subscribe": 1})
     sub = first["subscription"]["id"]
     assert first["proposal_open_contract"] == {}
     bought = (await trader.call({"buy": "1", "price": 10, "parameters": PARAMS}))["buy"]
-    statuses = []
+    statuses: list[str] = []
     while not statuses or statuses[-1] == "open":
         update = (await trader.stream(sub))["proposal_open_contract"]
         assert update["contract_id"] == bought["contract_id"]
@@ -171,7 +177,7 @@ async def test_all_contracts_stream_follows_new_buys(vclock: MockClock, trader: 
     ]
 
 
-async def test_multi_token_authorize_and_logout(vclock: MockClock) -> None:
+async def test_multi_token_authorize_and_logout(autojump_clock: MockClock) -> None:
     tokens = (TokenConfig("virt-token"), TokenConfig("real-token", account="real"))
     async with open_simulator(**sim_options(tokens=tokens)) as sim, connect(sim) as raw:
         auth = await raw.call({"authorize": "MULTI", "tokens": ["virt-token", "real-token"]})
@@ -188,7 +194,7 @@ async def test_multi_token_authorize_and_logout(vclock: MockClock) -> None:
         assert (await raw.call({"balance": 1}))["error"]["code"] == "AuthorizationRequired"
 
 
-async def test_same_seed_same_market(vclock: MockClock) -> None:
+async def test_same_seed_same_market(autojump_clock: MockClock) -> None:
     histories = []
     for _ in range(2):
         async with open_simulator(**sim_options()) as sim, connect(sim) as raw:
@@ -201,7 +207,7 @@ async def test_same_seed_same_market(vclock: MockClock) -> None:
     assert other["history"]["prices"] != histories[0]["prices"]
 
 
-async def test_history_and_candles_agree(vclock: MockClock, client: RawClient) -> None:
+async def test_history_and_candles_agree(autojump_clock: MockClock, client: RawClient) -> None:
     history = (await client.call({"ticks_history": "R_50", "end": "latest", "count": 300}))[
         "history"
     ]
@@ -219,7 +225,7 @@ async def test_history_and_candles_agree(vclock: MockClock, client: RawClient) -
         assert candle["open"] == inside[0] and candle["close"] == inside[-1]
 
 
-async def test_topup_virtual_and_speed(vclock: MockClock) -> None:
+async def test_topup_virtual_and_speed(autojump_clock: MockClock) -> None:
     async with open_simulator(**sim_options(speed=10, balance=800)) as sim, connect(sim) as raw:
         await raw.authorize(sim.token)
         reply = await raw.call({"topup_virtual": 1})
