@@ -84,7 +84,7 @@ async def _run_with_drops(sim: Simulator, client: Client, rng: random.Random) ->
     for _ in range(6):
         fault = rng.choice(["none", "before", "after", "frames", "cut"])
         if fault in ("before", "after"):
-            sim.faults.drop_on("buy", when=fault)
+            sim.faults.drop_on("buy", when="before" if fault == "before" else "after")
         elif fault == "frames":
             sim.faults.drop_after(rng.randint(1, 8))
         elif fault == "cut":

@@ -75,3 +75,16 @@ async def test_an_error_in_the_block_comes_out_as_itself(autojump_clock: trio.ab
             async with open_memory_transport(sim):
                 raise KeyError("not wrapped in an exception group")
         assert sim.connection_count == 0
+
+
+async def test_closing_a_stalled_connection_is_bounded(autojump_clock: trio.abc.Clock) -> None:
+    async with open_simulator(**sim_options()) as sim:
+        sim.faults.stall(call="ping")
+        async with open_memory_transport(sim) as transport:
+            await transport.send(json.dumps({"ping": 1}))
+            with trio.move_on_after(30) as scope:
+                await transport.receive()
+            assert scope.cancelled_caught  # silent, the closing handshake included
+        # Leaving the block did not wait for an answer that never comes.
+        with pytest.raises(ConnectionLost):
+            await transport.send(json.dumps({"ping": 1}))
