@@ -154,7 +154,12 @@ async def test_payment_agent_withdrawals_check_each_field(
 async def test_payment_agent_transfers_are_for_the_agent_to_real_clients(
     vclock: MockClock, trader: RawClient, sim: Simulator
 ) -> None:
-    transfer = {"paymentagent_transfer": 1, "amount": 50, "currency": "USD", "transfer_to": "CR1"}
+    transfer: dict[str, Any] = {
+        "paymentagent_transfer": 1,
+        "amount": 50,
+        "currency": "USD",
+        "transfer_to": "CR1",
+    }
     assert error(await trader.call(transfer)) == (
         "PaymentAgentTransferError",
         "You are not authorized for transfers via payment agents.",
