@@ -140,7 +140,7 @@ async def test_payment_agent_withdrawals_check_each_field(
         email = sim.outbox.latest(account.email)
         assert email is not None
         coded = {**base, "verification_code": email.code}
-        cases = [
+        cases: list[tuple[dict[str, Any], str]] = [
             ({"currency": "EUR"}, "Your account currency is USD, not EUR."),
             ({"amount": 5}, "Invalid amount. Minimum is 10.00, maximum is 2000.00."),
             ({"amount": 500}, "Your account balance is insufficient for this transaction."),
