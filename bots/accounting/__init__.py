@@ -6,6 +6,7 @@
   simulator or connect to ``--endpoint``, authorize, check the token's scopes against the calls
   the command will make (before any is sent), run the command, turn failures into exit codes;
 * :mod:`bots.accounting.output` - rich tables on a terminal, one JSON document with ``--json``;
+* :mod:`bots.accounting.views` - the typed client's results as those tables and documents;
 * :mod:`bots.accounting.prompts` - confirmations and verification codes read from the user;
 * :mod:`bots.accounting.forms` - the YAML form of ``new_account_real``, checked before sending.
 

@@ -1,8 +1,10 @@
 """What the account-level commands print: rich tables for people, JSON for scripts.
 
-Every command hands :meth:`Output.document` both the data and a way to render it: with
-``--json`` the data is printed as one JSON document on stdout and nothing else goes there;
-otherwise the rendering (tables, key/value lists) is printed. Streams (``--watch``) print one
+Every command hands :meth:`Output.show` a :class:`View` of its result (built by
+:mod:`bots.accounting.views` from what the typed client returned), or :meth:`Output.document`
+the data and a way to render it: with ``--json`` the data is printed as one JSON document on
+stdout and nothing else goes there; otherwise the rendering (tables, key/value lists) is
+printed. Streams (``--watch``) print one
 JSON document per line with ``--json`` (JSON Lines). Notes, warnings and errors go to stderr so
 that stdout stays parseable. Text from the server is never read as rich markup.
 """
@@ -15,14 +17,29 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+import attrs
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["Output", "epoch_text", "key_values", "money", "table"]
+__all__ = ["Output", "View", "epoch_text", "key_values", "money", "table"]
 
 Render = Callable[[Console], None]
+
+
+@attrs.frozen
+class View:
+    """A result as the command line shows it.
+
+    Attributes:
+        data: the ``--json`` document.
+        render: the rendering for people: a table, or a function printing on a console.
+    """
+
+    data: Any
+    render: Render | Table
+
 
 _PIPE_WIDTH = 200
 
@@ -126,6 +143,10 @@ class Output:
             console.print(render)
         else:
             render(console)
+
+    def show(self, view: View) -> None:
+        """Print a command's result from its :class:`View`."""
+        self.document(view.data, view.render)
 
     def record(self, data: Mapping[str, Any], text: str) -> None:
         """Print one update of a stream: a JSON line, or one line of text."""

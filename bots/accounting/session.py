@@ -16,8 +16,8 @@ body (an async function of a :class:`Session`), and:
    document with ``--json``) and an exit code: 1 for an API error, an unreachable server or
    a lost answer; 2 for a request the API schema rejects; 3 for a missing scope.
 
-``Session.call`` refuses a call the command did not declare: the up-front scope check must
-cover everything the command can send.
+The session's connection (:class:`DeclaredConnection`) refuses a call the command did not
+declare: the up-front scope check must cover everything the command can send.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from framework.connection import (
 from framework.deriv.calls import ALL_SCOPES, get_call
 from framework.deriv.errors import APIError, LocalProtocolError, RemoteProtocolError
 from framework.deriv.models import Authorize
+from framework.deriv.protocol import Reply
 from framework.errors import UserError
 from framework.logs import configure_logging
 from framework.runtime.groups import sole_error
@@ -63,7 +64,7 @@ from framework.simulator import (
 from .options import TOKEN_ENV, EndpointOptions, read_token
 from .output import Output
 
-__all__ = ["Session", "run_session"]
+__all__ = ["DeclaredConnection", "Session", "run_session"]
 
 # A one-shot command gives up quickly on a server it cannot reach; a command that follows a
 # stream (--watch) holds on through outages like a bot does.
@@ -71,11 +72,44 @@ _CLI_BACKOFF = BackoffPolicy(initial=0.25, maximum=1.0, max_attempts=2, healthy_
 _FOLLOW_BACKOFF = BackoffPolicy()
 
 
+class DeclaredConnection(Connection):
+    """A connection that sends only the calls its command declared.
+
+    The scope check runs once, up front, over the declared calls; refusing anything else
+    here (typed client methods and generic calls alike go through :meth:`request` and
+    :meth:`subscribe`) keeps that check complete.
+    """
+
+    def __init__(self, settings: ConnectionSettings, calls: Sequence[str]) -> None:
+        super().__init__(settings)
+        self.declared = frozenset(calls)
+
+    def _check(self, call: str) -> None:
+        if call not in self.declared:
+            # A programming error: the up-front scope check did not cover this call.
+            raise RuntimeError(f"{call} was not declared in the command's calls")
+
+    async def request(self, call: str, *args: Any, **kwargs: Any) -> Reply:
+        """:meth:`Connection.request` for a declared call."""
+        self._check(call)
+        return await super().request(call, *args, **kwargs)
+
+    @asynccontextmanager
+    async def subscribe(self, call: str, *args: Any, **kwargs: Any) -> AsyncIterator[Stream[Any]]:
+        """:meth:`Connection.subscribe` for a declared call."""
+        self._check(call)
+        async with super().subscribe(call, *args, **kwargs) as stream:
+            yield stream
+
+
 class Session:
     """A connected (and, when needed, authorized) endpoint, for one command's body.
 
+    Commands use the typed :attr:`client` (its results are what they print); :meth:`call`
+    is the generic caller behind ``triobot api call``.
+
     Attributes:
-        client: the typed client.
+        client: the typed client, over a connection that refuses undeclared calls.
         options: the endpoint options the command was given.
         output: where the command prints.
         simulator: the embedded simulator, or ``None`` with ``--endpoint``.
@@ -89,7 +123,6 @@ class Session:
         options: EndpointOptions,
         output: Output,
         simulator: Simulator | None,
-        calls: Sequence[str],
         token_source: str,
     ) -> None:
         self.client = client
@@ -97,7 +130,6 @@ class Session:
         self.output = output
         self.simulator = simulator
         self.token_source = token_source
-        self._declared = frozenset(calls)
 
     @property
     def authorization(self) -> Authorize | None:
@@ -112,40 +144,13 @@ class Session:
             raise RuntimeError("no authorized account: declare a call that needs a login")
         return auth
 
-    def _check_declared(self, name: str) -> None:
-        if name not in self._declared:
-            # A programming error: the up-front scope check did not cover this call.
-            raise RuntimeError(f"{name} was not declared in the command's calls")
-
     async def call(self, name: str, /, **fields: Any) -> Any:
-        """Make one declared call; return its payload (the value under its ``msg_type``).
+        """Make one declared call by name; return its payload (``triobot api call``).
 
         Raises:
             APIError: the server refused; LocalProtocolError: the schema rejects the request.
         """
-        self._check_declared(name)
         return await self.client.call(name, timeout=self.options.timeout, **fields)
-
-    async def message(self, name: str, /, **fields: Any) -> dict[str, Any]:
-        """Make one declared call; return the whole answer without its envelope.
-
-        For calls that answer beside their ``msg_type`` value (``paymentagent_withdraw``
-        answers ``paymentagent_name`` and ``transaction_id`` next to its status).
-        """
-        self._check_declared(name)
-        reply = await self.client.connection.request(name, fields, timeout=self.options.timeout)
-        return {
-            key: value
-            for key, value in reply.message.items()
-            if key not in ("echo_req", "req_id", "msg_type", "passthrough")
-        }
-
-    @asynccontextmanager
-    async def subscribe(self, name: str, /, **fields: Any) -> AsyncIterator[Stream[Any]]:
-        """Open a declared stream for the duration of the block (payloads, unparsed)."""
-        self._check_declared(name)
-        async with self.client.subscribe(name, **fields) as stream:
-            yield stream
 
 
 Body = Callable[[Session], Awaitable[int]]
@@ -234,14 +239,13 @@ def run_session(
                 stale_ticks=0,
                 backoff=_FOLLOW_BACKOFF if follow else _CLI_BACKOFF,
             )
-            connection = Connection(settings)
+            connection = DeclaredConnection(settings, calls)
             await nursery.start(connection.run)
             session = Session(
                 Client(connection),
                 options=options,
                 output=out,
                 simulator=simulator,
-                calls=calls,
                 token_source=source,
             )
             auth = session.authorization

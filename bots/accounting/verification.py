@@ -37,7 +37,7 @@ async def verification_code(session: Session, email: str, kind: str, given: str 
     """
     if given:
         return given
-    await session.call("verify_email", verify_email=email, type=kind)
+    await session.client.verify_email(email, kind)
     simulator = session.simulator
     if simulator is not None:
         sent = simulator.outbox.latest(email)

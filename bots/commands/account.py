@@ -23,18 +23,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
-from bots.accounting import Session, add_command, command_group, run_session
+from bots.accounting import Session, add_command, command_group, run_session, views
 from bots.accounting.forms import load_real_account_form
 from bots.accounting.options import endpoint_options
-from bots.accounting.output import epoch_text, key_values, money, table
+from bots.accounting.output import key_values, money, table
 from bots.accounting.verification import (
     check_token_target,
     read_secret_file,
     save_token,
     verification_code,
 )
+from framework.client import NewAccount
 from framework.connection import ConnectionRestored
 from framework.errors import UserError
 
@@ -252,10 +251,6 @@ def _check_range(args: argparse.Namespace) -> None:
 # -- accounting ---------------------------------------------------------------------------
 
 
-def _balance_line(data: Mapping[str, Any]) -> str:
-    return f"{data.get('loginid', '')}  {money(data.get('balance'), data.get('currency'))}"
-
-
 def _balance(args: argparse.Namespace) -> int:
     options = endpoint_options(args)
     if args.count is not None and not args.watch:
@@ -263,29 +258,15 @@ def _balance(args: argparse.Namespace) -> int:
 
     async def body(session: Session) -> int:
         if not args.watch:
-            data = await session.call("balance")
-            session.output.document(
-                data,
-                key_values(
-                    None,
-                    [
-                        ("account", data.get("loginid", "")),
-                        ("balance", money(data.get("balance"), data.get("currency"))),
-                    ],
-                ),
-            )
+            session.output.show(views.balance(await session.client.balance()))
             return 0
         seen = 0
-        async with session.subscribe("balance") as stream:
+        async with session.client.balance_stream() as stream:
             async for update in stream:
                 if isinstance(update, ConnectionRestored):
                     session.output.note(f"reconnected after {update.downtime:.1f} s")
                     continue
-                if not isinstance(update, Mapping):
-                    continue
-                session.output.record(
-                    {k: v for k, v in update.items() if k != "id"}, _balance_line(update)
-                )
+                session.output.record(views.balance_record(update), views.balance_line(update))
                 seen += 1
                 if args.count is not None and seen >= args.count:
                     break
@@ -298,29 +279,7 @@ def _portfolio(args: argparse.Namespace) -> int:
     options = endpoint_options(args)
 
     async def body(session: Session) -> int:
-        data = await session.call("portfolio")
-        contracts = data.get("contracts", [])
-        rows = [
-            (
-                c.get("contract_id"),
-                c.get("contract_type"),
-                c.get("symbol"),
-                money(c.get("buy_price")),
-                money(c.get("payout")),
-                epoch_text(c.get("purchase_time")),
-                epoch_text(c.get("expiry_time")),
-            )
-            for c in contracts
-        ]
-        session.output.document(
-            data,
-            table(
-                f"Open contracts: {len(rows)}",
-                ("contract", "type", "symbol", "buy price", "payout", "bought", "expires"),
-                rows,
-                right=("buy price", "payout"),
-            ),
-        )
+        session.output.show(views.portfolio(await session.client.portfolio()))
         return 0
 
     return run_session(options, ("portfolio",), body)
@@ -331,35 +290,14 @@ def _statement(args: argparse.Namespace) -> int:
     _check_range(args)
 
     async def body(session: Session) -> int:
-        fields: dict[str, Any] = {"description": 1, "limit": args.limit, "offset": args.offset}
-        for key in ("date_from", "date_to", "action_type"):
-            if getattr(args, key) is not None:
-                fields[key] = getattr(args, key)
-        data = await session.call("statement", **fields)
-        rows = [
-            (
-                epoch_text(t.get("transaction_time")),
-                t.get("transaction_id"),
-                t.get("action_type"),
-                money(t.get("amount")),
-                money(t.get("balance_after")),
-                t.get("contract_id") or "",
-                t.get("longcode") or "",
-            )
-            for t in data.get("transactions", [])
-        ]
-        title = f"Statement: {len(rows)} transactions" + (
-            f" from row {args.offset}" if args.offset else ""
+        entries = await session.client.statement(
+            date_from=args.date_from,
+            date_to=args.date_to,
+            action_type=args.action_type,
+            limit=args.limit,
+            offset=args.offset,
         )
-        session.output.document(
-            data,
-            table(
-                title,
-                ("time", "ref", "action", "amount", "balance", "contract", "description"),
-                rows,
-                right=("amount", "balance"),
-            ),
-        )
+        session.output.show(views.statement(entries, offset=args.offset))
         return 0
 
     return run_session(options, ("statement",), body)
@@ -370,55 +308,15 @@ def _profit_table(args: argparse.Namespace) -> int:
     _check_range(args)
 
     async def body(session: Session) -> int:
-        fields: dict[str, Any] = {
-            "description": 1,
-            "limit": args.limit,
-            "offset": args.offset,
-            "sort": args.sort,
-        }
-        # profit_table takes its dates as strings (epoch or YYYY-MM-DD).
-        if args.date_from is not None:
-            fields["date_from"] = str(args.date_from)
-        if args.date_to is not None:
-            fields["date_to"] = str(args.date_to)
-        if args.contract_type:
-            fields["contract_type"] = sorted(set(args.contract_type))
-        data = await session.call("profit_table", **fields)
-        entries = data.get("transactions", [])
-        total = 0.0
-        rows = []
-        for t in entries:
-            profit = float(t.get("sell_price") or 0) - float(t.get("buy_price") or 0)
-            total += profit
-            rows.append(
-                (
-                    t.get("contract_id"),
-                    t.get("contract_type") or t.get("shortcode", ""),
-                    t.get("underlying_symbol", ""),
-                    epoch_text(t.get("purchase_time")),
-                    epoch_text(t.get("sell_time")),
-                    money(t.get("buy_price")),
-                    money(t.get("sell_price")),
-                    f"{profit:+,.2f}",
-                )
-            )
-        wins = sum(
-            1 for t in entries if float(t.get("sell_price") or 0) > float(t.get("buy_price") or 0)
+        entries = await session.client.profit_table(
+            date_from=args.date_from,
+            date_to=args.date_to,
+            contract_type=sorted(set(args.contract_type)) if args.contract_type else None,
+            limit=args.limit,
+            offset=args.offset,
+            sort=args.sort,
         )
-
-        def render(console: Console) -> None:
-            console.print(
-                table(
-                    f"Closed contracts: {len(rows)}",
-                    ("contract", "type", "symbol", "bought", "sold", "buy", "sell", "profit"),
-                    rows,
-                    right=("buy", "sell", "profit"),
-                )
-            )
-            if rows:
-                console.print(f"total profit {total:+,.2f}; {wins} of {len(rows)} won")
-
-        session.output.document(data, render)
+        session.output.show(views.profit_table(entries))
         return 0
 
     return run_session(options, ("profit_table",), body)
@@ -428,26 +326,13 @@ def _sell_expired(args: argparse.Namespace) -> int:
     options = endpoint_options(args)
 
     async def body(session: Session) -> int:
-        data = await session.call("sell_expired")
-        count = int(data.get("count", 0))
-        session.output.document(data, key_values(None, [("expired contracts settled", count)]))
+        count = await session.client.sell_expired()
+        session.output.document(
+            {"count": count}, key_values(None, [("expired contracts settled", count)])
+        )
         return 0
 
     return run_session(options, ("sell_expired",), body)
-
-
-def _transaction_line(t: Mapping[str, Any]) -> str:
-    parts = [
-        epoch_text(t.get("transaction_time")),
-        str(t.get("action", "")),
-        money(t.get("amount"), t.get("currency")),
-        "balance " + money(t.get("balance")),
-    ]
-    if t.get("contract_id"):
-        parts.append(f"contract {t['contract_id']}")
-    if t.get("longcode"):
-        parts.append(str(t["longcode"]))
-    return "  ".join(parts)
 
 
 def _transactions(args: argparse.Namespace) -> int:
@@ -457,7 +342,7 @@ def _transactions(args: argparse.Namespace) -> int:
         seen = 0
         if not session.output.json:
             session.output.note("following account transactions; Ctrl-C stops")
-        async with session.subscribe("transaction") as stream:
+        async with session.client.transaction() as stream:
             async for update in stream:
                 if isinstance(update, ConnectionRestored):
                     session.output.note(
@@ -465,10 +350,9 @@ def _transactions(args: argparse.Namespace) -> int:
                         "meanwhile are in 'triobot account statement'"
                     )
                     continue
-                if not isinstance(update, Mapping):
-                    continue
                 session.output.record(
-                    {k: v for k, v in update.items() if k != "id"}, _transaction_line(update)
+                    {k: v for k, v in update.raw.items() if k != "id"},
+                    views.transaction_line(update),
                 )
                 seen += 1
                 if args.count is not None and seen >= args.count:
@@ -482,20 +366,8 @@ def _topup(args: argparse.Namespace) -> int:
     options = endpoint_options(args)
 
     async def body(session: Session) -> int:
-        data = await session.call("topup_virtual")
-        balance = await session.call("balance")
-        doc = {**data, "balance": balance.get("balance"), "loginid": balance.get("loginid")}
-        session.output.document(
-            doc,
-            key_values(
-                None,
-                [
-                    ("account", doc["loginid"]),
-                    ("topped up", money(data.get("amount"), data.get("currency"))),
-                    ("balance", money(doc["balance"], data.get("currency"))),
-                ],
-            ),
-        )
+        credited = await session.client.topup_virtual()
+        session.output.show(views.topup(credited, await session.client.balance()))
         return 0
 
     return run_session(options, ("topup_virtual", "balance"), body)
@@ -505,7 +377,7 @@ def _limits(args: argparse.Namespace) -> int:
     options = endpoint_options(args)
 
     async def body(session: Session) -> int:
-        data = await session.call("get_limits")
+        data = await session.client.get_limits()
         flat = [(k, v) for k, v in sorted(data.items()) if not isinstance(v, dict | list)]
         session.output.document(data, key_values(None, flat))
         return 0
@@ -520,14 +392,15 @@ def _verify_email(args: argparse.Namespace) -> int:
     options = endpoint_options(args)
 
     async def body(session: Session) -> int:
-        sent = await session.call("verify_email", verify_email=args.email, type=args.type)
+        sent = await session.client.verify_email(args.email, args.type)
         if session.simulator is not None:
             session.output.note(
                 "embedded simulator: its codes live only while it runs; 'account new-virtual' "
                 "and 'agent withdraw' send and use a code in one go"
             )
         session.output.document(
-            {"verify_email": sent, "email": args.email, "type": args.type},
+            # The API's answer is 1 for a code sent; scripts read it as before.
+            {"verify_email": int(sent), "email": args.email, "type": args.type},
             key_values(None, [("code sent to", args.email), ("for", args.type)]),
         )
         return 0
@@ -536,24 +409,18 @@ def _verify_email(args: argparse.Namespace) -> int:
 
 
 def _print_new_account(
-    session: Session, data: Mapping[str, Any], rows: list[tuple[str, Any]], save: Path | None
+    session: Session, account: NewAccount, rows: list[tuple[str, Any]], save: Path | None
 ) -> None:
-    token = data.get("oauth_token")
-    doc = dict(data)
-    if save is not None and isinstance(token, str):
+    if save is not None and account.oauth_token is not None:
         try:
-            save_token(save, token)
+            save_token(save, account.oauth_token)
         except OSError as exc:
             # The account exists now: losing its token would be worse than showing it.
             session.output.note(f"cannot write {save} ({exc.strerror}); the token follows")
         else:
-            doc.pop("oauth_token")
-            doc["token_file"] = str(save)
-            rows.append(("token", f"saved to {save} (mode 600)"))
-            session.output.document(doc, key_values("New account", rows))
+            session.output.show(views.new_account(account, rows, token_file=str(save)))
             return
-    rows.append(("token", token))
-    session.output.document(doc, key_values("New account", rows))
+    session.output.show(views.new_account(account, rows))
     if not session.output.json:
         session.output.note("the token is shown once: keep it in a file only you can read")
 
@@ -580,13 +447,13 @@ def _new_virtual(args: argparse.Namespace) -> int:
             fields["client_password"] = password
         if args.affiliate_token:
             fields["affiliate_token"] = args.affiliate_token
-        data = await session.call("new_account_virtual", **fields)
+        account = await session.client.new_account_virtual(**fields)
         rows: list[tuple[str, Any]] = [
-            ("account", data.get("client_id")),
-            ("email", data.get("email", args.email)),
-            ("balance", money(data.get("balance"), data.get("currency"))),
+            ("account", account.client_id),
+            ("email", account.email or args.email),
+            ("balance", money(account.balance, account.currency)),
         ]
-        _print_new_account(session, data, rows, args.save_token)
+        _print_new_account(session, account, rows, args.save_token)
         return 0
 
     return run_session(options, calls, body)
@@ -598,13 +465,13 @@ def _new_real(args: argparse.Namespace) -> int:
     check_token_target(args.save_token)
 
     async def body(session: Session) -> int:
-        data = await session.call("new_account_real", **fields)
+        account = await session.client.new_account_real(**fields)
         rows: list[tuple[str, Any]] = [
-            ("account", data.get("client_id")),
-            ("landing company", data.get("landing_company", "")),
-            ("currency", data.get("currency", "")),
+            ("account", account.client_id),
+            ("landing company", account.landing_company or ""),
+            ("currency", account.currency or ""),
         ]
-        _print_new_account(session, data, rows, args.save_token)
+        _print_new_account(session, account, rows, args.save_token)
         return 0
 
     return run_session(options, ("new_account_real",), body)
@@ -614,7 +481,7 @@ def _countries(args: argparse.Namespace) -> int:
     options = endpoint_options(args)
 
     async def body(session: Session) -> int:
-        data = await session.call("residence_list")
+        data = await session.client.residence_list()
         rows = [(c.get("value"), c.get("text"), c.get("phone_idd", "")) for c in data]
         session.output.document(
             data, table(f"Countries: {len(rows)}", ("code", "country", "phone code"), rows)
@@ -628,7 +495,7 @@ def _states(args: argparse.Namespace) -> int:
     options = endpoint_options(args)
 
     async def body(session: Session) -> int:
-        data = await session.call("states_list", states_list=args.country)
+        data = await session.client.states_list(args.country)
         if not data:
             session.output.note(
                 f"no states listed for {args.country!r} (see 'triobot account countries')"
@@ -655,7 +522,7 @@ def _landing_company(args: argparse.Namespace) -> int:
     options = endpoint_options(args)
 
     async def body(session: Session) -> int:
-        data = await session.call("landing_company", landing_company=args.country)
+        data = await session.client.landing_company(args.country)
         rows: list[tuple[str, Any]] = [
             ("country", f"{data.get('name', '')} ({data.get('id', args.country)})"),
             ("minimum age", data.get("minimum_age", "")),
@@ -678,7 +545,7 @@ def _company(args: argparse.Namespace) -> int:
     options = endpoint_options(args)
 
     async def body(session: Session) -> int:
-        data = await session.call("landing_company_details", landing_company_details=args.shortcode)
+        data = await session.client.landing_company_details(args.shortcode)
         session.output.document(data, key_values(None, _company_rows(data)))
         return 0
 

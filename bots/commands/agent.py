@@ -18,9 +18,9 @@ import math
 import re
 from typing import Any
 
-from bots.accounting import Session, add_command, command_group, run_session
+from bots.accounting import Session, add_command, command_group, run_session, views
 from bots.accounting.options import endpoint_options
-from bots.accounting.output import key_values, money, table
+from bots.accounting.output import money, table
 from bots.accounting.prompts import confirm
 from bots.accounting.verification import verification_code
 from framework.errors import UserError
@@ -131,7 +131,7 @@ def _list(args: argparse.Namespace) -> int:
         fields: dict[str, Any] = {}
         if args.currency:
             fields["currency"] = args.currency
-        data = await session.call("paymentagent_list", paymentagent_list=args.country, **fields)
+        data = await session.client.paymentagent_list(args.country, **fields)
         agents = data.get("list", [])
         rows = [
             (
@@ -176,31 +176,28 @@ async def _move(
     ``request`` says who pays whom (``from``, ``to``, ``amount``, ``currency``) for the
     output; ``fields`` is what is sent.
     """
-    # The answer is the status (2: a dry run passed, 1: done) and, beside it, the name of
-    # the other party and the transaction id.
-    check = await session.message(call, dry_run=1, **fields)
+    move = (
+        session.client.paymentagent_withdraw
+        if call == "paymentagent_withdraw"
+        else session.client.paymentagent_transfer
+    )
+    check = await move(dry_run=1, **fields)
     rows: list[tuple[str, Any]] = [
         ("from", request["from"]),
         ("to", request["to"]),
         ("amount", money(request["amount"], request["currency"])),
     ]
-    name = check.get("paymentagent_name") or check.get("client_to_full_name")
-    if name:
-        rows.append(("name", name))
+    if check.counterparty:
+        rows.append(("name", check.counterparty))
     if args.dry_run:
-        doc = {"dry_run": True, "request": request, "answer": check}
-        session.output.document(doc, key_values("Dry run accepted; nothing moved", rows))
+        session.output.show(views.payment_agent_move(check, request, rows))
         return 0
     session.output.note("dry run accepted: " + ", ".join(f"{k} {v}" for k, v in rows))
     verb = "Withdraw" if call == "paymentagent_withdraw" else "Transfer"
     amount = money(request["amount"], request["currency"])
     if not await confirm(f"{verb} {amount} now?", assume_yes=args.yes):
         raise UserError("not confirmed; nothing was moved")
-    answer = await session.message(call, **fields)
-    doc = {"dry_run": False, "request": request, "answer": answer}
-    if answer.get("transaction_id") is not None:
-        rows.append(("transaction", answer["transaction_id"]))
-    session.output.document(doc, key_values("Done", rows))
+    session.output.show(views.payment_agent_move(await move(**fields), request, rows))
     return 0
 
 

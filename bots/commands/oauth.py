@@ -15,29 +15,24 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bots.accounting import Output, Session, add_command, command_group, run_session
+from bots.accounting import Output, Session, add_command, command_group, run_session, views
 from bots.accounting.options import endpoint_options
 from bots.accounting.output import key_values, table
 from bots.accounting.prompts import confirm
 from bots.accounting.verification import check_token_target, save_token
+from bots.accounting.views import mask
 from framework.deriv.calls import ALL_SCOPES
 from framework.deriv.oauth import OAuthError, authorize_url, parse_redirect
 from framework.errors import UserError
 from framework.scopes import DANGEROUS_SCOPES
 
-__all__ = ["mask", "register"]
+__all__ = ["register"]
 
 _TOKEN_NAME = re.compile(r"^[A-Za-z0-9\s_]{2,32}$")
 _APP_NAME = re.compile(r"^[\w\s-]{1,48}$")
-
-
-def mask(token: str) -> str:
-    """A token reduced to its last four characters, enough to tell tokens apart."""
-    return "****" + token[-4:] if len(token) > 8 else "****"
 
 
 def _scopes(text: str) -> list[str]:
@@ -192,32 +187,11 @@ def _parse(args: argparse.Namespace) -> int:
 # -- apps ---------------------------------------------------------------------------------
 
 
-def _app_rows(apps: list[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
-    return [
-        (
-            a.get("app_id"),
-            a.get("name", ""),
-            a.get("scopes", []),
-            a.get("redirect_uri", ""),
-            f"{a.get('app_markup_percentage', 0)}%",
-        )
-        for a in apps
-    ]
-
-
 def _apps(args: argparse.Namespace) -> int:
     options = endpoint_options(args)
 
     async def body(session: Session) -> int:
-        apps = await session.call("app_list")
-        session.output.document(
-            apps,
-            table(
-                f"Apps: {len(apps)}",
-                ("app id", "name", "scopes", "redirect uri", "markup"),
-                _app_rows(apps),
-            ),
-        )
+        session.output.show(views.apps(await session.client.app_list()))
         return 0
 
     return run_session(options, ("app_list",), body)
@@ -225,7 +199,7 @@ def _apps(args: argparse.Namespace) -> int:
 
 def _register_app(args: argparse.Namespace) -> int:
     options = endpoint_options(args)
-    fields: dict[str, Any] = {"name": args.name, "scopes": args.scopes}
+    fields: dict[str, Any] = {}
     for key in ("redirect_uri", "verification_uri", "homepage", "github"):
         if getattr(args, key):
             fields[key] = getattr(args, key)
@@ -233,21 +207,10 @@ def _register_app(args: argparse.Namespace) -> int:
         fields["app_markup_percentage"] = args.markup
 
     async def body(session: Session) -> int:
-        app = await session.call("app_register", **fields)
-        session.output.document(
-            app,
-            key_values(
-                "Registered app",
-                [
-                    ("app id", app.get("app_id")),
-                    ("name", app.get("name")),
-                    ("scopes", app.get("scopes", [])),
-                    ("redirect uri", app.get("redirect_uri", "")),
-                ],
-            ),
-        )
+        app = await session.client.app_register(name=args.name, scopes=args.scopes, **fields)
+        session.output.show(views.registered_app(app))
         if not session.output.json:
-            session.output.note(f"its OAuth URL: triobot oauth url {app.get('app_id')}")
+            session.output.note(f"its OAuth URL: triobot oauth url {app.app_id}")
         return 0
 
     return run_session(options, ("app_register",), body)
@@ -256,39 +219,12 @@ def _register_app(args: argparse.Namespace) -> int:
 # -- tokens -------------------------------------------------------------------------------
 
 
-def _token_rows(tokens: list[Mapping[str, Any]], show: bool) -> list[tuple[Any, ...]]:
-    return [
-        (
-            t.get("display_name", ""),
-            t.get("scopes", []),
-            t.get("last_used") or "never",
-            t.get("valid_for_ip") or "any",
-            t.get("token", "") if show else mask(str(t.get("token", ""))),
-        )
-        for t in tokens
-    ]
-
-
-def _masked(tokens: list[Mapping[str, Any]], show: bool) -> list[dict[str, Any]]:
-    if show:
-        return [dict(t) for t in tokens]
-    return [{**t, "token": mask(str(t.get("token", "")))} for t in tokens]
-
-
 def _tokens(args: argparse.Namespace) -> int:
     options = endpoint_options(args)
 
     async def body(session: Session) -> int:
-        data = await session.call("api_token")
-        tokens = data.get("tokens", [])
-        session.output.document(
-            {"tokens": _masked(tokens, args.show_tokens)},
-            table(
-                f"API tokens: {len(tokens)}",
-                ("name", "scopes", "last used", "valid for IP", "token"),
-                _token_rows(tokens, args.show_tokens),
-            ),
-        )
+        listed = await session.client.api_token()
+        session.output.show(views.tokens(listed, show=args.show_tokens))
         return 0
 
     return run_session(options, ("api_token",), body)
@@ -300,19 +236,20 @@ def _create_token(args: argparse.Namespace) -> int:
     risky = sorted(DANGEROUS_SCOPES & set(args.scopes))
 
     async def body(session: Session) -> int:
-        fields: dict[str, Any] = {"new_token": args.name, "new_token_scopes": args.scopes}
-        if args.ip_only:
-            fields["valid_for_current_ip_only"] = 1
-        data = await session.call("api_token", **fields)
-        created = [t for t in data.get("tokens", []) if t.get("display_name") == args.name]
+        listed = await session.client.api_token(
+            new_token=args.name,
+            new_token_scopes=args.scopes,
+            valid_for_current_ip_only=args.ip_only,
+        )
+        created = [t for t in listed if t.display_name == args.name]
         if not created:
             raise UserError(
                 f"the server did not list a token named {args.name!r} after creating it"
             )
         token = created[-1]
-        secret = str(token.get("token", ""))
-        rows: list[tuple[str, Any]] = [("name", args.name), ("scopes", token.get("scopes", []))]
-        doc: dict[str, Any] = {"display_name": args.name, "scopes": token.get("scopes", [])}
+        secret = token.token
+        rows: list[tuple[str, Any]] = [("name", args.name), ("scopes", token.scopes)]
+        doc: dict[str, Any] = {"display_name": args.name, "scopes": list(token.scopes)}
         if args.save_token is not None:
             save_token(args.save_token, secret)
             rows.append(("token", f"saved to {args.save_token} (mode 600)"))
@@ -335,18 +272,16 @@ def _delete_token(args: argparse.Namespace) -> int:
     options = endpoint_options(args)
 
     async def body(session: Session) -> int:
-        data = await session.call("api_token")
-        named = [t for t in data.get("tokens", []) if t.get("display_name") == args.name]
+        named = [t for t in await session.client.api_token() if t.display_name == args.name]
         if not named:
             raise UserError(f"no API token named {args.name!r} (see 'triobot oauth tokens')")
         if len(named) > 1:
             raise UserError(f"{len(named)} tokens are named {args.name!r}; delete them on the site")
-        secret = str(named[0].get("token", ""))
+        secret = named[0].token
         question = f"Delete the API token {args.name!r} ({mask(secret)})? Bots using it stop."
         if not await confirm(question, assume_yes=args.yes):
             raise UserError("not confirmed; the token was kept")
-        after = await session.call("api_token", delete_token=secret)
-        left = [t.get("display_name") for t in after.get("tokens", [])]
+        left = [t.display_name for t in await session.client.api_token(delete_token=secret)]
         session.output.document(
             {"deleted": args.name, "tokens": left},
             key_values(None, [("deleted", args.name), ("tokens left", left)]),

@@ -21,13 +21,18 @@ import trio
 from ..connection import Connection, ConnectionSettings
 from ..transport import Connector
 from .client import Client as Client
+from .results import ApiToken as ApiToken
+from .results import App as App
 from .results import BuyOutcome as BuyOutcome
 from .results import ContractMatch as ContractMatch
+from .results import NewAccount as NewAccount
+from .results import PaymentAgentMove as PaymentAgentMove
 from .results import PortfolioContract as PortfolioContract
 from .results import ProfitTableEntry as ProfitTableEntry
 from .results import SellOutcome as SellOutcome
 from .results import StatementEntry as StatementEntry
 from .results import TickHistory as TickHistory
+from .results import TopUp as TopUp
 
 
 @asynccontextmanager

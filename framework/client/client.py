@@ -1,9 +1,10 @@
 """The typed Deriv API client: one method per call of the API guide, over a Connection.
 
 * One-shot calls are ``await client.<call>(...)`` and return a model from
-  ``framework.deriv.models`` (or :mod:`framework.client.results`), a plain value (``ping``,
-  ``time``), or the payload mapping for rarely used account calls. Errors are the typed
-  :class:`~framework.deriv.errors.APIError` subclasses.
+  ``framework.deriv.models`` (or :mod:`framework.client.results`, which keeps the server's
+  object as ``raw``), a plain value (``ping``, ``time``), or the payload mapping for
+  reference lists and rarely used account calls (``residence_list``, ``get_limits``).
+  Errors are the typed :class:`~framework.deriv.errors.APIError` subclasses.
 * Streams are async context managers yielding a :class:`~framework.connection.Stream`, which
   is re-created across reconnects and forgotten on exit: ``ticks``, ``transaction``, and
   ``<call>_stream`` for the calls that stream optionally (``balance_stream``,
@@ -52,13 +53,18 @@ from ..deriv.protocol import StreamUpdate
 from ..logs import get_logger
 from .reconcile import Candidate, candidates_from, pick
 from .results import (
+    ApiToken,
+    App,
     BuyOutcome,
     ContractMatch,
+    NewAccount,
+    PaymentAgentMove,
     PortfolioContract,
     ProfitTableEntry,
     SellOutcome,
     StatementEntry,
     TickHistory,
+    TopUp,
     candles_from_payload,
 )
 
@@ -309,21 +315,57 @@ class Client:
             "transaction", parse=_model_parser(Transaction), **_fields(loginid=loginid)
         )
 
-    async def topup_virtual(self, *, loginid: str | None = None) -> Mapping[str, Any]:
-        """``topup_virtual``: refill a virtual account (``amount``, ``currency``)."""
-        return dict(await self.call("topup_virtual", **_fields(loginid=loginid)))
+    async def topup_virtual(self, *, loginid: str | None = None) -> TopUp:
+        """``topup_virtual``: refill a virtual account."""
+        return TopUp.from_payload(await self.call("topup_virtual", **_fields(loginid=loginid)))
+
+    async def get_limits(self, *, loginid: str | None = None) -> Mapping[str, Any]:
+        """``get_limits``: trading and withdrawal limits (open positions, payout, turnover)."""
+        return dict(await self.call("get_limits", **_fields(loginid=loginid)))
 
     async def verify_email(self, email: str, type: str, **fields: Any) -> bool:
         """``verify_email``: send a verification code (``type``: ``account_opening``...)."""
         return bool(await self.call("verify_email", verify_email=email, type=type, **fields))
 
-    async def new_account_virtual(self, **fields: Any) -> Mapping[str, Any]:
+    async def new_account_virtual(self, **fields: Any) -> NewAccount:
         """``new_account_virtual``: open a virtual account (fields as the API names them)."""
-        return dict(await self.call("new_account_virtual", **fields))
+        return NewAccount.from_payload(await self.call("new_account_virtual", **fields))
 
-    async def new_account_real(self, **fields: Any) -> Mapping[str, Any]:
+    async def new_account_real(self, **fields: Any) -> NewAccount:
         """``new_account_real``: open a real account (fields as the API names them)."""
-        return dict(await self.call("new_account_real", **fields))
+        return NewAccount.from_payload(await self.call("new_account_real", **fields))
+
+    async def api_token(
+        self,
+        *,
+        new_token: str | None = None,
+        new_token_scopes: Sequence[str] | None = None,
+        valid_for_current_ip_only: bool = False,
+        delete_token: str | None = None,
+        loginid: str | None = None,
+    ) -> tuple[ApiToken, ...]:
+        """``api_token``: the account's API tokens, after creating or deleting one if asked."""
+        data = await self.call(
+            "api_token",
+            **_fields(
+                new_token=new_token,
+                new_token_scopes=list(new_token_scopes) if new_token_scopes else None,
+                valid_for_current_ip_only=1 if valid_for_current_ip_only else None,
+                delete_token=delete_token,
+                loginid=loginid,
+            ),
+        )
+        return tuple(ApiToken.from_payload(t) for t in data.get("tokens", []))
+
+    async def app_list(self) -> tuple[App, ...]:
+        """``app_list``: the applications this account registered."""
+        return tuple(App.from_payload(a) for a in await self.call("app_list"))
+
+    async def app_register(self, *, name: str, scopes: Sequence[str], **fields: Any) -> App:
+        """``app_register``: register an application (other fields as the API names them)."""
+        return App.from_payload(
+            await self.call("app_register", name=name, scopes=list(scopes), **fields)
+        )
 
     async def residence_list(self) -> list[Mapping[str, Any]]:
         """``residence_list``: countries."""
@@ -347,13 +389,25 @@ class Client:
         """``paymentagent_list``: payment agents of a country."""
         return dict(await self.call("paymentagent_list", paymentagent_list=country, **fields))
 
-    async def paymentagent_withdraw(self, **fields: Any) -> Mapping[str, Any]:
-        """``paymentagent_withdraw`` (never re-sent; a lost answer raises OutcomeUnknown)."""
-        return dict(await self.call("paymentagent_withdraw", **fields))
+    async def paymentagent_withdraw(self, **fields: Any) -> PaymentAgentMove:
+        """``paymentagent_withdraw`` (never re-sent; a lost answer raises OutcomeUnknown).
 
-    async def paymentagent_transfer(self, **fields: Any) -> Mapping[str, Any]:
-        """``paymentagent_transfer`` (never re-sent; a lost answer raises OutcomeUnknown)."""
-        return dict(await self.call("paymentagent_transfer", **fields))
+        ``dry_run=1`` checks it without moving money (the answer's status is then 2).
+        """
+        return await self._payment_agent("paymentagent_withdraw", fields)
+
+    async def paymentagent_transfer(self, **fields: Any) -> PaymentAgentMove:
+        """``paymentagent_transfer`` (never re-sent; a lost answer raises OutcomeUnknown).
+
+        ``dry_run=1`` checks it without moving money (the answer's status is then 2).
+        """
+        return await self._payment_agent("paymentagent_transfer", fields)
+
+    async def _payment_agent(self, call: str, fields: Mapping[str, Any]) -> PaymentAgentMove:
+        # The status is the payload; who the other party is and the transaction id come
+        # beside it in the message, so the whole message is read.
+        reply = await self.connection.request(call, fields)
+        return PaymentAgentMove.from_message(call, reply.message)
 
     # ------------------------------------------------------------------ market data
 

@@ -2,6 +2,10 @@
 
 Includes the buy and sell outcomes: exactly one per buy (or sell) that reached the wire,
 whether its answer arrived or had to be reconciled after a reconnect.
+
+A result parsed from the server keeps the server's object as ``raw`` (not compared, not
+shown in a repr), as ``framework.deriv.models`` does: a caller that must pass the answer on
+unchanged (``triobot ... --json``) reads it there, everything else reads the typed fields.
 """
 
 from __future__ import annotations
@@ -15,15 +19,23 @@ from ..deriv.errors import APIError, PayloadError
 from ..deriv.models import BuyReceipt, Candle, OpenContract, SellReceipt
 
 __all__ = [
+    "ApiToken",
+    "App",
     "BuyOutcome",
     "ContractMatch",
+    "NewAccount",
+    "PaymentAgentMove",
     "PortfolioContract",
     "ProfitTableEntry",
     "SellOutcome",
     "StatementEntry",
     "TickHistory",
+    "TopUp",
     "candles_from_payload",
 ]
+
+#: Envelope keys of a message that are not part of its answer.
+_ENVELOPE = frozenset({"echo_req", "req_id", "msg_type", "passthrough"})
 
 
 def _mapping(model: str, data: Any) -> Mapping[str, Any]:
@@ -64,6 +76,18 @@ def _str(data: Mapping[str, Any], name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _strings(model: str, data: Mapping[str, Any], name: str) -> tuple[str, ...]:
+    value = data.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise PayloadError(f"{model}.{name}: expected a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _raw() -> Any:
+    # Where a result comes from the server, from_payload sets the server's object.
+    return attrs.field(factory=dict, repr=False, eq=False)
+
+
 @attrs.frozen
 class PortfolioContract:
     """An open contract from ``portfolio``."""
@@ -78,6 +102,7 @@ class PortfolioContract:
     expiry_time: int | None
     shortcode: str | None
     longcode: str | None
+    raw: Mapping[str, Any] = _raw()
 
     @classmethod
     def from_payload(cls, data: Any) -> PortfolioContract:
@@ -94,6 +119,7 @@ class PortfolioContract:
             expiry_time=_int(m, data, "expiry_time", optional=True),
             shortcode=_str(data, "shortcode"),
             longcode=_str(data, "longcode"),
+            raw=data,
         )
 
 
@@ -111,6 +137,7 @@ class ProfitTableEntry:
     purchase_time: int
     sell_time: int | None
     shortcode: str | None
+    raw: Mapping[str, Any] = _raw()
 
     @classmethod
     def from_payload(cls, data: Any) -> ProfitTableEntry:
@@ -127,6 +154,7 @@ class ProfitTableEntry:
             purchase_time=_int(m, data, "purchase_time"),
             sell_time=_int(m, data, "sell_time", optional=True),
             shortcode=_str(data, "shortcode"),
+            raw=data,
         )
 
 
@@ -141,6 +169,8 @@ class StatementEntry:
     contract_id: int | None
     shortcode: str | None
     longcode: str | None
+    balance_after: float | None = None
+    raw: Mapping[str, Any] = _raw()
 
     @classmethod
     def from_payload(cls, data: Any) -> StatementEntry:
@@ -154,6 +184,8 @@ class StatementEntry:
             contract_id=_int(m, data, "contract_id", optional=True),
             shortcode=_str(data, "shortcode"),
             longcode=_str(data, "longcode"),
+            balance_after=_num(m, data, "balance_after", optional=True),
+            raw=data,
         )
 
 
@@ -178,6 +210,142 @@ class TickHistory:
             times=tuple(int(t) for t in times),
             prices=tuple(float(p) for p in prices),
             pip_size=int(pip) if isinstance(pip, int | float) else None,
+        )
+
+
+@attrs.frozen
+class TopUp:
+    """A ``topup_virtual`` answer: what was credited."""
+
+    amount: float
+    currency: str
+    raw: Mapping[str, Any] = _raw()
+
+    @classmethod
+    def from_payload(cls, data: Any) -> TopUp:
+        m = "TopUp"
+        data = _mapping(m, data)
+        return cls(amount=_num(m, data, "amount"), currency=_str(data, "currency") or "", raw=data)
+
+
+@attrs.frozen
+class NewAccount:
+    """A ``new_account_virtual`` or ``new_account_real`` answer.
+
+    Attributes:
+        client_id: the new account's login id.
+        oauth_token: its token, shown once (never in a repr).
+    """
+
+    client_id: str
+    currency: str | None
+    balance: float | None
+    email: str | None
+    landing_company: str | None
+    oauth_token: str | None = attrs.field(repr=False)
+    raw: Mapping[str, Any] = _raw()
+
+    @classmethod
+    def from_payload(cls, data: Any) -> NewAccount:
+        m = "NewAccount"
+        data = _mapping(m, data)
+        client_id = _str(data, "client_id")
+        if client_id is None:
+            raise PayloadError(f"{m}.client_id: expected string, got {data.get('client_id')!r}")
+        return cls(
+            client_id=client_id,
+            currency=_str(data, "currency"),
+            balance=_num(m, data, "balance", optional=True),
+            email=_str(data, "email"),
+            landing_company=_str(data, "landing_company"),
+            oauth_token=_str(data, "oauth_token"),
+            raw=data,
+        )
+
+
+@attrs.frozen
+class ApiToken:
+    """One API token of ``api_token``'s list (the secret itself never in a repr)."""
+
+    display_name: str
+    scopes: tuple[str, ...]
+    last_used: str | None
+    valid_for_ip: str | None
+    token: str = attrs.field(repr=False)
+    raw: Mapping[str, Any] = _raw()
+
+    @classmethod
+    def from_payload(cls, data: Any) -> ApiToken:
+        m = "ApiToken"
+        data = _mapping(m, data)
+        return cls(
+            display_name=_str(data, "display_name") or "",
+            scopes=_strings(m, data, "scopes"),
+            last_used=_str(data, "last_used"),
+            valid_for_ip=_str(data, "valid_for_ip"),
+            token=_str(data, "token") or "",
+            raw=data,
+        )
+
+
+@attrs.frozen
+class App:
+    """A registered application (``app_list``, ``app_register``)."""
+
+    app_id: int
+    name: str
+    scopes: tuple[str, ...]
+    redirect_uri: str | None
+    app_markup_percentage: float
+    raw: Mapping[str, Any] = _raw()
+
+    @classmethod
+    def from_payload(cls, data: Any) -> App:
+        m = "App"
+        data = _mapping(m, data)
+        markup = _num(m, data, "app_markup_percentage", optional=True)
+        return cls(
+            app_id=_int(m, data, "app_id"),
+            name=_str(data, "name") or "",
+            scopes=_strings(m, data, "scopes"),
+            redirect_uri=_str(data, "redirect_uri"),
+            app_markup_percentage=0.0 if markup is None else markup,
+            raw=data,
+        )
+
+
+@attrs.frozen
+class PaymentAgentMove:
+    """The answer to ``paymentagent_withdraw`` or ``paymentagent_transfer``.
+
+    The status sits under the call's name; the other party and the transaction beside it,
+    so this is read from the whole message.
+
+    Attributes:
+        status: 1 done, 2 a dry run passed.
+        counterparty: the agent's name (withdraw) or the client's (transfer), when given.
+        transaction_id: the transaction, when money moved.
+        raw: the message without its envelope.
+    """
+
+    status: int
+    counterparty: str | None
+    transaction_id: int | None
+    raw: Mapping[str, Any] = _raw()
+
+    @property
+    def dry_run(self) -> bool:
+        """The server checked the move and moved nothing."""
+        return self.status == 2
+
+    @classmethod
+    def from_message(cls, call: str, message: Mapping[str, Any]) -> PaymentAgentMove:
+        answer = {key: value for key, value in message.items() if key not in _ENVELOPE}
+        return cls(
+            status=_int("PaymentAgentMove", answer, call),
+            counterparty=_str(answer, "paymentagent_name") or _str(answer, "client_to_full_name"),
+            transaction_id=_int("PaymentAgentMove", answer, "transaction_id", optional=True),
+            raw=answer,
         )
 
 
