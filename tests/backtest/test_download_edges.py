@@ -120,8 +120,9 @@ async def test_a_dense_window_is_asked_again_smaller_without_gaps(tmp_path: Path
 
 
 async def test_record_over_a_url_adds_the_app_id_and_sends_the_token(
-    tmp_path: Path, autojump_clock: trio.testing.MockClock, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, vclock: trio.testing.MockClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A URL endpoint is dialled over loopback, the socket is the point: hence ``vclock``.
     path = tmp_path / "live.jsonl"
     seen: list[Tick] = []
     async with open_simulator(seed=3) as sim:
