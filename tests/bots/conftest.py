@@ -19,6 +19,7 @@ import attrs
 import pytest
 import trio
 
+import framework.simulator.dispatch as sim_dispatch
 import framework.simulator.server as sim_server
 from bots.cli import main
 from framework.deriv.calls import call_of_request
@@ -145,7 +146,7 @@ class Wiretap:
 def wiretap(monkeypatch: pytest.MonkeyPatch) -> Wiretap:
     """Record every request any simulator handles (the server's dispatch is wrapped)."""
     tap = Wiretap()
-    original = sim_server.dispatch
+    original = sim_dispatch.dispatch  # what the server module imported by name
 
     def recording(core: Any, session: Any, request: Any, handlers: Any) -> None:
         spec = call_of_request(request) if isinstance(request, dict) else None

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -159,10 +158,10 @@ def test_a_lost_answer_is_reported_and_never_resent(
     client, _ = remote.run_sync(lambda: remote.sim.open_account(virtual=False, balance=0))
     monkeypatch.setenv("DERIV_TOKEN", PAYMENT_AGENT_TOKEN)
 
-    class LoseTheAnswer(io.StringIO):
+    class LoseTheAnswer:
         """Confirms, after arranging for the server to drop the connection once it acts."""
 
-        def readline(self, *args: Any) -> str:
+        def readline(self, size: int = -1, /) -> str:
             remote.run_sync(
                 lambda: remote.sim.faults.drop_on("paymentagent_transfer", when="after")
             )

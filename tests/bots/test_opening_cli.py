@@ -8,7 +8,6 @@ import io
 import stat
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -67,11 +66,12 @@ def test_the_code_is_prompted_for_on_a_real_server(
 ) -> None:
     email = "prompted@example.com"
 
-    class Inbox(io.StringIO):
+    class Inbox:
         """The user reading the email and typing the code (read when asked, not before)."""
 
-        def readline(self, *args: Any) -> str:
+        def readline(self, size: int = -1, /) -> str:
             sent = remote.run_sync(remote.sim.outbox.latest, email)
+            assert sent is not None, f"no email was sent to {email}"
             return sent.code + "\n"
 
     monkeypatch.setattr(sys, "stdin", Inbox())

@@ -181,7 +181,7 @@ def _decode_only_yields_events(text: str | bytes) -> None:
 
 
 def _minimal(call: str) -> dict[str, Any]:
-    return {
+    requests: dict[str, dict[str, Any]] = {
         "ping": {},
         "buy": {
             "buy": "1",
@@ -189,7 +189,8 @@ def _minimal(call: str) -> dict[str, Any]:
             "parameters": {"contract_type": "CALL", "currency": "USD", "symbol": "R_100"},
         },
         "proposal": {"contract_type": "CALL", "currency": "USD", "symbol": "R_100"},
-    }[call]
+    }
+    return requests[call]
 
 
 @given(st.text() | st.binary())

@@ -88,7 +88,7 @@ def test_no_token_under_a_sensitive_key_is_ever_written(event: dict[str, Any]) -
 def test_tracebacks_never_show_locals() -> None:
     for fmt in ("json", "console"):
         out = io.StringIO()
-        configure_logging(fmt=fmt, stream=out)  # type: ignore[arg-type]
+        configure_logging(fmt=fmt, stream=out)
         try:
             token = SECRET  # a local a rich traceback would print
             raise RuntimeError(f"failed after {len(token)} chars")

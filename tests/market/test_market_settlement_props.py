@@ -53,7 +53,7 @@ def reference(case: Case, pip_size: int) -> Expected | None:
         if case.barrier is None:
             return entry_q  # Rise/Fall: the entry spot
         text = case.barrier
-        pips = round(float(text.lstrip("+-")) * 10**pip_size)
+        pips = round(float(text.lstrip("+-")) * 10.0**pip_size)
         if text[0] == "+":
             return entry_q + pips
         if text[0] == "-":
@@ -62,20 +62,19 @@ def reference(case: Case, pip_size: int) -> Expected | None:
 
     def wins_at_exit(q: int, b: int | None) -> bool:
         d = q % 10  # last digit of the quote printed with pip_size decimals
+        if ctype in ("CALL", "PUT", "CALLE", "PUTE"):
+            assert b is not None  # Rise/Fall and Higher/Lower always have a barrier
+            return {"CALL": q > b, "PUT": q < b, "CALLE": q >= b, "PUTE": q <= b}[ctype]
         return {
-            "CALL": lambda: q > b,  # type: ignore[operator]
-            "PUT": lambda: q < b,  # type: ignore[operator]
-            "CALLE": lambda: q >= b,  # type: ignore[operator]
-            "PUTE": lambda: q <= b,  # type: ignore[operator]
-            "DIGITMATCH": lambda: d == digit,
-            "DIGITDIFF": lambda: d != digit,
-            "DIGITOVER": lambda: d > digit,
-            "DIGITUNDER": lambda: d < digit,
-            "DIGITEVEN": lambda: d % 2 == 0,
-            "DIGITODD": lambda: d % 2 == 1,
-            "ONETOUCH": lambda: False,
-            "NOTOUCH": lambda: True,
-        }[ctype]()
+            "DIGITMATCH": d == digit,
+            "DIGITDIFF": d != digit,
+            "DIGITOVER": d > digit,
+            "DIGITUNDER": d < digit,
+            "DIGITEVEN": d % 2 == 0,
+            "DIGITODD": d % 2 == 1,
+            "ONETOUCH": False,
+            "NOTOUCH": True,
+        }[ctype]
 
     def first_touch(window: list[tuple[int, int, int]], b: int) -> int | None:
         for k in range(len(window)):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from framework.market.contracts import Basis
 from framework.risk import DAY, RiskGate, RiskLimits, RiskSnapshot
 from framework.strategy.events import ClosedContract, TradeIntent
 
@@ -21,13 +22,13 @@ class Book:
         self.seq = 0
         self.open: dict[str, TradeIntent] = {}
 
-    def intent(self, stake: float = 1.0, basis: str = "stake", epoch: int = T0) -> TradeIntent:
+    def intent(self, stake: float = 1.0, basis: Basis = "stake", epoch: int = T0) -> TradeIntent:
         self.seq += 1
         return TradeIntent(
             f"s-{self.seq}", "s", "R_100", "CALL", 5, "t", None, stake, basis, "USD", epoch
-        )  # type: ignore[arg-type]
+        )
 
-    def try_buy(self, stake: float = 1.0, epoch: int = T0, basis: str = "stake") -> str | None:
+    def try_buy(self, stake: float = 1.0, epoch: int = T0, basis: Basis = "stake") -> str | None:
         """Return None when allowed, else the refusing limit."""
         intent = self.intent(stake, basis, epoch)
         decision = self.gate.check(intent, RiskSnapshot(epoch, self.balance, len(self.open)))

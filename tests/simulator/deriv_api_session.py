@@ -8,11 +8,24 @@ It prints one JSON object summarising what the official client saw; the test che
 import asyncio
 import json
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from deriv_api import DerivAPI
 
+Message = dict[str, Any]
 
-async def first(observable, count, predicate=lambda message: True, keep=False):
+
+def _any(message: Message) -> bool:
+    return True
+
+
+async def first(
+    observable: Any,
+    count: int,
+    predicate: Callable[[Message], bool] = _any,
+    keep: bool = False,
+) -> list[Message]:
     """Collect the first ``count`` messages of an rx observable that match ``predicate``.
 
     ``keep`` leaves the rx subscription alive: python_deriv_api 0.1.6 raises KeyError in
@@ -21,16 +34,16 @@ async def first(observable, count, predicate=lambda message: True, keep=False):
     session later ends with ``forget_all`` must stay subscribed until then.
     """
     loop = asyncio.get_running_loop()
-    done = loop.create_future()
-    got = []
+    done: asyncio.Future[list[Message]] = loop.create_future()
+    got: list[Message] = []
 
-    def on_next(message):
+    def on_next(message: Message) -> None:
         if predicate(message) and not done.done():
             got.append(message)
             if len(got) >= count:
                 done.set_result(got)
 
-    def on_error(error):
+    def on_error(error: BaseException) -> None:
         if not done.done():
             done.set_exception(error)
 
@@ -44,7 +57,7 @@ async def first(observable, count, predicate=lambda message: True, keep=False):
 
 async def main(endpoint: str, token: str) -> None:
     api = DerivAPI(endpoint=endpoint, app_id=1089)
-    summary = {}
+    summary: dict[str, Any] = {}
     auth = await api.authorize(token)
     summary["loginid"] = auth["authorize"]["loginid"]
     summary["balance_before"] = auth["authorize"]["balance"]

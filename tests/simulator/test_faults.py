@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 import pytest
 import trio
@@ -27,8 +28,10 @@ async def expect_closed(client: SocketClient, limit: float = 30) -> int:
 
 
 @pytest.mark.parametrize(("when", "held"), [("before", 0), ("after", 1)])
-async def test_drop_on_buy(vclock: MockClock, sim: Simulator, when: str, held: int) -> None:
-    sim.faults.drop_on("buy", when=when)  # type: ignore[arg-type]
+async def test_drop_on_buy(
+    vclock: MockClock, sim: Simulator, when: Literal["before", "after"], held: int
+) -> None:
+    sim.faults.drop_on("buy", when=when)
     async with connect_tcp(sim) as raw:
         await raw.authorize(sim.token)
         await raw.send(BUY)
