@@ -9,7 +9,7 @@ import asyncio
 import sys
 from typing import Any
 
-from deriv_api import DerivAPI  # type: ignore[import-not-found]  # lives in .venv-deriv-api
+from deriv_api import DerivAPI  # lives in .venv-deriv-api (mypy: see pyproject overrides)
 
 PARAMS = {
     "contract_type": "CALL",
