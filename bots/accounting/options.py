@@ -35,6 +35,7 @@ __all__ = [
     "add_endpoint_options",
     "endpoint_options",
     "read_token",
+    "scope_list",
 ]
 
 #: Environment variable holding the API token.
@@ -103,7 +104,12 @@ def _app_id(text: str) -> int:
     return int(text)
 
 
-def _scopes(text: str) -> tuple[str, ...]:
+def scope_list(text: str) -> tuple[str, ...]:
+    """``--scopes read,trade``: known scopes, each once, in the order given.
+
+    Raises:
+        argparse.ArgumentTypeError: an unknown scope, or none.
+    """
     scopes = tuple(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))
     unknown = [s for s in scopes if s not in ALL_SCOPES]
     if unknown or not scopes:
@@ -173,7 +179,7 @@ def add_endpoint_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--sim-scopes",
-        type=_scopes,
+        type=scope_list,
         default=ALL_SCOPES,
         metavar="SCOPES",
         help="embedded simulator: the demo token's scopes, comma-separated (default all)",
@@ -212,6 +218,14 @@ def endpoint_options(args: argparse.Namespace) -> EndpointOptions:
                 f"{', '.join(shaped)}: only for the embedded simulator, not with --endpoint",
                 exit_code=2,
             )
+    if args.sim_account == "agent" and args.sim_scopes != ALL_SCOPES:
+        # The simulator's payment agent has one token, with every scope: a narrower
+        # --sim-scopes would be silently ignored.
+        raise UserError(
+            "--sim-scopes: not with --sim-account agent (the payment agent's token has every "
+            "scope)",
+            exit_code=2,
+        )
     if args.sim_state is not None and not args.sim_state.parent.is_dir():
         raise UserError(f"--sim-state {args.sim_state}: folder does not exist", exit_code=2)
     return EndpointOptions(

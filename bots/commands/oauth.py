@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from bots.accounting import Output, Session, add_command, command_group, run_session, views
-from bots.accounting.options import endpoint_options
+from bots.accounting.options import endpoint_options, scope_list
 from bots.accounting.output import key_values, table
 from bots.accounting.prompts import confirm
 from bots.accounting.verification import check_token_target, save_token
 from bots.accounting.views import mask
-from framework.deriv.calls import ALL_SCOPES
 from framework.deriv.oauth import OAuthError, authorize_url, parse_redirect
 from framework.errors import UserError
 from framework.scopes import DANGEROUS_SCOPES
@@ -33,16 +32,6 @@ __all__ = ["register"]
 
 _TOKEN_NAME = re.compile(r"^[A-Za-z0-9\s_]{2,32}$")
 _APP_NAME = re.compile(r"^[\w\s-]{1,48}$")
-
-
-def _scopes(text: str) -> list[str]:
-    scopes = list(dict.fromkeys(s.strip() for s in text.split(",") if s.strip()))
-    unknown = [s for s in scopes if s not in ALL_SCOPES]
-    if unknown or not scopes:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: scopes are a comma-separated list of {', '.join(ALL_SCOPES)}"
-        )
-    return scopes
 
 
 def _token_name(text: str) -> str:
@@ -111,7 +100,7 @@ def register(subparsers: Any) -> None:
     app = add_command(group, "register-app", _register_app, help="register an application")
     app.add_argument("name", type=_app_name, help="the app's name")
     app.add_argument(
-        "--scopes", type=_scopes, required=True, help="scopes it asks for, comma-separated"
+        "--scopes", type=scope_list, required=True, help="scopes it asks for, comma-separated"
     )
     app.add_argument("--redirect-uri", help="where OAuth sends users back")
     app.add_argument("--verification-uri", help="where email verification links point")
@@ -123,7 +112,9 @@ def register(subparsers: Any) -> None:
     tokens.add_argument("--show-tokens", action="store_true", help="show the tokens in full")
     create = add_command(group, "create-token", _create_token, help="create an API token")
     create.add_argument("name", type=_token_name, help="the token's name")
-    create.add_argument("--scopes", type=_scopes, required=True, help="its scopes, comma-separated")
+    create.add_argument(
+        "--scopes", type=scope_list, required=True, help="its scopes, comma-separated"
+    )
     create.add_argument(
         "--ip-only", action="store_true", help="valid only from this machine's IP address"
     )

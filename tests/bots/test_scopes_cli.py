@@ -55,6 +55,13 @@ def test_account_level_commands_exit_3_naming_scope_and_calls(
     assert set(wiretap.calls) <= {"website_status", "authorize"}
 
 
+def test_the_payment_agents_scopes_cannot_be_narrowed(cli: Runner, wiretap: Wiretap) -> None:
+    result = cli("account", "balance", "--sim-account", "agent", "--sim-scopes", "read")
+    assert result.code == 2
+    assert "--sim-scopes: not with --sim-account agent" in result.err
+    assert wiretap.calls == []
+
+
 def test_json_error_carries_the_same_code(cli: Runner) -> None:
     result = cli("account", "topup", "--sim-scopes", "read", "--json")
     assert result.code == EXIT_SCOPES
