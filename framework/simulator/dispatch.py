@@ -70,11 +70,6 @@ class Call:
     envelope: Envelope
 
     @property
-    def name(self) -> str:
-        """The call name."""
-        return self.spec.name
-
-    @property
     def msg_type(self) -> str:
         """The call's (first) answer type."""
         return self.spec.msg_types[0]
