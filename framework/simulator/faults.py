@@ -245,6 +245,8 @@ def parse_faults(spec: str, faults: Faults | None = None) -> Faults:
                 else:
                     raise ValueError("expected before or after")
             elif name == "delay":
+                if not parts:
+                    raise ValueError("needs SECONDS, e.g. delay=0.5 or delay=0.5:proposal")
                 seconds = float(parts[0])
                 faults.delay(seconds, call=parts[1] if len(parts) > 1 and parts[1] != "*" else None)
             elif name in ("stall", "malformed", "rate_limit"):
@@ -252,6 +254,6 @@ def parse_faults(spec: str, faults: Faults | None = None) -> Faults:
                 getattr(faults, name)(call=call, times=times)
             else:
                 raise ValueError("unknown fault")
-        except (ValueError, IndexError) as exc:
+        except ValueError as exc:
             raise ValueError(f"bad fault {raw!r}: {exc}") from None
     return faults
