@@ -93,11 +93,6 @@ class ContractSpec:
     barrier: str | None = None
     barrier2: str | None = None
 
-    @property
-    def is_tick_expiry(self) -> bool:
-        """True for contracts whose duration is counted in ticks."""
-        return self.duration_unit == "t"
-
 
 @attrs.frozen
 class DurationRange:
