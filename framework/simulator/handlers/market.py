@@ -157,8 +157,6 @@ def ticks_history(call: Call) -> None:
     subscribe = args.get("subscribe") == 1
     candles = args.get("style") == "candles" or "granularity" in args
     if not candles:
-        if "granularity" in args:
-            raise SimError("InvalidGranularity", "Granularity is not valid")
         history = list(feed.history(start, end))[-count:]
         sub_id = None
         if subscribe:
