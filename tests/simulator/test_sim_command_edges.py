@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bots.cli import main
-from bots.commands.sim import parse_token
+from bots.commands.sim import _os_error, parse_token
 
 
 def run_sim(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -55,7 +55,14 @@ def test_a_busy_port_is_one_line_and_exit_1(
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        code, err = run_sim(capsys, "--port", str(port), "--log-format", "json")
+        code, err = run_sim(capsys, "--port", str(port), "--balance", "500", "--log-format", "json")
     assert code == 1
     assert err.startswith(f"triobot: cannot listen on 127.0.0.1:{port}: ")
     assert "Traceback" not in err
+
+
+def test_only_an_os_error_inside_the_groups_is_a_listen_failure() -> None:
+    refused = OSError(98, "Address already in use")
+    nested = BaseExceptionGroup("outer", [ValueError("x"), ExceptionGroup("inner", [refused])])
+    assert _os_error(nested) is refused
+    assert _os_error(ExceptionGroup("bug", [ValueError("x")])) is None  # keeps its traceback
