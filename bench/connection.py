@@ -197,14 +197,14 @@ async def _bare_receive(port: int, count: int, tuned: bool = True) -> float:
 
 
 def _settings(port: int) -> Any:
-    from framework.connection import ConnectionSettings
+    from framework.connection import ConnectionSettings, KeepalivePolicy
 
-    # No token and no rate limiting: nothing but the stream (and the buys) on the wire.
+    # No token and no rate limiting: nothing but the stream (and the buys) on the wire. The
+    # servers here answer no ping: the longest interval and timeout the policy allows.
     return ConnectionSettings(
         url=f"ws://127.0.0.1:{port}/",
         rate_limit=False,
-        ping_interval=3600,
-        stale_ticks=0,
+        keepalive=KeepalivePolicy(interval=110, timeout=60, stale_ticks=0),
     )
 
 

@@ -236,7 +236,6 @@ def run_session(
                 tokens=(token,) if needs_login and token else (),
                 request_timeout=options.timeout,
                 handshake_timeout=options.timeout,
-                stale_ticks=0,
                 backoff=_FOLLOW_BACKOFF if follow else _CLI_BACKOFF,
             )
             connection = DeclaredConnection(settings, calls)

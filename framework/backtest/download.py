@@ -201,6 +201,7 @@ async def open_market_client(
     # Imported here: only download/record need the network stack.
     from framework.client import open_client
     from framework.connection import ConnectionSettings
+    from framework.market import tick_intervals
 
     if endpoint == "embedded":
         from framework.simulator import open_simulator
@@ -208,13 +209,17 @@ async def open_market_client(
 
         # In the same process: reached in memory, the kernel has no part in it.
         async with open_simulator(seed=seed, speed=speed) as sim:
-            settings = ConnectionSettings(url=sim.app_url(), tokens=(sim.token,))
+            settings = ConnectionSettings(
+                url=sim.app_url(), tokens=(sim.token,), tick_intervals=tick_intervals()
+            )
             async with open_client(settings, connector=memory_connector(sim)) as client:
                 yield client
         return
     sep = "&" if "?" in endpoint else "?"
     url = endpoint if "app_id=" in endpoint else f"{endpoint}{sep}app_id={app_id}"
     token = os.environ.get(token_env)
-    settings = ConnectionSettings(url=url, tokens=(token,) if token else ())
+    settings = ConnectionSettings(
+        url=url, tokens=(token,) if token else (), tick_intervals=tick_intervals()
+    )
     async with open_client(settings) as client:
         yield client

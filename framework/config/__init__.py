@@ -15,7 +15,6 @@ from .model import (
     EMBEDDED,
     BotConfig,
     ContractSection,
-    KeepaliveConfig,
     Secret,
     StrategyConfig,
 )
@@ -25,7 +24,6 @@ __all__ = [
     "BotConfig",
     "ConfigError",
     "ContractSection",
-    "KeepaliveConfig",
     "Secret",
     "StrategyConfig",
     "first_stake",

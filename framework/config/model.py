@@ -16,6 +16,7 @@ import attrs
 from attrs import validators as v
 
 from framework.connection.backoff import BackoffPolicy
+from framework.connection.keepalive import KeepalivePolicy
 from framework.risk import RiskLimits
 from framework.simulator.config import SimulatorConfig
 from framework.sizing import StakeConfig
@@ -24,7 +25,6 @@ from framework.strategy.events import ContractTemplate
 __all__ = [
     "EMBEDDED",
     "BotConfig",
-    "KeepaliveConfig",
     "Secret",
     "StrategyConfig",
 ]
@@ -73,28 +73,6 @@ def _endpoint(_inst: object, _attr: object, value: str) -> None:
             f"must be 'embedded' or a ws:// or wss:// URL "
             f"(wss://ws.derivws.com/websockets/v3), got {value!r}"
         )
-
-
-@attrs.frozen
-class KeepaliveConfig:
-    """Keeping the connection alive and noticing a dead one.
-
-    Attributes:
-        interval: seconds between pings (Deriv closes a connection idle for 2 minutes).
-        timeout: seconds a ping may take before the connection is declared dead.
-        stale_ticks: tick intervals of silence after which a tick stream is resubscribed
-            (0 disables the watchdog).
-    """
-
-    interval: float = attrs.field(default=30.0, validator=[v.gt(0), v.le(110)])
-    timeout: float = attrs.field(default=5.0, validator=[v.gt(0), v.le(60)])
-    stale_ticks: float = attrs.field(default=5.0, validator=[v.ge(0), v.le(1000)])
-
-    def __attrs_post_init__(self) -> None:
-        if self.timeout >= self.interval:
-            raise ValueError(
-                f"timeout ({self.timeout:g}) must be shorter than interval ({self.interval:g})"
-            )
 
 
 def _barrier(value: str | int | None) -> str | None:
@@ -195,7 +173,7 @@ class BotConfig:
     endpoint: str = attrs.field(default=EMBEDDED, validator=_endpoint)
     app_id: int = attrs.field(default=1089, validator=[v.ge(1), v.le(10**9)])
     simulator: SimulatorConfig = attrs.field(factory=SimulatorConfig)
-    keepalive: KeepaliveConfig = attrs.field(factory=KeepaliveConfig)
+    keepalive: KeepalivePolicy = attrs.field(factory=KeepalivePolicy)
     reconnect: BackoffPolicy = attrs.field(factory=BackoffPolicy)
     risk: RiskLimits = attrs.field(factory=RiskLimits)
     journal: Path = Path("triobot-journal.sqlite")

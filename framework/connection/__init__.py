@@ -21,6 +21,7 @@ from .errors import RequestTimeout as RequestTimeout
 from .errors import StaleStream as StaleStream
 from .errors import StreamOverflow as StreamOverflow
 from .errors import TransportError as TransportError
+from .keepalive import KeepalivePolicy as KeepalivePolicy
 from .policy import is_idempotent as is_idempotent
 from .settings import ConnectionSettings as ConnectionSettings
 from .streams import ConnectionRestored as ConnectionRestored

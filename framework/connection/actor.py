@@ -36,15 +36,14 @@ from typing import Any
 
 import trio
 
-from .. import keepalive as keepalive_mod
 from ..deriv.calls import get_call
 from ..deriv.errors import APIError, RateLimit, RemoteProtocolError
 from ..deriv.models import Authorize
 from ..deriv.protocol import DerivProtocol, ErrorReply, Reply, StreamUpdate, Unsolicited
 from ..deriv.ratelimits import limits_from_website_status
 from ..logs import get_logger
-from ..market.symbols import SYMBOLS
 from ..transport import Connector, Transport, TransportError, open_websocket_transport
+from . import keepalive as keepalive_mod
 from .backoff import Backoff
 from .errors import (
     AuthorizationFailed,
@@ -435,7 +434,10 @@ class Connection:
     async def _send(self, transport: Transport, text: str) -> None:
         # A frame cut in half by a cancellation would corrupt the connection, so the write is
         # shielded; it is bounded instead, and a write that cannot finish means a dead peer.
-        with trio.CancelScope(shield=True), trio.move_on_after(self.settings.ping_timeout) as cs:
+        with (
+            trio.CancelScope(shield=True),
+            trio.move_on_after(self.settings.keepalive.timeout) as cs,
+        ):
             try:
                 await transport.send(text)
             except TransportError as exc:
@@ -542,23 +544,10 @@ class Connection:
         return ids
 
     def _stale_after(self, sub: Subscription) -> float | None:
-        factor = self.settings.stale_ticks
-        if not factor or sub.call not in ("ticks", "ticks_history"):
-            return None
-        if sub.call == "ticks_history" and sub.fields.get("style", "ticks") != "ticks":
-            return None
-        symbols = sub.fields.get(sub.call)
-        names = symbols if isinstance(symbols, list) else [symbols]
-        # Only symbols whose tick rate we know (synthetic indices tick around the clock);
-        # a forex feed legitimately goes quiet when its market closes.
-        intervals = [
-            SYMBOLS[name].tick_interval
-            for name in names
-            if isinstance(name, str) and name in SYMBOLS
-        ]
-        if len(intervals) != len(names):
-            return None
-        return factor * max(intervals)
+        settings = self.settings
+        return keepalive_mod.stale_after(
+            sub, settings.keepalive.stale_ticks, settings.tick_intervals
+        )
 
     # ------------------------------------------------------------------ sessions
 
@@ -590,8 +579,8 @@ class Connection:
                     partial(
                         keepalive_mod.keepalive,
                         self._ping,
-                        interval=self.settings.ping_interval,
-                        timeout=self.settings.ping_timeout,
+                        interval=self.settings.keepalive.interval,
+                        timeout=self.settings.keepalive.timeout,
                     ),
                 )
                 nursery.start_soon(
@@ -623,9 +612,10 @@ class Connection:
 
     async def _ping(self) -> None:
         try:
-            await self._exchange_in_session("ping", {"ping": 1}, limit=self.settings.ping_timeout)
+            timeout = self.settings.keepalive.timeout
+            await self._exchange_in_session("ping", {"ping": 1}, limit=timeout)
         except RequestTimeout:
-            raise KeepaliveTimeout(self.settings.ping_timeout) from None
+            raise KeepaliveTimeout(timeout) from None
         except APIError:
             pass  # an error answer is still an answer: the link is alive
 

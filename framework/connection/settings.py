@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 import attrs
 
 from .backoff import BackoffPolicy
+from .keepalive import KeepalivePolicy
 
 __all__ = ["ConnectionSettings"]
 
@@ -15,6 +19,11 @@ def _tokens(value: object) -> tuple[str, ...]:
     if isinstance(value, list | tuple):
         return tuple(str(item) for item in value)
     raise TypeError(f"tokens must be a string or a list of strings, got {type(value).__name__}")
+
+
+def _intervals(value: Mapping[str, float]) -> Mapping[str, float]:
+    # A read-only copy: the settings are frozen, their tables too.
+    return MappingProxyType({str(name): float(seconds) for name, seconds in value.items()})
 
 
 @attrs.frozen
@@ -30,10 +39,11 @@ class ConnectionSettings:
         handshake_timeout: seconds for authorize, rate limits and resubscription.
         request_timeout: default seconds to wait for an answer (waiting for a reconnection
             included).
-        ping_interval: seconds between keepalive pings.
-        ping_timeout: seconds a ping may take before the link is declared dead.
-        stale_ticks: a tick stream silent for this many tick intervals is resubscribed, and
-            the connection is replaced if it stays silent as long again; 0 disables it.
+        keepalive: pings, the bound on socket writes, and the stale-stream watchdog.
+        tick_intervals: seconds between two ticks, by symbol: a tick stream is watched for
+            silence (``keepalive.stale_ticks`` of these intervals) only when all its symbols
+            are listed. Empty by default, which watches nothing; the runtime fills it from
+            the market model (:func:`framework.market.tick_intervals`).
         rate_limit: pace requests by ``website_status.api_call_limits``.
         market_buffer: buffer of market-data streams (oldest update dropped, and counted,
             when a consumer falls behind).
@@ -47,9 +57,10 @@ class ConnectionSettings:
     connect_timeout: float = attrs.field(default=10.0, validator=attrs.validators.gt(0))
     handshake_timeout: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
     request_timeout: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
-    ping_interval: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
-    ping_timeout: float = attrs.field(default=5.0, validator=attrs.validators.gt(0))
-    stale_ticks: float = attrs.field(default=5.0, validator=attrs.validators.ge(0))
+    keepalive: KeepalivePolicy = attrs.field(factory=KeepalivePolicy)
+    tick_intervals: Mapping[str, float] = attrs.field(
+        factory=dict, converter=_intervals, repr=False, hash=False
+    )
     rate_limit: bool = True
     market_buffer: int = attrs.field(default=256, validator=attrs.validators.ge(1))
     lossless_buffer: int = attrs.field(default=10_000, validator=attrs.validators.ge(1))

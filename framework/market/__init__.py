@@ -47,5 +47,6 @@ from .symbols import SYMBOLS as SYMBOLS
 from .symbols import SymbolSpec as SymbolSpec
 from .symbols import get_symbol as get_symbol
 from .symbols import symbols as symbols
+from .symbols import tick_intervals as tick_intervals
 from .ticks import TickGenerator as TickGenerator
 from .ticks import derive_seed as derive_seed

@@ -27,6 +27,7 @@ __all__ = [
     "SymbolSpec",
     "get_symbol",
     "symbols",
+    "tick_intervals",
 ]
 
 # Deriv's contract_category codes (contracts_for.available[].contract_category).
@@ -179,6 +180,15 @@ def symbols() -> tuple[SymbolSpec, ...]:
         The registry's specs, ordered.
     """
     return _SPECS
+
+
+def tick_intervals() -> dict[str, float]:
+    """Seconds between two ticks, by symbol (what the connection's stale-stream watchdog needs).
+
+    Returns:
+        Every known symbol's tick interval.
+    """
+    return {spec.symbol: float(spec.tick_interval) for spec in _SPECS}
 
 
 def get_symbol(name: str) -> SymbolSpec:

@@ -16,6 +16,7 @@ from framework.config import BotConfig
 from framework.connection import AuthorizationFailed, Connection, ConnectionSettings
 from framework.errors import UserError
 from framework.logs import get_logger
+from framework.market import tick_intervals
 from framework.scopes import EXIT_SCOPES
 from framework.simulator import SimulatorConfig, run_simulator
 from framework.simulator.simulator import Simulator
@@ -85,9 +86,8 @@ async def connect(
     settings = ConnectionSettings(
         url=url,
         tokens=tokens,
-        ping_interval=config.keepalive.interval,
-        ping_timeout=config.keepalive.timeout,
-        stale_ticks=config.keepalive.stale_ticks,
+        keepalive=config.keepalive,
+        tick_intervals=tick_intervals(),
         backoff=config.reconnect,
         **(connection_overrides or {}),
     )

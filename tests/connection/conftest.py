@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator
+from typing import Any
 
+import attrs
 import pytest
 import trio
 
 from framework.connection import BackoffPolicy, Connection, ConnectionSettings
+from framework.market import tick_intervals
 from tests.connection.fake import FakeDeriv
 
+# Fast backoff, one token, and the market model's tick intervals (as the runtime fills them).
+_SETTINGS = ConnectionSettings(
+    url="memory://fake",
+    tokens=("tok-a-0001",),
+    backoff=BackoffPolicy(initial=0.1, maximum=2.0, max_attempts=50, healthy_after=5.0),
+    tick_intervals=tick_intervals(),
+)
 
-def settings(**overrides: object) -> ConnectionSettings:
-    """Settings for the fake server: fast backoff, one token."""
-    values: dict[str, object] = {
-        "url": "memory://fake",
-        "tokens": ("tok-a-0001",),
-        "backoff": BackoffPolicy(initial=0.1, maximum=2.0, max_attempts=50, healthy_after=5.0),
-    }
-    values.update(overrides)
-    return ConnectionSettings(**values)  # type: ignore[arg-type]
+
+def settings(**overrides: Any) -> ConnectionSettings:
+    """Settings for the fake server, with ``overrides`` (fields of ConnectionSettings)."""
+    return attrs.evolve(_SETTINGS, **overrides)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from framework.connection import (
     Connection,
     ConnectionRestored,
     Disconnected,
+    KeepalivePolicy,
     NotConnected,
     OutcomeUnknown,
     ReconnectExhausted,
@@ -95,7 +96,7 @@ async def test_keepalive_detects_silent_peer_within_interval_plus_timeout(
     fake: FakeDeriv, nursery: trio.Nursery, autojump_clock: trio.abc.Clock
 ) -> None:
     connection = Connection(
-        settings(ping_interval=30.0, ping_timeout=5.0), connector=fake.connector
+        settings(keepalive=KeepalivePolicy(interval=30.0, timeout=5.0)), connector=fake.connector
     )
     await nursery.start(connection.run)
     events = connection.events()

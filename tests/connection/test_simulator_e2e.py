@@ -18,9 +18,16 @@ from structlog.testing import capture_logs
 from trio.testing import MockClock
 
 from framework.client import BuyOutcome, Client
-from framework.connection import BackoffPolicy, Connection, ConnectionRestored, ConnectionSettings
+from framework.connection import (
+    BackoffPolicy,
+    Connection,
+    ConnectionRestored,
+    ConnectionSettings,
+    KeepalivePolicy,
+)
 from framework.deriv.errors import RateLimit
 from framework.deriv.models import Tick
+from framework.market import tick_intervals
 from framework.simulator import Simulator, open_simulator
 
 START = 1_700_000_000
@@ -40,6 +47,7 @@ def _settings(sim: Simulator, **overrides: Any) -> ConnectionSettings:
         "url": sim.app_url(),
         "tokens": (sim.token,),
         "backoff": BackoffPolicy(initial=0.2, maximum=2.0, max_attempts=30, healthy_after=10),
+        "tick_intervals": tick_intervals(),
     }
     values.update(overrides)
     return ConnectionSettings(**values)
@@ -177,7 +185,8 @@ async def test_stall_malformed_rate_limit_and_slow_replies(
 ) -> None:
     async with trio.open_nursery() as nursery:
         connection = Connection(
-            _settings(sim, ping_interval=10.0, ping_timeout=3.0), rng=random.Random(2)
+            _settings(sim, keepalive=KeepalivePolicy(interval=10.0, timeout=3.0)),
+            rng=random.Random(2),
         )
         await nursery.start(connection.run)
         client = Client(connection)

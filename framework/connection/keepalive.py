@@ -9,31 +9,61 @@ reconnects.
   WebSocket ping: it proves the API answers, not just the TCP stack, and it resets the
   server's 120 s idle timer the same way.)
 * :func:`watch_staleness` notices a tick stream that went quiet while the connection still
-  answers pings (a server-side feed that died). A stream silent for its limit is resubscribed
-  once; silent as long again, :class:`StaleStream` is raised and the connection is replaced.
+  answers pings (a server-side feed that died). A stream silent for its limit
+  (:func:`stale_after`) is resubscribed once; silent as long again, :class:`StaleStream` is
+  raised and the connection is replaced.
+
+:class:`KeepalivePolicy` holds the knobs and their defaults, once: the connection's settings
+and the bot config's ``keepalive:`` section are both this class.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import NoReturn
 
+import attrs
 import trio
+from attrs import validators as v
 
-from .connection.errors import KeepaliveTimeout, StaleStream
-from .connection.streams import Subscription
-from .logs import get_logger
+from ..logs import get_logger
+from .errors import KeepaliveTimeout, StaleStream
+from .streams import Subscription
 
-__all__ = ["keepalive", "watch_staleness"]
+__all__ = ["KeepalivePolicy", "keepalive", "stale_after", "watch_staleness"]
 
 log = get_logger("triobot.keepalive")
+
+
+@attrs.frozen
+class KeepalivePolicy:
+    """Keeping a connection alive and noticing a dead one.
+
+    Attributes:
+        interval: seconds between pings (Deriv closes a connection idle for 2 minutes).
+        timeout: seconds a ping may take before the connection is declared dead; it also
+            bounds every write to the socket.
+        stale_ticks: a tick stream silent for this many tick intervals is resubscribed, and
+            the connection is replaced if it stays silent as long again; 0 disables the
+            watchdog.
+    """
+
+    interval: float = attrs.field(default=30.0, validator=[v.gt(0), v.le(110)])
+    timeout: float = attrs.field(default=5.0, validator=[v.gt(0), v.le(60)])
+    stale_ticks: float = attrs.field(default=5.0, validator=[v.ge(0), v.le(1000)])
+
+    def __attrs_post_init__(self) -> None:
+        if self.timeout >= self.interval:
+            raise ValueError(
+                f"timeout ({self.timeout:g}) must be shorter than interval ({self.interval:g})"
+            )
 
 
 async def keepalive(
     ping: Callable[[], Awaitable[object]],
     *,
-    interval: float = 30.0,
-    timeout: float = 5.0,  # noqa: ASYNC109 - bounds each ping, not this call
+    interval: float,
+    timeout: float,  # noqa: ASYNC109 - bounds each ping, not this call
 ) -> NoReturn:
     """Ping forever; raise when a ping goes unanswered.
 
@@ -54,6 +84,34 @@ async def keepalive(
             log.warning("keepalive ping unanswered", timeout=timeout)
             raise KeepaliveTimeout(timeout)
         log.debug("keepalive pong", rtt=trio.current_time() - started)
+
+
+def stale_after(
+    sub: Subscription, stale_ticks: float, tick_intervals: Mapping[str, float]
+) -> float | None:
+    """Seconds of silence after which ``sub`` counts as stale, or ``None`` when not watched.
+
+    Only tick streams are watched, and only when every symbol's tick interval is known: a
+    symbol missing from ``tick_intervals`` (a forex feed, which legitimately goes quiet when
+    its market closes) keeps its stream unwatched.
+
+    Args:
+        sub: the subscription.
+        stale_ticks: tick intervals of silence allowed (0: nothing is watched).
+        tick_intervals: seconds between two ticks, by symbol.
+    """
+    if not stale_ticks or sub.call not in ("ticks", "ticks_history"):
+        return None
+    if sub.call == "ticks_history" and sub.fields.get("style", "ticks") != "ticks":
+        return None
+    symbols = sub.fields.get(sub.call)
+    names = symbols if isinstance(symbols, list) else [symbols]
+    intervals = [
+        tick_intervals[name] for name in names if isinstance(name, str) and name in tick_intervals
+    ]
+    if not intervals or len(intervals) != len(names):
+        return None
+    return stale_ticks * max(intervals)
 
 
 async def watch_staleness(
