@@ -1,11 +1,11 @@
 """The connection actor: one self-healing connection to the Deriv API.
 
-See :mod:`framework.connection.actor` for how it works; this package re-exports what other
+See :mod:`framework.connection.actor` for how it works (and the modules it composes:
+``session``, ``subscriptions``, ``retry``, ``keepalive``); this package re-exports what other
 layers use.
 """
 
 from .actor import Connection as Connection
-from .actor import ConnectionStats as ConnectionStats
 from .backoff import BackoffPolicy as BackoffPolicy
 from .errors import AuthorizationFailed as AuthorizationFailed
 from .errors import ConnectFailed as ConnectFailed
@@ -24,6 +24,7 @@ from .errors import TransportError as TransportError
 from .keepalive import KeepalivePolicy as KeepalivePolicy
 from .policy import is_idempotent as is_idempotent
 from .settings import ConnectionSettings as ConnectionSettings
+from .stats import ConnectionStats as ConnectionStats
 from .streams import ConnectionRestored as ConnectionRestored
 from .streams import Disconnected as Disconnected
 from .streams import Overflow as Overflow
