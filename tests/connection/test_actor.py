@@ -22,11 +22,12 @@ from framework.connection import (
 )
 from framework.deriv.errors import InvalidSymbol, LocalProtocolError, RateLimit
 from framework.deriv.models import Tick
+from framework.deriv.protocol import StreamUpdate
 from tests.connection.conftest import settings
 from tests.connection.fake import FakeDeriv
 
 
-def tick_parser(update):  # type: ignore[no-untyped-def]
+def tick_parser(update: StreamUpdate) -> Tick:
     return Tick.from_payload(update.data)
 
 
@@ -262,12 +263,14 @@ async def test_market_stream_conflates_and_counts(
         "ticks", {"ticks": "1HZ100V"}, parse=tick_parser, capacity=4
     ) as stream:
         await trio.sleep(20)  # consumer asleep: 20 ticks arrive into a buffer of 4
-        got = []
+        got: list[Tick] = []
         while True:
             try:
-                got.append(stream.receive_nowait())
+                item = stream.receive_nowait()
             except trio.WouldBlock:
                 break
+            assert isinstance(item, Tick)  # no outage here: no marker
+            got.append(item)
     assert len(got) == 4
     assert stream.dropped >= 15
     epochs = [t.epoch for t in got]

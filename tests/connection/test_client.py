@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import trio
 
-from framework.client import Client, ContractMatch
+from framework.client import BuyOutcome, Client, ContractMatch
 from framework.connection import Connection, ConnectionRestored
 from framework.deriv.errors import LocalProtocolError, PriceMoved
 from framework.deriv.models import Balance, Proposal, Tick, Transaction
 from tests.connection.fake import FakeDeriv
 
-PARAMS = {
+PARAMS: dict[str, Any] = {
     "contract_type": "CALL",
     "symbol": "R_100",
     "currency": "USD",
@@ -85,15 +87,15 @@ async def test_lost_buy_is_reconciled(
 async def test_two_lost_identical_buys_claim_two_contracts(
     fake: FakeDeriv, client: Client, autojump_clock: trio.abc.Clock
 ) -> None:
-    async def lost_buy(results: list[object]) -> None:
+    async def lost_buy(results: list[BuyOutcome]) -> None:
         results.append(await client.buy(PARAMS, price=10))
 
-    results: list[object] = []
+    results: list[BuyOutcome] = []
     fake.drop_on["buy"] = "after"
     await lost_buy(results)
     fake.drop_on["buy"] = "after"
     await lost_buy(results)
-    ids = {r.contract_id for r in results}  # type: ignore[attr-defined]
+    ids = {r.contract_id for r in results}
     assert ids == {c.contract_id for c in fake.contracts}
     assert len(ids) == 2
 

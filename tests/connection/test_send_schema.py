@@ -15,7 +15,7 @@ from framework.deriv.errors import APIError
 from tests.connection.fake import FakeDeriv
 from tests.schemas import validator
 
-PARAMS = {
+PARAMS: dict[str, Any] = {
     "contract_type": "CALL",
     "symbol": "R_100",
     "currency": "USD",
