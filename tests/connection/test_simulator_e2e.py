@@ -1,14 +1,17 @@
-"""End to end: the client over real WebSockets against the embedded simulator and its faults.
+"""End to end: the client against the embedded simulator and its faults.
 
-Virtual time with a small autojump threshold (real loopback sockets: see ``vclock`` in
-``tests/conftest.py`` for why it is not 0).
+One test goes over real loopback WebSockets, under ``vclock`` (see ``tests/conftest.py`` for
+why its threshold is not 0): it is the one about the socket. The others are about how the
+connection and the client live through the simulator's faults, drops and restarts; they reach
+the simulator in memory (:mod:`framework.simulator.memory`: the same WebSocket protocol and
+faults, no socket) and run under ``autojump_clock``.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +32,11 @@ from framework.deriv.errors import RateLimit
 from framework.deriv.models import Tick
 from framework.market import tick_intervals
 from framework.simulator import Simulator, open_simulator
+from framework.simulator.memory import memory_connector, open_memory_transport
+from framework.transport import ConnectFailed, Transport
 
 START = 1_700_000_000
-PARAMS = {
+PARAMS: dict[str, Any] = {
     "contract_type": "CALL",
     "symbol": "R_100",
     "currency": "USD",
@@ -58,21 +63,25 @@ def _sim_options(**overrides: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def sim(vclock: MockClock) -> AsyncIterator[Simulator]:
+async def sim() -> AsyncIterator[Simulator]:
     async with open_simulator(**_sim_options()) as running:
         yield running
 
 
 @pytest.fixture
 async def client(sim: Simulator, nursery: trio.Nursery) -> Client:
-    connection = Connection(_settings(sim), rng=random.Random(5))
+    """A client that reaches ``sim`` in memory."""
+    connection = Connection(_settings(sim), connector=memory_connector(sim), rng=random.Random(5))
     await nursery.start(connection.run)
     return Client(connection)
 
 
 async def test_trade_over_real_websockets(
-    sim: Simulator, client: Client, vclock: MockClock
+    sim: Simulator, nursery: trio.Nursery, vclock: MockClock
 ) -> None:
+    connection = Connection(_settings(sim), rng=random.Random(5))  # dials the simulator's port
+    await nursery.start(connection.run)
+    client = Client(connection)
     async with client.ticks("R_100") as ticks, client.transaction() as transactions:
         tick = await ticks.receive()
         assert isinstance(tick, Tick) and tick.symbol == "R_100"
@@ -106,7 +115,7 @@ async def _run_with_drops(sim: Simulator, client: Client, rng: random.Random) ->
 
 
 async def test_random_drops_against_the_simulator(
-    sim: Simulator, client: Client, vclock: MockClock
+    sim: Simulator, client: Client, autojump_clock: trio.abc.Clock
 ) -> None:
     markers = 0
     last: dict[str, int] = {}
@@ -140,13 +149,26 @@ async def test_random_drops_against_the_simulator(
     assert any(o.reconciled for o in outcomes) and markers >= 1
 
 
-async def test_restart_with_state_and_a_lost_buy(vclock: MockClock, tmp_path: Path) -> None:
+async def test_restart_with_state_and_a_lost_buy(
+    tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
     state = tmp_path / "sim.sqlite"
+    running: list[Simulator] = []  # the simulator up now, if any
+
+    @asynccontextmanager
+    async def connect() -> AsyncIterator[Transport]:
+        # Whichever simulator runs now; refused while none does, as its port would be.
+        if not running:
+            raise ConnectFailed("memory://simulator", "connection refused")
+        async with open_memory_transport(running[0]) as transport:
+            yield transport
+
     async with AsyncExitStack() as first, trio.open_nursery() as nursery:
         sim = await first.enter_async_context(open_simulator(**_sim_options(state=state)))
-        port = sim.port
+        running.append(sim)
         connection = Connection(
             _settings(sim, backoff=BackoffPolicy(initial=2.0, maximum=4.0, max_attempts=30)),
+            connector=connect,
             rng=random.Random(1),
         )
         await nursery.start(connection.run)
@@ -167,8 +189,10 @@ async def test_restart_with_state_and_a_lost_buy(vclock: MockClock, tmp_path: Pa
 
             nursery.start_soon(lost_buy)
             await events.receive()  # the answer is lost: now restart the server
+            running.clear()
             await first.aclose()
-            async with open_simulator(**_sim_options(state=state, port=port)) as again:
+            async with open_simulator(**_sim_options(state=state)) as again:
+                running.append(again)
                 restored = await ticks.receive()
                 assert isinstance(restored, ConnectionRestored)
                 assert isinstance(await ticks.receive(), Tick)
@@ -181,11 +205,12 @@ async def test_restart_with_state_and_a_lost_buy(vclock: MockClock, tmp_path: Pa
 
 
 async def test_stall_malformed_rate_limit_and_slow_replies(
-    sim: Simulator, vclock: MockClock
+    sim: Simulator, autojump_clock: trio.abc.Clock
 ) -> None:
     async with trio.open_nursery() as nursery:
         connection = Connection(
             _settings(sim, keepalive=KeepalivePolicy(interval=10.0, timeout=3.0)),
+            connector=memory_connector(sim),
             rng=random.Random(2),
         )
         await nursery.start(connection.run)

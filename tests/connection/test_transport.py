@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Awaitable, Callable
 from functools import partial
 
 import pytest
@@ -18,7 +19,9 @@ from framework.transport import (
 )
 
 
-async def _serve(nursery: trio.Nursery, handler) -> int:  # type: ignore[no-untyped-def]
+async def _serve(
+    nursery: trio.Nursery, handler: Callable[[trio_websocket.WebSocketRequest], Awaitable[None]]
+) -> int:
     server = await nursery.start(
         partial(trio_websocket.serve_websocket, handler, "127.0.0.1", 0, ssl_context=None)
     )
