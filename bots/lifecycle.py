@@ -6,7 +6,8 @@ Exit codes of ``triobot run``:
 0     clean stop (SIGINT/SIGTERM, ``--duration``): open contracts were given the grace
       period, the socket was closed, the summary was printed
 1     runtime failure: the connection could not be kept (reconnect budget exhausted), a
-      subscription the bot needs was refused, or a bug; logged loudly
+      subscription the bot needs was refused, a strategy under ``on_error: raise`` raised
+      (after the graceful stop), or a bug; logged loudly
 2     config or usage error (nothing was started)
 3     the token cannot run the bot: missing scopes (each named, with the calls and the
       strategies that need it) or the token was refused; nothing was started
@@ -30,7 +31,7 @@ import trio
 from framework.connection import ReconnectExhausted
 from framework.errors import UserError
 from framework.logs import get_logger
-from framework.runtime import Bot, RunSummary, StartupError
+from framework.runtime import Bot, RunSummary, StartupError, StrategyFailed
 from framework.runtime.groups import sole_error
 
 __all__ = [
@@ -137,6 +138,11 @@ def run_process(
         return EXIT_FAILURE
     except StartupError as exc:
         log.error("the bot could not start", error=str(exc))
+        return EXIT_FAILURE
+    except StrategyFailed as exc:
+        # The traceback was logged where the hook raised; here one line says why it ended.
+        log.error("the bot stopped: a strategy failed", error=str(exc))
+        _print_summary(bot.summary, out)
         return EXIT_FAILURE
     except Exception:
         log.exception("the bot failed")

@@ -1,7 +1,7 @@
 """Last-digit statistics on Even/Odd or Over/Under: bet with (or against) a skewed window.
 
 Digit contracts settle on the last digit of the exit quote, printed with the symbol's pip
-size (:func:`framework.market.digits.last_digit`). The strategy keeps the last ``window``
+size (:func:`framework.strategy.last_digit`). The strategy keeps the last ``window``
 digits per symbol in a ring buffer with running counts (O(1) per tick) and, once the window
 is full, compares the observed frequency of each side with its fair probability:
 
@@ -32,9 +32,7 @@ from typing import Literal
 import attrs
 from attrs import validators as v
 
-from framework.deriv.models import Tick
-from framework.market.digits import last_digit
-from framework.strategy import ContractTemplate, Strategy
+from framework.strategy import ContractTemplate, Strategy, Tick, last_digit
 
 __all__ = ["DigitStats", "DigitStatsParams", "DigitWindow", "fast_last_digit"]
 
@@ -44,7 +42,7 @@ _SCALE: tuple[int, ...] = tuple(int(10**n) for n in range(16))
 def fast_last_digit(quote: float, pip_size: int) -> int:
     """The settlement digit of a pip-rounded quote, without formatting it.
 
-    Equal to :func:`framework.market.digits.last_digit` for every quote already rounded to
+    Equal to :func:`framework.strategy.last_digit` for every quote already rounded to
     ``pip_size`` (as ticks are), at a fifth of the cost: a quote one rounding error away
     from a pip multiple scales to within 1e-6 of an integer, far from the .5 ties where the
     two could differ. Falls back to the market model's function for larger pip sizes.

@@ -25,8 +25,7 @@ from typing import Literal
 import attrs
 from attrs import validators as v
 
-from framework.deriv.models import Tick
-from framework.strategy import Strategy
+from framework.strategy import Strategy, Tick
 
 __all__ = ["MomentumParams", "TickMomentum"]
 

@@ -33,7 +33,7 @@ from framework.scopes import (
     needs_table,
     scopes_needed,
 )
-from framework.strategy.base import strategy_summary
+from framework.strategy._plugins import strategy_summary
 
 __all__ = ["check_online", "register", "run_check"]
 

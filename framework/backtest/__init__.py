@@ -4,7 +4,9 @@
   (JSON lines, CSV, Parquet, synthetic, merged), streamed in chunks; the shared recording
   format and its writer.
 * :mod:`~framework.backtest.broker`: pricing and settlement through :mod:`framework.market`.
-* :mod:`~framework.backtest.engine`: the synchronous replay loop and its fill model.
+* :mod:`~framework.backtest.engine`: the synchronous replay loop and its fill model (the
+  strategies are hosted by the live runtime's host; :class:`StrategySetup` and
+  :class:`StrategyFailed` are the host's, re-exported here).
 * :mod:`~framework.backtest.metrics`, :mod:`~framework.backtest.trades`,
   :mod:`~framework.backtest.report`: figures, trade rows and report files.
 * :mod:`~framework.backtest.sweep` and :mod:`~framework.backtest.executors`: parameter grids
@@ -13,6 +15,8 @@
   tick files, through the typed client.
 """
 
+from framework.strategy._host import StrategyFailed, StrategySetup
+
 from .broker import BrokerRejection, SimulatedBroker
 from .engine import (
     Backtest,
@@ -20,9 +24,7 @@ from .engine import (
     BacktestSetup,
     OpenAtEnd,
     Rejection,
-    StrategyFailed,
     StrategyReport,
-    StrategySetup,
     run_backtest,
 )
 from .errors import BacktestError, TickFileError

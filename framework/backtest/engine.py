@@ -1,12 +1,13 @@
 """The replay engine: strategies on recorded ticks, synchronously, with the live code paths.
 
 A replay is a plain loop over the ticks of a :class:`~framework.backtest.sources.TickSource`
-(no Trio, no task switch per tick). The strategies are the live ones, wrapped in the same
-:class:`~framework.strategy.context.StrategyHost` and
-:class:`~framework.strategy.context.Context` the runtime uses; so intents pass the same
-stake sizing and the same :class:`~framework.risk.RiskGate`. The engine is their
-:class:`~framework.strategy.context.Venue`: it executes allowed intents on a
-:class:`~framework.backtest.broker.SimulatedBroker` (the market model's pricing and settlement).
+(no Trio, no task switch per tick). The strategies are hosted by the same
+:class:`~framework.strategy._host.StrategyHost` the live runtime uses (the same contexts,
+dispatch order and ``on_error`` policies; restarts happen at once, a replay has no clock to
+back off on), so intents pass the same stake sizing and the same
+:class:`~framework.risk.RiskGate`. The engine is their venue: it executes allowed intents on
+a :class:`~framework.backtest.broker.SimulatedBroker` (the market model's pricing and
+settlement).
 
 Per tick ``T`` (epoch ``E``), in this order, which is the order the embedded simulator
 publishes in (tick to subscribers first, then settlement of open contracts on that tick):
@@ -36,11 +37,10 @@ wall clock or a random source; the risk gate's kill file is looked for in tick t
 
 from __future__ import annotations
 
-import functools
 import itertools
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import attrs
 import structlog
@@ -49,17 +49,9 @@ from framework.deriv.models import Tick, Transaction
 from framework.market.pricing import DEFAULT_PRICING, PricingConfig
 from framework.market.settlement import Position, Settlement
 from framework.risk import RiskGate, RiskLimits
-from framework.sizing import Fixed, StakeConfig, make_sizer
-from framework.strategy import (
-    ClosedContract,
-    Context,
-    ContractTemplate,
-    ContractUpdate,
-    MemoryStateStore,
-    Strategy,
-    StrategyHost,
-    TradeIntent,
-)
+from framework.strategy._host import Slot, StrategyHost, StrategySetup
+from framework.strategy.events import ClosedContract, ContractUpdate, TradeIntent
+from framework.strategy.state import MemoryStateStore
 
 from .broker import BrokerRejection, SimulatedBroker
 from .errors import BacktestError
@@ -71,50 +63,14 @@ __all__ = [
     "Backtest",
     "BacktestResult",
     "BacktestSetup",
-    "OnError",
     "OpenAtEnd",
     "Rejection",
-    "StrategyFailed",
     "StrategyReport",
-    "StrategySetup",
     "run_backtest",
 ]
 
-OnError = Literal["restart", "disable", "raise"]
-
 _SAMPLE: Final = 20
 """How many rejections are kept verbatim in a result (all are counted)."""
-
-
-class StrategyFailed(BacktestError):
-    """A strategy hook raised and its policy is ``raise``; the cause is chained."""
-
-
-@attrs.frozen
-class StrategySetup:
-    """One strategy of a replay, as a bot config describes it.
-
-    Attributes:
-        name: unique name (prefix of its intent ids).
-        cls: the strategy class.
-        params: an instance of ``cls.Params``.
-        symbols: symbols it trades; it receives ticks of these only.
-        contract: default contract terms.
-        stake: stake sizing scheme.
-        on_error: what a raising hook does: ``restart`` the strategy (at once: a replay has
-            no wall clock to back off on; up to ``max_restarts`` times, then disable it),
-            ``disable`` it, or ``raise`` (stop the replay with :class:`StrategyFailed`).
-        max_restarts: restarts before a failing strategy is disabled.
-    """
-
-    name: str
-    cls: type[Strategy[Any]]
-    params: Any
-    symbols: tuple[str, ...]
-    contract: ContractTemplate = attrs.field(factory=ContractTemplate)
-    stake: StakeConfig = attrs.field(factory=lambda: Fixed(1.0))
-    on_error: OnError = "raise"
-    max_restarts: int = 5
 
 
 @attrs.frozen
@@ -279,46 +235,27 @@ class BacktestResult:
         }
 
 
-class _Slot:
-    """Engine-side bookkeeping of one strategy (its host and counters)."""
+class _Figures:
+    """The replay's own figures of one strategy (its trades and the broker's refusals)."""
 
-    __slots__ = (
-        "disabled",
-        "errors",
-        "host",
-        "max_restarts",
-        "metrics",
-        "on_error",
-        "rejections",
-        "wants_transactions",
-        "wants_updates",
-    )
+    __slots__ = ("metrics", "rejections")
 
-    def __init__(self, host: StrategyHost, on_error: OnError, max_restarts: int) -> None:
-        self.host = host
-        self.on_error = on_error
-        self.max_restarts = max_restarts
+    def __init__(self) -> None:
         self.metrics = Metrics()
-        self.errors = 0
-        self.disabled = False
         self.rejections: dict[str, int] = {}
-        cls = host.cls
-        self.wants_transactions = cls.wants_transactions
-        # Contract updates cost a bid price per open contract per tick: only strategies that
-        # override the hook get them.
-        self.wants_updates = cls.on_contract_update is not Strategy.on_contract_update
 
 
 class Backtest:
     """One replay: strategies, risk gate, broker and metrics over a tick source.
 
-    Implements the :class:`~framework.strategy.context.Venue` protocol for the contexts.
-    Build one per replay (a backtest is not reusable: strategies keep state).
+    It is the strategies' venue. Build one per replay (a backtest is not reusable:
+    strategies keep state).
 
     Attributes:
         setup: what is replayed.
         broker: the simulated account.
         gate: the bot-wide risk gate.
+        host: the strategies.
         now: the virtual clock (epoch of the current tick).
         ticks: ticks replayed so far.
     """
@@ -341,7 +278,8 @@ class Backtest:
             curve_capacity: points kept in the equity curve.
 
         Raises:
-            BacktestError: no strategy, duplicate names, or a strategy that cannot be built.
+            BacktestError: no strategy, or duplicate names.
+            StrategyFailed: a strategy that cannot be created.
         """
         if not setup.strategies:
             raise BacktestError("nothing to replay: no strategy configured")
@@ -359,36 +297,19 @@ class Backtest:
         self.ticks = 0
         self._sinks = tuple(sinks)
         self._spots: dict[str, Tick] = {}
-        self._contracts: dict[int, tuple[TradeIntent, _Slot, int]] = {}
+        self._contracts: dict[int, tuple[TradeIntent, Slot, _Figures, int]] = {}
         self._pending: list[Callable[[], None]] = []
         self._metrics = Metrics(self.broker.balance)
         self._curve = EquityCurve(curve_capacity)
         self._rejections: list[Rejection] = []
         self._txn_id = 0
-        self._slots: dict[str, _Slot] = {}
+        self.host = host = StrategyHost(self.gate, log=self.log)
+        self._figures: dict[str, _Figures] = {}
         for s in setup.strategies:
-            ctx = Context(
-                name=s.name,
-                params=s.params,
-                symbols=s.symbols,
-                contract=s.contract,
-                sizer=make_sizer(s.stake),
-                gate=self.gate,
-                venue=self,
-                state=MemoryStateStore(),
-                log=self.log,
-            )
-            try:
-                host = StrategyHost(s.cls, ctx, self.gate)
-            except Exception as exc:
-                raise BacktestError(f"strategy {s.name!r} cannot be created: {exc}") from exc
-            self._slots[s.name] = _Slot(host, s.on_error, s.max_restarts)
-        self._handlers: dict[str, tuple[Callable[[Tick], None], ...]] = {}
-        self._rebuild_handlers()
-        self._tx_slots: tuple[_Slot, ...] = tuple(
-            x for x in self._slots.values() if x.wants_transactions
-        )
-        self._want_updates = any(x.wants_updates for x in self._slots.values())
+            host.add(s, venue=self, state=MemoryStateStore())
+            self._figures[s.name] = _Figures()
+        self._want_transactions = host.wants_transactions
+        self._want_updates = host.wants_updates
 
     # -- Venue -----------------------------------------------------------------------------
 
@@ -413,11 +334,16 @@ class Backtest:
         Args:
             intent: the intent.
         """
-        slot = self._slots[intent.strategy]
+        slot = self.host.slots[intent.strategy]
+        figures = self._figures[intent.strategy]
         spot = self._spots.get(intent.symbol)
         if spot is None:
             self._reject(
-                slot, intent, "NoSpot", f"no tick of {intent.symbol} yet to price the contract at"
+                slot,
+                figures,
+                intent,
+                "NoSpot",
+                f"no tick of {intent.symbol} yet to price the contract at",
             )
             return
         broker = self.broker
@@ -428,14 +354,14 @@ class Backtest:
             if intent.basis == "payout":
                 decision = self.gate.check_price(intent, quote.ask_price)
                 if not decision.allowed:
-                    self._reject(slot, intent, decision.limit or "risk", decision.reason)
+                    self._reject(slot, figures, intent, decision.limit or "risk", decision.reason)
                     return
             position = broker.buy(spec, quote, now)
         except BrokerRejection as exc:
-            self._reject(slot, intent, exc.code, exc.message)
+            self._reject(slot, figures, intent, exc.code, exc.message)
             return
-        self._contracts[position.contract_id] = (intent, slot, now)
-        if self._tx_slots:
+        self._contracts[position.contract_id] = (intent, slot, figures, now)
+        if self._want_transactions:
             txn = self._transaction("buy", -position.buy_price, position, now, quote.longcode)
             self._pending.append(lambda: self._deliver_transaction(txn))
         if slot.wants_updates:
@@ -460,7 +386,7 @@ class Backtest:
             The result.
 
         Raises:
-            StrategyFailed: a hook raised and its strategy's policy is ``raise``.
+            StrategyFailed: a hook raised and its strategy's ``on_error`` is ``raise``.
             BacktestError: a source or setup problem.
             TickFileError: a bad tick file.
         """
@@ -471,22 +397,21 @@ class Backtest:
         if first is not None:
             first_epoch = first[0].epoch
             self.now = first_epoch
-        for slot in self._slots.values():
-            self._call(slot, slot.host.start)
+        host = self.host
+        host.start_all()
         if first is not None:
             for chunk in itertools.chain((first,), chunks):
                 self._replay(chunk)
                 if progress is not None:
                     progress(self.ticks, source.progress())
-        for slot in self._slots.values():
-            if not slot.disabled:
-                self._call(slot, slot.host.stop)
+        host.stop_all()
         return self._result(source.name, first_epoch, time.perf_counter() - started)
 
     def _replay(self, chunk: Sequence[Tick]) -> None:
         # The hot loop: locals for everything, one dict lookup for the handlers, one for the
         # open contracts of the symbol. try/except is free in 3.11 until something raises.
-        handlers = self._handlers
+        handlers = self.host.tick_handlers
+        tick_failed = self.host.tick_failed
         spots = self._spots
         open_by_symbol = self.broker.open_by_symbol
         settle = self.broker.settle
@@ -504,7 +429,7 @@ class Backtest:
                     try:
                         on_tick(tick)
                     except Exception as exc:
-                        self._hook_failed(on_tick, exc)
+                        tick_failed(on_tick, exc)
             if open_by_symbol.get(symbol):
                 settled = settle(symbol, tick[1], tick[2])
                 if settled is not None:
@@ -521,31 +446,26 @@ class Backtest:
         for position in tuple(self.broker.open_by_symbol.get(tick[0], ())):
             # Only contracts this tick moved (not those bought on it, which wait for entry).
             if position.current_epoch == epoch and position.tick_count:
-                intent, slot, _ = self._contracts[position.contract_id]
+                intent, slot, _, _ = self._contracts[position.contract_id]
                 if slot.wants_updates:
                     self._deliver_update(slot, intent, position)
 
     def _closed(self, settlement: Settlement, balance: float) -> None:
-        intent, slot, purchased = self._contracts.pop(settlement.contract_id)
+        intent, slot, figures, purchased = self._contracts.pop(settlement.contract_id)
         closed = ClosedContract.from_settlement(settlement, intent, purchased)
         profit = closed.profit
         self._metrics.add(closed.buy_price, profit)
-        slot.metrics.add(closed.buy_price, profit)
+        figures.metrics.add(closed.buy_price, profit)
         self._curve.add(closed.sell_time, self._metrics.equity)
         if self._sinks:
             trade = Trade(closed, intent, balance)
             for sink in self._sinks:
                 sink(trade)
-        if self._tx_slots:
+        if self._want_transactions:
             self._deliver_transaction(
                 self._transaction("sell", closed.sell_price, None, closed.sell_time, "", closed)
             )
-        host = slot.host
-        if slot.disabled:
-            # Keep the money bookkeeping of a disabled strategy without calling its hook.
-            host.contract_closed(closed, notify=False)
-            return
-        self._call(slot, lambda: host.contract_closed(closed))
+        self.host.contract_closed(slot, closed)
 
     def _flush(self) -> None:
         # Events may buy and queue more events; drain until quiet.
@@ -592,12 +512,10 @@ class Backtest:
         )
 
     def _deliver_transaction(self, txn: Transaction) -> None:
-        for slot in self._tx_slots:
-            if not slot.disabled:
-                self._call(slot, functools.partial(slot.host.transaction, txn))
+        self.host.transaction(txn)
 
-    def _deliver_update(self, slot: _Slot, intent: TradeIntent, position: Position) -> None:
-        if slot.disabled or position.settlement is not None:
+    def _deliver_update(self, slot: Slot, intent: TradeIntent, position: Position) -> None:
+        if slot.state != "running" or position.settlement is not None:
             return
         entered = position.entry_epoch is not None
         bid = position.bid_price(self.now)
@@ -616,73 +534,20 @@ class Backtest:
             entry_epoch=position.entry_epoch,
             entry_quote=position.entry_quote if entered else None,
         )
-        self._call(slot, lambda: slot.host.contract_update(update))
+        self.host.contract_update(slot, update)
 
-    # -- failures and rejections ----------------------------------------------------------
+    # -- rejections ------------------------------------------------------------------------
 
-    def _reject(self, slot: _Slot, intent: TradeIntent, code: str, message: str) -> None:
-        count = slot.rejections.get(code, 0)
-        slot.rejections[code] = count + 1
+    def _reject(
+        self, slot: Slot, figures: _Figures, intent: TradeIntent, code: str, message: str
+    ) -> None:
+        count = figures.rejections.get(code, 0)
+        figures.rejections[code] = count + 1
         if len(self._rejections) < _SAMPLE:
             self._rejections.append(Rejection(intent.intent_id, self.now, code, message))
         if count == 0:
-            self.log.warning("buy rejected", strategy=slot.host.ctx.name, code=code, reason=message)
-        slot.host.intent_rejected(intent)
-
-    def _call(self, slot: _Slot, hook: Callable[[], None]) -> None:
-        try:
-            hook()
-        except Exception as exc:
-            self._failed(slot, exc)
-
-    def _hook_failed(self, on_tick: Callable[[Tick], None], exc: Exception) -> None:
-        owner = getattr(on_tick, "__self__", None)
-        for slot in self._slots.values():
-            if slot.host.strategy is owner:
-                self._failed(slot, exc)
-                return
-        raise exc  # pragma: no cover - every handler belongs to a slot
-
-    def _failed(self, slot: _Slot, exc: Exception) -> None:
-        name = slot.host.ctx.name
-        slot.errors += 1
-        if slot.on_error == "raise":
-            raise StrategyFailed(
-                f"strategy {name!r} raised at epoch {self.now}: {type(exc).__name__}: {exc}"
-            ) from exc
-        self.log.error(
-            "strategy hook raised",
-            strategy=name,
-            epoch=self.now,
-            error=f"{type(exc).__name__}: {exc}",
-            policy=slot.on_error,
-        )
-        if (
-            slot.on_error == "restart"
-            and slot.host.restarts < slot.max_restarts
-            and not slot.disabled
-        ):
-            try:
-                slot.host.restart()
-            except Exception as again:
-                slot.errors += 1
-                self.log.error("strategy restart failed", strategy=name, error=repr(again))
-                slot.disabled = True
-        else:
-            slot.disabled = True
-        self._rebuild_handlers()
-
-    def _rebuild_handlers(self) -> None:
-        table: dict[str, list[Callable[[Tick], None]]] = {}
-        for slot in self._slots.values():
-            if slot.disabled:
-                continue
-            on_tick = slot.host.strategy.on_tick
-            for symbol in slot.host.ctx.symbols:
-                table.setdefault(symbol, []).append(on_tick)
-        # Mutate in place: the running loop holds a reference to this dict.
-        self._handlers.clear()
-        self._handlers.update({k: tuple(v) for k, v in table.items()})
+            self.log.warning("buy rejected", strategy=slot.name, code=code, reason=message)
+        slot.intent_rejected(intent)
 
     # -- result ----------------------------------------------------------------------------
 
@@ -699,21 +564,21 @@ class Backtest:
             for p in self.broker.open_positions()
         )
         open_by_strategy: dict[str, int] = {}
-        for intent, _slot, _p in self._contracts.values():
+        for intent, _slot, _figures, _p in self._contracts.values():
             open_by_strategy[intent.strategy] = open_by_strategy.get(intent.strategy, 0) + 1
         reports = tuple(
             StrategyReport(
                 name=name,
-                metrics=slot.metrics,
-                intents=slot.host.ctx.submitted,
-                refusals=dict(slot.host.ctx.refusals),
-                rejections=dict(slot.rejections),
+                metrics=self._figures[name].metrics,
+                intents=slot.ctx.submitted,
+                refusals=dict(slot.ctx.refusals),
+                rejections=dict(self._figures[name].rejections),
                 errors=slot.errors,
-                restarts=slot.host.restarts,
-                disabled=slot.disabled,
+                restarts=slot.restarts,
+                disabled=slot.state == "disabled",
                 open_at_end=open_by_strategy.get(name, 0),
             )
-            for name, slot in self._slots.items()
+            for name, slot in self.host.slots.items()
         )
         return BacktestResult(
             source=source,

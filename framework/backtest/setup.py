@@ -24,7 +24,7 @@ from framework.config.yamlload import load_yaml
 from framework.errors import UserError
 from framework.market.pricing import DEFAULT_PRICING, PricingConfig
 
-from .engine import BacktestSetup, StrategySetup
+from .engine import BacktestSetup
 
 __all__ = [
     "Assignment",
@@ -60,21 +60,8 @@ def setup_from_config(
     Returns:
         The set-up.
     """
-    strategies = tuple(
-        StrategySetup(
-            name=s.name,
-            cls=s.strategy_class,
-            params=s.params,
-            symbols=s.symbols,
-            contract=s.template,
-            stake=s.stake,
-            on_error=s.on_error,
-            max_restarts=s.max_restarts,
-        )
-        for s in config.strategies
-    )
     return BacktestSetup(
-        strategies,
+        tuple(s.setup() for s in config.strategies),
         risk=config.risk,
         balance=config.simulator.balance if balance is None else balance,
         currency=config.simulator.currency if currency is None else currency,

@@ -31,7 +31,7 @@ from framework.market.symbols import SYMBOLS
 from framework.risk import RiskLimits
 from framework.scopes import unknown_calls
 from framework.sizing import DAlembert, Fixed, Martingale, OscarsGrind, StakeConfig
-from framework.strategy.plugins import PluginError, load_strategy_class
+from framework.strategy._plugins import PluginError, load_strategy_class
 
 from .model import EMBEDDED, BotConfig, Secret, StrategyConfig
 from .structure import INVALID, describe, structure

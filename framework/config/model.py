@@ -20,6 +20,7 @@ from framework.connection.keepalive import KeepalivePolicy
 from framework.risk import RiskLimits
 from framework.simulator.config import SimulatorConfig
 from framework.sizing import StakeConfig
+from framework.strategy._host import OnError, StrategySetup
 from framework.strategy.events import ContractTemplate
 
 __all__ = [
@@ -121,8 +122,9 @@ class StrategyConfig:
         contract: default contract terms.
         stake: the stake sizing scheme.
         params: the strategy's parameters (an instance of its ``Params``).
-        on_error: ``restart`` the strategy (with backoff, up to ``max_restarts``) or
-            ``disable`` it when a hook raises.
+        on_error: when a hook raises: ``restart`` the strategy (live with a backoff, in a
+            replay at once; up to ``max_restarts``), ``disable`` it, or ``raise`` (stop the
+            whole run with the error).
         max_restarts: restarts before the strategy is disabled.
         strategy_class: the resolved plugin class (set by the loader).
     """
@@ -135,7 +137,7 @@ class StrategyConfig:
     stake: StakeConfig
     contract: ContractSection = attrs.field(factory=ContractSection)
     params: Any = None
-    on_error: Literal["restart", "disable"] = "restart"
+    on_error: OnError = "restart"
     max_restarts: int = attrs.field(default=5, validator=[v.ge(0), v.le(1000)])
     strategy_class: Any = attrs.field(default=None, eq=False, repr=False, metadata=INTERNAL)
 
@@ -143,6 +145,19 @@ class StrategyConfig:
     def template(self) -> ContractTemplate:
         """The default contract terms as the strategy sees them."""
         return self.contract.template()
+
+    def setup(self) -> StrategySetup:
+        """This strategy as the host runs it, live and in a replay alike."""
+        return StrategySetup(
+            name=self.name,
+            cls=self.strategy_class,
+            params=self.params,
+            symbols=self.symbols,
+            contract=self.template,
+            stake=self.stake,
+            on_error=self.on_error,
+            max_restarts=self.max_restarts,
+        )
 
 
 @attrs.frozen

@@ -1,40 +1,36 @@
-"""The strategy runner: live events to the strategies' synchronous hooks, failures contained.
+"""The strategy runner: the live side of the strategy host, under Trio.
 
-One :class:`StrategyRunner` per bot holds every strategy's
-:class:`~framework.strategy.context.StrategyHost` and calls their hooks inline, in config
-order, from the task that read the event: a tick costs one function call per strategy, no
-channel hop (see the design notes). It is also the execution actor's
-:class:`~framework.execution.ExecutionSink`, so results reach the right strategy through
-the host (risk gate, then sizing, then ``on_contract_closed``), as in a backtest.
+The strategies themselves (dispatch, failure policy, context assembly) are hosted by the
+same :class:`~framework.strategy._host.StrategyHost` the replay engine uses. What is live
+only lives here:
 
-A hook that raises never takes the others down. The failure is logged with its traceback;
-then, by the strategy's ``on_error``:
-
-* ``restart``: the strategy stops receiving events, and after a backoff (1 s, 2 s, 4 s...
-  capped at a minute) a fresh instance is created and ``on_start`` runs again. Its context
-  (open contracts, sizing, state) is kept. After ``max_restarts`` it is disabled.
-* ``disable``: it receives nothing more.
-
-A strategy that is not running still has its contracts' results booked (risk gate, sizing,
-open set), only its hook is not called.
+* ticks are dispatched inline, in config order, from the task that read them (one function
+  call per strategy, no channel hop), after the venue's tick clock moved; tasks may wait
+  for a tick to have been dispatched (:meth:`StrategyRunner.tick_reached`);
+* it is the execution actor's :class:`~framework.execution.ExecutionSink`: results, updates
+  and transactions reach their strategy through the host;
+* it is the host's :class:`~framework.strategy._host.Scheduler`: a failed strategy restarts
+  after a backoff (1 s, 2 s, 4 s... capped at a minute; the streak resets after it ran
+  healthily for :attr:`RestartPolicy.healthy_after`), on a timer task in :meth:`run`'s
+  nursery; ``on_error: raise`` asks the bot to stop (the bot then exits with the
+  :class:`~framework.strategy._host.StrategyFailed` kept in :attr:`StrategyRunner.failure`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import attrs
 import trio
 
 from framework.deriv.models import Tick, Transaction
 from framework.logs import get_logger
-from framework.strategy import Strategy, StrategyHost
+from framework.risk import RiskGate
+from framework.strategy._host import Slot, StrategyFailed, StrategyHost
 from framework.strategy.events import ClosedContract, ContractUpdate, TradeIntent
 
-__all__ = ["RestartPolicy", "Slot", "StrategyRunner"]
-
-SlotState = Literal["running", "restarting", "disabled", "stopped"]
+__all__ = ["RestartPolicy", "StrategyRunner"]
 
 
 @attrs.frozen
@@ -56,98 +52,54 @@ class RestartPolicy:
         return float(min(self.max_delay, self.first_delay * 2 ** (attempt - 1)))
 
 
-@attrs.define(eq=False)
-class Slot:
-    """One strategy as the runner sees it.
-
-    Attributes:
-        host: its host (instance and context).
-        on_error: ``restart`` or ``disable``.
-        max_restarts: restarts before it is disabled.
-        state: running, restarting (waiting out the backoff), disabled, or stopped.
-        errors: hook exceptions so far.
-        streak: failures since it last ran healthily (drives the backoff).
-        started_at: Trio time of its latest (re)start.
-        wants_updates: it overrides ``on_contract_update``.
-    """
-
-    host: StrategyHost
-    on_error: str = "restart"
-    max_restarts: int = 5
-    state: SlotState = "running"
-    errors: int = 0
-    streak: int = 0
-    started_at: float = 0.0
-    wants_updates: bool = False
-
-    @property
-    def name(self) -> str:
-        """The strategy's configured name."""
-        return self.host.ctx.name
-
-
 class StrategyRunner:
-    """Dispatches live events to strategies and applies their error policies.
+    """Feeds live events to the strategy host and schedules its restarts.
 
     Attributes:
-        slots: the strategies, in config order, by name.
+        host: the strategies.
         ticks: ticks received.
         last_epoch: the latest tick epoch per symbol.
+        failure: the failure that stopped the bot (a hook under ``on_error: raise``).
     """
 
     def __init__(
         self,
+        gate: RiskGate,
         *,
         policy: RestartPolicy | None = None,
+        on_fatal: Callable[[str], None] | None = None,
         log: Any = None,
     ) -> None:
-        """Create an empty runner; :meth:`add` the strategies, then :meth:`run` it.
+        """Create a runner with an empty host; ``host.add`` the strategies, :meth:`run` it,
+        then :meth:`start_all`.
 
         Args:
+            gate: the bot-wide risk gate.
             policy: restart backoff.
+            on_fatal: asks the bot to stop, with a reason (``on_error: raise``).
             log: a structlog logger.
         """
-        self.slots: dict[str, Slot] = {}
+        self._log = log if log is not None else get_logger("triobot.strategies")
+        self.host = StrategyHost(gate, scheduler=self, log=self._log)
         self.ticks = 0
         self.last_epoch: dict[str, int] = {}
+        self.failure: StrategyFailed | None = None
         self._policy = policy or RestartPolicy()
-        self._log = log if log is not None else get_logger("triobot.strategies")
+        self._on_fatal = on_fatal
         self._clock: Any = None
-        self._handlers: dict[str, tuple[tuple[Slot, Callable[[Tick], None]], ...]] = {}
-        self._tx_slots: tuple[Slot, ...] = ()
         self._waiters: list[tuple[str, int, trio.Event]] = []
         self._nursery: trio.Nursery | None = None
-        self._started = False
+        self._streaks: dict[str, tuple[int, float]] = {}
+        self._started_at = 0.0
 
-    def add(self, host: StrategyHost, *, on_error: str = "restart", max_restarts: int = 5) -> Slot:
-        """Add one strategy (before :meth:`start_all`)."""
-        cls = host.cls
-        slot = Slot(
-            host,
-            on_error=on_error,
-            max_restarts=max_restarts,
-            wants_updates=cls.on_contract_update is not Strategy.on_contract_update,
-        )
-        self.slots[slot.name] = slot
-        return slot
+    @property
+    def slots(self) -> dict[str, Slot]:
+        """The strategies, in config order, by name."""
+        return self.host.slots
 
     def on_epoch(self, clock: Any) -> None:
         """Keep ``clock.now`` at the latest tick epoch (the venue's tick clock)."""
         self._clock = clock
-
-    @property
-    def symbols(self) -> tuple[str, ...]:
-        """Every symbol some strategy trades, in first-seen order."""
-        seen: dict[str, None] = {}
-        for slot in self.slots.values():
-            for symbol in slot.host.ctx.symbols:
-                seen.setdefault(symbol, None)
-        return tuple(seen)
-
-    @property
-    def wants_transactions(self) -> bool:
-        """Some strategy asked for the transaction stream."""
-        return any(s.host.cls.wants_transactions for s in self.slots.values())
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -161,24 +113,13 @@ class StrategyRunner:
             await trio.sleep_forever()
 
     def start_all(self) -> None:
-        """Run every strategy's ``on_start``; one that raises is handled by its policy."""
-        now = trio.current_time()
-        for slot in self.slots.values():
-            slot.started_at = now
-            self._guard(slot, slot.host.start)
-        self._started = True
-        self._rebuild()
+        """Run every strategy's ``on_start`` (after :meth:`run` started)."""
+        self._started_at = trio.current_time()
+        self.host.start_all()
 
     def stop_all(self) -> None:
         """Run ``on_stop`` of every strategy still running (and flush their state)."""
-        for slot in self.slots.values():
-            if slot.state == "running":
-                try:
-                    slot.host.stop()
-                except Exception:
-                    self._log.exception("strategy on_stop raised", strategy=slot.name)
-            slot.state = "stopped"
-        self._rebuild()
+        self.host.stop_all()
 
     # -- events --------------------------------------------------------------------------
 
@@ -190,13 +131,7 @@ class StrategyRunner:
         clock = self._clock
         if clock is not None and epoch > clock.now:
             clock.now = epoch
-        handlers = self._handlers.get(symbol)
-        if handlers is not None:
-            for slot, on_tick in handlers:
-                try:
-                    on_tick(tick)
-                except Exception as exc:
-                    self._failed(slot, exc)
+        self.host.tick(tick)
         self.last_epoch[symbol] = epoch
         if self._waiters:
             self._wake(symbol, epoch)
@@ -219,107 +154,62 @@ class StrategyRunner:
 
     def transaction(self, tx: Transaction) -> None:
         """Deliver an account transaction to the strategies that want them."""
-        for slot in self._tx_slots:
-            if slot.state == "running":
-                self._guard(slot, slot.host.transaction, tx)
+        self.host.transaction(tx)
 
     def update(self, intent: TradeIntent, update: ContractUpdate) -> None:
         """Deliver a contract update to the strategy that bought it."""
-        slot = self.slots.get(intent.strategy)
-        if slot is not None and slot.wants_updates and slot.state == "running":
-            self._guard(slot, slot.host.contract_update, update)
+        slot = self.host.slots.get(intent.strategy)
+        if slot is not None:
+            self.host.contract_update(slot, update)
 
     def closed(self, intent: TradeIntent, result: ClosedContract) -> None:
         """Book a settled contract and tell its strategy (if it is running)."""
-        slot = self.slots.get(intent.strategy)
-        if slot is None:
-            return  # a recovered contract of a strategy no longer configured
-        host = slot.host
-        if slot.state != "running" or not self._started:
-            # Keep the money bookkeeping of a strategy that is down, without its hook.
-            host.contract_closed(result, notify=False)
-            return
-        self._guard(slot, host.contract_closed, result)
+        slot = self.host.slots.get(intent.strategy)
+        if slot is not None:  # else a recovered contract of a strategy no longer configured
+            self.host.contract_closed(slot, result)
 
     def rejected(self, intent: TradeIntent, reason: str) -> None:
         """Forget an intent that was not bought."""
-        slot = self.slots.get(intent.strategy)
+        slot = self.host.slots.get(intent.strategy)
         if slot is not None:
-            slot.host.intent_rejected(intent)
+            slot.intent_rejected(intent)
 
-    # -- failures ------------------------------------------------------------------------
+    # -- the host's scheduler ------------------------------------------------------------
 
-    def _guard(self, slot: Slot, hook: Callable[..., None], *args: Any) -> None:
-        try:
-            hook(*args)
-        except Exception as exc:
-            self._failed(slot, exc)
-
-    def _failed(self, slot: Slot, exc: Exception) -> None:
-        if slot.state != "running":
-            return
-        slot.errors += 1
+    def restart_delay(self, slot: Slot) -> float:
+        """The backoff of this failure: doubling within a streak of failures."""
         now = trio.current_time()
-        if now - slot.started_at >= self._policy.healthy_after:
-            slot.streak = 0
-        slot.streak += 1
-        host = slot.host
-        can_restart = (
-            slot.on_error == "restart"
-            and host.restarts < slot.max_restarts
-            and self._nursery is not None
-        )
-        slot.state = "restarting" if can_restart else "disabled"
-        delay = self._policy.delay(slot.streak) if can_restart else None
-        self._log.error(
-            "strategy raised; " + ("restarting" if can_restart else "disabled"),
-            strategy=slot.name,
-            error=f"{type(exc).__name__}: {exc}",
-            restarts=host.restarts,
-            restart_in=delay,
-            exc_info=exc,
-        )
-        self._rebuild()
-        if can_restart and self._nursery is not None and delay is not None:
-            self._nursery.start_soon(self._restart, slot, delay)
+        streak, since = self._streaks.get(slot.name, (0, self._started_at))
+        if now - since >= self._policy.healthy_after:
+            streak = 0
+        streak += 1
+        self._streaks[slot.name] = (streak, since)
+        return self._policy.delay(streak)
 
-    async def _restart(self, slot: Slot, delay: float) -> None:
+    def call_later(self, slot: Slot, delay: float, restart: Callable[[], None]) -> None:
+        """Restart ``slot`` on a timer task."""
+        if self._nursery is None:
+            raise RuntimeError("StrategyRunner.run must be started before the strategies")
+        self._nursery.start_soon(self._later, slot, delay, restart)
+
+    async def _later(self, slot: Slot, delay: float, restart: Callable[[], None]) -> None:
         await trio.sleep(delay)
-        if slot.state != "restarting":
-            return
-        slot.state = "running"
-        slot.started_at = trio.current_time()
-        try:
-            slot.host.restart()
-        except Exception as exc:
-            self._failed(slot, exc)
-            return
-        self._log.warning("strategy restarted", strategy=slot.name, restarts=slot.host.restarts)
-        self._rebuild()
+        streak, _ = self._streaks.get(slot.name, (0, 0.0))
+        self._streaks[slot.name] = (streak, trio.current_time())
+        restart()
 
-    def _rebuild(self) -> None:
-        table: dict[str, list[tuple[Slot, Callable[[Tick], None]]]] = {}
-        for slot in self.slots.values():
-            if slot.state != "running" or not self._started:
-                continue
-            on_tick = slot.host.strategy.on_tick
-            for symbol in slot.host.ctx.symbols:
-                table.setdefault(symbol, []).append((slot, on_tick))
-        self._handlers = {k: tuple(v) for k, v in table.items()}
-        self._tx_slots = tuple(
-            s for s in self.slots.values() if s.host.cls.wants_transactions and s.state == "running"
+    def fail(self, error: StrategyFailed) -> None:
+        """Keep the first failure and ask the bot to stop gracefully."""
+        self._log.error(
+            "strategy raised; stopping the bot (on_error: raise)",
+            error=str(error),
+            exc_info=error.__cause__,
         )
+        if self.failure is None:
+            self.failure = error
+            if self._on_fatal is not None:
+                self._on_fatal(str(error))
 
     def summary(self) -> Sequence[dict[str, Any]]:
-        """One row per strategy: state, errors, restarts, refusals."""
-        return [
-            {
-                "strategy": s.name,
-                "state": s.state,
-                "errors": s.errors,
-                "restarts": s.host.restarts,
-                "intents": s.host.ctx.submitted,
-                "refusals": dict(s.host.ctx.refusals),
-            }
-            for s in self.slots.values()
-        ]
+        """One row per strategy: state, errors, restarts, intents, refusals."""
+        return self.host.summary()

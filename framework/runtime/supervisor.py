@@ -19,6 +19,8 @@ intents (the risk gate's kill switch; queued ones are refused), a bounded grace 
 contracts to settle while ticks keep flowing, ``on_stop`` of each strategy, then the root
 nursery is cancelled, which closes the socket and the simulator. :meth:`Bot.abort` skips the
 grace (a second signal). Contracts still open are in the journal; the next start follows them.
+A strategy under ``on_error: raise`` whose hook raises asks for the same graceful stop, and
+the run then ends with its :class:`~framework.strategy._host.StrategyFailed`.
 """
 
 from __future__ import annotations
@@ -44,8 +46,7 @@ from framework.logs import get_logger
 from framework.scopes import bot_needs, require_scopes
 from framework.simulator import SimulatorConfig
 from framework.simulator.simulator import Simulator
-from framework.sizing import make_sizer
-from framework.strategy import Context, JsonFileStateStore, StrategyHost
+from framework.strategy.state import JsonFileStateStore
 
 from .endpoint import connect
 from .gate import JournalingGate
@@ -177,6 +178,8 @@ class Bot:
             UserError: the token was refused.
             ReconnectExhausted: the connection could not be kept.
             StartupError: a subscription the bot needs was refused.
+            StrategyFailed: a strategy could not be created, or one under
+                ``on_error: raise`` raised (the bot stopped gracefully first).
         """
         journal = Journal(self.config.journal)
         try:
@@ -221,7 +224,9 @@ class Bot:
         client = Client(conn)
         broker = ClientBroker(client, known_contracts=[c.contract_id for c in journal.contracts()])
         self.gate = gate = JournalingGate(config.risk, journal, log=log)
-        self.runner = runner = StrategyRunner(policy=self._policy, log=log)
+        self.runner = runner = StrategyRunner(
+            gate, policy=self._policy, on_fatal=self.stop.request, log=log
+        )
         self.actor = actor = ExecutionActor(
             broker, journal, gate, runner, balance=auth.balance, currency=auth.currency
         )
@@ -245,24 +250,13 @@ class Bot:
         seqs = _last_seqs(journal)
         config.state_dir.mkdir(parents=True, exist_ok=True)
         for s in config.strategies:
-            ctx = Context(
-                name=s.name,
-                params=s.params,
-                symbols=s.symbols,
-                contract=s.template,
-                sizer=make_sizer(s.stake),
-                gate=gate,
+            runner.host.add(
+                s.setup(),
                 venue=actor,
                 state=JsonFileStateStore(config.state_dir / f"{s.name}.json"),
-                log=log,
                 first_seq=seqs.get(s.name, 0),
             )
-            runner.add(
-                StrategyHost(s.strategy_class, ctx, gate),
-                on_error=s.on_error,
-                max_restarts=s.max_restarts,
-            )
-        for symbol in runner.symbols:
+        for symbol in runner.host.symbols:
             await root.start(self._ticks, client, runner, symbol)
         runner.start_all()
         root.start_soon(board.run, config.status_interval)
@@ -273,7 +267,7 @@ class Bot:
             balance=auth.balance,
             currency=auth.currency,
             strategies=[s.name for s in config.strategies],
-            symbols=list(runner.symbols),
+            symbols=list(runner.host.symbols),
         )
         task_status.started(self)
         self.started.set()
@@ -338,3 +332,5 @@ class Bot:
         assert self.board is not None
         self.summary = self.board.summary(reason, trips=trips)
         log.info("bot stopped", **self.board.fields())
+        if runner.failure is not None:
+            raise runner.failure

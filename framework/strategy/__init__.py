@@ -1,44 +1,58 @@
-"""Strategy plugins: the base class, the context they trade through, and plugin loading.
+"""The strategy plugin API: everything a strategy (and its tests) imports, from one place.
 
-The public names live here; the submodules are:
+A plugin needs nothing else from triobot::
 
-* :mod:`~framework.strategy.events` trade intents, contract updates and results;
-* :mod:`~framework.strategy.base` :class:`Strategy` and the :class:`StrategyContext` protocol;
-* :mod:`~framework.strategy.context` the context implementation over a :class:`Venue`, and
-  the :class:`StrategyHost` that dispatches events to one strategy;
-* :mod:`~framework.strategy.state` the persistent key-value store;
-* :mod:`~framework.strategy.plugins` resolving a plugin reference to a class;
-* :mod:`~framework.strategy.testing` an in-memory venue for tests.
+    from framework.strategy import ClosedContract, NoParams, Strategy, Tick
+
+* :class:`Strategy`, the hooks' base class, and :class:`StrategyContext`, what ``self.ctx``
+  offers; :class:`NoParams` for a strategy without parameters;
+* the values that pass through the hooks: :class:`Tick`, :class:`Transaction`,
+  :class:`ContractUpdate`, :class:`ClosedContract`, and what ``ctx.buy`` makes,
+  :class:`TradeIntent` (from the defaults in :class:`ContractTemplate`);
+* :class:`StateStore` (``ctx.state``) and its :class:`StateError`; :class:`IntentError`, the
+  error of a contract that cannot exist;
+* :func:`last_digit`, the digit a digit contract settles on;
+* for tests: :class:`MemoryVenue`, :func:`make_host` and :class:`MemoryStateStore`.
+
+The modules named ``_x`` (the context, the host, plugin loading) are the framework's own:
+the live runtime, the replay engine and the config loader use them; plugins must not.
 """
 
 from __future__ import annotations
 
-from .base import NoParams, Strategy, StrategyContext
-from .context import Context, IntentError, StrategyHost, Venue, check_intent
-from .events import ClosedContract, ContractTemplate, ContractUpdate, TradeIntent
-from .plugins import BUILTIN, ENTRY_POINT_GROUP, PluginError, available, load_strategy_class
-from .state import JsonFileStateStore, MemoryStateStore, StateError, StateStore
+from framework.deriv.models import Tick as Tick
+from framework.deriv.models import Transaction as Transaction
+from framework.market.digits import last_digit as last_digit
+
+from ._context import IntentError as IntentError
+from .base import NoParams as NoParams
+from .base import Strategy as Strategy
+from .base import StrategyContext as StrategyContext
+from .events import ClosedContract as ClosedContract
+from .events import ContractTemplate as ContractTemplate
+from .events import ContractUpdate as ContractUpdate
+from .events import TradeIntent as TradeIntent
+from .state import MemoryStateStore as MemoryStateStore
+from .state import StateError as StateError
+from .state import StateStore as StateStore
+from .testing import MemoryVenue as MemoryVenue
+from .testing import make_host as make_host
 
 __all__ = [
-    "BUILTIN",
-    "ENTRY_POINT_GROUP",
     "ClosedContract",
-    "Context",
     "ContractTemplate",
     "ContractUpdate",
     "IntentError",
-    "JsonFileStateStore",
     "MemoryStateStore",
+    "MemoryVenue",
     "NoParams",
-    "PluginError",
     "StateError",
     "StateStore",
     "Strategy",
     "StrategyContext",
-    "StrategyHost",
+    "Tick",
     "TradeIntent",
-    "Venue",
-    "available",
-    "check_intent",
-    "load_strategy_class",
+    "Transaction",
+    "last_digit",
+    "make_host",
 ]

@@ -48,8 +48,8 @@ class NoParams:
 class StrategyContext(Protocol):
     """Everything a strategy may see and do.
 
-    Implemented by :class:`framework.strategy.context.Context` (over a live runtime, a
-    backtest broker or the in-memory test venue).
+    The host implements it once, for the live runtime, the replay engine and the in-memory
+    test venue alike.
     """
 
     @property
@@ -218,15 +218,3 @@ class Strategy(Generic[P]):
 
     def on_stop(self) -> None:
         """Called once when the strategy stops (bot shutdown or disable)."""
-
-
-def strategy_summary(cls: type[Strategy[Any]]) -> Mapping[str, Any]:
-    """Describe a strategy class for ``triobot check`` (first docstring line and facts)."""
-    doc = (cls.__doc__ or "").strip().splitlines()
-    return {
-        "class": f"{cls.__module__}:{cls.__qualname__}",
-        "summary": doc[0] if doc else "",
-        "contract_types": cls.contract_types,
-        "extra_calls": cls.extra_calls,
-        "wants_transactions": cls.wants_transactions,
-    }

@@ -1,7 +1,9 @@
 """An in-memory venue for testing strategies without a runtime or a backtest engine.
 
 :class:`MemoryVenue` records the intents it is given and lets a test settle them by hand;
-:func:`make_host` wires a strategy class with it, a risk gate and a sizing scheme::
+:func:`make_host` wires a strategy class with it, a risk gate and a sizing scheme, through
+the same host assembly the live runtime and the replay engine use (both are importable from
+:mod:`framework.strategy`)::
 
     venue = MemoryVenue(balance=1000)
     host = make_host(TickMomentum, TickMomentum.Params(ticks=3), venue, symbols=("R_100",))
@@ -16,13 +18,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import structlog
-
 from framework.risk import RiskGate, RiskLimits
-from framework.sizing import Fixed, StakeConfig, make_sizer
+from framework.sizing import Fixed, StakeConfig
 
+from ._host import Slot, StrategyHost, StrategySetup
 from .base import Strategy
-from .context import Context, StrategyHost
 from .events import ClosedContract, ContractTemplate, TradeIntent
 from .state import MemoryStateStore, StateStore
 
@@ -30,7 +30,7 @@ __all__ = ["MemoryVenue", "make_host"]
 
 
 class MemoryVenue:
-    """A :class:`~framework.strategy.context.Venue` that keeps everything in lists.
+    """A venue (what a strategy's context trades through) that keeps everything in lists.
 
     Attributes:
         now: tick time (set it before delivering each tick).
@@ -68,7 +68,7 @@ class MemoryVenue:
             payout_ratio: payout per unit staked.
 
         Returns:
-            The result to hand to :meth:`StrategyHost.contract_closed`.
+            The result to hand to the host's ``contract_closed``.
         """
         del self.open[intent.intent_id]
         payout = round(intent.amount * payout_ratio, 2)
@@ -109,8 +109,11 @@ def make_host(
     stake: StakeConfig | None = None,
     gate: RiskGate | None = None,
     state: StateStore | None = None,
-) -> StrategyHost:
+) -> Slot:
     """Wire a strategy with an in-memory venue.
+
+    The returned slot calls the hooks directly and lets their exceptions through (no
+    ``on_error`` policy), so a test sees a strategy's error as itself.
 
     Args:
         cls: the strategy class.
@@ -124,18 +127,17 @@ def make_host(
         state: state store (in memory).
 
     Returns:
-        The host (call :meth:`StrategyHost.start` first).
+        The strategy's slot: ``start()``, ``tick(tick)``, ``contract_closed(result)``,
+        ``stop()``..., with ``ctx`` and ``strategy`` (call ``start()`` first).
     """
     gate = gate if gate is not None else RiskGate(RiskLimits())
-    ctx = Context(
+    setup = StrategySetup(
         name=name,
+        cls=cls,
         params=params,
         symbols=symbols,
         contract=contract if contract is not None else ContractTemplate(),
-        sizer=make_sizer(stake if stake is not None else Fixed(1.0)),
-        gate=gate,
-        venue=venue,
-        state=state if state is not None else MemoryStateStore(),
-        log=structlog.get_logger("triobot.strategy"),
+        stake=stake if stake is not None else Fixed(1.0),
     )
-    return StrategyHost(cls, ctx, gate)
+    host = StrategyHost(gate)
+    return host.add(setup, venue=venue, state=state if state is not None else MemoryStateStore())

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import structlog
 import trio
 
 from framework.backtest import (
@@ -37,15 +36,9 @@ from framework.simulator.accounts import Bank
 from framework.simulator.clock import SimClock
 from framework.simulator.feed import MarketFeeds
 from framework.simulator.trading import Contract, TradingDesk
-from framework.sizing import Martingale, make_sizer
-from framework.strategy import (
-    ClosedContract,
-    Context,
-    ContractTemplate,
-    MemoryStateStore,
-    StrategyHost,
-    TradeIntent,
-)
+from framework.sizing import Martingale
+from framework.strategy import ClosedContract, ContractTemplate, MemoryStateStore, TradeIntent
+from framework.strategy._host import Slot, StrategyHost
 
 from .helpers import EveryN, EveryParams
 
@@ -74,6 +67,7 @@ class DeskVenue:
         self.account = account
         self.currency = account.currency
         self.host: StrategyHost | None = None
+        self.slot: Slot | None = None
         self.by_contract: dict[int, TradeIntent] = {}
         self.closed: list[ClosedContract] = []
         self.rejected: list[str] = []
@@ -92,14 +86,14 @@ class DeskVenue:
         return sum(1 for _ in self.desk.open_contracts())
 
     def submit(self, intent: TradeIntent) -> None:
-        assert self.host is not None
+        assert self.slot is not None
         try:
             contract = self.desk.buy(
                 self.account, intent.to_contract_spec(), float("inf"), app_id=None
             )
         except Exception as exc:  # MarketError, BankError: the server's refusal
             self.rejected.append(f"{intent.intent_id}: {exc}")
-            self.host.intent_rejected(intent)
+            self.slot.intent_rejected(intent)
             return
         self.by_contract[contract.contract_id] = intent
 
@@ -109,12 +103,12 @@ class DeskVenue:
         if settlement is None or intent is None:
             return
         del self.by_contract[contract.contract_id]
-        assert self.host is not None
+        assert self.host is not None and self.slot is not None
         result = ClosedContract.from_settlement(
             settlement, intent, contract.position.purchase_epoch
         )
         self.closed.append(result)
-        self.host.contract_closed(result)
+        self.host.contract_closed(self.slot, result)
 
 
 STRATEGY = StrategySetup(
@@ -138,21 +132,11 @@ async def live_on_the_desk(recording: Path, seconds: int) -> tuple[list[ClosedCo
         desk = TradingDesk(bank, feeds, clock, pricing)
         account = bank.open_account(virtual=True, balance=1000.0, now=START)
         venue = DeskVenue(desk, clock, account)
-        gate = RiskGate(RISK)
-        ctx = Context(
-            name=STRATEGY.name,
-            params=STRATEGY.params,
-            symbols=STRATEGY.symbols,
-            contract=STRATEGY.contract,
-            sizer=make_sizer(STRATEGY.stake),
-            gate=gate,
-            venue=venue,
-            state=MemoryStateStore(),
-            log=structlog.get_logger("parity"),
-        )
-        host = StrategyHost(STRATEGY.cls, ctx, gate)
+        # The host the live runtime and the replay engine share, on the desk's venue.
+        host = StrategyHost(RiskGate(RISK))
         venue.host = host
-        host.start()
+        venue.slot = host.add(STRATEGY, venue=venue, state=MemoryStateStore())
+        host.start_all()
         with TickWriter(recording, append=False) as writer:
 
             def on_tick(tick: Tick) -> None:
@@ -163,7 +147,7 @@ async def live_on_the_desk(recording: Path, seconds: int) -> tuple[list[ClosedCo
                 feeds.get(symbol).add_listener(on_tick)
             await clock.sleep_until(START + seconds)
             nursery.cancel_scope.cancel()
-        host.stop()
+        host.stop_all()
     assert not venue.rejected, venue.rejected
     return venue.closed, len(venue.by_contract)
 

@@ -125,7 +125,7 @@ async def test_a_crashing_strategy_is_restarted_then_disabled_alone(
         await until(bot, lambda: bot.actor is not None and bot.actor.stats.settled >= 3)
         bot.stop.request("test")
     assert Crasher.starts == 3  # the first start and two restarts
-    assert slot.errors == 3 and slot.host.restarts == 2
+    assert slot.errors == 3 and slot.restarts == 2
     assert bot.runner.slots["every"].state == "stopped"  # ran to the end
     assert bot.summary is not None and bot.summary.settled >= 3
 

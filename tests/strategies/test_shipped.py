@@ -5,22 +5,30 @@ from __future__ import annotations
 import math
 import random
 import statistics
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
-from framework.deriv.models import Tick
-from framework.strategy import ContractTemplate, MemoryStateStore, TradeIntent
-from framework.strategy.context import StrategyHost
-from framework.strategy.testing import MemoryVenue, make_host
+from framework.strategy import (
+    ContractTemplate,
+    MemoryStateStore,
+    MemoryVenue,
+    Strategy,
+    Tick,
+    TradeIntent,
+    make_host,
+)
+from framework.strategy._host import Slot
 from strategies.digit_stats import DigitStats, DigitStatsParams, DigitWindow
 from strategies.mean_reversion import Band, MeanReversion, MeanReversionParams
 from strategies.momentum import MomentumParams, TickMomentum
 
 
-def feed(host: StrategyHost, venue: MemoryVenue, quotes: list[float], symbol: str = "R_100",
+def feed(host: Slot, venue: MemoryVenue, quotes: Sequence[float], symbol: str = "R_100",
          pip: int = 2, start: int = 1000) -> list[tuple[int, str]]:  # fmt: skip
     """Deliver quotes as ticks; return ``(tick index, contract type)`` of each new intent."""
-    out = []
+    out: list[tuple[int, str]] = []
     for i, quote in enumerate(quotes):
         venue.now = start + i
         before = len(venue.intents)
@@ -29,7 +37,7 @@ def feed(host: StrategyHost, venue: MemoryVenue, quotes: list[float], symbol: st
     return out
 
 
-def settle_all(host: StrategyHost, venue: MemoryVenue) -> None:
+def settle_all(host: Slot, venue: MemoryVenue) -> None:
     for intent in list(venue.open.values()):
         host.contract_closed(venue.settle(intent, won=True))
 
@@ -37,7 +45,7 @@ def settle_all(host: StrategyHost, venue: MemoryVenue) -> None:
 # --- momentum -------------------------------------------------------------------------
 
 
-def momentum(**params: object) -> tuple[StrategyHost, MemoryVenue]:
+def momentum(**params: object) -> tuple[Slot, MemoryVenue]:
     venue = MemoryVenue()
     host = make_host(TickMomentum, MomentumParams(**params), venue, name="mom")  # type: ignore[arg-type]
     host.start()
@@ -141,7 +149,7 @@ def quotes_with_digits(digits: list[int]) -> list[float]:
 
 
 def digit_host(params: DigitStatsParams, state: MemoryStateStore | None = None
-               ) -> tuple[StrategyHost, MemoryVenue]:  # fmt: skip
+               ) -> tuple[Slot, MemoryVenue]:  # fmt: skip
     venue = MemoryVenue()
     host = make_host(DigitStats, params, venue, contract=ContractTemplate(duration=1), state=state)
     host.start()
@@ -223,7 +231,9 @@ def test_planned_contracts_carry_the_barrier() -> None:
         (DigitStats, DigitStatsParams(mode="over_under", window=20, barrier=2)),
     ],
 )
-def test_every_intent_on_a_random_walk_is_a_valid_contract(cls: type, params: object) -> None:
+def test_every_intent_on_a_random_walk_is_a_valid_contract(
+    cls: type[Strategy[Any]], params: object
+) -> None:
     """A long GBM-like walk: intents only of the declared types, all valid, ids in order."""
     venue = MemoryVenue(balance=1e9)
     host = make_host(cls, params, venue, contract=ContractTemplate(duration=5))

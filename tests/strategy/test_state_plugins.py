@@ -10,16 +10,9 @@ from typing import Any
 
 import pytest
 
-from framework.strategy import (
-    JsonFileStateStore,
-    MemoryStateStore,
-    PluginError,
-    StateError,
-    Strategy,
-    available,
-    load_strategy_class,
-)
-from framework.strategy import plugins as plugins_module
+from framework.strategy import MemoryStateStore, StateError, Strategy
+from framework.strategy._plugins import PluginError, available, load_strategy_class
+from framework.strategy.state import JsonFileStateStore
 from strategies.digit_stats import DigitStats
 from strategies.mean_reversion import MeanReversion
 from strategies.momentum import TickMomentum
@@ -128,6 +121,6 @@ def test_entry_point_names_resolve(monkeypatch: pytest.MonkeyPatch) -> None:
         assert group == "triobot.strategies"
         return [point]
 
-    monkeypatch.setattr(plugins_module.importlib.metadata, "entry_points", fake)
+    monkeypatch.setattr(importlib.metadata, "entry_points", fake)
     assert load_strategy_class("thirdparty") is TickMomentum
     assert available()["thirdparty"] == "strategies.momentum:TickMomentum"

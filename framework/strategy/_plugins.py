@@ -1,12 +1,13 @@
-"""Finding strategy classes: shipped short names, entry points, or ``package.module:Class``.
+"""Finding strategy classes: entry-point names or ``package.module:Class`` (host internal).
 
 Resolution order of a reference:
 
-1. a shipped strategy's short name (:data:`BUILTIN`, e.g. ``momentum``);
-2. a name registered by an installed package in the entry-point group
+1. a name registered by an installed distribution in the entry-point group
    ``triobot.strategies`` (``[project.entry-points."triobot.strategies"] mine =
-   "mypkg.strat:Mine"``);
-3. an import path ``package.module:Class``.
+   "mypkg.strat:Mine"``). triobot registers its shipped strategies (``momentum``...) there
+   in its own ``pyproject.toml``, exactly as a third-party plugin does; two distributions
+   registering one name to different classes is an error, never a silent pick;
+2. an import path ``package.module:Class``.
 
 Every failure raises :class:`PluginError` with a message that names the reference and the
 cause (``cannot import 'foo.bar:Baz': No module named 'foo'``); the config loader prefixes
@@ -18,6 +19,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -26,16 +28,15 @@ from framework.errors import TriobotError
 
 from .base import Strategy
 
-__all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "PluginError", "available", "load_strategy_class"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "PluginError",
+    "available",
+    "load_strategy_class",
+    "strategy_summary",
+]
 
 ENTRY_POINT_GROUP = "triobot.strategies"
-
-#: Short names of the strategies shipped in ``strategies/``.
-BUILTIN: dict[str, str] = {
-    "momentum": "strategies.momentum:TickMomentum",
-    "digit_stats": "strategies.digit_stats:DigitStats",
-    "mean_reversion": "strategies.mean_reversion:MeanReversion",
-}
 
 _PATH_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
@@ -44,13 +45,21 @@ class PluginError(TriobotError):
     """A strategy reference that does not resolve to a usable strategy class."""
 
 
-def _entry_points() -> dict[str, str]:
-    return {ep.name: ep.value for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
+def _entry_points() -> dict[str, set[str]]:
+    # An editable install and a regular one of the same distribution may both be visible:
+    # the same name with the same target is one plugin, not a clash.
+    found: dict[str, set[str]] = {}
+    for point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(point.name, set()).add(point.value)
+    return found
 
 
 def available() -> dict[str, str]:
-    """Return every short name a config may use, with the class it resolves to."""
-    return {**_entry_points(), **BUILTIN}
+    """Return every short name a config may use, with the class it resolves to.
+
+    A name registered to several classes shows them joined with `` | ``.
+    """
+    return {name: " | ".join(sorted(targets)) for name, targets in _entry_points().items()}
 
 
 def load_strategy_class(ref: str) -> type[Strategy[Any]]:
@@ -65,16 +74,22 @@ def load_strategy_class(ref: str) -> type[Strategy[Any]]:
     Raises:
         PluginError: unknown name, import failure, missing attribute, or not a strategy.
     """
-    target = BUILTIN.get(ref)
-    if target is None:
-        target = _entry_points().get(ref)
-    if target is None:
+    points = _entry_points()
+    targets = points.get(ref)
+    if targets is None:
         if ":" not in ref:
-            names = ", ".join(sorted(available()))
+            names = ", ".join(sorted(points)) or "none installed"
             raise PluginError(
                 f"unknown strategy {ref!r} (known: {names}; or give package.module:Class)"
             )
         target = ref
+    elif len(targets) > 1:
+        raise PluginError(
+            f"strategy name {ref!r} is registered by several installed packages "
+            f"({', '.join(sorted(targets))}); give package.module:Class instead"
+        )
+    else:
+        (target,) = targets
     if not _PATH_RE.match(target):
         raise PluginError(f"{target!r} is not a valid reference (expected package.module:Class)")
     module_name, _, attr_path = target.partition(":")
@@ -95,3 +110,15 @@ def load_strategy_class(ref: str) -> type[Strategy[Any]]:
     if not (isinstance(params, type) and attrs.has(params)):
         raise PluginError(f"{target!r}: its Params must be an attrs class")
     return obj
+
+
+def strategy_summary(cls: type[Strategy[Any]]) -> Mapping[str, Any]:
+    """Describe a strategy class for ``triobot check`` (first docstring line and facts)."""
+    doc = (cls.__doc__ or "").strip().splitlines()
+    return {
+        "class": f"{cls.__module__}:{cls.__qualname__}",
+        "summary": doc[0] if doc else "",
+        "contract_types": cls.contract_types,
+        "extra_calls": cls.extra_calls,
+        "wants_transactions": cls.wants_transactions,
+    }

@@ -1,14 +1,10 @@
-"""The one implementation of :class:`StrategyContext`, and the host that drives a strategy.
+"""The one implementation of :class:`StrategyContext` (a host internal, not plugin API).
 
 The live runtime, the backtest engine and the tests differ only in their :class:`Venue`:
 the few facts about the account (tick clock, balance, currency) and where accepted intents
 go. Everything else (filling in contract terms, stake sizing, the risk gate, intent ids)
-lives here once, so a strategy trades exactly the same way in all three.
-
-:class:`StrategyHost` owns a strategy instance and its context and dispatches events to them
-in the right order: on a settled contract the risk gate, then the sizing scheme, then the
-strategy's hook. The runtime routes each event to the host of its strategy; the backtest
-engine does the same synchronously.
+lives here once, so a strategy trades exactly the same way in all three. The host
+(:mod:`framework.strategy._host`) assembles one context per strategy.
 """
 
 from __future__ import annotations
@@ -17,7 +13,6 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from framework.deriv.models import Tick, Transaction
 from framework.errors import TriobotError
 from framework.market.contracts import CONTRACT_TYPES, validate
 from framework.market.errors import MarketError
@@ -26,11 +21,10 @@ from framework.market.symbols import SYMBOLS
 from framework.risk import RiskGate, RiskSnapshot
 from framework.sizing import Sizer
 
-from .base import Strategy
-from .events import ClosedContract, ContractTemplate, ContractUpdate, TradeIntent
+from .events import ClosedContract, ContractTemplate, TradeIntent
 from .state import StateStore
 
-__all__ = ["Context", "IntentError", "StrategyHost", "Venue"]
+__all__ = ["Context", "IntentError", "Venue", "check_intent"]
 
 
 # Also a ValueError: a strategy handed in a bad contract, and plugin code written against the
@@ -277,83 +271,3 @@ def check_intent(intent: TradeIntent) -> None:
             f"{intent.intent_id}: {intent.contract_type} {intent.duration}"
             f"{intent.duration_unit} on {intent.symbol}: {exc.message}"
         ) from None
-
-
-class StrategyHost:
-    """One strategy instance with its context, driven by the runtime or the backtest.
-
-    Hook exceptions propagate: the caller (the supervisor, or the backtest engine) applies
-    the strategy's ``on_error`` policy, typically :meth:`restart` or stopping it.
-
-    Attributes:
-        cls: the strategy class.
-        ctx: its context (kept across restarts, with its state and open contracts).
-        strategy: the current instance.
-        restarts: how many times :meth:`restart` ran.
-    """
-
-    def __init__(self, cls: type[Strategy[Any]], ctx: Context, gate: RiskGate) -> None:
-        """Create the host and the strategy instance (no hook runs yet).
-
-        Args:
-            cls: the strategy class.
-            ctx: its context.
-            gate: the bot-wide risk gate (told about each of this strategy's results).
-        """
-        self.cls = cls
-        self.ctx = ctx
-        self._gate = gate
-        self.strategy: Strategy[Any] = cls(ctx.params, ctx)
-        self.restarts = 0
-
-    def start(self) -> None:
-        """Run ``on_start``."""
-        self.strategy.on_start()
-
-    def tick(self, tick: Tick) -> None:
-        """Deliver one tick."""
-        self.strategy.on_tick(tick)
-
-    def transaction(self, tx: Transaction) -> None:
-        """Deliver one transaction (only when the strategy wants them)."""
-        if self.cls.wants_transactions:
-            self.strategy.on_transaction(tx)
-
-    def contract_update(self, update: ContractUpdate) -> None:
-        """Deliver one update of an open contract."""
-        self.strategy.on_contract_update(update)
-
-    def contract_closed(self, result: ClosedContract, *, notify: bool = True) -> None:
-        """Account for a settled contract (gate, sizing, open set), then tell the strategy.
-
-        The bookkeeping happens before the hook so that a hook that raises cannot leave
-        the gate or the sizing behind. ``notify=False`` books the result without calling
-        the hook: a disabled (or restarting) strategy's money still counts.
-        """
-        self._gate.on_contract_closed(result)
-        self.ctx.sizer.on_result(result.buy_price, result.profit)
-        self.ctx._closed(result)
-        if notify:
-            self.strategy.on_contract_closed(result)
-
-    def intent_rejected(self, intent: TradeIntent) -> None:
-        """Forget an intent the venue could not buy (no contract exists for it)."""
-        self._gate.on_rejected(intent)
-        self.ctx._rejected(intent)
-
-    def stop(self) -> None:
-        """Run ``on_stop`` and flush the state store."""
-        try:
-            self.strategy.on_stop()
-        finally:
-            self.ctx.state.flush()
-
-    def restart(self) -> None:
-        """Replace a failed instance with a fresh one and run its ``on_start``.
-
-        The context (state, open contracts, sizing) is kept: a restart loses no money
-        bookkeeping, only the instance's in-memory indicators.
-        """
-        self.restarts += 1
-        self.strategy = self.cls(self.ctx.params, self.ctx)
-        self.strategy.on_start()
