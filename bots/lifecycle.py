@@ -106,7 +106,9 @@ async def supervise(
     except BaseExceptionGroup as group:
         # A refused token or a missing scope must reach the command line as itself (one
         # line, its own exit code), not wrapped in this nursery's group.
-        raise sole_error(group) from None
+        error = sole_error(group)
+        # Drop the group, keep the error's own cause (a strategy's exception).
+        raise error from error.__cause__
     assert summary is not None
     return summary
 

@@ -189,7 +189,9 @@ class Bot:
                     await self._run(root, journal, task_status)
                     root.cancel_scope.cancel()
             except BaseExceptionGroup as group:
-                raise sole_error(group) from None
+                error = sole_error(group)
+                # Drop the group, keep the error's own cause (a strategy's exception).
+                raise error from error.__cause__
         finally:
             if self.board is not None and self.summary is None:
                 self.summary = self.board.summary(self.stop.reason or "failed")

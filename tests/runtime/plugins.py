@@ -14,13 +14,15 @@ from framework.strategy import ClosedContract, Strategy
 class EveryParams:
     """Buy ``kind`` every ``every`` ticks while fewer than ``max_open`` are open.
 
-    ``offset`` shifts the ticks it buys on, so that several instances can take turns.
+    ``offset`` shifts the ticks it buys on, so that several instances can take turns;
+    ``crash_at`` makes it raise at that tick (0: never).
     """
 
     every: int = 3
     kind: str = "CALL"
     max_open: int = 1
     offset: int = 0
+    crash_at: int = 0
 
 
 class Every(Strategy[EveryParams]):
@@ -35,6 +37,8 @@ class Every(Strategy[EveryParams]):
 
     def on_tick(self, tick: Tick) -> None:
         self._n += 1
+        if self._n == self.params.crash_at:
+            raise RuntimeError("crash")
         due = (self._n + self.params.offset) % self.params.every == 0
         if due and len(self.ctx.open_contracts) < self.params.max_open:
             self.ctx.buy(self.params.kind)

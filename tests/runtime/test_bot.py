@@ -14,7 +14,7 @@ from trio.testing import MockClock
 
 from bots.lifecycle import run_process, supervise
 from framework.journal import Journal
-from framework.runtime import Bot
+from framework.runtime import Bot, RunSummary, StrategyFailed
 from framework.scopes import MissingScopes
 from tests.runtime.conftest import EVERY, make_bot, write_config
 from tests.runtime.plugins import Crasher, Every
@@ -128,6 +128,40 @@ async def test_a_crashing_strategy_is_restarted_then_disabled_alone(
     assert slot.errors == 3 and slot.restarts == 2
     assert bot.runner.slots["every"].state == "stopped"  # ran to the end
     assert bot.summary is not None and bot.summary.settled >= 3
+
+
+async def test_on_error_raise_stops_the_bot_gracefully_then_fails_with_the_error(
+    tmp_path: Path, vclock: MockClock
+) -> None:
+    crasher = """\
+  - name: crasher
+    plugin: tests.runtime.plugins:Crasher
+    symbols: ["1HZ100V"]
+    contract: {type: CALL, duration: 3, duration_unit: t}
+    stake: {scheme: fixed, amount: 1.00}
+    params: {at: 4}
+    on_error: raise
+"""
+    bot = make_bot(write_config(tmp_path, EVERY + crasher), grace=30.0)
+    with pytest.raises(StrategyFailed, match="strategy 'crasher' raised at epoch") as caught:
+        await bot.run()
+    assert isinstance(caught.value.__cause__, RuntimeError)
+    assert Crasher.starts == 1  # never restarted
+    assert bot.runner is not None
+    assert bot.runner.slots["crasher"].state == "disabled"
+    assert bot.runner.slots["every"].state == "stopped"  # on_stop ran: a graceful stop
+    summary = bot.summary
+    assert summary is not None and summary.reason.startswith("strategy 'crasher' raised")
+    assert summary.open_at_exit == 0  # the grace let the open contract settle
+    with Journal(tmp_path / "journal.sqlite") as journal:
+        assert all(c.status in ("won", "lost") for c in journal.contracts())
+
+    def fails(_fn: object) -> RunSummary:
+        raise caught.value
+
+    out = io.StringIO()
+    assert run_process(bot, runner=fails, out=out) == 1
+    assert "strategy" in out.getvalue()  # the summary is printed
 
 
 async def test_sigterm_mid_contract_settles_it_and_exits_cleanly(

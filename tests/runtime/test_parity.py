@@ -1,31 +1,28 @@
 """Live against the simulator, then a backtest of the recorded ticks: the same trades.
 
-The live half runs a strategy on the embedded simulator (fixed seed and start, virtual time)
-next to a recorder that sees exactly the ticks the strategy saw. The backtest replays those
-ticks with the same strategy, stake sizing and risk limits. Every contract settled live
-within the recording must be in the backtest's trade list, identical: contract type, entry
-and exit ticks, stake, payout, profit, purchase time.
+The live half runs strategies on the embedded simulator (fixed seed and start, virtual time)
+next to a recorder that sees exactly the ticks the strategies saw. The backtest replays those
+ticks with the set-up the bot config gives a replay (the same strategies, stake sizing, risk
+limits and ``on_error`` policies, hosted by the same strategy host). Every contract settled
+live within the recording must be in the backtest's trade list, identical: contract type,
+entry and exit ticks, stake, payout, profit, purchase time. One strategy crashes half-way
+under ``on_error: disable``: both halves must disable it on the same tick and keep trading
+the others alike.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import trio
 from trio.testing import MockClock
 
-from framework.backtest import (
-    BacktestSetup,
-    MemorySource,
-    StrategySetup,
-    TradeCollector,
-    run_backtest,
-)
+from framework.backtest import MemorySource, TradeCollector, run_backtest
+from framework.backtest.setup import setup_from_config
 from framework.journal import Journal
-from framework.sizing import Martingale
-from framework.strategy import ContractTemplate
 from tests.runtime.conftest import make_bot, write_config
-from tests.runtime.plugins import Every, EveryParams, Recorder
+from tests.runtime.plugins import Every, Recorder
 
 STRATEGIES = """\
   - name: every
@@ -34,6 +31,13 @@ STRATEGIES = """\
     contract: {type: CALL, duration: 3, duration_unit: t}
     stake: {scheme: martingale, base: 1.00, factor: 2, max_steps: 3}
     params: {every: 2, max_open: 1}
+  - name: crashy
+    plugin: tests.runtime.plugins:Every
+    symbols: ["1HZ100V"]
+    contract: {type: PUT, duration: 2, duration_unit: t}
+    stake: {scheme: fixed, amount: 2.00}
+    params: {every: 3, max_open: 1, kind: PUT, crash_at: 20}
+    on_error: disable
   - name: recorder
     plugin: tests.runtime.plugins:Recorder
     symbols: ["1HZ100V"]
@@ -41,7 +45,7 @@ STRATEGIES = """\
 """
 
 
-def _key(row: dict[str, object]) -> tuple[object, ...]:
+def _key(row: Mapping[str, object]) -> tuple[object, ...]:
     return tuple(
         row[k]
         for k in (
@@ -70,10 +74,14 @@ async def test_live_run_and_backtest_of_its_ticks_trade_the_same(
         await nursery.start(bot.run)
         assert bot.runner is not None
         runner = bot.runner
-        while len(Every.closed) < 12:
+        while sum(1 for c in Every.closed if c.strategy == "every") < 12:
             epoch = runner.last_epoch.get("1HZ100V", 0)
             await runner.tick_reached("1HZ100V", epoch + 1)
         cut = runner.last_epoch["1HZ100V"]
+        live_slots = {
+            name: (slot.state, slot.errors, slot.ctx.submitted)
+            for name, slot in runner.slots.items()
+        }
         bot.stop.request("test")
     ticks = [t for t in Recorder.ticks if t.epoch <= cut]
     with Journal(config.journal) as journal:
@@ -96,22 +104,10 @@ async def test_live_run_and_backtest_of_its_ticks_trade_the_same(
             ),
             key=lambda r: str(r["intent_id"]),
         )
-    setup = BacktestSetup(
-        strategies=(
-            StrategySetup(
-                name="every",
-                cls=Every,
-                params=EveryParams(every=2, max_open=1),
-                symbols=("1HZ100V",),
-                contract=ContractTemplate(type="CALL", duration=3, duration_unit="t"),
-                stake=Martingale(base=1.0, factor=2, max_steps=3),
-            ),
-        ),
-        risk=config.risk,
-        balance=config.simulator.balance,
-    )
+    # The replay of a config: what `triobot backtest` runs, not a hand-made twin.
+    setup = setup_from_config(config)
     collector = TradeCollector()
-    run_backtest(setup, MemorySource(ticks), sinks=[collector])
+    result = run_backtest(setup, MemorySource(ticks), sinks=[collector])
     replay = sorted(
         (
             {
@@ -132,4 +128,12 @@ async def test_live_run_and_backtest_of_its_ticks_trade_the_same(
     )
     assert len(live) >= 10, live
     assert [_key(r) for r in live] == [_key(r) for r in replay]
-    assert len({r["buy_price"] for r in live}) > 1  # the martingale moved the stake
+    assert len({r["buy_price"] for r in live if str(r["intent_id"]).startswith("every-")}) > 1
+    assert any(str(r["intent_id"]).startswith("crashy-") for r in live)
+    # The failure policy acted alike: crashy disabled at its 20th tick, having bought as
+    # many intents; the others ran on.
+    report = {s.name: s for s in result.strategies}
+    assert live_slots["crashy"][:2] == ("disabled", 1)
+    assert (report["crashy"].disabled, report["crashy"].errors) == (True, 1)
+    assert report["crashy"].intents == live_slots["crashy"][2]
+    assert live_slots["every"][:2] == ("running", 0) and not report["every"].disabled
