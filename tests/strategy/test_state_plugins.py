@@ -124,3 +124,34 @@ def test_entry_point_names_resolve(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importlib.metadata, "entry_points", fake)
     assert load_strategy_class("thirdparty") is TickMomentum
     assert available()["thirdparty"] == "strategies.momentum:TickMomentum"
+
+
+def _points(*pairs: tuple[str, str]) -> list[importlib.metadata.EntryPoint]:
+    return [
+        importlib.metadata.EntryPoint(name=name, value=value, group="triobot.strategies")
+        for name, value in pairs
+    ]
+
+
+def test_one_name_registered_to_two_classes_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    points = _points(
+        ("momentum", "strategies.momentum:TickMomentum"),
+        ("momentum", "otherpkg.momentum:Momentum"),
+        # an editable and a regular install of one distribution: the same plugin twice
+        ("dup", "strategies.digit_stats:DigitStats"),
+        ("dup", "strategies.digit_stats:DigitStats"),
+    )
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: points)
+    with pytest.raises(PluginError, match="'momentum' is registered by several installed"):
+        load_strategy_class("momentum")
+    assert load_strategy_class("dup") is DigitStats
+    assert available()["momentum"] == (
+        "otherpkg.momentum:Momentum | strategies.momentum:TickMomentum"
+    )
+
+
+def test_without_entry_points_only_import_paths_resolve(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [])
+    with pytest.raises(PluginError, match=r"unknown strategy 'momentum' \(known: none installed"):
+        load_strategy_class("momentum")
+    assert load_strategy_class("strategies.momentum:TickMomentum") is TickMomentum

@@ -1,0 +1,52 @@
+"""``framework.strategy`` is the plugin API: what a strategy needs, and no host internals."""
+
+from __future__ import annotations
+
+import framework.strategy as api
+from framework.deriv.models import Tick
+from framework.market.digits import last_digit
+from framework.strategy import testing
+
+PLUGIN_API = {
+    "ClosedContract",
+    "ContractTemplate",
+    "ContractUpdate",
+    "IntentError",
+    "MemoryStateStore",
+    "MemoryVenue",
+    "NoParams",
+    "StateError",
+    "StateStore",
+    "Strategy",
+    "StrategyContext",
+    "Tick",
+    "TradeIntent",
+    "Transaction",
+    "last_digit",
+    "make_host",
+}
+
+
+def test_the_plugin_api_is_exactly_the_documented_names() -> None:
+    assert set(api.__all__) == PLUGIN_API
+    assert all(hasattr(api, name) for name in api.__all__)
+
+
+def test_host_internals_are_not_part_of_it() -> None:
+    public = {name for name in vars(api) if not name.startswith("_")}
+    internals = {
+        "Context",
+        "StrategyHost",
+        "Slot",
+        "Venue",
+        "check_intent",
+        "BUILTIN",
+        "load_strategy_class",
+        "JsonFileStateStore",
+    }
+    assert not public & internals
+
+
+def test_the_re_exports_are_the_definitions() -> None:
+    assert api.Tick is Tick and api.last_digit is last_digit
+    assert api.make_host is testing.make_host and api.MemoryVenue is testing.MemoryVenue
