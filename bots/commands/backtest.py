@@ -157,7 +157,7 @@ def _handle(args: argparse.Namespace) -> int:
             with ReplayProgress(source.name) as bar:
                 result = run_backtest(setup, source, sinks=sinks, progress=bar.update)
     except StrategyFailed as exc:
-        raise UserError(f"{exc} (cause: {exc.__cause__!r})") from None
+        raise UserError(str(exc)) from None  # it names the strategy, the epoch and the error
     except BacktestError as exc:
         raise UserError(str(exc)) from None
     finally:
