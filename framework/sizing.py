@@ -21,7 +21,7 @@ Schemes (those of Deriv's own bot, see the reference notes 1.7):
   starts the sequence over.
 
 Every stake is rounded to cents. The risk gate caps them: the strategy context never sends a
-sized stake above ``risk.max_stake`` (see :mod:`framework.strategy.context`).
+sized stake above ``risk.max_stake`` (see :mod:`framework.strategy._context`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The execution actor: every allowed intent bought at most once, every contract settled once.
 
 One :class:`ExecutionActor` per bot. It is the strategies' live
-:class:`~framework.strategy.context.Venue`: :meth:`submit` takes an intent the risk gate
+:class:`~framework.strategy._context.Venue`: :meth:`submit` takes an intent the risk gate
 allowed (never blocking, never dropping it) and one task carries the intents out in order:
 
 1. ``journal.record_intent`` (``pending``), then a ``proposal`` for the intent's contract;

@@ -21,6 +21,7 @@ from framework.market.symbols import SYMBOLS
 from framework.risk import RiskGate, RiskSnapshot
 from framework.sizing import Sizer
 
+from .base import AccountFacts
 from .events import ClosedContract, ContractTemplate, TradeIntent
 from .state import StateStore
 
@@ -33,23 +34,9 @@ class IntentError(TriobotError, ValueError):
     """A strategy asked for a contract that cannot exist (bad type, duration, barrier...)."""
 
 
-class Venue(Protocol):
-    """What a context needs from whoever executes trades (runtime, backtest, tests)."""
-
-    @property
-    def now(self) -> int:
-        """Epoch of the latest tick."""
-        ...
-
-    @property
-    def balance(self) -> float:
-        """The account balance."""
-        ...
-
-    @property
-    def currency(self) -> str:
-        """The account currency."""
-        ...
+class Venue(AccountFacts, Protocol):
+    """What a context needs from whoever executes trades (runtime, backtest, tests): the
+    account's ``now``, ``balance`` and ``currency``, and the two below."""
 
     @property
     def open_contracts(self) -> int:

@@ -44,9 +44,28 @@ class NoParams:
     """Parameters of a strategy that takes none."""
 
 
+class AccountFacts(Protocol):
+    """The account as a strategy sees it, and as a venue tells its context."""
+
+    @property
+    def now(self) -> int:
+        """Epoch seconds of the latest tick (the tick clock, never the wall clock)."""
+        ...
+
+    @property
+    def balance(self) -> float:
+        """The account balance as last reported."""
+        ...
+
+    @property
+    def currency(self) -> str:
+        """The account currency."""
+        ...
+
+
 @runtime_checkable
-class StrategyContext(Protocol):
-    """Everything a strategy may see and do.
+class StrategyContext(AccountFacts, Protocol):
+    """Everything a strategy may see and do (with ``now``, ``balance`` and ``currency``).
 
     The host implements it once, for the live runtime, the replay engine and the in-memory
     test venue alike.
@@ -70,21 +89,6 @@ class StrategyContext(Protocol):
     @property
     def contract(self) -> ContractTemplate:
         """The configured default contract terms."""
-        ...
-
-    @property
-    def now(self) -> int:
-        """Epoch seconds of the latest tick (the tick clock, never the wall clock)."""
-        ...
-
-    @property
-    def balance(self) -> float:
-        """The account balance as last reported."""
-        ...
-
-    @property
-    def currency(self) -> str:
-        """The account currency."""
         ...
 
     @property

@@ -33,6 +33,20 @@ async def until(bot: Bot, predicate: Callable[[], bool], *, limit: float = 600.0
             await runner.tick_reached(SYMBOL, epoch + 1)
 
 
+def crasher(*, at: int, on_error: str, max_restarts: int = 5) -> str:
+    """The config entry of a strategy that raises at its ``at``-th tick."""
+    return f"""\
+  - name: crasher
+    plugin: tests.runtime.plugins:Crasher
+    symbols: ["1HZ100V"]
+    contract: {{type: CALL, duration: 3, duration_unit: t}}
+    stake: {{scheme: fixed, amount: 1.00}}
+    params: {{at: {at}}}
+    on_error: {on_error}
+    max_restarts: {max_restarts}
+"""
+
+
 @pytest.fixture(autouse=True)
 def _reset_plugins() -> None:
     Every.closed.clear()
@@ -106,17 +120,9 @@ async def test_max_trades_trips_through_the_runtime(tmp_path: Path, vclock: Mock
 async def test_a_crashing_strategy_is_restarted_then_disabled_alone(
     tmp_path: Path, vclock: MockClock
 ) -> None:
-    crasher = """\
-  - name: crasher
-    plugin: tests.runtime.plugins:Crasher
-    symbols: ["1HZ100V"]
-    contract: {type: CALL, duration: 3, duration_unit: t}
-    stake: {scheme: fixed, amount: 1.00}
-    params: {at: 2}
-    on_error: restart
-    max_restarts: 2
-"""
-    bot = make_bot(write_config(tmp_path, crasher + EVERY))
+    bot = make_bot(
+        write_config(tmp_path, crasher(at=2, on_error="restart", max_restarts=2) + EVERY)
+    )
     async with trio.open_nursery() as nursery:
         await nursery.start(bot.run)
         assert bot.runner is not None
@@ -133,16 +139,7 @@ async def test_a_crashing_strategy_is_restarted_then_disabled_alone(
 async def test_on_error_raise_stops_the_bot_gracefully_then_fails_with_the_error(
     tmp_path: Path, vclock: MockClock
 ) -> None:
-    crasher = """\
-  - name: crasher
-    plugin: tests.runtime.plugins:Crasher
-    symbols: ["1HZ100V"]
-    contract: {type: CALL, duration: 3, duration_unit: t}
-    stake: {scheme: fixed, amount: 1.00}
-    params: {at: 4}
-    on_error: raise
-"""
-    bot = make_bot(write_config(tmp_path, EVERY + crasher), grace=30.0)
+    bot = make_bot(write_config(tmp_path, EVERY + crasher(at=4, on_error="raise")), grace=30.0)
     with pytest.raises(StrategyFailed, match="strategy 'crasher' raised at epoch") as caught:
         await bot.run()
     assert isinstance(caught.value.__cause__, RuntimeError)
