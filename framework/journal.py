@@ -3,9 +3,11 @@
 Rules of operation:
 
 1. An intent is written (``pending``) before anything is sent for it, and marked ``sending``
-   right before its buy leaves. A crash after that point leaves a ``sending`` intent behind;
-   on the next start :meth:`Journal.unresolved_intents` returns it and the runtime reconciles it
-   with the server (the buy is never re-sent blindly).
+   right before its buy leaves, with the latest server epoch known then (``sent_epoch``:
+   where the reconciliation window starts, on the server's clock). A crash after that point
+   leaves a ``sending`` intent behind; on the next start :meth:`Journal.unresolved_intents`
+   returns it and the runtime reconciles it with the server (the buy is never re-sent
+   blindly).
 2. Every outcome closes the intent exactly once: ``bought`` (with the contract), ``not_bought``
    (with why), ``rejected`` (the risk gate said no; nothing was sent). A second outcome for the
    same intent is refused with :class:`JournalError`: that is how a double buy would show.
@@ -36,7 +38,7 @@ from .errors import TriobotError
 
 __all__ = ["Journal", "JournalError", "JournaledContract", "JournaledIntent"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -55,7 +57,8 @@ CREATE TABLE IF NOT EXISTS intents (
     status        TEXT NOT NULL,
     reason        TEXT,
     sent_at       REAL,
-    contract_id   INTEGER
+    contract_id   INTEGER,
+    sent_epoch    INTEGER
 );
 CREATE TABLE IF NOT EXISTS contracts (
     contract_id    INTEGER PRIMARY KEY,
@@ -115,6 +118,7 @@ class JournaledIntent:
     reason: str | None
     sent_at: float | None
     contract_id: int | None
+    sent_epoch: int | None
 
 
 @attrs.frozen
@@ -177,6 +181,12 @@ class Journal:
             self._db.execute(
                 "INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
             )
+        elif int(found[0]) == 1:
+            # Version 2 added the server epoch at send; older rows have none (recovery
+            # falls back to the intent's tick epoch).
+            with self._tx() as db:
+                db.execute("ALTER TABLE intents ADD COLUMN sent_epoch INTEGER")
+                db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (SCHEMA_VERSION,))
         elif int(found[0]) != SCHEMA_VERSION:
             raise JournalError(
                 f"{self.path}: journal schema version {found[0]}, this triobot reads "
@@ -252,15 +262,23 @@ class Journal:
                 raise JournalError(f"intent {intent.intent_id!r} is already journaled") from None
             self._event(db, "intent", fields, intent_id=intent.intent_id)
 
-    def mark_sending(self, intent_id: str, request: Mapping[str, Any]) -> None:
-        """Record that the buy for ``intent_id`` is about to leave (call before sending)."""
+    def mark_sending(
+        self, intent_id: str, request: Mapping[str, Any], *, server_epoch: int | None = None
+    ) -> None:
+        """Record that the buy for ``intent_id`` is about to leave (call before sending).
+
+        Args:
+            intent_id: the intent.
+            request: what is sent (kept in the event log).
+            server_epoch: the latest server epoch known now (``sent_epoch``).
+        """
         with self._tx() as db:
             row = self._intent_row(db, intent_id)
             if row["status"] != "pending":
                 raise JournalError(f"intent {intent_id!r} is {row['status']}, not pending")
             db.execute(
-                "UPDATE intents SET status='sending', sent_at=? WHERE intent_id=?",
-                (self._clock(), intent_id),
+                "UPDATE intents SET status='sending', sent_at=?, sent_epoch=? WHERE intent_id=?",
+                (self._clock(), server_epoch, intent_id),
             )
             self._event(db, "sending", request, intent_id=intent_id)
 

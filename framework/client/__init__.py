@@ -21,6 +21,7 @@ import trio
 from ..connection import Connection, ConnectionSettings
 from ..transport import Connector
 from .client import Client as Client
+from .reconciler import Reconciler as Reconciler
 from .results import ApiToken as ApiToken
 from .results import App as App
 from .results import BuyOutcome as BuyOutcome

@@ -12,7 +12,8 @@
   ``website_status_stream``).
 * :meth:`Client.buy` and :meth:`Client.sell` return exactly one outcome per attempt
   (:class:`BuyOutcome`, :class:`SellOutcome`). A buy is never re-sent; when its answer is
-  lost it is reconciled against the account's records once the connection is back.
+  lost the client's :class:`~framework.client.reconciler.Reconciler` decides it from the
+  account's records once the connection is back.
 * :meth:`Client.call` and :meth:`Client.subscribe` reach every other call of the table.
 
 Every method takes ``loginid`` where the API does, for several accounts on one connection.
@@ -22,11 +23,9 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
-
-import trio
 
 from ..connection import (
     Connection,
@@ -51,7 +50,7 @@ from ..deriv.models import (
 )
 from ..deriv.protocol import StreamUpdate
 from ..logs import get_logger
-from .reconcile import Candidate, candidates_from, pick
+from .reconciler import Reconciler
 from .results import (
     ApiToken,
     App,
@@ -74,8 +73,6 @@ log = get_logger("triobot.client")
 
 #: Proposals remembered for reconciliation (id -> what it would buy).
 _PROPOSAL_MEMORY = 4096
-#: Seconds one reconciliation query may take, client-side rate-limit waits included.
-_RECONCILE_QUERY_TIMEOUT = 120.0
 
 
 def _fields(**values: Any) -> dict[str, Any]:
@@ -83,8 +80,11 @@ def _fields(**values: Any) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def _tick_parser() -> Parser:
-    """Ticks, without duplicates: a replayed or repeated epoch is skipped per symbol."""
+def _tick_parser(saw: Callable[[int], None]) -> Parser:
+    """Ticks, without duplicates: a replayed or repeated epoch is skipped per symbol.
+
+    Each tick's epoch is also given to ``saw``: the server's clock read at least that.
+    """
     last: dict[str, int] = {}
     from_payload = Tick.from_payload
 
@@ -93,6 +93,7 @@ def _tick_parser() -> Parser:
         if last.get(tick.symbol, -1) >= tick.epoch:
             return SKIP
         last[tick.symbol] = tick.epoch
+        saw(tick.epoch)
         return tick
 
     return parse
@@ -127,24 +128,30 @@ class Client:
 
     Args:
         connection: a running connection (``await nursery.start(connection.run)``).
-        reconcile_slack: seconds of clock slack on each side of a lost buy's time window.
+        reconcile_slack: server seconds of slack on each side of a lost buy's time window.
         reconcile_grace: seconds to wait before looking a second time for a lost buy that
             was not found at first (the server may still have been executing it).
+
+    Attributes:
+        connection: the connection.
+        reconciler: decides lost buys; holds the claimed contracts and the server epoch.
     """
 
     def __init__(
         self,
         connection: Connection,
         *,
-        reconcile_slack: float = 5.0,
+        reconcile_slack: int = 5,
         reconcile_grace: float = 2.0,
     ) -> None:
         self.connection = connection
-        self._slack = reconcile_slack
-        self._grace = reconcile_grace
+        self.reconciler = Reconciler(connection, slack=reconcile_slack, grace=reconcile_grace)
         self._proposals: OrderedDict[str, ContractMatch] = OrderedDict()
-        self._claimed: set[int] = set()
-        self._reconcile_lock = trio.Lock()
+
+    @property
+    def server_epoch(self) -> int | None:
+        """The latest epoch the server stamped on anything this client received."""
+        return self.reconciler.server_epoch
 
     # ------------------------------------------------------------------ generic
 
@@ -210,6 +217,7 @@ class Client:
         value = await self.call("time")
         if type(value) is not int:
             raise PayloadError(f"time: expected integer, got {value!r}")
+        self.reconciler.saw(value)
         return value
 
     async def website_status(self) -> Mapping[str, Any]:
@@ -417,7 +425,9 @@ class Client:
         Ticks come in epoch order per symbol; none is delivered twice, reconnects included.
         """
         value: Any = symbols if isinstance(symbols, str) else list(symbols)
-        return self.connection.subscribe("ticks", {"ticks": value}, parse=_tick_parser())
+        return self.connection.subscribe(
+            "ticks", {"ticks": value}, parse=_tick_parser(self.reconciler.saw)
+        )
 
     async def ticks_history(
         self,
@@ -502,6 +512,7 @@ class Client:
         )
 
     def _remember(self, proposal: Proposal, fields: Mapping[str, Any]) -> None:
+        self.reconciler.saw(proposal.spot_time)
         stake = float(fields["amount"]) if fields.get("basis") == "stake" else None
         self._proposals[proposal.id] = ContractMatch(
             fields["contract_type"], fields["symbol"], stake, proposal.ask_price
@@ -583,6 +594,9 @@ class Client:
 
         Raises:
             LocalProtocolError: invalid request (nothing sent).
+            OutcomeUnknown: the answer was lost and the account's records cannot be read
+                (an API error on the records queries); try again with
+                :meth:`Reconciler.decide`.
             ConnectionClosed: the connection stopped for good before a lost answer could be
                 reconciled; the outcome is then unknown to this process.
         """
@@ -605,117 +619,45 @@ class Client:
             )
         if loginid is not None:
             fields["loginid"] = loginid
-        try:
-            data = await self.call("buy", passthrough={"intent_id": intent}, **fields)
-        except APIError as exc:
-            return BuyOutcome(intent, bought=False, error=exc, detail=f"refused: {exc}")
-        except NotConnected as exc:
-            return BuyOutcome(intent, bought=False, detail=f"not sent: {exc}")
-        except OutcomeUnknown as exc:
-            log.warning("buy answer lost; reconciling", intent_id=intent, cause=str(exc.cause))
-            return await self._reconcile_buy(intent, criteria, exc, loginid)
-        receipt = BuyReceipt.from_payload(data)
-        self._claimed.add(receipt.contract_id)
+        reconciler = self.reconciler
+        # The turn is held until the contract is claimed: a reconciliation running
+        # meanwhile would otherwise see this contract before its answer arrived.
+        async with reconciler.turn():
+            sent_epoch = self.server_epoch
+            if sent_epoch is None:
+                try:
+                    sent_epoch = await self.time()
+                except RequestTimeout as exc:
+                    return BuyOutcome(intent, bought=False, detail=f"not sent: {exc}")
+            try:
+                data = await self.call("buy", passthrough={"intent_id": intent}, **fields)
+            except APIError as exc:
+                return BuyOutcome(intent, bought=False, error=exc, detail=f"refused: {exc}")
+            except NotConnected as exc:
+                return BuyOutcome(intent, bought=False, detail=f"not sent: {exc}")
+            except OutcomeUnknown as exc:
+                log.warning("buy answer lost; reconciling", intent_id=intent, cause=str(exc.cause))
+                try:
+                    return await reconciler.decide(
+                        intent, criteria, sent_epoch=sent_epoch, loginid=loginid
+                    )
+                except APIError as error:
+                    log.error("the account's records cannot be read", error=str(error))
+                    raise exc from error
+            receipt = BuyReceipt.from_payload(data)
+            reconciler.claim((receipt.contract_id,))
+            reconciler.saw(receipt.purchase_time)
         return BuyOutcome(
             intent,
             bought=True,
             contract_id=receipt.contract_id,
             transaction_id=receipt.transaction_id,
             buy_price=receipt.buy_price,
+            payout=receipt.payout,
             purchase_time=receipt.purchase_time,
             receipt=receipt,
             detail="bought",
         )
-
-    async def _query(self, call: str, fields: Mapping[str, Any]) -> Any:
-        """A read for reconciliation: patient (rate limits, reconnects), never given up.
-
-        Only ``ConnectionClosed`` (the connection stopped for good) ends it.
-        """
-        while True:
-            try:
-                reply = await self.connection.request(
-                    call, fields, timeout=_RECONCILE_QUERY_TIMEOUT
-                )
-            except RequestTimeout:
-                log.warning("reconciliation query timed out; asking again", call=call)
-                continue
-            return reply.data
-
-    async def _records(self, earliest: int, loginid: str | None) -> list[Candidate]:
-        """Contracts bought since ``earliest``, from as few (rate-limited) queries as work."""
-        account = _fields(loginid=loginid)
-        data = await self._query(
-            "statement",
-            {"statement": 1, "date_from": earliest, "action_type": "buy", "description": 1}
-            | account,
-        )
-        lines = [StatementEntry.from_payload(t) for t in data.get("transactions", [])]
-        if all(line.shortcode for line in lines):
-            # Every buy is in the statement, open or closed, and its shortcode says the
-            # contract type and symbol: that is enough.
-            return candidates_from((), (), lines)
-        data = await self._query("portfolio", {"portfolio": 1} | account)
-        portfolio = [PortfolioContract.from_payload(c) for c in data.get("contracts", [])]
-        data = await self._query(
-            "profit_table",
-            {"profit_table": 1, "date_from": str(earliest), "description": 1} | account,
-        )
-        closed = [ProfitTableEntry.from_payload(t) for t in data.get("transactions", [])]
-        return candidates_from(portfolio, closed, lines)
-
-    async def _reconcile_buy(
-        self, intent: str, criteria: ContractMatch, unknown: OutcomeUnknown, loginid: str | None
-    ) -> BuyOutcome:
-        # One reconciliation at a time, so that two lost identical buys claim two contracts.
-        async with self._reconcile_lock:
-            await self.connection.wait_connected()
-            server_now = await self._query("time", {"time": 1})
-            since_sent = trio.current_time() - unknown.sent_at
-            earliest = int(server_now - since_sent - self._slack)
-            for attempt in (1, 2):
-                latest = int(await self._query("time", {"time": 1}) + self._slack)
-                found, count = pick(
-                    await self._records(earliest, loginid),
-                    criteria,
-                    earliest=earliest,
-                    latest=latest,
-                    claimed=self._claimed,
-                )
-                if found is not None:
-                    self._claimed.add(found.contract_id)
-                    if count > 1:
-                        log.warning(
-                            "several contracts match a lost buy; the earliest is taken",
-                            intent_id=intent,
-                            matches=count,
-                        )
-                    log.info(
-                        "lost buy reconciled: bought",
-                        intent_id=intent,
-                        contract_id=found.contract_id,
-                        source=found.source,
-                    )
-                    return BuyOutcome(
-                        intent,
-                        bought=True,
-                        contract_id=found.contract_id,
-                        transaction_id=found.transaction_id,
-                        buy_price=found.buy_price,
-                        purchase_time=found.purchase_time,
-                        reconciled=True,
-                        detail=f"answer lost; found in {found.source}",
-                    )
-                if attempt == 1:
-                    # The server may still have been executing it when we first looked.
-                    await trio.sleep(self._grace)
-            log.info("lost buy reconciled: not bought", intent_id=intent)
-            return BuyOutcome(
-                intent,
-                bought=False,
-                reconciled=True,
-                detail="answer lost; no matching contract in the account's records",
-            )
 
     async def sell(
         self, contract_id: int, *, price: float = 0, loginid: str | None = None
@@ -736,9 +678,8 @@ class Client:
             return SellOutcome(contract_id, sold=False, detail=f"not sent: {exc}")
         except OutcomeUnknown as exc:
             log.warning("sell answer lost; reconciling", contract_id=contract_id, cause=str(exc))
-            await self.connection.wait_connected()
             state = OpenContract.from_payload(
-                await self._query(
+                await self.reconciler.query(
                     "proposal_open_contract",
                     {"proposal_open_contract": 1, "contract_id": contract_id}
                     | _fields(loginid=loginid),

@@ -167,6 +167,7 @@ class StatementEntry:
     transaction_id: int
     transaction_time: int
     contract_id: int | None
+    payout: float | None
     shortcode: str | None
     longcode: str | None
     balance_after: float | None = None
@@ -182,6 +183,7 @@ class StatementEntry:
             transaction_id=_int(m, data, "transaction_id"),
             transaction_time=_int(m, data, "transaction_time"),
             contract_id=_int(m, data, "contract_id", optional=True),
+            payout=_num(m, data, "payout", optional=True),
             shortcode=_str(data, "shortcode"),
             longcode=_str(data, "longcode"),
             balance_after=_num(m, data, "balance_after", optional=True),
@@ -383,6 +385,8 @@ class BuyOutcome:
         contract_id: set when bought.
         transaction_id: the buy transaction, when bought.
         buy_price: what was paid, when bought.
+        payout: what the contract pays if won, when bought (from the answer or the
+            account's records).
         purchase_time: server epoch of the purchase, when bought.
         receipt: the server's answer, when it arrived.
         reconciled: the answer was lost and this outcome comes from the account's records.
@@ -395,6 +399,7 @@ class BuyOutcome:
     contract_id: int | None = None
     transaction_id: int | None = None
     buy_price: float | None = None
+    payout: float | None = None
     purchase_time: int | None = None
     receipt: BuyReceipt | None = None
     reconciled: bool = False

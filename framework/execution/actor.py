@@ -6,8 +6,9 @@ allowed (never blocking, never dropping it) and one task carries the intents out
 
 1. ``journal.record_intent`` (``pending``), then a ``proposal`` for the intent's contract;
    a payout-basis price above ``max_stake`` is refused (``rejected``);
-2. ``journal.mark_sending`` *before* the buy leaves, then ``buy`` (proposal id, the ask as
-   the maximum price, ``passthrough`` carrying the intent id);
+2. ``journal.mark_sending`` *before* the buy leaves, with the latest server epoch known
+   then (the reconciliation window starts there, on the server's clock), then ``buy``
+   (proposal id, the ask as the maximum price, ``passthrough`` carrying the intent id);
 3. the buy's one outcome goes to the journal: ``bought`` (from the answer, or reconciled
    by the client after a lost answer) or ``not_bought`` with the server's reason.
    ``PriceMoved``/``InvalidContractProposal`` are re-quoted once; ``RateLimit`` backs off
@@ -56,7 +57,7 @@ from framework.strategy.events import ClosedContract, ContractUpdate, TradeInten
 
 from .broker import Broker, BuyOutcome
 
-__all__ = ["ExecutionActor", "ExecutionSink", "ExecutionStats", "Followed"]
+__all__ = ["ExecutionActor", "ExecutionSink", "ExecutionStats", "Followed", "journal_bought"]
 
 #: Back-off after a ``RateLimit`` answer to a buy, doubled each time.
 RATE_LIMIT_DELAYS = (1.0, 2.0, 4.0)
@@ -116,6 +117,28 @@ class Followed:
     purchase_time: int
     entry_logged: bool = False
     recovered: bool = False
+
+
+def journal_bought(journal: Journal, intent: TradeIntent, outcome: BuyOutcome) -> Followed:
+    """Journal a bought outcome (from the answer or the records); return what to follow.
+
+    Every field comes from the server (the answer, or its records for a reconciled buy);
+    only a field the server did not give falls back to what the intent asked for.
+    """
+    assert outcome.contract_id is not None, "a bought outcome has its contract"
+    buy_price = outcome.buy_price if outcome.buy_price is not None else intent.amount
+    purchase_time = outcome.purchase_time or intent.created_epoch
+    journal.record_bought(
+        intent.intent_id,
+        contract_id=outcome.contract_id,
+        buy_price=buy_price,
+        # 0.0 only when neither the answer nor any of the account's records had a payout.
+        payout=outcome.payout if outcome.payout is not None else 0.0,
+        purchase_time=purchase_time,
+        transaction_id=outcome.transaction_id,
+        reconciled=outcome.reconciled,
+    )
+    return Followed(intent, outcome.contract_id, buy_price, purchase_time)
 
 
 class ExecutionActor:
@@ -232,32 +255,44 @@ class ExecutionActor:
         self._nursery.start_soon(self._follow, followed)
 
     def reconcile_later(
-        self, intent: TradeIntent, sent_at: float | None, max_price: float | None = None
+        self, intent: TradeIntent, sent_epoch: int, max_price: float | None = None
     ) -> None:
-        """Find out whether a buy that left happened, retrying until the records say."""
+        """Find out whether a buy that left happened, retrying until the records say.
+
+        Args:
+            intent: the intent whose buy's outcome is unknown (journaled ``sending``).
+            sent_epoch: the server epoch known when the buy left.
+            max_price: the most that buy could have paid, when known.
+        """
         assert self._nursery is not None, "run() first"
         self.stats.unknown += 1
         self._unresolved += 1
         self._idle = trio.Event() if self._idle.is_set() else self._idle
-        self._nursery.start_soon(self._reconcile, intent, sent_at, max_price)
+        self._nursery.start_soon(self._reconcile, intent, sent_epoch, max_price)
 
     async def _reconcile(
-        self, intent: TradeIntent, sent_at: float | None, max_price: float | None
+        self, intent: TradeIntent, sent_epoch: int, max_price: float | None
     ) -> None:
         log = self._log.bind(intent=intent.intent_id, strategy=intent.strategy)
         delay = 1.0
         try:
             while True:
                 try:
-                    outcome = await self._broker.reconcile(intent, sent_at, max_price)
+                    outcome = await self._broker.reconcile(intent, sent_epoch, max_price)
                 except (OutcomeUnknown, RequestTimeout, NotConnected, APIError) as exc:
                     log.warning("reconciliation not possible yet", error=str(exc), retry_in=delay)
                     await trio.sleep(delay)
                     delay = min(delay * 2, 60.0)
                     continue
                 break
+        except ConnectionClosed:
+            # The bot is stopping: the journal keeps the intent ``sending`` and the next
+            # start reconciles it.
+            log.warning("stopping before the buy's outcome was known")
+            return
         finally:
             self._unresolved -= 1
+            self._check_idle()
         if outcome.bought:
             self._bought(intent, attrs.evolve(outcome, reconciled=True), log)
         else:
@@ -284,8 +319,12 @@ class ExecutionActor:
             if not decision.allowed:
                 self._reject(intent, decision.reason)
                 return
+        # The tick the intent was made on is server time too: the later of the two.
+        sent_epoch = max(intent.created_epoch, self._broker.server_epoch() or 0)
         journal.mark_sending(
-            intent.intent_id, {**intent.to_proposal(), "price": proposal.ask_price}
+            intent.intent_id,
+            {**intent.to_proposal(), "price": proposal.ask_price},
+            server_epoch=sent_epoch,
         )
         requoted = False
         delays = iter(RATE_LIMIT_DELAYS)
@@ -304,7 +343,7 @@ class ExecutionActor:
                 # Never re-sent: the journal keeps it ``sending`` until the account's records
                 # say whether it was bought; it stays counted as open meanwhile.
                 log.error("buy outcome unknown; reconciling", error=str(exc))
-                self.reconcile_later(intent, exc.sent_at)
+                self.reconcile_later(intent, sent_epoch, proposal.ask_price)
                 return
             error = outcome.error
             if outcome.bought:
@@ -354,35 +393,22 @@ class ExecutionActor:
             return None
 
     def _bought(self, intent: TradeIntent, outcome: BuyOutcome, log: Any) -> None:
-        assert outcome.contract_id is not None
-        receipt = outcome.receipt
-        buy_price = outcome.buy_price if outcome.buy_price is not None else intent.amount
-        payout = receipt.payout if receipt is not None else 0.0
-        purchase_time = outcome.purchase_time or intent.created_epoch
-        self._journal.record_bought(
-            intent.intent_id,
-            contract_id=outcome.contract_id,
-            buy_price=buy_price,
-            payout=payout,
-            purchase_time=purchase_time,
-            transaction_id=outcome.transaction_id,
-            reconciled=outcome.reconciled,
-        )
+        followed = journal_bought(self._journal, intent, outcome)
         self.stats.bought += 1
         if outcome.reconciled:
             self.stats.reconciled += 1
-        if receipt is not None:
-            self.balance = receipt.balance_after
+        if outcome.receipt is not None:
+            self.balance = outcome.receipt.balance_after
         log.info(
             "bought",
-            contract_id=outcome.contract_id,
+            contract_id=followed.contract_id,
             contract_type=intent.contract_type,
             symbol=intent.symbol,
-            price=buy_price,
-            payout=payout,
+            price=followed.buy_price,
+            payout=outcome.payout,
             reconciled=outcome.reconciled or None,
         )
-        self.follow(Followed(intent, outcome.contract_id, buy_price, purchase_time))
+        self.follow(followed)
 
     def _not_bought(self, intent: TradeIntent, reason: str, log: Any) -> None:
         self._journal.record_not_bought(intent.intent_id, reason)

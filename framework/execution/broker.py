@@ -45,15 +45,28 @@ class Broker(Protocol):
         ...
 
     async def reconcile(
-        self, intent: TradeIntent, sent_at: float | None, max_price: float | None = None
+        self, intent: TradeIntent, sent_epoch: int, max_price: float | None = None
     ) -> BuyOutcome:
         """Decide, from the account's records, whether a buy of ``intent`` happened.
 
-        Used after a restart for intents the journal left ``sending`` (``max_price``: the
-        most that buy could have paid, when the journal knows it).
+        Used for a buy whose outcome stayed unknown, now or in a previous process (the
+        journal left it ``sending``).
+
+        Args:
+            intent: the intent.
+            sent_epoch: the server epoch known when its buy left (journaled at send).
+            max_price: the most that buy could have paid, when known.
 
         Raises:
-            OutcomeUnknown: the records could not be read (the caller tries again later).
+            APIError: the records could not be read (the caller tries again later).
+        """
+        ...
+
+    def server_epoch(self) -> int | None:
+        """The latest epoch the server stamped on anything received (``None``: nothing yet).
+
+        The actor journals it when a buy leaves: the server's clock read at least that
+        then, so no contract bought earlier can be that buy's.
         """
         ...
 

@@ -1,11 +1,9 @@
 """The live :class:`~framework.execution.broker.Broker`: the execution actor's calls on the client.
 
-Buying and reconciling a lost answer are the client's (:meth:`Client.buy` returns exactly
-one outcome). What this adapter adds is the reconciliation of a buy left ``sending`` by a
-*previous* process: the journal knows the intent (contract type, symbol, stake, the tick
-time it was asked at) and the most it could have cost; the account's records say whether a
-contract matching it was bought since, and contracts the journal already holds are never
-claimed twice.
+Buying, and deciding a buy whose answer was lost, are the client's: :meth:`Client.buy`
+returns exactly one outcome and its :class:`~framework.client.Reconciler` holds the one
+claimed set. This adapter seeds that set with the journal's contracts and hands the
+reconciler the buys a *previous* process left ``sending``, described by their journal rows.
 """
 
 from __future__ import annotations
@@ -15,22 +13,12 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from framework.client import Client
-from framework.client.reconcile import candidates_from, pick
-from framework.client.results import (
-    BuyOutcome,
-    ContractMatch,
-    PortfolioContract,
-    ProfitTableEntry,
-    StatementEntry,
-)
+from framework.client.results import BuyOutcome, ContractMatch
 from framework.connection import ConnectionRestored
 from framework.deriv.models import OpenContract, Proposal
 from framework.strategy.events import TradeIntent
 
 __all__ = ["ClientBroker"]
-
-#: Seconds of slack around the window in which a lost buy can have executed.
-SLACK = 10
 
 
 class ClientBroker:
@@ -43,7 +31,11 @@ class ClientBroker:
 
     def __init__(self, client: Client, *, known_contracts: Iterable[int] = ()) -> None:
         self.client = client
-        self._claimed: set[int] = set(known_contracts)
+        client.reconciler.claim(known_contracts)
+
+    def server_epoch(self) -> int | None:
+        """The latest server epoch the client has seen."""
+        return self.client.server_epoch
 
     async def quote(self, intent: TradeIntent) -> Proposal:
         """Price the intent's contract."""
@@ -63,68 +55,27 @@ class ClientBroker:
 
     async def buy(self, intent: TradeIntent, proposal: Proposal) -> BuyOutcome:
         """Buy at most at the ask price; the client reconciles a lost answer."""
-        outcome = await self.client.buy(
-            proposal, price=proposal.ask_price, intent_id=intent.intent_id
-        )
-        if outcome.contract_id is not None:
-            self._claimed.add(outcome.contract_id)
-        return outcome
+        return await self.client.buy(proposal, price=proposal.ask_price, intent_id=intent.intent_id)
 
     async def reconcile(
-        self, intent: TradeIntent, sent_at: float | None, max_price: float | None = None
+        self, intent: TradeIntent, sent_epoch: int, max_price: float | None = None
     ) -> BuyOutcome:
-        """Look for a contract a previous process's buy created.
+        """Decide from the account's records whether a buy of ``intent`` happened.
 
         Args:
-            intent: the journaled intent.
-            sent_at: unused (the intent's tick time bounds the window: it is server time,
-                unlike the journal's wall-clock ``sent_at``).
+            intent: the intent, as journaled.
+            sent_epoch: the server epoch known when its buy left.
             max_price: the most the buy could have paid (from the journal), if known.
         """
-        client = self.client
-        earliest = int(intent.created_epoch) - SLACK
-        latest = await client.time() + SLACK
-        statement = await client.call(
-            "statement", statement=1, date_from=earliest, description=1, limit=500
-        )
-        lines = [StatementEntry.from_payload(t) for t in statement.get("transactions", [])]
-        portfolio = await client.call("portfolio", portfolio=1)
-        open_now = [PortfolioContract.from_payload(c) for c in portfolio.get("contracts", [])]
-        table = await client.call(
-            "profit_table", profit_table=1, date_from=str(earliest), description=1, limit=500
-        )
-        closed = [ProfitTableEntry.from_payload(t) for t in table.get("transactions", [])]
         match = ContractMatch(
             intent.contract_type,
             intent.symbol,
             intent.amount if intent.basis == "stake" else None,
             max_price if max_price is not None else float("inf"),
         )
-        found, _count = pick(
-            candidates_from(open_now, closed, lines),
-            match,
-            earliest=earliest,
-            latest=latest,
-            claimed=self._claimed,
-        )
-        if found is None:
-            return BuyOutcome(
-                intent.intent_id,
-                bought=False,
-                reconciled=True,
-                detail="no matching contract in the account's records",
-            )
-        self._claimed.add(found.contract_id)
-        return BuyOutcome(
-            intent.intent_id,
-            bought=True,
-            contract_id=found.contract_id,
-            transaction_id=found.transaction_id,
-            buy_price=found.buy_price,
-            purchase_time=found.purchase_time,
-            reconciled=True,
-            detail=f"found in {found.source}",
-        )
+        reconciler = self.client.reconciler
+        async with reconciler.turn():
+            return await reconciler.decide(intent.intent_id, match, sent_epoch=sent_epoch)
 
     @asynccontextmanager
     async def follow(

@@ -22,7 +22,7 @@ from framework.deriv.errors import APIError
 from framework.journal import Journal, JournaledContract, JournaledIntent
 from framework.strategy.events import TradeIntent
 
-from .actor import ExecutionActor, Followed
+from .actor import ExecutionActor, Followed, journal_bought
 from .broker import Broker
 
 __all__ = ["RecoveryReport", "intent_from_journal", "recover"]
@@ -123,25 +123,20 @@ async def recover(
             report.never_sent += 1
             continue
         max_price = prices.get(row.intent_id)
+        # A journal written before server epochs were journaled: the intent's tick, which
+        # is server time and not later than the send.
+        sent_epoch = row.sent_epoch if row.sent_epoch is not None else intent.created_epoch
         try:
-            outcome = await broker.reconcile(intent, row.sent_at, max_price)
+            outcome = await broker.reconcile(intent, sent_epoch, max_price)
         except (OutcomeUnknown, RequestTimeout, NotConnected, APIError) as exc:
             log.warning(
                 "cannot reconcile yet; retrying in background", intent=row.intent_id, error=str(exc)
             )
-            actor.reconcile_later(intent, row.sent_at, max_price)
+            actor.reconcile_later(intent, sent_epoch, max_price)
             report.deferred += 1
             continue
-        if outcome.bought and outcome.contract_id is not None:
-            journal.record_bought(
-                row.intent_id,
-                contract_id=outcome.contract_id,
-                buy_price=outcome.buy_price if outcome.buy_price is not None else row.amount,
-                payout=0.0,
-                purchase_time=outcome.purchase_time or int(row.created_epoch),
-                transaction_id=outcome.transaction_id,
-                reconciled=True,
-            )
+        if outcome.bought:
+            journal_bought(journal, intent, attrs.evolve(outcome, reconciled=True))
             report.reconciled_bought += 1
             log.warning(
                 "unfinished buy reconciled: bought",

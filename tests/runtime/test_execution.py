@@ -60,6 +60,9 @@ class Script:
     async def reconcile(self, *a: Any) -> BuyOutcome:
         raise AssertionError("not expected")
 
+    def server_epoch(self) -> int | None:
+        return None
+
     @asynccontextmanager
     async def follow(self, contract_id: int) -> AsyncIterator[AsyncIterator[Any]]:
         send, receive = trio.open_memory_channel[Any](1)
