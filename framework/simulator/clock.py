@@ -9,6 +9,12 @@ until an epoch is :func:`trio.sleep_until` on the matching Trio time, so
 * with ``speed=N`` everything (ticks, expiries, rate-limit windows) runs N times faster,
 * under pytest-trio's ``autojump_clock`` nothing waits at all: Trio's virtual clock jumps
   straight to the next tick.
+
+Simulated time never goes backwards across a restart: a simulator restarted from its
+state file starts its clock at the later of its configured start and the epoch it had
+reached when it stopped (``not_before``). An accelerated simulator runs ahead of the wall
+clock, so restarting it at wall time would make every epoch it already showed (a tick a
+buy was sent on, a purchase time) lie in its future.
 """
 
 from __future__ import annotations
@@ -32,12 +38,20 @@ class SimClock:
 
     __slots__ = ("_t0", "speed", "start_epoch")
 
-    def __init__(self, *, speed: float = 1.0, start_epoch: float | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        speed: float = 1.0,
+        start_epoch: float | None = None,
+        not_before: float | None = None,
+    ) -> None:
         """Create a clock.
 
         Args:
             speed: simulated seconds per Trio second; must be positive.
             start_epoch: the epoch "now" maps to; defaults to the wall clock.
+            not_before: the epoch a previous run of the same simulator had reached; the
+                clock starts no earlier.
 
         Raises:
             ValueError: when ``speed`` is not positive.
@@ -45,7 +59,8 @@ class SimClock:
         if not speed > 0:
             raise ValueError(f"speed must be positive, got {speed!r}")
         self.speed = float(speed)
-        self.start_epoch = float(time.time() if start_epoch is None else start_epoch)
+        start = float(time.time() if start_epoch is None else start_epoch)
+        self.start_epoch = start if not_before is None else max(start, float(not_before))
         self._t0 = trio.current_time()
 
     def now(self) -> float:

@@ -18,7 +18,7 @@ from .config import SimulatorConfig
 from .faults import Faults, parse_faults
 from .feed import MarketFeeds
 from .outbox import Outbox
-from .state import SavedContract, Store
+from .state import SavedContract, Store, keep_clock
 from .trading import Contract, TradingDesk
 
 __all__ = ["PAYMENT_AGENT_LOGINID", "PAYMENT_AGENT_TOKEN", "App", "SimCore"]
@@ -65,11 +65,15 @@ class SimCore:
 
     def __init__(self, config: SimulatorConfig, nursery: trio.Nursery) -> None:
         self.config = config
-        self.clock = SimClock(speed=config.speed, start_epoch=config.start_epoch)
+        self.store = Store(config.state) if config.state is not None else None
+        self.clock = SimClock(
+            speed=config.speed,
+            start_epoch=config.start_epoch,
+            not_before=self.store.saved_clock() if self.store is not None else None,
+        )
         self.bank = Bank()
         self.outbox = Outbox(config.outbox)
         self.faults: Faults = parse_faults(config.faults)
-        self.store = Store(config.state) if config.state is not None else None
         self.apps: dict[int, App] = {}
         self._next_app = 10_001
         now = self.clock.epoch()
@@ -94,6 +98,7 @@ class SimCore:
             self.store.set_meta("seed", seed)
             self.store.set_meta("genesis", genesis)
             self._persist_everything_from_now()
+            nursery.start_soon(keep_clock, self.store, self.clock)
         if restored:
             for contract in list(self.desk.open_contracts()):
                 self.desk.catch_up(contract)
@@ -213,9 +218,15 @@ class SimCore:
             elif kind == "transaction":
                 store.save_transaction(obj)  # type: ignore[arg-type]
             store.set_meta("counters", bank.counters())
+            store.save_clock(clock)
 
+        def on_desk_change(contract: Contract) -> None:
+            store.save_contract(_saved(contract))
+            store.save_clock(clock)
+
+        clock = self.clock
         bank.on_change = on_bank_change
-        self.desk.on_change = lambda contract: store.save_contract(_saved(contract))
+        self.desk.on_change = on_desk_change
         for account in bank.accounts.values():
             store.save_account(account)
         for token in bank.tokens.values():
@@ -235,8 +246,9 @@ class SimCore:
         return app
 
     def close(self) -> None:
-        """Release the state file."""
+        """Release the state file (with the clock's epoch: the next run resumes there)."""
         if self.store is not None:
+            self.store.save_clock(self.clock)
             self.store.close()
 
 

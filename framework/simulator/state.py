@@ -1,13 +1,16 @@
 """Optional persistence: accounts, tokens, statements and contracts in one SQLite file.
 
 With ``--state FILE`` a restarted simulator comes back with the same accounts, balances,
-tokens, open and settled contracts, id counters, seed and genesis epoch. Because the market is
+tokens, open and settled contracts, id counters, seed and genesis epoch, and its clock
+resumes at or after the simulated epoch it had reached (see :mod:`.clock`). Because the market is
 a function of ``(seed, genesis)``, an open contract is restored by re-opening its position and
 feeding it the ticks it missed while the simulator was down: it settles exactly as it would
 have without the restart.
 
 Writes go through at each change (a buy is one short transaction), so a killed simulator
-loses nothing that was answered.
+loses nothing that was answered. The clock's epoch is written with every change, every
+:data:`CLOCK_EVERY` seconds and on a clean stop: a killed simulator resumes no earlier
+than its last answered trade.
 """
 
 from __future__ import annotations
@@ -18,13 +21,18 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import trio
 
 from framework.market.contracts import ContractSpec
 from framework.market.settlement import Position, Settlement
 
 from .accounts import Account, Token, Transaction
+from .clock import SimClock
 
-__all__ = ["SavedContract", "Store"]
+__all__ = ["CLOCK_EVERY", "SavedContract", "Store", "keep_clock"]
+
+#: Trio seconds between two writes of the clock's epoch while the simulator runs.
+CLOCK_EVERY = 1.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -131,6 +139,15 @@ class Store:
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value))
             )
 
+    def saved_clock(self) -> float | None:
+        """The simulated epoch the simulator had reached when last written (``None``: never)."""
+        value = self.get_meta("clock")
+        return None if value is None else float(value)
+
+    def save_clock(self, clock: SimClock) -> None:
+        """Write the clock's current epoch."""
+        self.set_meta("clock", clock.now())
+
     @property
     def is_empty(self) -> bool:
         """True for a fresh file."""
@@ -203,3 +220,10 @@ class Store:
         """Every stored contract, oldest first."""
         rows = self._db.execute("SELECT data FROM contracts ORDER BY contract_id").fetchall()
         return [SavedContract(**json.loads(data)) for (data,) in rows]
+
+
+async def keep_clock(store: Store, clock: SimClock) -> None:
+    """Write the clock's epoch every :data:`CLOCK_EVERY` seconds, until cancelled."""
+    while True:
+        store.save_clock(clock)
+        await trio.sleep(CLOCK_EVERY)
