@@ -48,15 +48,23 @@ def settings(sim: Simulator, *, first_retry: float = 2.0) -> ConnectionSettings:
     )
 
 
-def intent(n: int, epoch: int, *, amount: float = 10.0, contract_type: str = "CALL") -> TradeIntent:
-    """A stake-basis 5-tick intent made on the tick at ``epoch``."""
+def intent(
+    n: int,
+    epoch: int,
+    *,
+    amount: float = 10.0,
+    contract_type: str = "CALL",
+    duration: int = 5,
+    unit: str = "t",
+) -> TradeIntent:
+    """A stake-basis intent (5 ticks by default) made on the tick at ``epoch``."""
     return TradeIntent(
         intent_id=f"t-{n}",
         strategy="t",
         symbol=SYMBOL,
         contract_type=contract_type,
-        duration=5,
-        duration_unit="t",
+        duration=duration,
+        duration_unit=unit,
         barrier=None,
         amount=amount,
         basis="stake",
@@ -72,6 +80,7 @@ class Sink:
         self.refusals: list[tuple[str, str]] = []
         self.closed_contracts: list[ClosedContract] = []
         self.transactions: list[Transaction] = []
+        self.got_transaction = trio.Event()
 
     def rejected(self, intent: TradeIntent, reason: str) -> None:
         self.refusals.append((intent.intent_id, reason))
@@ -84,6 +93,7 @@ class Sink:
 
     def transaction(self, tx: Transaction) -> None:
         self.transactions.append(tx)
+        self.got_transaction.set()
 
     async def tick_reached(self, symbol: str, epoch: int) -> None:
         return

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from pathlib import Path
 
+import trio
 from trio.testing import MockClock
 
 from framework.simulator import open_simulator
@@ -73,3 +76,31 @@ async def test_open_contract_still_open_after_restart_keeps_settling(
                 break
         assert update["sell_time"] >= bought["purchase_time"] + 600
         assert update["status"] in ("won", "lost")
+
+
+def _saved_clock(state: Path) -> float:
+    """The clock epoch in the state file, read as another process would (the sim may run)."""
+    with sqlite3.connect(state) as db:
+        (value,) = db.execute("SELECT value FROM meta WHERE key = 'clock'").fetchone()
+    return float(json.loads(value))
+
+
+async def test_a_restart_resumes_the_simulated_clock(vclock: MockClock, tmp_path: Path) -> None:
+    state = tmp_path / "sim.sqlite"
+    fast = sim_options(state=state, speed=10)
+    async with open_simulator(**fast) as sim, connect(sim) as raw:
+        await raw.authorize(sim.token)
+        bought = (await raw.call({"buy": "1", "price": 10, "parameters": PARAMS}))["buy"]
+        # Written with the trade, while the simulator still runs: a kill loses no time.
+        assert _saved_clock(state) >= bought["purchase_time"]
+        await trio.sleep(60)  # ten simulated minutes
+        assert _saved_clock(state) >= START + 590  # and every second meanwhile
+        stopped_at = sim.epoch()
+    assert _saved_clock(state) >= stopped_at >= START + 600
+    # Same options, so the same configured start: the clock resumes, it does not go back.
+    async with open_simulator(**fast) as sim:
+        assert sim.epoch() >= stopped_at
+        assert sim.core.desk.contracts[bought["contract_id"]].position.purchase_epoch < sim.epoch()
+    # A start later than where it stopped (time passed while it was down) is kept.
+    async with open_simulator(**sim_options(state=state, start_epoch=START + 7200)) as sim:
+        assert START + 7200 <= sim.epoch() < START + 7300
