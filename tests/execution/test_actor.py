@@ -293,7 +293,9 @@ async def test_the_transaction_stream_is_reopened_after_a_failure(
             "transaction_time": EPOCH + 12,
         }
     )
-    broker = Scripted(transactions=[api_error("RateLimit", "slow"), [ConnectionRestored(1.0), tx]])
+    broker = Scripted(
+        transactions=[api_error("RateLimit", "slow"), [ConnectionRestored(1.0)], [tx]]
+    )
     async with running(broker) as run, trio.open_nursery() as nursery:
         with capture_logs() as logs:
             await nursery.start(run.actor.run_transactions)
