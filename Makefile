@@ -28,8 +28,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check framework strategies bots tests tools bench
 	$(BIN)/mypy
 
+# Branch coverage over framework, bots and strategies: the table prints, and the run fails
+# under COVERAGE_MIN % overall or under 100 % on the paths where money moves (the execution
+# actor, the lost-buy reconciler, the journal).
+COVERAGE_MIN ?= 89
+MONEY_PATHS := framework/execution/*,framework/client/reconcile.py,framework/client/reconciler.py,framework/journal.py
+
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --cov=framework --cov=bots --cov=strategies --cov-branch \
+		--cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_MIN)
+	$(BIN)/coverage report --include='$(MONEY_PATHS)' --show-missing --fail-under=100
 
 # Every benchmark, each beside a reference measured in the same run. The reference that
 # needs its own environment (python_deriv_api, in .venv-deriv-api/) is installed on first use.
@@ -37,4 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
