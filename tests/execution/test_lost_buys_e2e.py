@@ -21,6 +21,7 @@ from trio.testing import MockClock
 from framework.execution import recover
 from framework.journal import Journal
 from framework.simulator import open_simulator
+from framework.simulator.config import DEMO_TOKEN, TokenConfig
 from tests.execution.helpers import (
     START,
     SYMBOL,
@@ -138,3 +139,20 @@ async def test_buy_left_sending_by_a_killed_process(vclock: MockClock, tmp_path:
         assert journal.open_contracts() == []
         assert left_open.contract_id in buys
         assert all(c.symbol == SYMBOL for c in journal.contracts())
+
+
+async def test_unreadable_records_never_make_a_bought_contract_not_bought(
+    vclock: MockClock, tmp_path: Path
+) -> None:
+    # A token that may trade but not read the statement: the outcome stays unknown.
+    trade_only = TokenConfig(DEMO_TOKEN, scopes=("trade",))
+    async with open_simulator(**sim_options(tokens=(trade_only,))) as sim:
+        with Journal(tmp_path / "journal.sqlite") as journal:
+            async with trading(sim, journal) as stack:
+                sim.faults.drop_on("buy", when="after")
+                stack.actor.submit(intent(1, sim.epoch()))
+                await trio.sleep(600)  # ten minutes of asking again in the background
+                assert stack.actor.stats.unknown == 1 and not stack.actor.idle
+                assert stack.actor.open_contracts == 1  # still counted against the limits
+            assert status(journal, "t-1") == ("sending", None)
+            assert len(statement_buys(sim)) == 1 and journal.contracts() == []
