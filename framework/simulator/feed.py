@@ -189,7 +189,3 @@ class MarketFeeds:
                 callback(feed)
             self._nursery.start_soon(feed.run, self.clock, name=f"sim-feed-{symbol}")
         return feed
-
-    def running(self) -> dict[str, SymbolFeed]:
-        """The feeds started so far, by symbol."""
-        return dict(self._feeds)
