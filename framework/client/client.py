@@ -647,17 +647,7 @@ class Client:
             receipt = BuyReceipt.from_payload(data)
             reconciler.claim((receipt.contract_id,))
             reconciler.saw(receipt.purchase_time)
-        return BuyOutcome(
-            intent,
-            bought=True,
-            contract_id=receipt.contract_id,
-            transaction_id=receipt.transaction_id,
-            buy_price=receipt.buy_price,
-            payout=receipt.payout,
-            purchase_time=receipt.purchase_time,
-            receipt=receipt,
-            detail="bought",
-        )
+        return BuyOutcome.bought_as(intent, receipt, receipt=receipt, detail="bought")
 
     async def sell(
         self, contract_id: int, *, price: float = 0, loginid: str | None = None

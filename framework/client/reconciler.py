@@ -189,14 +189,9 @@ class Reconciler:
                     contract_id=found.contract_id,
                     source=found.source,
                 )
-                return BuyOutcome(
+                return BuyOutcome.bought_as(
                     intent_id,
-                    bought=True,
-                    contract_id=found.contract_id,
-                    transaction_id=found.transaction_id,
-                    buy_price=found.buy_price,
-                    payout=found.payout,
-                    purchase_time=found.purchase_time,
+                    found,
                     reconciled=True,
                     detail=f"answer lost; found in {found.source}",
                 )

@@ -11,7 +11,7 @@ unchanged (``triobot ... --json``) reads it there, everything else reads the typ
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -21,6 +21,7 @@ from ..deriv.models import BuyReceipt, Candle, OpenContract, SellReceipt
 __all__ = [
     "ApiToken",
     "App",
+    "BoughtRecord",
     "BuyOutcome",
     "ContractMatch",
     "NewAccount",
@@ -375,6 +376,21 @@ class ContractMatch:
     max_price: float
 
 
+class BoughtRecord(Protocol):
+    """What the server says of a bought contract: a buy's answer, or a line of its records."""
+
+    @property
+    def contract_id(self) -> int: ...
+    @property
+    def transaction_id(self) -> int: ...
+    @property
+    def buy_price(self) -> float: ...
+    @property
+    def payout(self) -> float | None: ...
+    @property
+    def purchase_time(self) -> int: ...
+
+
 @attrs.frozen
 class BuyOutcome:
     """The one outcome of one buy that was attempted.
@@ -405,6 +421,30 @@ class BuyOutcome:
     reconciled: bool = False
     error: APIError | None = None
     detail: str = ""
+
+    @classmethod
+    def bought_as(
+        cls,
+        intent_id: str,
+        record: BoughtRecord,
+        *,
+        detail: str,
+        receipt: BuyReceipt | None = None,
+        reconciled: bool = False,
+    ) -> BuyOutcome:
+        """A ``bought`` outcome whose contract fields all come from the server's ``record``."""
+        return cls(
+            intent_id,
+            bought=True,
+            contract_id=record.contract_id,
+            transaction_id=record.transaction_id,
+            buy_price=record.buy_price,
+            payout=record.payout,
+            purchase_time=record.purchase_time,
+            receipt=receipt,
+            reconciled=reconciled,
+            detail=detail,
+        )
 
 
 @attrs.frozen

@@ -23,16 +23,7 @@ from framework.deriv.errors import PermissionDenied
 from framework.simulator import Simulator, open_simulator
 from framework.simulator.config import DEMO_TOKEN, TokenConfig
 from tests.execution.helpers import START, settings, sim_options
-
-PARAMS = {
-    "contract_type": "CALL",
-    "symbol": "R_100",
-    "currency": "USD",
-    "amount": 10,
-    "basis": "stake",
-    "duration": 5,
-    "duration_unit": "t",
-}
+from tests.simulator.session_script import PARAMS
 
 
 @pytest.fixture
