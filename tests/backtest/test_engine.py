@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 import pytest
 
 from framework.backtest import (
+    Backtest,
+    BacktestError,
     BacktestSetup,
     MemorySource,
     StrategyFailed,
@@ -327,3 +329,35 @@ def test_the_clock_never_goes_back_when_streams_interleave() -> None:
     (trade,) = trades
     assert trade.closed.purchase_time == 101  # not 100: the clock had reached 101
     assert trade.closed.entry_epoch == 102 and trade.closed.exit_epoch == 103
+
+
+def test_a_replay_needs_strategies_with_unique_names() -> None:
+    with pytest.raises(BacktestError, match="no strategy configured"):
+        Backtest(BacktestSetup(()))
+    twice = StrategySetup("r", Reader, NoParams(), ("R_100",))
+    with pytest.raises(BacktestError, match=r"unique; repeated: \['r'\]"):
+        Backtest(BacktestSetup((twice, twice)))
+
+
+class PayoutBuyer(Strategy[NoParams]):
+    """Buys a payout-basis contract on every 10th tick."""
+
+    Params = NoParams
+
+    def on_start(self) -> None:
+        self.n = 0
+
+    def on_tick(self, tick: Tick) -> None:
+        self.n += 1
+        if self.n % 10 == 0:
+            self.ctx.buy("CALL", basis="payout", stake=20.0)
+
+
+def test_a_payout_basis_price_above_max_stake_is_refused_by_the_gate() -> None:
+    setup = BacktestSetup(
+        (StrategySetup("p", PayoutBuyer, NoParams(), ("R_100",)),),
+        risk=RiskLimits(max_stake=5.0),
+    )
+    result, trades = replay(setup, SyntheticSource("R_100", 100, seed=9))
+    assert trades == [] and result.strategies[0].rejections == {"max_stake": 10}
+    assert result.final_balance == 10_000

@@ -5,12 +5,21 @@ from __future__ import annotations
 from typing import ClassVar
 
 import attrs
+import pytest
 import trio
 import trio.testing
 
 from framework.risk import RiskGate, RiskLimits
 from framework.runtime import RestartPolicy, StrategyRunner
-from framework.strategy import MemoryStateStore, MemoryVenue, Strategy, Tick
+from framework.strategy import (
+    ClosedContract,
+    ContractUpdate,
+    MemoryStateStore,
+    MemoryVenue,
+    Strategy,
+    Tick,
+    Transaction,
+)
 from framework.strategy._host import OnError, StrategyFailed, StrategySetup
 
 
@@ -145,3 +154,55 @@ async def test_raise_asks_the_bot_to_stop_and_keeps_the_failure(
     assert isinstance(runner.failure.__cause__, RuntimeError)
     assert Steady.ticks == 3  # the others trade on through the graceful stop
     assert runner.ticks == 3 and runner.last_epoch == {"R_100": 3}
+
+
+class Listener(Strategy[FlakyParams]):
+    """Records what the execution actor's events bring it."""
+
+    Params = FlakyParams
+    wants_transactions = True
+    seen: ClassVar[list[str]] = []
+
+    def on_transaction(self, tx: Transaction) -> None:
+        Listener.seen.append(f"tx {tx.action}")
+
+    def on_contract_update(self, update: ContractUpdate) -> None:
+        Listener.seen.append(f"update {update.intent_id}")
+
+    def on_contract_closed(self, result: ClosedContract) -> None:
+        Listener.seen.append(f"closed {result.intent_id}")
+
+
+async def test_the_execution_actors_events_reach_the_strategy_that_bought(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    runner, venue = runner_with(Listener, FlakyParams())
+    Listener.seen = []
+    async with trio.open_nursery() as nursery:
+        await nursery.start(runner.run)
+        runner.start_all()
+        slot = runner.slots["flaky"]
+        mine, lost = slot.ctx.buy("CALL"), slot.ctx.buy("PUT")
+        assert mine is not None and lost is not None
+        other = attrs.evolve(mine, strategy="gone")  # a recovered contract of no strategy
+        runner.transaction(Transaction("buy", -1.0, 99.0, 1, "USD", 1, 0, "R_100", None, 0, raw={}))
+        update = ContractUpdate(
+            intent_id=mine.intent_id, strategy="flaky", contract_id=1, symbol="R_100",
+            contract_type="CALL", buy_price=1.0, payout=1.95, bid_price=1.0, profit=0.0,
+            spot_epoch=None, spot=None, entry_epoch=None, entry_quote=None,
+        )  # fmt: skip
+        runner.update(mine, update)
+        runner.update(other, update)
+        runner.rejected(lost, "refused")
+        runner.rejected(other, "refused")
+        runner.closed(mine, venue.settle(mine, won=True))
+        runner.closed(other, venue.settle(lost, won=False))
+        nursery.cancel_scope.cancel()
+    assert Listener.seen == ["tx buy", f"update {mine.intent_id}", f"closed {mine.intent_id}"]
+    assert dict(slot.ctx.open_contracts) == {}
+
+
+def test_restarts_need_the_runner_running() -> None:
+    runner, _ = runner_with(Flaky, FlakyParams())
+    with pytest.raises(RuntimeError, match=r"StrategyRunner\.run must be started"):
+        runner.call_later(runner.slots["flaky"], 1.0, lambda: None)
