@@ -98,3 +98,28 @@ def test_backtest_usage_errors_exit_2(
     assert main(["backtest", str(config), "--quiet", *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("triobot: ") and message in err and "Traceback" not in err
+
+
+CRASHING = """\
+endpoint: embedded
+strategies:
+  - name: boom
+    plugin: tests.runtime.plugins:Crasher
+    symbols: [R_100]
+    contract: {duration: 5, duration_unit: t}
+    stake: {scheme: fixed, amount: 1}
+    on_error: raise
+    params: {at: 3}
+"""
+
+
+def test_a_strategy_raising_under_on_error_raise_is_one_line_and_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "bot.yaml"
+    config.write_text(CRASHING)
+    assert main(["backtest", str(config), "--count", "50"]) == 1
+    err = capsys.readouterr().err
+    last = err.splitlines()[-1]
+    assert last.startswith("triobot: strategy 'boom' raised at epoch ")
+    assert last.endswith(": RuntimeError: boom") and "Traceback" not in err

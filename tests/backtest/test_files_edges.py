@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import importlib
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -182,3 +183,14 @@ class TestParquet:
         self.write(path, {"epoch": [5, 5], "quote": [1.0, 2.0], "symbol": ["R_100"] * 2})
         with pytest.raises(TickFileError, match=r"t\.parquet:2: epoch 5 of R_100 is not after"):
             ticks_of(open_source(path))
+
+
+def test_parquet_without_pyarrow_says_how_to_get_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "t.parquet"
+    path.write_bytes(b"PAR1")
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)  # import -> ImportError
+    with pytest.raises(TickFileError) as raised:
+        open_source(path)
+    assert str(raised.value).endswith("reading Parquet needs pyarrow (pip install pyarrow)")

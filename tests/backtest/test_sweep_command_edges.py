@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from bots.cli import main
+from framework.backtest.sweep import rank
+from framework.errors import UserError
 
 from .test_report_cli import CONFIG
 
@@ -98,3 +100,9 @@ def test_worker_processes_give_the_serial_rows(
         return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]  # wall time
 
     assert len(serial) == 2 and figures(parallel) == figures(serial)
+
+
+def test_ranking_by_an_unknown_metric_names_the_choices() -> None:
+    with pytest.raises(UserError) as raised:
+        rank([], "speed")
+    assert str(raised.value).startswith("unknown metric 'speed'; choose one of net_pnl, trades")
