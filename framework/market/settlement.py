@@ -370,11 +370,6 @@ class Position:
         """``"open"`` until settled, then the settlement's status."""
         return "open" if self.settlement is None else self.settlement.status
 
-    @property
-    def is_settled(self) -> bool:
-        """True once won, lost or sold (``is_sold`` in POC)."""
-        return self.settlement is not None
-
     def is_expired(self, epoch: int) -> bool:
         """Tell whether the contract is past its expiry at ``epoch`` (POC ``is_expired``).
 
