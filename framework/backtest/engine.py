@@ -423,6 +423,8 @@ class Backtest:
             if tick[1] > self.now:
                 self.now = tick[1]
             spots[symbol] = tick
+            # StrategyHost.tick inlined (a call less per tick); the table and the failure
+            # policy stay the host's, so live and replay dispatch alike.
             on_ticks = handlers.get(symbol)
             if on_ticks is not None:
                 for on_tick in on_ticks:
