@@ -31,7 +31,7 @@ lint: $(STAMP)
 # Branch coverage over framework, bots and strategies: the table prints, and the run fails
 # under COVERAGE_MIN % overall or under 100 % on the paths where money moves (the execution
 # actor, the lost-buy reconciler, the journal).
-COVERAGE_MIN ?= 89
+COVERAGE_MIN ?= 95
 MONEY_PATHS := framework/execution/*,framework/client/reconcile.py,framework/client/reconciler.py,framework/journal.py
 
 test: lint
