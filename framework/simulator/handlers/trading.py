@@ -84,11 +84,6 @@ def contract_spec(call: Call, params: Mapping[str, Any]) -> ContractSpec:
     )
 
 
-def _proposal_payload(call: Call, record_id: str, spec: ContractSpec) -> dict[str, Any]:
-    quote, spot = call.core.desk.quote(spec)
-    return _quote_payload(record_id, quote, spot)
-
-
 def _quote_payload(record_id: str, quote: Any, spot: Tick) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "ask_price": quote.ask_price,
