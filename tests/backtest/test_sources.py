@@ -21,14 +21,14 @@ from framework.backtest import (
     open_source,
     open_sources,
 )
-from framework.backtest.sources import parse_synthetic
+from framework.backtest.sources import TickSource, parse_synthetic
 from framework.deriv.models import Tick
 from framework.market.symbols import get_symbol
 from framework.market.ticks import TickGenerator
 
 
-def ticks_of(source: object) -> list[Tick]:
-    return [t for chunk in source.chunks() for t in chunk]  # type: ignore[attr-defined]
+def ticks_of(source: TickSource) -> list[Tick]:
+    return [t for chunk in source.chunks() for t in chunk]
 
 
 def test_synthetic_source_is_the_market_generator() -> None:

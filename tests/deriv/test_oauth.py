@@ -19,7 +19,7 @@ def test_authorize_url_with_language_and_affiliate() -> None:
 @pytest.mark.parametrize(("app_id", "lang"), [(0, None), ("abc", None), (1089, "chinese")])
 def test_authorize_url_rejects_bad_input(app_id: object, lang: str | None) -> None:
     with pytest.raises(OAuthError):
-        authorize_url(app_id, lang=lang)  # type: ignore[arg-type]
+        authorize_url(app_id, lang=lang)  # type: ignore[arg-type]  # wrong types on purpose
 
 
 def test_parse_redirect() -> None:

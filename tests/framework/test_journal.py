@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -82,7 +83,7 @@ def test_second_outcome_is_refused() -> None:
 def test_settling_twice_is_a_reported_no_op() -> None:
     with Journal(":memory:") as journal:
         _buy(journal, "a-1", 1)
-        kwargs = dict(
+        kwargs: dict[str, Any] = dict(
             status="lost",
             sell_price=0.0,
             profit=-1.0,
@@ -92,11 +93,11 @@ def test_settling_twice_is_a_reported_no_op() -> None:
             exit_quote=None,
             settled_at=1,
         )
-        assert journal.record_settlement(1, **kwargs) is True  # type: ignore[arg-type]
-        assert journal.record_settlement(1, **kwargs) is False  # type: ignore[arg-type]
+        assert journal.record_settlement(1, **kwargs) is True
+        assert journal.record_settlement(1, **kwargs) is False
         assert len(journal.events(kind="settled")) == 1
         with pytest.raises(JournalError, match="unknown contract"):
-            journal.record_settlement(99, **kwargs)  # type: ignore[arg-type]
+            journal.record_settlement(99, **kwargs)
 
 
 def test_sending_requires_pending() -> None:
@@ -112,8 +113,9 @@ def test_one_contract_cannot_belong_to_two_intents() -> None:
         _buy(journal, "a-1", 7)
         with pytest.raises(JournalError, match="already journaled for intent 'a-1'"):
             _buy(journal, "a-2", 7)
-        assert journal.intent("a-2") is not None
-        assert journal.intent("a-2").status == "sending"  # type: ignore[union-attr]
+        row = journal.intent("a-2")
+        assert row is not None
+        assert row.status == "sending"
 
 
 def test_opening_existing_only(tmp_path: Path) -> None:

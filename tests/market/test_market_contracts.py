@@ -5,12 +5,7 @@ from __future__ import annotations
 import pytest
 
 from framework.market import CONTRACT_TYPES, ContractSpec, MarketError, parse_barrier, validate
-
-
-def spec(contract_type: str = "CALL", **kw: object) -> ContractSpec:
-    args: dict[str, object] = {"symbol": "R_100", "amount": 10.0, "duration": 5}
-    args.update(kw)
-    return ContractSpec(contract_type, **args)  # type: ignore[arg-type]
+from tests.market.specs import spec
 
 
 def error(s: ContractSpec) -> MarketError:

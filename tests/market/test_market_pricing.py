@@ -15,14 +15,9 @@ from framework.market import (
     round_money,
 )
 from framework.market.pricing import probability_above, probability_touch
+from tests.market.specs import spec
 
 SPOT = 1000.0
-
-
-def spec(contract_type: str = "CALL", **kw: object) -> ContractSpec:
-    args: dict[str, object] = {"symbol": "R_100", "amount": 10.0, "duration": 5}
-    args.update(kw)
-    return ContractSpec(contract_type, **args)  # type: ignore[arg-type]
 
 
 def test_round_money_is_half_up() -> None:

@@ -14,14 +14,9 @@ from framework.market import (
     open_position,
     price,
 )
+from tests.market.specs import spec
 
 P = 1000  # purchase epoch
-
-
-def spec(contract_type: str = "CALL", **kw: object) -> ContractSpec:
-    args: dict[str, object] = {"symbol": "R_100", "amount": 10.0, "duration": 5}
-    args.update(kw)
-    return ContractSpec(contract_type, **args)  # type: ignore[arg-type]
 
 
 def position(s: ContractSpec, spot: float = 1000.0) -> Position:

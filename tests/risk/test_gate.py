@@ -219,4 +219,4 @@ def test_rejected_intent_releases_its_trade_and_slot() -> None:
 )
 def test_invalid_limits_are_refused(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
-        RiskLimits(**kwargs)  # type: ignore[arg-type]
+        RiskLimits(**kwargs)  # type: ignore[arg-type]  # out-of-range values on purpose

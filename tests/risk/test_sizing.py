@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from framework.sizing import (
@@ -125,9 +127,9 @@ def test_schemes_are_deterministic_and_in_cents(config: StakeConfig, pattern: st
         lambda: OscarsGrind(unit=1.0, max_units=0),
     ],
 )
-def test_invalid_scheme_configs_are_refused(build: object) -> None:
+def test_invalid_scheme_configs_are_refused(build: Callable[[], object]) -> None:
     with pytest.raises((ValueError, TypeError)):
-        build()  # type: ignore[operator]
+        build()
 
 
 def test_oscars_grind_never_stakes_below_the_market_minimum() -> None:

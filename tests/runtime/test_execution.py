@@ -14,11 +14,12 @@ from framework.deriv.errors import api_error
 from framework.deriv.models import OpenContract, Proposal, Transaction
 from framework.execution import ExecutionActor
 from framework.journal import Journal
+from framework.market.contracts import Basis
 from framework.risk import RiskGate, RiskLimits
 from framework.strategy.events import ClosedContract, ContractUpdate, TradeIntent
 
 
-def _intent(n: int = 1, basis: str = "stake") -> TradeIntent:
+def _intent(n: int = 1, basis: Basis = "stake") -> TradeIntent:
     return TradeIntent(
         f"s-{n}",
         "s",
@@ -30,7 +31,7 @@ def _intent(n: int = 1, basis: str = "stake") -> TradeIntent:
         1.0,
         basis,
         "USD",
-        1_700_000_000,  # type: ignore[arg-type]
+        1_700_000_000,
     )
 
 
@@ -134,7 +135,7 @@ async def _run(answers: list[BuyOutcome | BaseException], intents: list[TradeInt
     sink = Sink()
     gate = RiskGate(RiskLimits())
     journal = Journal(":memory:")
-    actor = ExecutionActor(broker, journal, gate, sink, balance=100.0, currency="USD")  # type: ignore[arg-type]
+    actor = ExecutionActor(broker, journal, gate, sink, balance=100.0, currency="USD")
     async with trio.open_nursery() as nursery:
         await nursery.start(actor.run)
         for intent in intents:

@@ -31,11 +31,11 @@ def assert_error(message: dict[str, Any], code: str, msg_type: str) -> dict[str,
     """Check the real error shape and return ``error``."""
     assert message["msg_type"] == msg_type, message
     assert "echo_req" in message
-    error = message["error"]
+    error: dict[str, Any] = message["error"]
     assert error["code"] == code, message
     assert isinstance(error["message"], str) and error["message"]
     assert set(error) <= {"code", "message", "details"}
-    return error  # type: ignore[no-any-return]
+    return error
 
 
 async def test_reply_echoes_req_id_passthrough_and_hides_sensitive_fields(

@@ -45,9 +45,9 @@ def settle_all(host: Slot, venue: MemoryVenue) -> None:
 # --- momentum -------------------------------------------------------------------------
 
 
-def momentum(**params: object) -> tuple[Slot, MemoryVenue]:
+def momentum(**params: Any) -> tuple[Slot, MemoryVenue]:
     venue = MemoryVenue()
-    host = make_host(TickMomentum, MomentumParams(**params), venue, name="mom")  # type: ignore[arg-type]
+    host = make_host(TickMomentum, MomentumParams(**params), venue, name="mom")
     host.start()
     return host, venue
 
