@@ -9,6 +9,7 @@ is the default endpoint.
 from __future__ import annotations
 
 import argparse
+import signal
 from typing import Any
 
 import trio
@@ -47,17 +48,29 @@ def _handle(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
 
     async def main() -> int:
-        async with open_market_client(
-            args.endpoint, app_id=args.app_id, seed=args.seed, speed=args.speed
-        ) as client:
-            with trio.move_on_after(args.duration if args.duration else float("inf")):
-                return await record_ticks(client, args.symbols, writer, count=args.count)
-            return writer.written
+        # Ctrl-C (or SIGTERM) ends the recording like --duration does. Received as a signal,
+        # not as a KeyboardInterrupt, which would reach us wrapped in the client's nursery
+        # group and end the process with a traceback.
+        with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async with (
+                open_market_client(
+                    args.endpoint, app_id=args.app_id, seed=args.seed, speed=args.speed
+                ) as client,
+                trio.open_nursery() as nursery,
+            ):
+
+                async def stop_on_signal() -> None:
+                    async for _ in signals:
+                        nursery.cancel_scope.cancel()
+                        return
+
+                nursery.start_soon(stop_on_signal)
+                with trio.move_on_after(args.duration if args.duration else float("inf")):
+                    await record_ticks(client, args.symbols, writer, count=args.count)
+                nursery.cancel_scope.cancel()
+        return writer.written
 
     with TickWriter(args.out) as writer:
-        try:
-            written = trio.run(main)
-        except KeyboardInterrupt:
-            written = writer.written
+        written = trio.run(main)
     console.print(f"{written:,} ticks of {', '.join(args.symbols)} appended to {args.out}")
     return 0

@@ -7,6 +7,8 @@ MockClock, so the simulated market moves on in virtual time.
 from __future__ import annotations
 
 import json
+import os
+import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,8 +17,10 @@ import pytest
 import trio
 import trio.testing
 
+import bots.commands.record as record_command
 from bots.cli import main
 from framework.backtest import TickWriter, last_tick, open_source
+from framework.backtest.download import record_ticks
 from framework.deriv.models import Tick
 
 T = TypeVar("T")
@@ -93,3 +97,24 @@ def test_record_stops_after_duration(tmp_path: Path, capsys: pytest.CaptureFixtu
     # 1HZ100V ticks every second: ten seconds of virtual time give about ten ticks.
     assert 9 <= len(recorded) <= 11
     assert f"{len(recorded)} ticks of 1HZ100V appended to {out}" in capsys.readouterr().err
+
+
+def test_ctrl_c_ends_a_recording_cleanly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = record_ticks
+
+    async def record_then_interrupt(
+        client: Any, symbols: list[str], writer: TickWriter, *, count: int | None = None
+    ) -> int:
+        await real(client, symbols, writer, count=3)
+        os.kill(os.getpid(), signal.SIGINT)  # as Ctrl-C would, mid-recording
+        return await real(client, symbols, writer)  # until the signal stops it
+
+    monkeypatch.setattr(record_command, "record_ticks", record_then_interrupt)
+    out = tmp_path / "live.jsonl"
+    assert main(["record", "1HZ100V", "--out", str(out)]) == 0
+    recorded = read(out)
+    err = capsys.readouterr().err
+    assert len(recorded) >= 3 and "Traceback" not in err
+    assert f"{len(recorded)} ticks of 1HZ100V appended to {out}" in err
