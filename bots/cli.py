@@ -88,6 +88,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("triobot: interrupted", file=sys.stderr)
         return 130
+    except BaseExceptionGroup as group:
+        # Ctrl-C inside a command's Trio nurseries arrives wrapped in their exception groups.
+        _, rest = group.split(KeyboardInterrupt)
+        if rest is not None:
+            raise
+        print("triobot: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # `triobot ... | head` closed our stdout: not an error worth a traceback. Point
         # stdout at /dev/null so the interpreter's final flush does not raise again.

@@ -47,6 +47,27 @@ def test_ctrl_c_exits_130_with_one_line(
     assert capsys.readouterr().err == "triobot: interrupted\n"
 
 
+def test_ctrl_c_inside_nurseries_is_still_an_interrupt(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(args: argparse.Namespace) -> int:
+        raise BaseExceptionGroup("outer", [BaseExceptionGroup("inner", [KeyboardInterrupt()])])
+
+    monkeypatch.setattr(report_command, "_handle", interrupted)
+    assert main(["report", "journal.sqlite"]) == 130
+    assert capsys.readouterr().err == "triobot: interrupted\n"
+
+
+def test_a_bug_beside_an_interrupt_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(args: argparse.Namespace) -> int:
+        raise BaseExceptionGroup("outer", [KeyboardInterrupt(), ZeroDivisionError("bug")])
+
+    monkeypatch.setattr(report_command, "_handle", broken)
+    with pytest.raises(BaseExceptionGroup) as raised:
+        main(["report", "journal.sqlite"])
+    assert raised.group_contains(ZeroDivisionError)
+
+
 def test_a_closed_stdout_pipe_exits_0_without_a_traceback() -> None:
     # Run in a child: the handler points the process's real stdout at /dev/null.
     script = (
