@@ -25,3 +25,14 @@ from .options import endpoint_options as endpoint_options
 from .output import Output as Output
 from .session import Session as Session
 from .session import run_session as run_session
+
+__all__ = [
+    "EndpointOptions",
+    "Output",
+    "Session",
+    "add_command",
+    "add_endpoint_options",
+    "command_group",
+    "endpoint_options",
+    "run_session",
+]

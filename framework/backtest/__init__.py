@@ -15,23 +15,33 @@
   tick files, through the typed client.
 """
 
-from framework.strategy._host import StrategyFailed, StrategySetup
+from framework.strategy._host import StrategyFailed as StrategyFailed
+from framework.strategy._host import StrategySetup as StrategySetup
 
-from .broker import BrokerRejection, SimulatedBroker
-from .engine import (
-    Backtest,
-    BacktestResult,
-    BacktestSetup,
-    OpenAtEnd,
-    Rejection,
-    StrategyReport,
-    run_backtest,
-)
-from .errors import BacktestError, TickFileError
-from .files import TickWriter, last_tick, open_source, open_sources
-from .metrics import EquityCurve, Metrics
-from .sources import MemorySource, MergedSource, SyntheticSource, TickSource
-from .trades import Trade, TradeCollector, TradesCsvWriter
+from .broker import BrokerRejection as BrokerRejection
+from .broker import SimulatedBroker as SimulatedBroker
+from .engine import Backtest as Backtest
+from .engine import BacktestResult as BacktestResult
+from .engine import BacktestSetup as BacktestSetup
+from .engine import OpenAtEnd as OpenAtEnd
+from .engine import Rejection as Rejection
+from .engine import StrategyReport as StrategyReport
+from .engine import run_backtest as run_backtest
+from .errors import BacktestError as BacktestError
+from .errors import TickFileError as TickFileError
+from .files import TickWriter as TickWriter
+from .files import last_tick as last_tick
+from .files import open_source as open_source
+from .files import open_sources as open_sources
+from .metrics import EquityCurve as EquityCurve
+from .metrics import Metrics as Metrics
+from .sources import MemorySource as MemorySource
+from .sources import MergedSource as MergedSource
+from .sources import SyntheticSource as SyntheticSource
+from .sources import TickSource as TickSource
+from .trades import Trade as Trade
+from .trades import TradeCollector as TradeCollector
+from .trades import TradesCsvWriter as TradesCsvWriter
 
 __all__ = [
     "Backtest",

@@ -35,6 +35,24 @@ from .results import StatementEntry as StatementEntry
 from .results import TickHistory as TickHistory
 from .results import TopUp as TopUp
 
+__all__ = [
+    "ApiToken",
+    "App",
+    "BuyOutcome",
+    "Client",
+    "ContractMatch",
+    "NewAccount",
+    "PaymentAgentMove",
+    "PortfolioContract",
+    "ProfitTableEntry",
+    "Reconciler",
+    "SellOutcome",
+    "StatementEntry",
+    "TickHistory",
+    "TopUp",
+    "open_client",
+]
+
 
 @asynccontextmanager
 async def open_client(

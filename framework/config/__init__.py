@@ -8,16 +8,17 @@
 
 from __future__ import annotations
 
-from framework.errors import ConfigError
+from framework.errors import ConfigError as ConfigError
 
-from .loader import first_stake, highest_stake, load_config, parse_config
-from .model import (
-    EMBEDDED,
-    BotConfig,
-    ContractSection,
-    Secret,
-    StrategyConfig,
-)
+from .loader import first_stake as first_stake
+from .loader import highest_stake as highest_stake
+from .loader import load_config as load_config
+from .loader import parse_config as parse_config
+from .model import EMBEDDED as EMBEDDED
+from .model import BotConfig as BotConfig
+from .model import ContractSection as ContractSection
+from .model import Secret as Secret
+from .model import StrategyConfig as StrategyConfig
 
 __all__ = [
     "EMBEDDED",

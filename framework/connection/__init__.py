@@ -30,3 +30,31 @@ from .streams import Disconnected as Disconnected
 from .streams import Overflow as Overflow
 from .streams import Stream as Stream
 from .streams import Subscription as Subscription
+
+__all__ = [
+    "AuthorizationFailed",
+    "BackoffPolicy",
+    "ConnectFailed",
+    "ConnectTimeout",
+    "Connection",
+    "ConnectionClosed",
+    "ConnectionLost",
+    "ConnectionRestored",
+    "ConnectionSettings",
+    "ConnectionStats",
+    "Disconnected",
+    "HandshakeTimeout",
+    "KeepalivePolicy",
+    "KeepaliveTimeout",
+    "NotConnected",
+    "OutcomeUnknown",
+    "Overflow",
+    "ReconnectExhausted",
+    "RequestTimeout",
+    "StaleStream",
+    "Stream",
+    "StreamOverflow",
+    "Subscription",
+    "TransportError",
+    "is_idempotent",
+]

@@ -33,3 +33,36 @@ from .protocol import Request as Request
 from .protocol import StreamUpdate as StreamUpdate
 from .protocol import Unsolicited as Unsolicited
 from .protocol import decode_frame as decode_frame
+
+__all__ = [
+    "ALL_SCOPES",
+    "API_GUIDE_CALLS",
+    "CALL_TABLE",
+    "APIError",
+    "Authorize",
+    "Balance",
+    "BuyReceipt",
+    "CallSpec",
+    "Candle",
+    "DerivError",
+    "DerivProtocol",
+    "ErrorReply",
+    "Event",
+    "LocalProtocolError",
+    "OpenContract",
+    "PayloadError",
+    "Proposal",
+    "ProtocolError",
+    "RemoteProtocolError",
+    "Reply",
+    "Request",
+    "SellReceipt",
+    "StreamUpdate",
+    "Tick",
+    "Transaction",
+    "Unsolicited",
+    "api_error",
+    "call_of_request",
+    "decode_frame",
+    "get_call",
+]

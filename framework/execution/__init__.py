@@ -6,10 +6,16 @@
 * :mod:`~framework.execution.recovery` a previous run's loose ends, at start-up.
 """
 
-from .actor import ExecutionActor, ExecutionSink, ExecutionStats, Followed
-from .broker import Broker, BuyOutcome
-from .live import ClientBroker
-from .recovery import RecoveryReport, intent_from_journal, recover
+from .actor import ExecutionActor as ExecutionActor
+from .actor import ExecutionSink as ExecutionSink
+from .actor import ExecutionStats as ExecutionStats
+from .actor import Followed as Followed
+from .broker import Broker as Broker
+from .broker import BuyOutcome as BuyOutcome
+from .live import ClientBroker as ClientBroker
+from .recovery import RecoveryReport as RecoveryReport
+from .recovery import intent_from_journal as intent_from_journal
+from .recovery import recover as recover
 
 __all__ = [
     "Broker",

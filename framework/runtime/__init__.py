@@ -10,12 +10,16 @@
 * :mod:`~framework.runtime.groups` a failed nursery's group reduced to its one error.
 """
 
-from framework.strategy._host import StrategyFailed
+from framework.strategy._host import StrategyFailed as StrategyFailed
 
-from .gate import JournalingGate
-from .runner import RestartPolicy, StrategyRunner
-from .status import RunSummary, StatusBoard
-from .supervisor import Bot, StartupError, StopRequest
+from .gate import JournalingGate as JournalingGate
+from .runner import RestartPolicy as RestartPolicy
+from .runner import StrategyRunner as StrategyRunner
+from .status import RunSummary as RunSummary
+from .status import StatusBoard as StatusBoard
+from .supervisor import Bot as Bot
+from .supervisor import StartupError as StartupError
+from .supervisor import StopRequest as StopRequest
 
 __all__ = [
     "Bot",

@@ -53,3 +53,21 @@ from .simulator import Simulator as Simulator
 from .simulator import open_simulator as open_simulator
 from .simulator import run_simulator as run_simulator
 from .trading import Contract as Contract
+
+__all__ = [
+    "DEMO_TOKEN",
+    "PAYMENT_AGENT_LOGINID",
+    "PAYMENT_AGENT_TOKEN",
+    "Account",
+    "Contract",
+    "Faults",
+    "RateLimits",
+    "Simulator",
+    "SimulatorConfig",
+    "Token",
+    "TokenConfig",
+    "Transaction",
+    "open_simulator",
+    "parse_faults",
+    "run_simulator",
+]
