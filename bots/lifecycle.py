@@ -11,6 +11,8 @@ Exit codes of ``triobot run``:
 2     config or usage error (nothing was started)
 3     the token cannot run the bot: missing scopes (each named, with the calls and the
       strategies that need it) or the token was refused; nothing was started
+4     the journal is in use by another process (one line names the journal and that
+      process's pid); nothing was started, the journal was not touched
 130   a second signal during the graceful stop: stopped at once (open contracts stay in
       the journal and are followed on the next start)
 ===== =================================================================================

@@ -15,17 +15,35 @@ Rules of operation:
    is what a restarted bot follows to settlement. Settling twice is a no-op that reports it.
 4. Every write also appends to ``events``, an append-only log with the full payload, so the
    journal can be audited after the fact.
+5. One writer: opening a journal file takes an exclusive OS lock (``flock``) on its sidecar
+   ``JOURNAL.lock``, held until :meth:`Journal.close` or the process's end, and the lock file
+   names the holder's pid. A second writer is refused with :class:`JournalInUse` before it
+   touches the database. Readers (``readonly=True``, what ``triobot report`` opens) take no
+   lock and may read a journal in use.
+6. Private: the journal holds account data, so the file is created mode 0600, and a file
+   (or its ``-wal``/``-shm``) found more open is tightened to 0600 and the change logged.
 
 The journal uses the standard library's sqlite3 in WAL mode with ``synchronous=NORMAL`` and
 commits every write: trades are rare next to ticks, and losing a committed intent to a crash
 is not acceptable. It is used from the Trio thread directly; each write takes well under a
 millisecond on local disk.
+
+Why the lock is ``flock`` on a sidecar, not SQLite's ``locking_mode=EXCLUSIVE``: the kernel
+drops a ``flock`` when its holder dies, ``kill -9`` included, so a crash never leaves a stale
+lock to clear by hand; SQLite's exclusive mode would also shut out every reader (no
+``report`` of a running bot) and could not say which process holds the file. The sidecar,
+rather than the database itself, keeps the lock apart from the POSIX locks SQLite takes on
+the database (closing any descriptor of a file drops those). The lock file is never deleted:
+unlinking it on close would let two later processes lock two different files of one name.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
+import stat
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -34,9 +52,10 @@ from typing import Any
 
 import attrs
 
-from .errors import TriobotError
+from .errors import TriobotError, UserError
+from .logs import get_logger
 
-__all__ = ["Journal", "JournalError", "JournaledContract", "JournaledIntent"]
+__all__ = ["Journal", "JournalError", "JournalInUse", "JournaledContract", "JournaledIntent"]
 
 SCHEMA_VERSION = 2
 
@@ -91,12 +110,23 @@ CREATE INDEX IF NOT EXISTS intents_status ON intents(status);
 CREATE INDEX IF NOT EXISTS contracts_status ON contracts(status);
 """
 
+#: The sidecar holding the writer's lock: ``JOURNAL`` + this suffix.
+LOCK_SUFFIX = ".lock"
+#: The mode of the journal and its sidecars: the owner's alone (it holds account data).
+PRIVATE_MODE = 0o600
+
 OPEN_INTENT_STATES = ("pending", "sending")
 FINAL_INTENT_STATES = ("bought", "not_bought", "rejected")
 
 
 class JournalError(TriobotError):
     """The journal refused a write that would break its rules (e.g. a second outcome)."""
+
+
+class JournalInUse(JournalError, UserError):
+    """Another process writes this journal; nothing was opened (exit code 4)."""
+
+    exit_code = 4
 
 
 @attrs.frozen
@@ -118,7 +148,8 @@ class JournaledIntent:
     reason: str | None
     sent_at: float | None
     contract_id: int | None
-    sent_epoch: int | None
+    #: ``None`` for buys journaled before schema version 2 (read as they are, read-only).
+    sent_epoch: int | None = None
 
 
 @attrs.frozen
@@ -150,29 +181,91 @@ class Journal:
     Use as a context manager, or call :meth:`close`. ``path`` may be ``":memory:"`` in tests.
     """
 
-    def __init__(self, path: str | Path, *, clock: Any = time.time, create: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        clock: Any = time.time,
+        create: bool = True,
+        readonly: bool = False,
+    ) -> None:
+        """Open (or create) a journal.
+
+        Args:
+            path: the SQLite file, or ``":memory:"``.
+            clock: the wall clock stamped on events.
+            create: create the file when missing (else :class:`JournalError`).
+            readonly: open an existing journal for reading only: no lock, no writes, so
+                it works while a bot writes the journal.
+
+        Raises:
+            JournalInUse: another process (named by its pid) writes this journal.
+            JournalError: the file is missing (``create=False``), not a journal, or of a
+                newer schema.
+        """
         self.path = str(path)
         self._clock = clock
-        if not create and not Path(self.path).is_file():
+        self._lock_fd: int | None = None
+        memory = self.path == ":memory:"
+        if (readonly or not create) and not Path(self.path).is_file():
             raise JournalError(f"{self.path}: no such journal")
-        if create and self.path != ":memory:":
+        if readonly:
+            self._db = sqlite3.connect(f"{Path(self.path).absolute().as_uri()}?mode=ro", uri=True)
+        elif memory:
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+        else:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._lock()
+            try:
+                _make_private(self.path)
+                self._db = sqlite3.connect(self.path, isolation_level=None)
+            except (OSError, sqlite3.Error) as exc:
+                self._unlock()
+                raise JournalError(f"{self.path}: cannot open the journal ({exc})") from None
         try:
-            self._open(create)
+            self._open(create=create and not readonly, readonly=readonly)
         except sqlite3.DatabaseError as exc:
-            self._db.close()
+            self.close()
             raise JournalError(f"{self.path}: not a triobot journal ({exc})") from None
         except JournalError:
-            self._db.close()
+            self.close()
             raise
 
-    def _open(self, create: bool) -> None:
+    def _lock(self) -> None:
+        """Take the writer's lock, or refuse naming the process that holds it."""
+        lock_path = self.path + LOCK_SUFFIX
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_MODE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            # The holder writes its pid right after locking: empty means it is just starting.
+            holder = os.read(fd, 64).decode("ascii", "replace").strip()
+            os.close(fd)
+            who = f"pid {holder}" if holder.isdigit() else "pid not yet written"
+            raise JournalInUse(
+                f"{self.path}: journal in use by another triobot process ({who}, lock "
+                f"{lock_path}); stop that bot first, or give this one its own journal:"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._lock_fd = fd
+
+    def _open(self, *, create: bool, readonly: bool) -> None:
         self._db.row_factory = sqlite3.Row
         if not create:
             tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
             if not {"meta", "intents", "contracts", "events"} <= tables:
                 raise JournalError(f"{self.path}: not a triobot journal")
+        if readonly:
+            found = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            version = int(found[0]) if found is not None else 0
+            # A version 1 journal reads as it is (its intents have no ``sent_epoch``).
+            if version not in (1, SCHEMA_VERSION):
+                raise JournalError(
+                    f"{self.path}: journal schema version {version}, this triobot reads "
+                    f"{SCHEMA_VERSION}"
+                )
+            return
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
@@ -200,8 +293,14 @@ class Journal:
         self.close()
 
     def close(self) -> None:
-        """Close the database."""
+        """Close the database, then release the writer's lock."""
         self._db.close()
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # the kernel drops the flock with its last descriptor
+            self._lock_fd = None
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -480,3 +579,37 @@ class Journal:
             args = (kind,)
         rows = self._db.execute(query + " ORDER BY seq", args).fetchall()
         return [{**dict(row), "payload": json.loads(row["payload"])} for row in rows]
+
+
+def _make_private(path: str) -> None:
+    """Create ``path`` mode 0600, or tighten it (and its WAL sidecars) if found more open.
+
+    Tightened rather than only warned about: the journal holds account data, the bot is its
+    only writer and ``report`` runs as the same user, so nobody else has a reason to read it,
+    and a warning alone would leave the data open on every run until someone acted.
+    """
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_MODE))
+    for name in (path, path + "-wal", path + "-shm"):
+        try:
+            mode = stat.S_IMODE(os.stat(name).st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & 0o077 == 0:
+            continue
+        log = get_logger("triobot.journal")
+        try:
+            os.chmod(name, mode & 0o700)
+        except OSError as exc:
+            log.warning(
+                "journal file readable by others; could not tighten it",
+                file=name,
+                mode=f"{mode:04o}",
+                error=exc.strerror,
+            )
+        else:
+            log.warning(
+                "journal file was readable by others; tightened to owner only",
+                file=name,
+                was=f"{mode:04o}",
+                now=f"{mode & 0o700:04o}",
+            )

@@ -41,7 +41,8 @@ def _handle(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise UserError(f"{path}: no such journal file", exit_code=2)
     try:
-        with Journal(path, create=False) as journal:
+        # Read-only and without the writer's lock: a running bot's journal can be reported.
+        with Journal(path, readonly=True) as journal:
             report = journal_report(journal)
     except (JournalError, sqlite3.DatabaseError) as exc:
         raise UserError(f"{path}: not a triobot journal ({exc})") from None

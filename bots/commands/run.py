@@ -31,7 +31,8 @@ def register(subparsers: Any) -> None:
             "settlement. On stop no new trade is opened, open contracts get --grace seconds "
             "to settle, and a summary is printed. A second signal stops at once. Exit 0 on "
             "a clean stop, 1 on a runtime failure, 2 on a config error, 3 when the token "
-            "lacks scopes, 130 after a second signal."
+            "lacks scopes, 4 when another process uses the journal, 130 after a second "
+            "signal."
         ),
     )
     parser.add_argument("config", help="the bot's YAML config file")
