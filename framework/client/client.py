@@ -574,6 +574,7 @@ class Client:
         intent_id: str | None = None,
         match: ContractMatch | None = None,
         loginid: str | None = None,
+        may_send: Callable[[], bool] | None = None,
     ) -> BuyOutcome:
         """Buy a contract; return exactly one outcome. Never re-sent.
 
@@ -586,11 +587,14 @@ class Client:
             match: what identifies the contract, for reconciliation, when ``contract`` is
                 a proposal id this client did not price.
             loginid: the account, with several on one connection.
+            may_send: asked once the buy's turn came, right before it is written; False
+                sends nothing (``not sent: stopped before sending``). A stopping bot's
+                buy may wait for its turn behind a reconciliation.
 
         Returns:
             ``bought`` with the contract id when the contract exists; ``not bought`` when
-            the server refused (``error``), the connection was down (nothing sent), or
-            reconciliation found no such contract.
+            the server refused (``error``), the connection was down or ``may_send`` said
+            no (nothing sent), or reconciliation found no such contract.
 
         Raises:
             LocalProtocolError: invalid request (nothing sent).
@@ -629,6 +633,8 @@ class Client:
                     sent_epoch = await self.time()
                 except RequestTimeout as exc:
                     return BuyOutcome(intent, bought=False, detail=f"not sent: {exc}")
+            if may_send is not None and not may_send():
+                return BuyOutcome(intent, bought=False, detail="not sent: stopped before sending")
             try:
                 data = await self.call("buy", passthrough={"intent_id": intent}, **fields)
             except APIError as exc:

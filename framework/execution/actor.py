@@ -16,6 +16,12 @@ allowed (never blocking, never dropping it) and one task carries the intents out
    stops all new trades (the risk gate's kill switch) and says so. A buy whose outcome
    stays unknown is never re-sent: the intent stays ``sending`` and is reconciled later.
 
+After :meth:`ExecutionActor.close_intake` (a graceful stop) nothing more is sent: queued
+intents are refused; every wait before a buy leaves (a quote held by the rate limiter, a
+back-off, a re-quote) is cancelled and the intent journaled as not sent, with why; a buy
+waiting for its turn at the client is withdrawn before it is written. Only a buy already on
+the wire runs to its outcome, and open contracts are still followed to settlement.
+
 Each bought contract is followed in its own task through ``proposal_open_contract`` until
 it is sold; the settlement is written once (the journal refuses a second), then handed to
 the :class:`ExecutionSink` (risk gate, sizing, the strategy's ``on_contract_closed``).
@@ -65,6 +71,8 @@ RATE_LIMIT_DELAYS = (1.0, 2.0, 4.0)
 FOLLOW_RETRY = 2.0
 #: Most seconds a settlement waits for its exit tick to reach the strategies.
 TICK_ORDER_WAIT = 2.0
+#: The journal's reason for an intent the stop caught before anything was sent for it.
+STOPPED_UNSENT = "bot stopping: not sent"
 
 
 class ExecutionSink(Protocol):
@@ -191,6 +199,8 @@ class ExecutionActor:
         self._unresolved = 0
         self._busy = False
         self._accepting = True
+        # The waits of the intent being executed before its buy leaves; the stop cancels it.
+        self._unsent = trio.CancelScope()
         self._credited: set[int] = set()
         self._idle = trio.Event()
         self._idle.set()
@@ -217,8 +227,18 @@ class ExecutionActor:
         return self.open_contracts == 0
 
     def close_intake(self) -> None:
-        """Stop buying: intents still queued are refused with "bot stopping"."""
+        """Stop buying: nothing is sent from now on (see the module docstring)."""
         self._accepting = False
+        self._unsent.cancel()
+
+    def _may_send(self) -> bool:
+        """Asked by the broker right before a buy is written."""
+        return self._accepting
+
+    def _until_stopped(self) -> trio.CancelScope:
+        """A scope around a wait before sending (the caller checked that no stop came yet)."""
+        self._unsent = trio.CancelScope()
+        return self._unsent
 
     async def wait_idle(self) -> None:
         """Wait until nothing is queued, being bought or open."""
@@ -308,10 +328,15 @@ class ExecutionActor:
         self.stats.intents += 1
         journal.record_intent(intent)
         if not self._accepting:
-            self._reject(intent, "bot stopping: not sent")
+            self._reject(intent, STOPPED_UNSENT)
             return
         log = self._log.bind(intent=intent.intent_id, strategy=intent.strategy)
-        proposal = await self._quote(intent, log)
+        with self._until_stopped() as pricing:
+            proposal = await self._quote(intent, log)
+        if pricing.cancelled_caught:
+            log.info("stopping: the intent was being priced; not sent")
+            self._reject(intent, f"{STOPPED_UNSENT} (the stop came while it was being priced)")
+            return
         if proposal is None:
             return
         if intent.basis == "payout":
@@ -330,7 +355,7 @@ class ExecutionActor:
         delays = iter(RATE_LIMIT_DELAYS)
         while True:
             try:
-                outcome = await self._broker.buy(intent, proposal)
+                outcome = await self._broker.buy(intent, proposal, may_send=self._may_send)
             except NotConnected:
                 self._not_bought(intent, "not connected: the buy was not sent", log)
                 return
@@ -353,10 +378,17 @@ class ExecutionActor:
                 self._not_bought(intent, outcome.detail or "not bought", log)
                 return
             if isinstance(error, PriceMoved | InvalidContractProposal) and not requoted:
+                if not self._accepting:  # the stop came while the buy was on the wire
+                    self._not_sent_again(intent, error, log)
+                    return
                 requoted = True
                 self.stats.requotes += 1
                 log.info("re-quoting once", code=error.code, reason=error.message)
-                again = await self._quote(intent, log, sending=True)
+                with self._until_stopped() as pricing:
+                    again = await self._quote(intent, log, sending=True)
+                if pricing.cancelled_caught:
+                    self._not_sent_again(intent, error, log)
+                    return
                 if again is None:
                     return
                 proposal = again
@@ -364,8 +396,15 @@ class ExecutionActor:
             if isinstance(error, RateLimit):
                 delay = next(delays, None)
                 if delay is not None:
+                    if not self._accepting:  # the stop came while the buy was on the wire
+                        self._not_sent_again(intent, error, log)
+                        return
                     log.warning("buy rate limited; backing off", delay=delay)
-                    await trio.sleep(delay)
+                    with self._until_stopped() as waiting:
+                        await trio.sleep(delay)
+                    if waiting.cancelled_caught:
+                        self._not_sent_again(intent, error, log)
+                        return
                     continue
             if isinstance(error, InsufficientBalance):
                 self._gate.kill("insufficient balance", self.now)
@@ -409,6 +448,11 @@ class ExecutionActor:
             reconciled=outcome.reconciled or None,
         )
         self.follow(followed)
+
+    def _not_sent_again(self, intent: TradeIntent, error: APIError, log: Any) -> None:
+        """The stop came after a refused buy, before it was sent again."""
+        log.info("stopping: the refused buy is not sent again", code=error.code)
+        self._not_bought(intent, f"{error.code}: {error.message}; {STOPPED_UNSENT} again", log)
 
     def _not_bought(self, intent: TradeIntent, reason: str, log: Any) -> None:
         self._journal.record_not_bought(intent.intent_id, reason)

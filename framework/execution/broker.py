@@ -9,7 +9,7 @@ read in one file.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
@@ -32,8 +32,14 @@ class Broker(Protocol):
         """
         ...
 
-    async def buy(self, intent: TradeIntent, proposal: Proposal) -> BuyOutcome:
+    async def buy(
+        self, intent: TradeIntent, proposal: Proposal, *, may_send: Callable[[], bool]
+    ) -> BuyOutcome:
         """Buy a quoted proposal at most at its ask price, ``passthrough`` carrying the intent.
+
+        ``may_send`` is asked right before the buy is written (after any wait for its
+        turn); when it says no, nothing is sent and the outcome is not bought, ``detail``
+        starting with "not sent".
 
         Returns the one outcome of the buy: bought (from the answer, or reconciled from the
         account's records when the answer was lost), or refused (``error`` set).

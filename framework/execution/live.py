@@ -8,7 +8,7 @@ reconciler the buys a *previous* process left ``sending``, described by their jo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -53,9 +53,16 @@ class ClientBroker:
             **extra,
         )
 
-    async def buy(self, intent: TradeIntent, proposal: Proposal) -> BuyOutcome:
-        """Buy at most at the ask price; the client reconciles a lost answer."""
-        return await self.client.buy(proposal, price=proposal.ask_price, intent_id=intent.intent_id)
+    async def buy(
+        self, intent: TradeIntent, proposal: Proposal, *, may_send: Callable[[], bool]
+    ) -> BuyOutcome:
+        """Buy at most at the ask price, unless ``may_send`` says no by the buy's turn.
+
+        The client reconciles a lost answer.
+        """
+        return await self.client.buy(
+            proposal, price=proposal.ask_price, intent_id=intent.intent_id, may_send=may_send
+        )
 
     async def reconcile(
         self, intent: TradeIntent, sent_epoch: int, max_price: float | None = None

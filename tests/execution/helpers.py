@@ -81,12 +81,13 @@ class Sink:
         self.closed_contracts: list[ClosedContract] = []
         self.transactions: list[Transaction] = []
         self.got_transaction = trio.Event()
+        self.got_update = trio.Event()
 
     def rejected(self, intent: TradeIntent, reason: str) -> None:
         self.refusals.append((intent.intent_id, reason))
 
     def update(self, intent: TradeIntent, update: ContractUpdate) -> None:
-        pass
+        self.got_update.set()
 
     def closed(self, intent: TradeIntent, result: ClosedContract) -> None:
         self.closed_contracts.append(result)

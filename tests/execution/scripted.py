@@ -7,7 +7,7 @@ without a sale). Every call is recorded; an exception in a script is raised by t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -104,6 +104,16 @@ class Scripted:
         self.epoch = epoch
         self.quoted = 0
         self.bought: list[str] = []
+        #: When set: quotes wait for it (as a rate limiter holds them) ...
+        self.quote_wait: trio.Event | None = None
+        #: ... buys wait for it before asking ``may_send`` (their turn at the client) ...
+        self.turn: trio.Event | None = None
+        #: ... and the answers of sent buys wait for it (the buy is on the wire).
+        self.answer: trio.Event | None = None
+        self.withdrawn = 0
+        #: Set once a buy waits for its turn, and once a buy was sent.
+        self.waiting_turn = trio.Event()
+        self.sent = trio.Event()
         self.reconciled: list[tuple[str, int, float | None]] = []
 
     def server_epoch(self) -> int | None:
@@ -111,13 +121,26 @@ class Scripted:
 
     async def quote(self, intent: TradeIntent) -> Proposal:
         self.quoted += 1
+        if self.quote_wait is not None:
+            await self.quote_wait.wait()
         if self.quotes:
             answer: Proposal = _next(self.quotes)
             return answer
         return proposal(self.quoted)
 
-    async def buy(self, intent: TradeIntent, quote: Proposal) -> BuyOutcome:
+    async def buy(
+        self, intent: TradeIntent, quote: Proposal, *, may_send: Callable[[], bool]
+    ) -> BuyOutcome:
+        if self.turn is not None:
+            self.waiting_turn.set()
+            await self.turn.wait()
+        if not may_send():
+            self.withdrawn += 1
+            return BuyOutcome("x", bought=False, detail="not sent: stopped before sending")
         self.bought.append(quote.id)
+        self.sent.set()
+        if self.answer is not None:
+            await self.answer.wait()
         answer: BuyOutcome = _next(self.buys)
         return answer
 

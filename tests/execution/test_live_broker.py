@@ -20,7 +20,7 @@ async def test_a_barrier_reaches_the_quote_and_unknown_contracts_are_none(
             async with trading(sim, journal) as stack:
                 digit = attrs.evolve(intent(1, sim.epoch(), contract_type="DIGITDIFF"), barrier="5")
                 quote = await stack.broker.quote(digit)
-                outcome = await stack.broker.buy(digit, quote)
+                outcome = await stack.broker.buy(digit, quote, may_send=lambda: True)
                 assert outcome.bought and outcome.payout == quote.payout
                 assert await stack.broker.contract(123_456_789) is None
                 known = await stack.broker.contract(outcome.contract_id or 0)

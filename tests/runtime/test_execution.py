@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -51,7 +51,10 @@ class Script:
         self.quotes += 1
         return _proposal(self.quotes)
 
-    async def buy(self, intent: TradeIntent, proposal: Proposal) -> BuyOutcome:
+    async def buy(
+        self, intent: TradeIntent, proposal: Proposal, *, may_send: Callable[[], bool]
+    ) -> BuyOutcome:
+        assert may_send(), "this bot is not stopping"
         self.buys.append(proposal.id)
         answer = self.answers.pop(0)
         if isinstance(answer, BaseException):
