@@ -7,6 +7,9 @@ a function of ``(seed, genesis)``, an open contract is restored by re-opening it
 feeding it the ticks it missed while the simulator was down: it settles exactly as it would
 have without the restart.
 
+The file holds every token the simulator accepts, in plain text: it is created with mode
+0600 and tightened if found more open (:func:`framework.files.make_private`).
+
 Writes go through at each change (a buy is one short transaction), so a killed simulator
 loses nothing that was answered. The clock's epoch is written with every change, every
 :data:`CLOCK_EVERY` seconds and on a clean stop: a killed simulator resumes no earlier
@@ -23,6 +26,7 @@ from typing import Any
 import attrs
 import trio
 
+from framework.files import make_private
 from framework.market.contracts import ContractSpec
 from framework.market.settlement import Position, Settlement
 
@@ -117,6 +121,7 @@ class Store:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
+        make_private(self.path, what="simulator state file")
         self._db = sqlite3.connect(self.path)
         self._db.executescript(_SCHEMA)
         self._db.commit()
