@@ -28,6 +28,7 @@ from framework.simulator import (
     parse_faults,
     run_simulator,
 )
+from framework.simulator.config import is_loopback
 
 __all__ = ["parse_token", "register", "run"]
 
@@ -99,7 +100,17 @@ def register(subparsers: Any) -> None:
             "Official clients such as python_deriv_api work against it unchanged."
         ),
     )
-    parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="interface (default 127.0.0.1); any other than loopback needs --expose-demo-tokens",
+    )
+    parser.add_argument(
+        "--expose-demo-tokens",
+        action="store_true",
+        help="listen beyond loopback although the built-in demo and payment agent tokens "
+        "(every scope, well known) are live: anyone who reaches the port can use them",
+    )
     parser.add_argument(
         "--port", type=int, default=8765, help="TCP port; 0 picks a free one (default 8765)"
     )
@@ -152,6 +163,7 @@ def _config(args: argparse.Namespace) -> SimulatorConfig:
         "outbox": args.outbox,
         "state": args.state,
         "faults": args.faults,
+        "expose_demo_tokens": args.expose_demo_tokens,
     }
     if args.token:
         options["tokens"] = tuple(args.token)
@@ -194,6 +206,12 @@ def run(args: argparse.Namespace) -> int:
     """
     config = _config(args)
     configure_logging(fmt=args.log_format, stream=sys.stderr)
+    if not is_loopback(config.host):
+        print(
+            f"triobot: warning: listening on {config.host} with the built-in tokens: anyone "
+            "who reaches the port can trade and move money with them",
+            file=sys.stderr,
+        )
     try:
         trio.run(_serve, config)
     except (OSError, BaseExceptionGroup) as exc:

@@ -32,7 +32,9 @@ Configuration (:class:`SimulatorConfig`): ``host``, ``port`` (0: any), ``seed``,
 ``start_epoch``, ``tokens`` (:class:`TokenConfig`: secret, scopes, virtual/real account),
 ``balance``, ``outbox`` (JSON-lines file of verification codes), ``state`` (SQLite file:
 accounts and contracts survive a restart), ``faults`` (the ``--faults`` text), ``rate_limits``,
-``pricing``, ``idle_timeout`` (120 s like the real server; ``None`` disables it).
+``pricing``, ``idle_timeout`` (120 s like the real server; ``None`` disables it),
+``expose_demo_tokens`` (needed for a ``host`` beyond loopback: the built-in tokens are well
+known and hold every scope).
 
 The simulator also has a payment agent account (:data:`PAYMENT_AGENT_LOGINID`, token
 :data:`PAYMENT_AGENT_TOKEN`). From the command line: ``triobot sim --help``.

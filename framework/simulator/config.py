@@ -6,10 +6,15 @@ YAML by :mod:`framework.config`: the fields a bot config may set are ``seed``, `
 loader's word for "not from YAML") because the embedded simulator always listens on loopback
 with its demo token. The ranges are field validators, so a bad value in a config is reported
 at its own ``simulator.KEY`` path.
+
+The built-in tokens (the demo token, the payment agent's) are printed in the docs and hold
+every scope: a simulator that listens beyond loopback is refused unless
+``expose_demo_tokens`` says that is meant (:func:`is_loopback`).
 """
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -22,7 +27,7 @@ from framework.market.pricing import PricingConfig
 from .feed import DEFAULT_HISTORY_SECONDS
 from .ratelimit import RateLimits
 
-__all__ = ["DEMO_TOKEN", "SimulatorConfig", "TokenConfig"]
+__all__ = ["DEMO_TOKEN", "SimulatorConfig", "TokenConfig", "is_loopback"]
 
 #: The token of the default demo account (all five scopes) when no token is configured.
 DEMO_TOKEN = "demo-token-0001"
@@ -49,6 +54,20 @@ class TokenConfig:
                 f"token {self.token!r}: unknown scope(s) {', '.join(unknown)} "
                 f"(known: {', '.join(ALL_SCOPES)})"
             )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether listening on ``host`` is reachable from this machine only.
+
+    ``localhost`` and loopback addresses (``127.0.0.0/8``, ``::1``) are; any other name, an
+    empty host or ``0.0.0.0`` (every interface) is not - a name could resolve anywhere.
+    """
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _default_tokens() -> tuple[TokenConfig, ...]:
@@ -85,6 +104,8 @@ class SimulatorConfig:
             way (the real server: 120); ``None`` never.
         queue_size: messages buffered per connection before a slow client is dropped.
         app_ids: accepted ``app_id`` values (``None``: any well-formed one).
+        expose_demo_tokens: allow a ``host`` beyond loopback although the built-in tokens
+            (the demo token, the payment agent's; every scope, and well known) are live.
     """
 
     host: str = attrs.field(default="127.0.0.1", metadata=_INTERNAL)
@@ -104,8 +125,17 @@ class SimulatorConfig:
     idle_timeout: float | None = attrs.field(default=120.0, metadata=_INTERNAL)
     queue_size: int = attrs.field(default=10_000, metadata=_INTERNAL)
     app_ids: frozenset[int] | None = attrs.field(default=None, metadata=_INTERNAL)
+    expose_demo_tokens: bool = attrs.field(default=False, metadata=_INTERNAL)
 
     def __attrs_post_init__(self) -> None:
+        if not self.expose_demo_tokens and not is_loopback(self.host):
+            # The payment agent's token is always live, so this holds with --token too.
+            raise ValueError(
+                f"host {self.host!r} is not a loopback address: the simulator's built-in "
+                "tokens (every scope, printed in its docs) would be usable by anyone who "
+                "reaches it; listen on 127.0.0.1, or allow it with expose_demo_tokens "
+                "(triobot sim --expose-demo-tokens)"
+            )
         seen: set[str] = set()
         for token in self.tokens:
             if token.token in seen:
