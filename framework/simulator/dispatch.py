@@ -9,7 +9,9 @@
 4. validate against the call's request schema, with the server's coercion (``"1"`` for 1)
    -> ``InputValidationFailed`` with one ``details`` entry per field; fill schema defaults;
 5. ``AuthorizationRequired`` "Please log in." when the call needs a login;
-6. ``PermissionDenied`` when the token holds none of the call's scopes;
+6. ``PermissionDenied`` when the token holds none of the call's scopes - the token of the
+   account the call acts on: after a multi-token ``authorize`` that is the one that
+   authorized ``loginid`` (:func:`require_scopes`);
 7. run the handler; a call of the real API the simulator does not implement answers
    ``UnrecognisedRequest`` naming it ("The simulator does not implement ...").
 
@@ -30,14 +32,14 @@ from framework.deriv.calls import CallSpec, call_of_request
 from framework.deriv.validate import validate
 from framework.market.errors import MarketError
 
-from .accounts import Account, BankError
+from .accounts import Account, BankError, Token
 from .envelope import Envelope, SimError
 
 if TYPE_CHECKING:
     from .core import SimCore
     from .session import Session
 
-__all__ = ["Call", "CloseConnection", "Handler", "dispatch"]
+__all__ = ["Call", "CloseConnection", "Handler", "dispatch", "require_scopes"]
 
 
 # Control flow, not an error: the server loop catches it and closes the socket; no caller or
@@ -102,17 +104,23 @@ class Call:
                 ``PermissionDenied`` for a ``loginid`` not authorized on this connection.
         """
         session = self.session
-        if session.account is None:
-            raise SimError("AuthorizationRequired", "Please log in.")
-        loginid = self.args.get("loginid")
-        if loginid is None or loginid == session.account.loginid:
+        token = session.token_for(self.args.get("loginid"))
+        if session.account is not None and token.loginid == session.account.loginid:
             return session.account
-        if loginid not in session.authorized:
-            raise SimError("PermissionDenied", f"Permission denied, {loginid} is not authorized.")
-        return self.core.bank.account(loginid)
+        return self.core.bank.account(token.loginid)
 
 
 Handler = Callable[[Call], None]
+
+
+def require_scopes(spec: CallSpec, token: Token) -> None:
+    """Refuse ``spec`` unless ``token`` holds one of its scopes.
+
+    Raises:
+        SimError: ``PermissionDenied`` with the server's "requires [_1] scope" text.
+    """
+    if not spec.allowed_by(token.scopes):
+        raise SimError("PermissionDenied", f"Permission denied, requires {spec.scopes[0]} scope.")
 
 
 def _defaults(spec: CallSpec, args: dict[str, Any]) -> dict[str, Any]:
@@ -193,12 +201,7 @@ def dispatch(
             raise _validation_error(problems)
         args = _defaults(spec, args)
         if spec.auth_required:
-            if session.account is None:
-                raise SimError("AuthorizationRequired", "Please log in.")
-            if not spec.allowed_by(session.scopes):
-                raise SimError(
-                    "PermissionDenied", f"Permission denied, requires {spec.scopes[0]} scope."
-                )
+            require_scopes(spec, session.token_for(args.get("loginid")))
         handler = handlers.get(spec.name)
         if handler is None:
             raise SimError(

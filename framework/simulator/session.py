@@ -143,10 +143,24 @@ class Session:
 
     # -- auth ----------------------------------------------------------------------------
 
-    @property
-    def scopes(self) -> tuple[str, ...]:
-        """Scopes of the token in use (empty when not authorized)."""
-        return self.token.scopes if self.token is not None else ()
+    def token_for(self, loginid: str | None) -> Token:
+        """The token that authorized the account a call acts on (``loginid``, else the current).
+
+        After a multi-token ``authorize`` each account keeps its own token's scopes: a
+        ``read`` token does not trade because another token of the connection may.
+
+        Raises:
+            SimError: ``AuthorizationRequired`` when nobody is logged in; ``PermissionDenied``
+                for a ``loginid`` no token of this connection authorized.
+        """
+        if self.token is None:
+            raise SimError("AuthorizationRequired", "Please log in.")
+        if loginid is None:
+            return self.token
+        token = self.authorized.get(loginid)
+        if token is None:
+            raise SimError("PermissionDenied", f"Permission denied, {loginid} is not authorized.")
+        return token
 
     def log_in(self, account: Account, token: Token, others: Iterable[Token] = ()) -> None:
         """Switch the connection to ``account``."""

@@ -13,7 +13,7 @@ from framework.market.contracts import ContractSpec, duration_seconds
 from framework.market.errors import MarketError
 
 from ..accounts import AccountEvent, Transaction
-from ..dispatch import Call, Handler
+from ..dispatch import Call, Handler, require_scopes
 from ..envelope import Envelope, SimError, new_id
 from ..session import ProposalRecord, Subscription
 from ..trading import Contract, contract_payload
@@ -408,6 +408,8 @@ def balance(call: Call) -> None:
     if which == "current":
         account = call.account
     elif which in session.authorized:
+        # Another account of a multi-token login: its own token must allow the call.
+        require_scopes(call.spec, session.authorized[which])
         account = bank.account(which)
     else:
         raise SimError("PermissionDenied", _ALL_BALANCES_NEED_OAUTH)
