@@ -16,12 +16,14 @@ import argparse
 import importlib
 import os
 import pkgutil
+import re
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from framework.errors import UserError
 
-__all__ = ["build_parser", "command_modules", "main"]
+__all__ = ["build_parser", "command_modules", "main", "unrecognized"]
 
 # ``triobot --help`` lists these first, in this order; any other module in bots/commands
 # follows alphabetically. Discovery (rather than a fixed list) lets a command land in one file.
@@ -47,8 +49,51 @@ def command_modules() -> list[str]:
 Handler = Callable[[argparse.Namespace], int]
 
 
+# What an unknown word on the command line may be shown as: an option's name (``--word-word``
+# or ``-x``). Anything else (a value, ``--option=value``'s value, ``-Abc123``) could be a
+# secret typed in the wrong place.
+_OPTION_NAME = re.compile(r"^(--[a-z][a-z0-9-]*|-[A-Za-z])$")
+
+
+def unrecognized(words: Sequence[str]) -> str:
+    """The usage error for words no parser took, naming options but never repeating values."""
+    names: list[str] = []
+    hidden = 0
+    for word in words:
+        name, sep, _ = word.partition("=")
+        if _OPTION_NAME.match(name):
+            names.append(name)
+            hidden += bool(sep)
+        else:
+            hidden += 1
+    message = "unrecognized arguments: " + " ".join(names)
+    if hidden:
+        values = "1 value" if hidden == 1 else f"{hidden} values"
+        message += f"{' and ' if names else ''}{values} (not repeated: a value may be a secret)"
+    return message
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse that exits with 2 and one clear line, as every other usage error does."""
+    """argparse that exits with 2 and one clear line, as every other usage error does.
+
+    Every parser of the command line is this class (subcommands inherit it), so the rules
+    hold everywhere: an option is only ever its full name, never an abbreviation (``--token
+    SECRET`` must not become ``--token-file SECRET``), and an unknown word is not echoed.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Forced, not defaulted: no (sub)command may opt back in to abbreviations.
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        """Parse ``args``; a word no parser takes is a usage error that hides its value."""
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            self.error(unrecognized(extra))
+        return parsed
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -75,12 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``triobot`` console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Handler | None = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
-        return 2
     try:
+        # Inside the try: an option refused while parsing (a secret given on the command
+        # line) is a UserError, one line like any other.
+        args = parser.parse_args(argv)
+        handler: Handler | None = getattr(args, "handler", None)
+        if handler is None:
+            parser.print_help()
+            return 2
         return handler(args)
     except UserError as exc:
         print(f"triobot: {exc}", file=sys.stderr)

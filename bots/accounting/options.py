@@ -8,7 +8,11 @@ targets a real server instead.
 
 The token comes from ``--token-file`` (first) or the ``DERIV_TOKEN`` environment variable,
 never from a command-line value, which any user of the machine can read in the process list.
-A token file readable by group or others gets a warning.
+A token file readable by group or others gets a warning. The same holds for every other
+secret (verification codes, passwords, OAuth redirects): a file, the environment or a
+prompt, never an argument. :func:`refuse_on_command_line` keeps an option that once took a
+secret (or a likely mistake such as ``--token``) as a one-line refusal that does not repeat
+the value.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ import math
 import os
 import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import attrs
@@ -34,7 +38,9 @@ __all__ = [
     "EndpointOptions",
     "add_endpoint_options",
     "endpoint_options",
+    "read_secret_file",
     "read_token",
+    "refuse_on_command_line",
     "scope_list",
 ]
 
@@ -133,6 +139,53 @@ def _number(low: float, *, strict: bool) -> Callable[[str], float]:
     return parse
 
 
+class _Refused(argparse.Action):
+    """An option (or positional) whose value would be a secret in the process list."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        self.instead: str = kwargs.pop("instead")
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        if not self.option_strings and values in (None, "-"):
+            return  # an optional positional not given, or "-" (stdin)
+        # Raised while parsing: bots.cli.main prints it as the command's one line (exit 2).
+        # The value is never part of the message.
+        command = parser.prog.partition(" ")[2]
+        name = option_string or f"{command} {self.metavar or self.dest}"
+        raise UserError(
+            f"{name}: a secret on the command line is visible to every user "
+            f"of this machine (the process list); {self.instead}",
+            exit_code=2,
+        )
+
+
+def refuse_on_command_line(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+    name: str,
+    *,
+    instead: str,
+    metavar: str | None = None,
+) -> None:
+    """Refuse option or optional positional ``name`` with one line that says ``instead``.
+
+    A positional may still be ``-``, the usual word for "read stdin".
+
+    It is hidden from ``--help`` but still takes its value, so that argparse does not echo
+    that value back as an unrecognized argument.
+    """
+    parser.add_argument(
+        name, nargs="?", default=None, metavar=metavar, help=argparse.SUPPRESS,
+        action=_Refused, instead=instead,
+    )  # fmt: skip
+
+
 def add_endpoint_options(parser: argparse.ArgumentParser) -> None:
     """Add the endpoint, token and output options to one (sub)command's parser."""
     group = parser.add_argument_group(
@@ -157,6 +210,11 @@ def add_endpoint_options(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="PATH",
         help=f"file holding the API token (default: the {TOKEN_ENV} environment variable)",
+    )
+    refuse_on_command_line(
+        group,
+        "--token",
+        instead=f"put the token in a file only you can read (--token-file PATH) or in {TOKEN_ENV}",
     )
     group.add_argument(
         "--sim-state",
@@ -241,28 +299,51 @@ def endpoint_options(args: argparse.Namespace) -> EndpointOptions:
     )
 
 
+def read_secret_file(option: str, path: Path) -> str:
+    """The secret in ``path`` (a token, a password, a code), its line ending removed.
+
+    Warns on stderr when the file is readable by group or others. A missing file is not
+    named: the value given may be the secret itself, typed where its file's path belongs.
+
+    Args:
+        option: the option that named the file, for the messages.
+        path: the file.
+
+    Raises:
+        UserError: a missing, unreadable or empty file (exit 2).
+    """
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8").strip("\r\n")
+    except FileNotFoundError:
+        raise UserError(
+            f"{option}: no such file (the value is not repeated: it may be the secret itself; "
+            "give the path of a file holding it)",
+            exit_code=2,
+        ) from None
+    except OSError as exc:
+        raise UserError(f"{option} {path}: {exc.strerror}", exit_code=2) from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        print(
+            f"triobot: warning: {path} is readable by other users; chmod 600 {path}",
+            file=sys.stderr,
+        )
+    if not text:
+        raise UserError(f"{option} {path}: the file is empty", exit_code=2)
+    return text
+
+
 def read_token(options: EndpointOptions) -> str | None:
     """The API token from ``--token-file``, else ``DERIV_TOKEN``; ``None`` when neither.
 
-    Warns on stderr when the file is readable by group or others. The token is never
-    printed.
+    The token is never printed.
 
     Raises:
         UserError: the file cannot be read or holds no token (exit 2).
     """
     path = options.token_file
     if path is not None:
-        try:
-            mode = path.stat().st_mode
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UserError(f"--token-file {path}: {exc.strerror}", exit_code=2) from None
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            print(
-                f"triobot: warning: {path} is readable by other users; chmod 600 {path}",
-                file=sys.stderr,
-            )
-        token = text.strip()
+        token = read_secret_file("--token-file", path).strip()
         if not token or any(c.isspace() for c in token):
             raise UserError(f"--token-file {path}: expected one token on one line", exit_code=2)
         return token

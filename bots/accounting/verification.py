@@ -1,9 +1,11 @@
 """Verification codes (``verify_email``) and the secrets a command hands over once.
 
 A code is sent by ``verify_email`` and read back from the user: on a real server they type
-what they received by email; the embedded simulator's "email" is its in-process outbox, so
-the code is taken from there (and said so) - the simulator forgets its codes when it stops,
-so a code could not be carried from one command to the next anyway.
+what they received by email (not echoed at a terminal); the embedded simulator's "email" is
+its in-process outbox, so the code is taken from there (and said so) - the simulator forgets
+its codes when it stops, so a code could not be carried from one command to the next anyway.
+A code received earlier is given in a file (``--code-file``), never as an argument: the
+process list would show it to every user of the machine.
 
 New accounts come with a token. ``--save-token FILE`` writes it to a new file only its owner
 can read (checked before anything is sent, so an account is never opened with nowhere to put
@@ -12,15 +14,17 @@ its token); otherwise the token is printed, once, because that is the only time 
 
 from __future__ import annotations
 
+import argparse
 import os
 from pathlib import Path
 
 from framework.errors import UserError
 
-from .prompts import ask
+from .options import refuse_on_command_line
+from .prompts import ask_secret
 from .session import Session
 
-__all__ = ["check_token_target", "read_secret_file", "save_token", "verification_code"]
+__all__ = ["add_code_file_option", "check_token_target", "save_token", "verification_code"]
 
 
 async def verification_code(session: Session, email: str, kind: str, given: str | None) -> str:
@@ -30,7 +34,7 @@ async def verification_code(session: Session, email: str, kind: str, given: str 
         session: the session (must have declared ``verify_email`` unless ``given``).
         email: the address to send the code to.
         kind: the ``verify_email`` type (``account_opening``, ``paymentagent_withdraw``...).
-        given: a code from ``--code``.
+        given: a code from ``--code-file``.
 
     Raises:
         UserError: no code was entered (exit 1).
@@ -44,25 +48,26 @@ async def verification_code(session: Session, email: str, kind: str, given: str 
         if sent is not None and sent.type == kind:
             session.output.note(f"embedded simulator: using the code it emailed to {email}")
             return sent.code
-    answer = await ask(f"Enter the verification code emailed to {email}: ")
+    answer = await ask_secret(f"Enter the verification code emailed to {email}: ")
     if not answer:
         raise UserError("no verification code entered; stopped before using it")
     return answer
 
 
-def read_secret_file(option: str, path: Path) -> str:
-    """The one-line secret in ``path`` (a password), for ``option``'s error messages.
-
-    Raises:
-        UserError: unreadable or empty file (exit 2).
-    """
-    try:
-        text = path.read_text(encoding="utf-8").strip("\r\n")
-    except OSError as exc:
-        raise UserError(f"{option} {path}: {exc.strerror}", exit_code=2) from None
-    if not text:
-        raise UserError(f"{option} {path}: the file is empty", exit_code=2)
-    return text
+def add_code_file_option(parser: argparse.ArgumentParser) -> None:
+    """``--code-file PATH`` for a command that needs a verification code; ``--code`` refused."""
+    parser.add_argument(
+        "--code-file",
+        type=Path,
+        metavar="PATH",
+        help="file holding a verification code already received (skips sending a new one); "
+        "without it a code is emailed and asked for",
+    )
+    refuse_on_command_line(
+        parser,
+        "--code",
+        instead="put the code in a file (--code-file PATH), or leave it out to be asked for it",
+    )
 
 
 def check_token_target(path: Path | None) -> None:

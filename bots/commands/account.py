@@ -5,7 +5,7 @@ date ranges, offsets), ``sell-expired``, ``transactions`` (the live stream), ``t
 (``topup_virtual``), ``limits``.
 
 Account opening: ``verify-email``, ``new-virtual`` (verify_email, then new_account_virtual
-with the emailed code: prompted, ``--code``, or the embedded simulator's outbox),
+with the emailed code: prompted, read from ``--code-file``, or the embedded simulator's outbox),
 ``new-real FORM.yaml`` (checked before sending), and the reference lists ``countries``
 (residence_list), ``states COUNTRY``, ``landing-company COUNTRY``, ``company SHORTCODE``
 (landing_company_details).
@@ -25,11 +25,11 @@ from typing import Any
 
 from bots.accounting import Session, add_command, command_group, run_session, views
 from bots.accounting.forms import load_real_account_form
-from bots.accounting.options import endpoint_options
+from bots.accounting.options import endpoint_options, read_secret_file
 from bots.accounting.output import key_values, money, table
 from bots.accounting.verification import (
+    add_code_file_option,
     check_token_target,
-    read_secret_file,
     save_token,
     verification_code,
 )
@@ -169,8 +169,8 @@ def _register_opening(group: Any) -> None:
         help="open a virtual account (verify_email, then new_account_virtual)",
         description=(
             "Open a virtual (demo) account: a verification code is emailed (verify_email), "
-            "then new_account_virtual is sent with it. Without --code the code is prompted "
-            "for (the embedded simulator's own outbox is read instead). Prints the new "
+            "then new_account_virtual is sent with it. Without --code-file the code is "
+            "prompted for (the embedded simulator's own outbox is read instead). Prints the new "
             "account and its token, or saves the token with --save-token."
         ),
     )
@@ -178,7 +178,7 @@ def _register_opening(group: Any) -> None:
     virtual.add_argument(
         "--residence", type=_country, default="id", help="country code (default id)"
     )
-    virtual.add_argument("--code", help="a verification code already received (skips sending)")
+    add_code_file_option(virtual)
     virtual.add_argument(
         "--password-file", type=Path, metavar="PATH", help="file holding the account password"
     )
@@ -433,10 +433,11 @@ def _new_virtual(args: argparse.Namespace) -> int:
         if args.password_file is not None
         else None
     )
-    calls = ("new_account_virtual",) if args.code else ("verify_email", "new_account_virtual")
+    given = read_secret_file("--code-file", args.code_file) if args.code_file else None
+    calls = ("new_account_virtual",) if given else ("verify_email", "new_account_virtual")
 
     async def body(session: Session) -> int:
-        code = await verification_code(session, args.email, "account_opening", args.code)
+        code = await verification_code(session, args.email, "account_opening", given)
         fields: dict[str, Any] = {
             "verification_code": code,
             "residence": args.residence,

@@ -7,8 +7,9 @@ the check. The real request is sent once and never re-sent: if its answer is los
 says so (exit 1) and the statement tells whether it happened.
 
 ``withdraw`` needs a verification code of type ``paymentagent_withdraw``, emailed to the
-account's address: ``--code``, or the command sends one and asks for it (the embedded
-simulator's outbox is read instead).
+account's address: one already received in a file (``--code-file``), or the command sends one
+and asks for it (the embedded simulator's outbox is read instead). ``--code CODE`` is refused:
+the process list would show the code.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ import re
 from typing import Any
 
 from bots.accounting import Session, add_command, command_group, run_session, views
-from bots.accounting.options import endpoint_options
+from bots.accounting.options import endpoint_options, read_secret_file
 from bots.accounting.output import money, table
 from bots.accounting.prompts import confirm
-from bots.accounting.verification import verification_code
+from bots.accounting.verification import add_code_file_option, verification_code
 from framework.errors import UserError
 
 __all__ = ["register"]
@@ -95,9 +96,7 @@ def register(subparsers: Any) -> None:
     withdraw.add_argument(
         "--agent", type=_loginid, required=True, metavar="LOGINID", help="the agent's login id"
     )
-    withdraw.add_argument(
-        "--code", help="a paymentagent_withdraw verification code already received"
-    )
+    add_code_file_option(withdraw)
     _money_options(withdraw)
 
     transfer = add_command(
@@ -203,16 +202,17 @@ async def _move(
 
 def _withdraw(args: argparse.Namespace) -> int:
     options = endpoint_options(args)
-    calls = ("paymentagent_withdraw",) if args.code else ("verify_email", "paymentagent_withdraw")
+    given = read_secret_file("--code-file", args.code_file) if args.code_file else None
+    calls = ("paymentagent_withdraw",) if given else ("verify_email", "paymentagent_withdraw")
 
     async def body(session: Session) -> int:
         account = session.account
         currency = args.currency or account.currency
-        if not account.email and not args.code:
-            raise UserError("the account has no email address to send a code to; use --code")
-        code = await verification_code(
-            session, account.email or "", "paymentagent_withdraw", args.code
-        )
+        if not account.email and not given:
+            raise UserError(
+                "the account has no email address to send a code to; use --code-file PATH"
+            )
+        code = await verification_code(session, account.email or "", "paymentagent_withdraw", given)
         fields: dict[str, Any] = {
             "paymentagent_loginid": args.agent,
             "amount": args.amount,

@@ -3,8 +3,10 @@
 * ``api ping [--count N]``: round-trip times of ``ping``;
 * ``api time``: the server's clock and this machine's skew against it;
 * ``api status``: ``website_status`` (site status, the API call limits, currencies);
-* ``api call NAME [--arg key=value ...]``: one call of the API table with the given fields
-  (scope-checked like every other command), its answer printed as JSON or a key/value list.
+* ``api call NAME [--arg key=value ...] [--arg-file key=PATH ...]``: one call of the API
+  table with the given fields (scope-checked like every other command), its answer printed as
+  JSON or a key/value list. A secret field (a verification code, a password, a token) is
+  refused as ``--arg``: the process list would show it; ``--arg-file`` reads it from a file.
 
 All run against the embedded simulator unless ``--endpoint`` is given.
 """
@@ -14,13 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import trio
 from rich.console import Console
 
 from bots.accounting import Session, add_command, command_group, run_session
-from bots.accounting.options import endpoint_options
+from bots.accounting.options import endpoint_options, read_secret_file
 from bots.accounting.output import epoch_text, key_values, table
 from framework.deriv.calls import CALL_TABLE
 from framework.deriv.validate import validate
@@ -31,12 +34,13 @@ __all__ = ["parse_arg", "register"]
 # The server's ``time`` is whole seconds: its true clock is anywhere in [time, time + 1).
 _TIME_RESOLUTION = 1.0
 # Fields whose values are secrets: on a command line any user of the machine reads them in
-# the process list. Tokens come from DERIV_TOKEN/--token-file; the rest has its own command.
+# the process list. They come from a file (--arg-file); the login token from
+# DERIV_TOKEN/--token-file.
 _SECRET_FIELDS = frozenset(
     {
         "authorize", "tokens", "copy_start", "copy_stop", "delete_token", "client_password",
         "password", "old_password", "new_password", "mainPassword", "investPassword",
-        "phonePassword", "secret_answer",
+        "phonePassword", "secret_answer", "verification_code", "exchange_verification_code",
     }
 )  # fmt: skip
 # A skew beyond this (after the measurement's own uncertainty) is worth a warning: contract
@@ -70,8 +74,9 @@ def register(subparsers: Any) -> None:
         description=(
             "Make one call of the API table, e.g. 'triobot api call trading_times --arg "
             "trading_times=today'. Values are read as JSON when they parse (1, true, "
-            '["a"]) and as text otherwise. The token\'s scopes are checked first; streams '
-            "answer once."
+            '["a"]) and as text otherwise. Secret fields (verification_code, passwords, '
+            "tokens) are refused as --arg and read from a file with --arg-file. The token's "
+            "scopes are checked first; streams answer once."
         ),
     )
     call.add_argument("name", help="the call, e.g. trading_times, payout_currencies")
@@ -84,6 +89,15 @@ def register(subparsers: Any) -> None:
         metavar="KEY=VALUE",
         help="a request field (repeatable)",
     )
+    call.add_argument(
+        "--arg-file",
+        dest="field_files",
+        type=_arg_file,
+        action="append",
+        default=[],
+        metavar="KEY=PATH",
+        help="a request field read from a file, for secrets such as verification_code (repeatable)",
+    )
 
 
 def _count(text: str) -> int:
@@ -92,19 +106,31 @@ def _count(text: str) -> int:
     return int(text)
 
 
+def _value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
 def parse_arg(text: str) -> tuple[str, Any]:
     """``key=value`` -> ``(key, value)``, the value parsed as JSON when it is JSON.
 
     Raises:
-        argparse.ArgumentTypeError: no ``=`` or an empty key.
+        argparse.ArgumentTypeError: no ``=`` or an empty key (the text is not repeated: a
+            malformed argument may be a secret).
     """
     key, sep, value = text.partition("=")
     if not sep or not key:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected KEY=VALUE")
-    try:
-        return key, json.loads(value)
-    except ValueError:
-        return key, value
+        raise argparse.ArgumentTypeError("expected KEY=VALUE")
+    return key, _value(value)
+
+
+def _arg_file(text: str) -> tuple[str, Path]:
+    key, sep, path = text.partition("=")
+    if not sep or not key or not path:
+        raise argparse.ArgumentTypeError("expected KEY=PATH")
+    return key, Path(path)
 
 
 # -- ping ---------------------------------------------------------------------------------
@@ -291,9 +317,16 @@ def _call(args: argparse.Namespace) -> int:
     if secrets:
         raise UserError(
             f"--arg {', '.join(secrets)}: a secret on the command line is visible to every "
-            "user of this machine; use the dedicated command (triobot account/oauth/agent)",
+            f"user of this machine (the process list); use --arg-file {secrets[0]}=PATH",
             exit_code=2,
         )
+    for key, path in args.field_files:
+        if key in fields:
+            raise UserError(f"{key}: given both as --arg and as --arg-file", exit_code=2)
+        text = read_secret_file(f"--arg-file {key}", path).strip()
+        # A file's value is text (a code "007" stays "007"), unless it is a JSON list or
+        # object; the schema converts text to a number where the call wants one.
+        fields[key] = _value(text) if text[:1] in ("[", "{") else text
     if spec.subscribable and fields.get("subscribe") == 1:
         raise UserError("api call answers once: drop subscribe=1", exit_code=2)
     # Values were read as JSON where they parse, so a field the schema types as a string

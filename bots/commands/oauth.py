@@ -1,8 +1,9 @@
 """``triobot oauth``: OAuth URLs and redirects, registered apps, API tokens.
 
 Offline: ``url APP_ID [--lang ZH_CN]`` builds the address that starts the OAuth flow;
-``parse [URL|-]`` reads the redirect Deriv sends the user back with and lists its accounts and
-session tokens (read it from stdin, the default, to keep tokens out of the process list).
+``parse [--file PATH]`` reads the redirect Deriv sends the user back with (from stdin, or a
+file) and lists its accounts and session tokens. The redirect is never an argument: it holds
+the session tokens, and the process list would show them.
 
 Online (admin or read scope): ``apps`` (app_list), ``register-app`` (app_register),
 ``tokens`` (api_token), ``create-token NAME --scopes ...``, ``delete-token NAME``. Tokens are
@@ -19,7 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from bots.accounting import Output, Session, add_command, command_group, run_session, views
-from bots.accounting.options import endpoint_options, scope_list
+from bots.accounting.options import (
+    endpoint_options,
+    read_secret_file,
+    refuse_on_command_line,
+    scope_list,
+)
 from bots.accounting.output import key_values, table
 from bots.accounting.prompts import confirm
 from bots.accounting.verification import check_token_target, save_token
@@ -83,15 +89,20 @@ def register(subparsers: Any) -> None:
         group,
         "parse",
         _parse,
-        help="the accounts and tokens of an OAuth redirect URL",
+        help="the accounts and tokens of an OAuth redirect URL (read from stdin or a file)",
         endpoint=False,
     )
     parse.add_argument(
+        "--file",
+        type=Path,
+        metavar="PATH",
+        help="read the redirect URL from this file (default: the first line of stdin)",
+    )
+    refuse_on_command_line(
+        parse,
         "redirect",
-        nargs="?",
-        default="-",
         metavar="URL",
-        help="the redirect URL, or - (default) to read it from stdin",
+        instead="pipe the redirect URL on stdin or give it in a file (--file PATH)",
     )
     parse.add_argument("--show-tokens", action="store_true", help="show the tokens in full")
     parse.add_argument("--json", action="store_true", help="print one JSON document")
@@ -152,7 +163,10 @@ def _url(args: argparse.Namespace) -> int:
 
 
 def _parse(args: argparse.Namespace) -> int:
-    text = sys.stdin.readline().strip() if args.redirect == "-" else args.redirect
+    if args.file is None:
+        text = sys.stdin.readline().strip()
+    else:
+        text = read_secret_file("--file", args.file).strip()
     try:
         accounts = parse_redirect(text)
     except OAuthError as exc:

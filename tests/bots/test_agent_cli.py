@@ -86,11 +86,14 @@ def test_withdraw_confirmed(cli: Runner, state: Path, monkeypatch: pytest.Monkey
     assert _withdrawals(cli, state) == [-25.0, -50.0]
 
 
-def test_withdraw_refusals(cli: Runner) -> None:
+def test_withdraw_refusals(cli: Runner, tmp_path: Path) -> None:
     virtual = cli("agent", "withdraw", "--agent", AGENT, "--amount", "50", "--yes")
     assert virtual.code == 1 and "PaymentAgentWithdrawError" in virtual.err
+    code_file = tmp_path / "code"
+    code_file.write_text("WRONGCODE1\n")
+    code_file.chmod(0o600)
     bad_code = cli(
-        "agent", "withdraw", "--agent", AGENT, "--amount", "50", "--code", "WRONGCODE1",
+        "agent", "withdraw", "--agent", AGENT, "--amount", "50", "--code-file", str(code_file),
         "--sim-account", "real", "--yes",
     )  # fmt: skip
     assert bad_code.code == 1 and "InvalidToken" in bad_code.err

@@ -39,12 +39,25 @@ def test_parse_redirect_from_stdin_masks_tokens(
             {"loginid": "VRTC1859315", "currency": "USD", "token": "****snfq"},
         ]
     }
-    shown = cli("oauth", "parse", REDIRECT, "--show-tokens")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(REDIRECT + "\n"))
+    shown = cli("oauth", "parse", "-", "--show-tokens")
     assert "a1-f7pnteezo4jzhpxclctizt27hyeot" in shown.out and "VRTC1859315" in shown.out
 
 
-def test_parse_a_url_without_accounts(cli: Runner) -> None:
-    result = cli("oauth", "parse", "https://example.com/callback?error=denied")
+def test_parse_redirect_from_a_file(cli: Runner, tmp_path: Path) -> None:
+    redirect = tmp_path / "redirect.txt"
+    redirect.write_text(REDIRECT + "\n")
+    redirect.chmod(0o600)
+    result = cli("oauth", "parse", "--file", str(redirect), "--json")
+    assert result.code == 0, result.err
+    assert [a["loginid"] for a in result.json()["accounts"]] == ["CR799393", "VRTC1859315"]
+    missing = cli("oauth", "parse", "--file", str(tmp_path / "nope"))
+    assert missing.code == 2 and missing.err.startswith("triobot: --file: no such file")
+
+
+def test_parse_a_url_without_accounts(cli: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("https://example.com/callback?error=denied\n"))
+    result = cli("oauth", "parse")
     assert result.code == 2 and "acct1" in result.err
 
 

@@ -54,11 +54,17 @@ def test_new_virtual_prints_the_token_when_not_saved(cli: Runner) -> None:
     assert "shown once" in opened.err
 
 
-def test_a_bad_verification_code_is_refused(cli: Runner, wiretap: Wiretap) -> None:
-    result = cli("account", "new-virtual", "--email", "x@example.com", "--code", "WRONG12345")
+def test_a_bad_verification_code_is_refused(cli: Runner, wiretap: Wiretap, tmp_path: Path) -> None:
+    code_file = tmp_path / "code"
+    code_file.write_text("WRONG12345\n")
+    code_file.chmod(0o600)
+    result = cli(
+        "account", "new-virtual", "--email", "x@example.com", "--code-file", str(code_file)
+    )
     assert result.code == 1
     assert result.err.startswith("triobot: InvalidToken:")
-    assert "verify_email" not in wiretap.calls  # --code skips sending a new one
+    assert "verify_email" not in wiretap.calls  # a code from a file skips sending a new one
+    assert "WRONG12345" not in result.err + result.out
 
 
 def test_the_code_is_prompted_for_on_a_real_server(
