@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
+import trio
 from structlog.testing import capture_logs
 from trio.testing import MockClock
 
@@ -196,3 +197,17 @@ async def test_a_loginid_no_token_authorized_is_refused_before_anything_runs(
         assert reply["error"]["code"] == "PermissionDenied"
         assert reply["error"]["message"] == "Permission denied, CR12345678 is not authorized."
         assert sim.contracts() == []
+
+
+def test_an_exposed_simulator_says_so_before_it_listens(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: list[SimulatorConfig] = []
+
+    def serve(afn: object, config: SimulatorConfig) -> None:
+        served.append(config)  # the test does not listen beyond loopback
+
+    monkeypatch.setattr(trio, "run", serve)
+    code, err = run_sim(capsys, "--host", "0.0.0.0", "--expose-demo-tokens", "--port", "0")
+    assert code == 0 and [c.host for c in served] == ["0.0.0.0"]
+    assert err.startswith("triobot: warning: listening on 0.0.0.0 with the built-in tokens")
