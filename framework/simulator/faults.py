@@ -13,24 +13,31 @@ Faults are rules shared by every connection of a simulator. Each fires on a matc
 * :meth:`Faults.stall` - stop answering on that connection for good, pings included (the
   server stops reading the socket, so the WebSocket layer cannot pong either);
 * :meth:`Faults.malformed` - send a frame that is not JSON before the answer;
-* :meth:`Faults.rate_limit` - answer ``RateLimit`` instead of processing.
+* :meth:`Faults.rate_limit` - answer ``RateLimit`` instead of processing;
+* :meth:`Faults.corrupt` - rewrite (or remove) one field of the next answer or stream
+  message of a call, after the server acted: valid JSON, a valid envelope, a payload the
+  client's models must refuse (``buy.contract_id: "abc"``, a tick whose quote is ``"abc"``).
 
 From the command line (``triobot sim --faults SPEC``) the same rules are written as
-comma-separated items, e.g. ``drop_on=buy:after,delay=0.5:proposal,rate_limit=ticks:2``;
-see :func:`parse_faults`.
+comma-separated items, e.g. ``drop_on=buy:after,delay=0.5:proposal,rate_limit=ticks:2``,
+``corrupt=buy:contract_id=abc``; see :func:`parse_faults`.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Any, Literal
 
 import attrs
+
+from framework.deriv.calls import get_call
+from framework.deriv.errors import LocalProtocolError
 
 from .envelope import SimError
 
 __all__ = ["FaultAction", "FaultRule", "Faults", "parse_faults"]
 
-Kind = Literal["drop_before", "drop_after", "delay", "stall", "malformed", "rate_limit"]
+Kind = Literal["drop_before", "drop_after", "delay", "stall", "malformed", "rate_limit", "corrupt"]
 
 
 @attrs.define
@@ -42,12 +49,20 @@ class FaultRule:
         call: the call it fires on (``None``: any call).
         times: firings left (``None``: unlimited).
         seconds: the delay, for ``delay``.
+        field: the payload field ``corrupt`` rewrites.
+        value: what ``corrupt`` writes there.
+        remove: ``corrupt`` removes the field instead.
+        msg_types: the message types of ``call`` (``ticks`` sends ``tick``), for ``corrupt``.
     """
 
     kind: Kind
     call: str | None = None
     times: int | None = 1
     seconds: float = 0.0
+    field: str = ""
+    value: Any = None
+    remove: bool = False
+    msg_types: tuple[str, ...] = ()
 
     def matches(self, call: str) -> bool:
         """Whether the rule fires on ``call``."""
@@ -144,6 +159,35 @@ class Faults:
         """Answer ``RateLimit`` to the next ``times`` ``call`` requests."""
         return self._add(FaultRule("rate_limit", call, times))
 
+    def corrupt(
+        self,
+        call: str,
+        field: str,
+        value: Any = None,
+        *,
+        remove: bool = False,
+        times: int | None = 1,
+    ) -> FaultRule:
+        """Rewrite ``field`` in the next ``times`` messages of ``call`` that carry it.
+
+        The server acts as usual (a buy buys); only the message it sends is changed: its
+        payload's ``field`` becomes ``value`` (``None`` is sent as ``null``), or is removed
+        when ``remove`` is true. Messages without the field (a stream's bare acknowledgement)
+        and error answers are left alone.
+
+        Raises:
+            ValueError: ``call`` is not a call of the API, or ``field`` is empty.
+        """
+        try:
+            msg_types = get_call(call).msg_types
+        except LocalProtocolError:
+            raise ValueError(f"unknown call {call!r}") from None
+        if not field:
+            raise ValueError("needs a field")
+        rule = FaultRule("corrupt", call, times, field=field, value=value, remove=remove)
+        rule.msg_types = (call, *msg_types)
+        return self._add(rule)
+
     def clear(self) -> None:
         """Remove every rule."""
         self.rules.clear()
@@ -168,7 +212,7 @@ class Faults:
         delay = 0.0
         flags = {"drop_before": False, "drop_after": False, "stall": False, "malformed": False}
         for rule in list(self.rules):
-            if rule.kind == "rate_limit" or not rule.matches(call):
+            if rule.kind in ("rate_limit", "corrupt") or not rule.matches(call):
                 continue
             if rule.kind == "delay":
                 delay = max(delay, rule.seconds)
@@ -184,6 +228,30 @@ class Faults:
                 self._fire(rule)
                 return SimError("RateLimit", f"You have reached the rate limit for {call}.")
         return None
+
+    def rewrite(self, text: str) -> str:
+        """Apply the ``corrupt`` rules to one message the server is about to send."""
+        if not self.rules:
+            return text  # the hot path: every message of every connection comes here
+        rules = [rule for rule in self.rules if rule.kind == "corrupt"]
+        if not rules:
+            return text
+        message = json.loads(text)
+        msg_type = message.get("msg_type")
+        payload = message.get(msg_type)
+        if not isinstance(payload, dict) or "error" in message:
+            return text
+        changed = False
+        for rule in rules:
+            if msg_type not in rule.msg_types or rule.field not in payload:
+                continue
+            if rule.remove:
+                payload.pop(rule.field, None)
+            else:
+                payload[rule.field] = rule.value
+            self._fire(rule)
+            changed = True
+        return json.dumps(message) if changed else text
 
     def on_send(self) -> bool:
         """Count one sent message; return True when the connection must drop now."""
@@ -201,6 +269,14 @@ def _times(text: str) -> int | None:
     return None if text in ("*", "inf") else int(text)
 
 
+def _value(text: str) -> Any:
+    """A ``corrupt`` value: JSON when it reads as JSON (``null``, ``12``), else the text."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
 def parse_faults(spec: str, faults: Faults | None = None) -> Faults:
     """Parse a ``--faults`` specification.
 
@@ -211,7 +287,10 @@ def parse_faults(spec: str, faults: Faults | None = None) -> Faults:
     * ``delay=SECONDS[:CALL]`` (every matching request, forever);
     * ``stall[=CALL]``;
     * ``malformed[=CALL[:TIMES]]``;
-    * ``rate_limit[=CALL[:TIMES]]``.
+    * ``rate_limit[=CALL[:TIMES]]``;
+    * ``corrupt=CALL:FIELD[=VALUE][:TIMES]`` - the field of the payload becomes VALUE (JSON
+      when it reads as JSON: ``null``, ``12``; else the text itself: ``abc``), or is removed
+      when no ``=VALUE`` is given.
 
     ``CALL`` may be ``*`` for any call; ``TIMES`` may be ``*`` for unlimited.
 
@@ -249,6 +328,15 @@ def parse_faults(spec: str, faults: Faults | None = None) -> Faults:
                     raise ValueError("needs SECONDS, e.g. delay=0.5 or delay=0.5:proposal")
                 seconds = float(parts[0])
                 faults.delay(seconds, call=parts[1] if len(parts) > 1 and parts[1] != "*" else None)
+            elif name == "corrupt":
+                if call is None or len(parts) < 2:
+                    raise ValueError("needs CALL:FIELD, e.g. corrupt=buy:contract_id=abc")
+                field, has_value, text = parts[1].partition("=")
+                times = _times(parts[2]) if len(parts) > 2 else 1
+                if has_value:
+                    faults.corrupt(call, field, _value(text), times=times)
+                else:
+                    faults.corrupt(call, field, remove=True, times=times)
             elif name in ("stall", "malformed", "rate_limit"):
                 times = _times(parts[1]) if len(parts) > 1 else 1
                 getattr(faults, name)(call=call, times=times)

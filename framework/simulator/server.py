@@ -109,6 +109,7 @@ class Connection:
     def _push(self, text: str) -> None:
         if self._muted or self._dropping:
             return
+        text = self.core.faults.rewrite(text)
         if self._captured is not None:
             self._captured.append(text)
             return
