@@ -34,7 +34,7 @@ from bots.accounting.verification import (
     verification_code,
 )
 from framework.client import NewAccount
-from framework.connection import ConnectionRestored
+from framework.connection import ConnectionRestored, Unreadable
 from framework.errors import UserError
 
 __all__ = ["parse_date", "register"]
@@ -348,6 +348,12 @@ def _transactions(args: argparse.Namespace) -> int:
                     session.output.note(
                         f"reconnected after {update.downtime:.1f} s; transactions made "
                         "meanwhile are in 'triobot account statement'"
+                    )
+                    continue
+                if isinstance(update, Unreadable):
+                    # Logged and counted where it was read; the statement has the record.
+                    session.output.note(
+                        "a transaction could not be read; 'triobot account statement' has it"
                     )
                     continue
                 session.output.record(

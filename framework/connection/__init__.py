@@ -30,6 +30,7 @@ from .streams import Disconnected as Disconnected
 from .streams import Overflow as Overflow
 from .streams import Stream as Stream
 from .streams import Subscription as Subscription
+from .unreadable import Unreadable as Unreadable
 
 __all__ = [
     "AuthorizationFailed",
@@ -56,5 +57,6 @@ __all__ = [
     "StreamOverflow",
     "Subscription",
     "TransportError",
+    "Unreadable",
     "is_idempotent",
 ]

@@ -288,7 +288,7 @@ class Connection:
         )
         try:
             await self._open(sub, timeout)
-            yield Stream(sub, parse)
+            yield Stream(sub, parse, self.stats)
         finally:
             ids = self._table.remove(sub)
             sub.finish()

@@ -18,6 +18,11 @@ the subscription's declared :class:`Overflow` policy:
 Connection events inside a stream: after an outage, the first thing a consumer reads before
 the first new update is exactly one :class:`ConnectionRestored` (with the downtime of that
 stream). Consumers iterate ``T | ConnectionRestored`` and can tell exactly where the gap is.
+
+An update whose payload the parser's model refuses (:class:`~framework.deriv.errors.PayloadError`)
+is logged and counted once (:mod:`.unreadable`); a conflating stream skips it, a lossless one
+returns an :class:`~framework.connection.unreadable.Unreadable` in its place, never drops it
+silently (the client types those streams ``Stream[Model | Unreadable]``).
 """
 
 from __future__ import annotations
@@ -30,8 +35,11 @@ from typing import Any, Generic, TypeVar
 import attrs
 import trio
 
+from ..deriv.errors import PayloadError
 from ..deriv.protocol import StreamUpdate
 from .errors import StreamOverflow
+from .stats import ConnectionStats
+from .unreadable import unreadable
 
 __all__ = [
     "SKIP",
@@ -201,9 +209,10 @@ class Stream(Generic[T]):
     read only; the stream stays usable.
     """
 
-    def __init__(self, subscription: Subscription, parse: Parser) -> None:
+    def __init__(self, subscription: Subscription, parse: Parser, stats: ConnectionStats) -> None:
         self._sub = subscription
         self._parse = parse
+        self._stats = stats
         self._unyielded = 0
 
     @property
@@ -261,11 +270,21 @@ class Stream(Generic[T]):
             if type(item) is StreamUpdate:
                 if item.error is not None:
                     raise item.error
-                value = parse(item)
+                try:
+                    value = parse(item)
+                except PayloadError as exc:
+                    value = self._unreadable(item, exc)
                 if value is SKIP:
                     continue
                 return value  # type: ignore[no-any-return]
             return item  # type: ignore[no-any-return]
+
+    def _unreadable(self, update: StreamUpdate, error: PayloadError) -> Any:
+        """Log and count an update the parser refused; what the consumer gets instead."""
+        event = unreadable(self._stats, self._sub.call, error, update.data)
+        # Market data is replaced by the next update; a lossless stream never loses one
+        # silently: its consumer asks the server again for what this update was about.
+        return event if self._sub.policy is Overflow.FAIL else SKIP
 
     def receive_nowait(self) -> T | ConnectionRestored:
         """Like :meth:`receive` but raise ``trio.WouldBlock`` instead of waiting.
@@ -283,7 +302,10 @@ class Stream(Generic[T]):
             if type(item) is StreamUpdate:
                 if item.error is not None:
                     raise item.error
-                value = self._parse(item)
+                try:
+                    value = self._parse(item)
+                except PayloadError as exc:
+                    value = self._unreadable(item, exc)
                 if value is SKIP:
                     continue
                 return value  # type: ignore[no-any-return]

@@ -126,7 +126,17 @@ class RemoteProtocolError(ProtocolError):
 
 
 class PayloadError(RemoteProtocolError):
-    """A Deriv message whose payload lacks a field the typed model needs, or has a wrong type."""
+    """A Deriv message whose payload lacks a field the typed model needs, or has a wrong type.
+
+    The message names the model and the field first: ``"BuyReceipt.contract_id: expected
+    integer, got str 'abc'"`` (``"Tick: expected an object..."`` for the whole payload).
+    """
+
+    @property
+    def field(self) -> str | None:
+        """The ``Model.field`` the message names, ``None`` when it is about the whole payload."""
+        head, sep, _ = self.message.partition(": ")
+        return head if sep and "." in head and " " not in head else None
 
 
 _REGISTRY: dict[str, type[APIError]] = {}
