@@ -15,6 +15,11 @@
   lost the client's :class:`~framework.client.reconciler.Reconciler` decides it from the
   account's records once the connection is back.
 * :meth:`Client.call` and :meth:`Client.subscribe` reach every other call of the table.
+* An answer whose payload the models refuse is logged and counted once
+  (:meth:`Client.read`) and raises :class:`~framework.deriv.errors.PayloadError`, except a
+  ``buy`` or ``sell`` answer: that one is an unknown outcome, decided like a lost answer.
+  Lossless streams (``transaction``, ``open_contract_stream``) yield an
+  :class:`~framework.connection.Unreadable` in place of an update they cannot read.
 
 Every method takes ``loginid`` where the API does, for several accounts on one connection.
 """
@@ -25,7 +30,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from ..connection import (
     Connection,
@@ -34,8 +39,10 @@ from ..connection import (
     Overflow,
     RequestTimeout,
     Stream,
+    Unreadable,
 )
 from ..connection.streams import SKIP, Parser, raw_parser
+from ..connection.unreadable import unreadable
 from ..deriv.errors import APIError, PayloadError
 from ..deriv.models import (
     Authorize,
@@ -65,11 +72,14 @@ from .results import (
     TickHistory,
     TopUp,
     candles_from_payload,
+    epoch_from_payload,
 )
 
 __all__ = ["Client"]
 
 log = get_logger("triobot.client")
+
+_M = TypeVar("_M")
 
 #: Proposals remembered for reconciliation (id -> what it would buy).
 _PROPOSAL_MEMORY = 4096
@@ -97,6 +107,11 @@ def _tick_parser(saw: Callable[[int], None]) -> Parser:
         return tick
 
     return parse
+
+
+def _unreadable_answer(call: str, error: PayloadError) -> OutcomeUnknown:
+    """The unknown outcome of a request whose answer came but could not be read."""
+    return OutcomeUnknown(call, 0, 0.0, error)
 
 
 def _model_parser(model: Any) -> Parser:
@@ -155,6 +170,21 @@ class Client:
 
     # ------------------------------------------------------------------ generic
 
+    def read(self, call: str, build: Callable[[Any], _M], data: Any) -> _M:
+        """Decode the payload of a ``call`` answer with ``build`` (a model's ``from_payload``).
+
+        The one place answers are decoded: a payload the model refuses is logged once (call,
+        field, the start of the payload) and counted in ``connection.stats.unreadable``.
+
+        Raises:
+            PayloadError: the payload is not what the model needs.
+        """
+        try:
+            return build(data)
+        except PayloadError as exc:
+            unreadable(self.connection.stats, call, exc, data)
+            raise
+
     async def call(
         self,
         name: str,
@@ -206,7 +236,9 @@ class Client:
             if len(tokens) == 1
             else {"authorize": "MULTI", "tokens": tokens}
         )
-        return Authorize.from_payload(await self.call("authorize", **fields))
+        return self.read(
+            "authorize", Authorize.from_payload, await self.call("authorize", **fields)
+        )
 
     async def ping(self) -> str:
         """``ping``: returns ``"pong"``."""
@@ -214,9 +246,7 @@ class Client:
 
     async def time(self) -> int:
         """``time``: the server's epoch, in seconds."""
-        value = await self.call("time")
-        if type(value) is not int:
-            raise PayloadError(f"time: expected integer, got {value!r}")
+        value = self.read("time", epoch_from_payload, await self.call("time"))
         self.reconciler.saw(value)
         return value
 
@@ -245,8 +275,10 @@ class Client:
 
     async def balance(self, *, account: str | None = None, loginid: str | None = None) -> Balance:
         """``balance`` of the current (or ``loginid``) account."""
-        return Balance.from_payload(
-            await self.call("balance", **_fields(account=account, loginid=loginid))
+        return self.read(
+            "balance",
+            Balance.from_payload,
+            await self.call("balance", **_fields(account=account, loginid=loginid)),
         )
 
     def balance_stream(
@@ -317,8 +349,11 @@ class Client:
 
     def transaction(
         self, *, loginid: str | None = None
-    ) -> AbstractAsyncContextManager[Stream[Transaction]]:
-        """Stream account transactions (lossless: overflow fails the stream)."""
+    ) -> AbstractAsyncContextManager[Stream[Transaction | Unreadable]]:
+        """Stream account transactions (lossless: overflow fails the stream).
+
+        An update that cannot be read comes as an :class:`Unreadable` in its place.
+        """
         return self.subscribe(
             "transaction", parse=_model_parser(Transaction), **_fields(loginid=loginid)
         )
@@ -536,7 +571,9 @@ class Client:
         fields = self._proposal_fields(
             contract_type, symbol, amount, basis, currency, duration, duration_unit, extra
         )
-        proposal = Proposal.from_payload(await self.call("proposal", **fields))
+        proposal = self.read(
+            "proposal", Proposal.from_payload, await self.call("proposal", **fields)
+        )
         self._remember(proposal, fields)
         return proposal
 
@@ -637,20 +674,23 @@ class Client:
                 return BuyOutcome(intent, bought=False, detail="not sent: stopped before sending")
             try:
                 data = await self.call("buy", passthrough={"intent_id": intent}, **fields)
+                receipt = self.read("buy", BuyReceipt.from_payload, data)
             except APIError as exc:
                 return BuyOutcome(intent, bought=False, error=exc, detail=f"refused: {exc}")
             except NotConnected as exc:
                 return BuyOutcome(intent, bought=False, detail=f"not sent: {exc}")
-            except OutcomeUnknown as exc:
-                log.warning("buy answer lost; reconciling", intent_id=intent, cause=str(exc.cause))
+            except (OutcomeUnknown, PayloadError) as exc:
+                # An answer that cannot be read says no more than a lost one: the server
+                # may have bought. The account's records decide, never a re-send.
+                lost = exc if isinstance(exc, OutcomeUnknown) else _unreadable_answer("buy", exc)
+                log.warning("buy outcome unknown; reconciling", intent_id=intent, cause=str(exc))
                 try:
                     return await reconciler.decide(
                         intent, criteria, sent_epoch=sent_epoch, loginid=loginid
                     )
                 except APIError as error:
                     log.error("the account's records cannot be read", error=str(error))
-                    raise exc from error
-            receipt = BuyReceipt.from_payload(data)
+                    raise lost from error
             reconciler.claim((receipt.contract_id,))
             reconciler.saw(receipt.purchase_time)
         return BuyOutcome.bought_as(intent, receipt, receipt=receipt, detail="bought")
@@ -668,18 +708,21 @@ class Client:
             data = await self.call(
                 "sell", **_fields(sell=contract_id, price=price, loginid=loginid)
             )
+            receipt = self.read("sell", SellReceipt.from_payload, data)
         except APIError as exc:
             return SellOutcome(contract_id, sold=False, error=exc, detail=f"refused: {exc}")
         except NotConnected as exc:
             return SellOutcome(contract_id, sold=False, detail=f"not sent: {exc}")
-        except OutcomeUnknown as exc:
-            log.warning("sell answer lost; reconciling", contract_id=contract_id, cause=str(exc))
-            state = OpenContract.from_payload(
-                await self.reconciler.query(
-                    "proposal_open_contract",
-                    {"proposal_open_contract": 1, "contract_id": contract_id}
-                    | _fields(loginid=loginid),
-                )
+        except (OutcomeUnknown, PayloadError) as exc:
+            # Unreadable or lost, the answer says nothing: the contract's state decides.
+            log.warning(
+                "sell outcome unknown; reconciling", contract_id=contract_id, cause=str(exc)
+            )
+            state: OpenContract = await self.reconciler.query(
+                "proposal_open_contract",
+                {"proposal_open_contract": 1, "contract_id": contract_id}
+                | _fields(loginid=loginid),
+                read=OpenContract.from_payload,
             )
             sold = state.is_sold and state.status == "sold"
             log.info("lost sell reconciled", contract_id=contract_id, sold=sold)
@@ -691,7 +734,6 @@ class Client:
                 reconciled=True,
                 detail=f"answer lost; contract is {state.status}",
             )
-        receipt = SellReceipt.from_payload(data)
         return SellOutcome(
             contract_id, sold=True, sold_for=receipt.sold_for, receipt=receipt, detail="sold"
         )
@@ -705,18 +747,22 @@ class Client:
         self, contract_id: int, *, loginid: str | None = None
     ) -> OpenContract:
         """``proposal_open_contract``: the current state of one contract."""
-        return OpenContract.from_payload(
+        return self.read(
+            "proposal_open_contract",
+            OpenContract.from_payload,
             await self.call(
                 "proposal_open_contract", **_fields(contract_id=contract_id, loginid=loginid)
-            )
+            ),
         )
 
     def open_contract_stream(
         self, contract_id: int | None = None, *, loginid: str | None = None
-    ) -> AbstractAsyncContextManager[Stream[OpenContract]]:
+    ) -> AbstractAsyncContextManager[Stream[OpenContract | Unreadable]]:
         """Stream contract updates (one contract, or all open ones); lossless.
 
-        A contract's stream ends after the update that reports it sold or settled.
+        A contract's stream ends after the update that reports it sold or settled. An update
+        that cannot be read comes as an :class:`Unreadable` in its place: ask
+        :meth:`proposal_open_contract` for the contract's state.
         """
         return self.subscribe(
             "proposal_open_contract",

@@ -21,21 +21,23 @@ Rules of operation:
    read. This process's clock never enters a window.
 4. The records: every buy since the window's start from ``statement`` (all pages); only
    when a line lacks its shortcode or payout, ``portfolio`` and ``profit_table`` fill
-   them in. Reads are patient: timeouts and rate limits are asked again; only
-   ``ConnectionClosed`` (the connection stopped for good) or another API error ends them.
+   them in. Reads are patient: timeouts, rate limits and answers that cannot be read are
+   asked again; only ``ConnectionClosed`` (the connection stopped for good) or another API
+   error ends them.
 5. Nothing found: one more look after ``grace`` seconds (the server may still have been
    executing the buy), then "not bought".
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import trio
 
 from ..connection import Connection, RequestTimeout
-from ..deriv.errors import RateLimit
+from ..connection.unreadable import unreadable
+from ..deriv.errors import PayloadError, RateLimit
 from ..logs import get_logger
 from .reconcile import Candidate, candidates_from, pick, window
 from .results import (
@@ -44,6 +46,7 @@ from .results import (
     PortfolioContract,
     ProfitTableEntry,
     StatementEntry,
+    epoch_from_payload,
 )
 
 __all__ = ["Reconciler"]
@@ -54,6 +57,12 @@ log = get_logger("triobot.client")
 QUERY_TIMEOUT = 120.0
 #: Rows per ``statement``/``profit_table`` page (``profit_table`` takes at most 500).
 PAGE = 500
+#: Seconds before asking again for records whose answer could not be read.
+UNREADABLE_RETRY = 1.0
+
+
+def _portfolio(data: Any) -> list[PortfolioContract]:
+    return [PortfolioContract.from_payload(c) for c in data.get("contracts", [])]
 
 
 class Reconciler:
@@ -91,27 +100,49 @@ class Reconciler:
         """The turn a buy or a reconciliation holds: ``async with reconciler.turn():``."""
         return self._turn
 
-    async def query(self, call: str, fields: dict[str, Any]) -> Any:
-        """A patient read: asked again after a timeout or a rate limit; the payload."""
+    async def query(
+        self, call: str, fields: dict[str, Any], *, read: Callable[[Any], Any] | None = None
+    ) -> Any:
+        """A patient read: asked again after a timeout or a rate limit; the payload.
+
+        Args:
+            call: the call.
+            fields: its fields.
+            read: decodes the payload (a model's ``from_payload``); an answer it refuses is
+                logged and counted once, and asked again after :data:`UNREADABLE_RETRY`.
+
+        Returns:
+            The payload, decoded by ``read`` when given.
+        """
         while True:
             try:
                 reply = await self.connection.request(call, fields, timeout=QUERY_TIMEOUT)
             except (RequestTimeout, RateLimit) as exc:
                 log.warning("records query unanswered; asking again", call=call, error=str(exc))
                 continue
-            return reply.data
+            if read is None:
+                return reply.data
+            try:
+                return read(reply.data)
+            except PayloadError as exc:
+                unreadable(self.connection.stats, call, exc, reply.data)
+            await trio.sleep(UNREADABLE_RETRY)
 
     async def server_time(self) -> int:
         """The server's clock now (``time``)."""
-        now = int(await self.query("time", {"time": 1}))
+        now: int = await self.query("time", {"time": 1}, read=epoch_from_payload)
         self.saw(now)
         return now
 
-    async def _pages(self, call: str, fields: dict[str, Any]) -> list[Any]:
+    async def _pages(
+        self, call: str, fields: dict[str, Any], row: Callable[[Any], Any]
+    ) -> list[Any]:
+        def read(data: Any) -> list[Any]:
+            return [row(item) for item in data.get("transactions", [])]
+
         rows: list[Any] = []
         while True:
-            data = await self.query(call, {**fields, "limit": PAGE, "offset": len(rows)})
-            page = list(data.get("transactions", []))
+            page = await self.query(call, {**fields, "limit": PAGE, "offset": len(rows)}, read=read)
             rows += page
             if len(page) < PAGE:
                 return rows
@@ -119,26 +150,23 @@ class Reconciler:
     async def records(self, earliest: int, loginid: str | None = None) -> list[Candidate]:
         """Every contract bought since ``earliest`` (server epoch), merged from the listings."""
         account = {"loginid": loginid} if loginid is not None else {}
-        lines = [
-            StatementEntry.from_payload(t)
-            for t in await self._pages(
-                "statement",
-                {"statement": 1, "date_from": earliest, "action_type": "buy", "description": 1}
-                | account,
-            )
-        ]
+        lines: list[StatementEntry] = await self._pages(
+            "statement",
+            {"statement": 1, "date_from": earliest, "action_type": "buy", "description": 1}
+            | account,
+            StatementEntry.from_payload,
+        )
         if all(line.shortcode and line.payout is not None for line in lines):
             # The shortcode says the contract type and symbol: the statement is enough.
             return candidates_from(lines)
-        data = await self.query("portfolio", {"portfolio": 1} | account)
-        portfolio = [PortfolioContract.from_payload(c) for c in data.get("contracts", [])]
-        closed = [
-            ProfitTableEntry.from_payload(t)
-            for t in await self._pages(
-                "profit_table",
-                {"profit_table": 1, "date_from": str(earliest), "description": 1} | account,
-            )
-        ]
+        portfolio: list[PortfolioContract] = await self.query(
+            "portfolio", {"portfolio": 1} | account, read=_portfolio
+        )
+        closed: list[ProfitTableEntry] = await self._pages(
+            "profit_table",
+            {"profit_table": 1, "date_from": str(earliest), "description": 1} | account,
+            ProfitTableEntry.from_payload,
+        )
         return candidates_from(lines, portfolio, closed)
 
     async def decide(

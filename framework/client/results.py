@@ -33,6 +33,7 @@ __all__ = [
     "TickHistory",
     "TopUp",
     "candles_from_payload",
+    "epoch_from_payload",
 ]
 
 #: Envelope keys of a message that are not part of its answer.
@@ -350,6 +351,13 @@ class PaymentAgentMove:
             transaction_id=_int("PaymentAgentMove", answer, "transaction_id", optional=True),
             raw=answer,
         )
+
+
+def epoch_from_payload(data: Any) -> int:
+    """Parse a ``time`` answer: the server's epoch, in seconds."""
+    if type(data) is not int:
+        raise PayloadError(f"time: expected integer, got {data!r}")
+    return data
 
 
 def candles_from_payload(data: Any) -> tuple[Candle, ...]:
