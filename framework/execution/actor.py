@@ -26,6 +26,14 @@ Each bought contract is followed in its own task through ``proposal_open_contrac
 it is sold; the settlement is written once (the journal refuses a second), then handed to
 the :class:`ExecutionSink` (risk gate, sizing, the strategy's ``on_contract_closed``).
 
+Messages that cannot be read were logged and counted at the edge (the connection and the
+client); here each has one rule. A buy answer that cannot be read is an unknown outcome
+(the client decides it from the records, as a lost one). A contract update that cannot be
+read (:class:`~framework.connection.Unreadable`) makes the actor ask for the contract's
+state; an unreadable state is asked again, as a failed follow is. An unreadable proposal
+is not bought (nothing was sent). An unreadable transaction is passed over: the balance is
+set again by the next one, and the contract it is about is followed on its own stream.
+
 Order of events, for parity with the backtest: a settlement on the tick at epoch ``E`` is
 delivered only after the strategies have seen that tick (the simulator sends the tick
 first, but the two arrive on different streams), so ``on_tick(E)`` always comes before
@@ -47,11 +55,13 @@ from framework.connection import (
     OutcomeUnknown,
     RequestTimeout,
     StreamOverflow,
+    Unreadable,
 )
 from framework.deriv.errors import (
     APIError,
     InsufficientBalance,
     InvalidContractProposal,
+    PayloadError,
     PriceMoved,
     RateLimit,
 )
@@ -422,7 +432,7 @@ class ExecutionActor:
     ) -> Proposal | None:
         try:
             return await self._broker.quote(intent)
-        except (APIError, RequestTimeout, NotConnected) as exc:
+        except (APIError, RequestTimeout, NotConnected, PayloadError) as exc:
             reason = f"{exc.code}: {exc.message}" if isinstance(exc, APIError) else str(exc)
             if sending:
                 self._not_bought(intent, f"re-quote failed: {reason}", log)
@@ -476,13 +486,19 @@ class ExecutionActor:
                         async for item in stream:
                             if isinstance(item, ConnectionRestored):
                                 continue
+                            if isinstance(item, Unreadable):
+                                # The update is lost to us, not to the server: ask it.
+                                state = await self._broker.contract(c.contract_id)
+                                if state is None:
+                                    continue
+                                item = state
                             if await self._observe(c, item):
                                 return
                     # The stream ended without a sale: ask once for the final state.
                     final = await self._broker.contract(c.contract_id)
                     if final is not None and await self._observe(c, final):
                         return
-                except (APIError, StreamOverflow, RequestTimeout) as exc:
+                except (APIError, StreamOverflow, RequestTimeout, PayloadError) as exc:
                     log.warning("following the contract failed; retrying", error=repr(exc))
                 await trio.sleep(FOLLOW_RETRY)
         except ConnectionClosed:
@@ -567,6 +583,7 @@ class ExecutionActor:
                         started = True
                         task_status.started()
                     async for item in stream:
+                        # ConnectionRestored and Unreadable are passed over (module docstring).
                         if isinstance(item, Transaction):
                             self.on_transaction(item)
             except (APIError, StreamOverflow, RequestTimeout) as exc:

@@ -14,7 +14,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from framework.client.results import BuyOutcome
-from framework.connection import ConnectionRestored
+from framework.connection import ConnectionRestored, Unreadable
 from framework.deriv.models import OpenContract, Proposal
 from framework.strategy.events import TradeIntent
 
@@ -78,14 +78,21 @@ class Broker(Protocol):
 
     def follow(
         self, contract_id: int
-    ) -> AbstractAsyncContextManager[AsyncIterator[OpenContract | ConnectionRestored]]:
-        """Stream ``proposal_open_contract`` updates of one contract until it is sold."""
+    ) -> AbstractAsyncContextManager[AsyncIterator[OpenContract | ConnectionRestored | Unreadable]]:
+        """Stream ``proposal_open_contract`` updates of one contract until it is sold.
+
+        An update that could not be read comes as an :class:`Unreadable` in its place.
+        """
         ...
 
     async def contract(self, contract_id: int) -> OpenContract | None:
-        """The contract's state now (one ``proposal_open_contract``), ``None`` if unknown."""
+        """The contract's state now (one ``proposal_open_contract``), ``None`` if unknown.
+
+        Raises:
+            PayloadError: the answer could not be read (logged and counted already).
+        """
         ...
 
     def transactions(self) -> AbstractAsyncContextManager[AsyncIterator[Any]]:
-        """Stream the account's transactions (:class:`Transaction` or ``ConnectionRestored``)."""
+        """Stream the account's transactions (or ``ConnectionRestored``, ``Unreadable``)."""
         ...

@@ -14,7 +14,7 @@ from typing import Any
 
 from framework.client import Client
 from framework.client.results import BuyOutcome, ContractMatch
-from framework.connection import ConnectionRestored
+from framework.connection import ConnectionRestored, Unreadable
 from framework.deriv.models import OpenContract, Proposal
 from framework.strategy.events import TradeIntent
 
@@ -87,7 +87,7 @@ class ClientBroker:
     @asynccontextmanager
     async def follow(
         self, contract_id: int
-    ) -> AsyncIterator[AsyncIterator[OpenContract | ConnectionRestored]]:
+    ) -> AsyncIterator[AsyncIterator[OpenContract | ConnectionRestored | Unreadable]]:
         """Stream one contract's updates until it is sold."""
         async with self.client.open_contract_stream(contract_id) as stream:
             yield stream
@@ -97,7 +97,7 @@ class ClientBroker:
         data = await self.client.call("proposal_open_contract", contract_id=contract_id)
         if not data:
             return None
-        return OpenContract.from_payload(data)
+        return self.client.read("proposal_open_contract", OpenContract.from_payload, data)
 
     def transactions(self) -> AbstractAsyncContextManager[AsyncIterator[Any]]:
         """The account's transaction stream."""

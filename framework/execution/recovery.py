@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from framework.connection import NotConnected, OutcomeUnknown, RequestTimeout
-from framework.deriv.errors import APIError
+from framework.deriv.errors import APIError, PayloadError
 from framework.journal import Journal, JournaledContract, JournaledIntent
 from framework.strategy.events import TradeIntent
 
@@ -156,7 +156,10 @@ async def recover(
             contract.purchase_time,
             recovered=True,
         )
-        state = await broker.contract(contract.contract_id)
+        try:
+            state = await broker.contract(contract.contract_id)
+        except PayloadError:
+            state = None  # logged where it was read; following the contract asks again
         if state is not None and state.is_sold and state.sell_price is not None:
             await actor.settle_now(followed, state)
             report.settled += 1
