@@ -35,6 +35,7 @@ class RunSummary:
         trips: risk limits tripped, with the reason.
         strategies: one row per strategy.
         reconnects: connection losses recovered from.
+        unreadable: messages that could not be understood (logged, then handled).
     """
 
     reason: str
@@ -51,6 +52,7 @@ class RunSummary:
     trips: dict[str, str]
     strategies: tuple[dict[str, Any], ...]
     reconnects: int
+    unreadable: int = 0
 
     def lines(self) -> list[str]:
         """The summary as text lines for people."""
@@ -67,6 +69,11 @@ class RunSummary:
                 "risk refusals: " + ", ".join(f"{k} {v}" for k, v in sorted(self.refused.items()))
             )
         out.extend(f"risk limit tripped: {reason}" for reason in self.trips.values())
+        if self.unreadable:
+            out.append(
+                f"{self.unreadable} message(s) could not be read: each was logged, then "
+                "skipped (ticks) or asked again (buys, contracts)"
+            )
         for row in self.strategies:
             out.append(
                 f"  {row['strategy']}: {row['state']}, intents {row['intents']}, "
@@ -114,6 +121,7 @@ class StatusBoard:
             "balance": round(self.actor.balance, 2),
             "connected": conn.connected,
             "reconnects": conn.stats.reconnects,
+            "unreadable": conn.stats.unreadable,
             "refused": sum(self.gate.refused.values()),
             "tripped": self.gate.trip.limit if self.gate.trip is not None else None,
         }
@@ -142,4 +150,5 @@ class StatusBoard:
             trips=trips if trips is not None else {k: t.reason for k, t in self.gate.trips.items()},
             strategies=tuple(self.runner.summary()),
             reconnects=self.connection.stats.reconnects,
+            unreadable=self.connection.stats.unreadable,
         )
