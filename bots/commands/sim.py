@@ -135,7 +135,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--faults",
         default="",
-        help="fault injection, e.g. 'drop_on=buy:after,delay=0.5:proposal,rate_limit=ticks:2'",
+        help="fault injection, e.g. 'drop_on=buy:after,delay=0.5:proposal,rate_limit=ticks:2',"
+        " 'corrupt=buy:contract_id=abc' (see docs/simulator.md)",
     )
     parser.add_argument(
         "--log-format", choices=("auto", "console", "json"), default="auto", help="log format"

@@ -20,6 +20,7 @@ Embedding (tests, benchmarks, ``triobot run``)::
         sim.faults.delay(2.0, call="proposal")
         sim.faults.malformed()         # a non-JSON frame before the next answer
         sim.faults.rate_limit(call="buy", times=2)
+        sim.faults.corrupt("buy", "contract_id", "abc")  # next buy: bought, answer unreadable
         sim.faults.drop_after(50)      # cut the connection at the 50th message sent
         sim.drop_connections()         # cut every connection now
 
