@@ -31,7 +31,7 @@ Rules of operation:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import trio
 
@@ -52,6 +52,8 @@ from .results import (
 __all__ = ["Reconciler"]
 
 log = get_logger("triobot.client")
+
+_T = TypeVar("_T")
 
 #: Seconds one records query may take, client-side rate-limit waits included.
 QUERY_TIMEOUT = 120.0
@@ -100,10 +102,8 @@ class Reconciler:
         """The turn a buy or a reconciliation holds: ``async with reconciler.turn():``."""
         return self._turn
 
-    async def query(
-        self, call: str, fields: dict[str, Any], *, read: Callable[[Any], Any] | None = None
-    ) -> Any:
-        """A patient read: asked again after a timeout or a rate limit; the payload.
+    async def query(self, call: str, fields: dict[str, Any], *, read: Callable[[Any], _T]) -> _T:
+        """A patient read: asked again after a timeout, a rate limit or an unreadable answer.
 
         Args:
             call: the call.
@@ -112,7 +112,7 @@ class Reconciler:
                 logged and counted once, and asked again after :data:`UNREADABLE_RETRY`.
 
         Returns:
-            The payload, decoded by ``read`` when given.
+            The payload, decoded by ``read``.
         """
         while True:
             try:
@@ -120,8 +120,6 @@ class Reconciler:
             except (RequestTimeout, RateLimit) as exc:
                 log.warning("records query unanswered; asking again", call=call, error=str(exc))
                 continue
-            if read is None:
-                return reply.data
             try:
                 return read(reply.data)
             except PayloadError as exc:
