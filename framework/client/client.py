@@ -110,7 +110,11 @@ def _tick_parser(saw: Callable[[int], None]) -> Parser:
 
 
 def _unreadable_answer(call: str, error: PayloadError) -> OutcomeUnknown:
-    """The unknown outcome of a request whose answer came but could not be read."""
+    """The unknown outcome of a request whose answer came but could not be read.
+
+    Its ``cause`` is the :class:`PayloadError`; ``req_id`` and ``sent_at`` are 0: the
+    request was answered, what is unknown is only what the answer said.
+    """
     return OutcomeUnknown(call, 0, 0.0, error)
 
 
@@ -683,7 +687,9 @@ class Client:
                 # An answer that cannot be read says no more than a lost one: the server
                 # may have bought. The account's records decide, never a re-send.
                 lost = exc if isinstance(exc, OutcomeUnknown) else _unreadable_answer("buy", exc)
-                log.warning("buy outcome unknown; reconciling", intent_id=intent, cause=str(exc))
+                log.warning(
+                    "buy outcome unknown; reconciling", intent_id=intent, cause=str(lost.cause)
+                )
                 try:
                     return await reconciler.decide(
                         intent, criteria, sent_epoch=sent_epoch, loginid=loginid

@@ -37,7 +37,7 @@ from typing import Any
 
 import trio
 
-from ..deriv.errors import APIError, RemoteProtocolError
+from ..deriv.errors import APIError, PayloadError, RemoteProtocolError
 from ..deriv.models import Authorize
 from ..deriv.protocol import DerivProtocol, ErrorReply, Reply, StreamUpdate, Unsolicited
 from ..deriv.ratelimits import limits_from_website_status
@@ -58,6 +58,7 @@ from .settings import ConnectionSettings
 from .stats import ConnectionStats
 from .streams import Subscription, ack_only
 from .subscriptions import SubscriptionTable
+from .unreadable import unreadable
 
 __all__ = ["Session"]
 
@@ -302,7 +303,13 @@ class Session:
                 reply = await self.exchange("authorize", fields, limit=None)
             except APIError as exc:
                 raise AuthorizationFailed(exc.code, exc.message) from None
-            self.authorization = Authorize.from_payload(reply.data)
+            try:
+                self.authorization = Authorize.from_payload(reply.data)
+            except PayloadError as exc:
+                # Who this session acts for is unknown: not a session to trade on. Logged and
+                # counted once; a new session asks again.
+                unreadable(self._stats, "authorize", exc, reply.data)
+                raise ConnectionLost(reason=f"authorize answer unreadable: {exc}") from None
             log.info(
                 "authorized",
                 loginid=self.authorization.loginid,
