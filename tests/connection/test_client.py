@@ -10,7 +10,7 @@ import trio
 from framework.client import BuyOutcome, Client, ContractMatch
 from framework.connection import Connection, ConnectionRestored
 from framework.deriv.errors import LocalProtocolError, PriceMoved
-from framework.deriv.models import Balance, Proposal, Tick, Transaction
+from framework.deriv.models import Balance, OpenContract, Proposal, Tick, Transaction
 from tests.connection.fake import FakeDeriv
 
 PARAMS: dict[str, Any] = {
@@ -174,7 +174,7 @@ async def test_open_contract_stream_ends_when_sold(
         fake.contracts[0].sold_for = fake.contracts[0].sold_for  # state already sold
         # the fake pushes no update after sell; a one-shot query shows the final state
     state = await client.proposal_open_contract(bought.contract_id)
-    assert not isinstance(first, ConnectionRestored) and first.contract_id == bought.contract_id
+    assert isinstance(first, OpenContract) and first.contract_id == bought.contract_id
     assert state.is_sold
 
 
