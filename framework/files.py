@@ -51,7 +51,7 @@ def make_private(path: Path | str, *, what: str, sidecars: Sequence[str] = SQLIT
             os.chmod(each, mode & 0o700)
         except OSError as exc:
             _log.warning(
-                f"{what} is readable by others; could not tighten it",
+                f"{what} readable by others; could not tighten it",
                 file=each,
                 mode=f"{mode:04o}",
                 error=exc.strerror,

@@ -43,7 +43,6 @@ import fcntl
 import json
 import os
 import sqlite3
-import stat
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -53,7 +52,7 @@ from typing import Any
 import attrs
 
 from .errors import TriobotError, UserError
-from .logs import get_logger
+from .files import PRIVATE_MODE, make_private
 
 __all__ = ["Journal", "JournalError", "JournalInUse", "JournaledContract", "JournaledIntent"]
 
@@ -112,8 +111,6 @@ CREATE INDEX IF NOT EXISTS contracts_status ON contracts(status);
 
 #: The sidecar holding the writer's lock: ``JOURNAL`` + this suffix.
 LOCK_SUFFIX = ".lock"
-#: The mode of the journal and its sidecars: the owner's alone (it holds account data).
-PRIVATE_MODE = 0o600
 
 OPEN_INTENT_STATES = ("pending", "sending")
 FINAL_INTENT_STATES = ("bought", "not_bought", "rejected")
@@ -217,7 +214,7 @@ class Journal:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._lock()
             try:
-                _make_private(self.path)
+                make_private(self.path, what="journal file")
                 self._db = sqlite3.connect(self.path, isolation_level=None)
             except (OSError, sqlite3.Error) as exc:
                 self._unlock()
@@ -579,37 +576,3 @@ class Journal:
             args = (kind,)
         rows = self._db.execute(query + " ORDER BY seq", args).fetchall()
         return [{**dict(row), "payload": json.loads(row["payload"])} for row in rows]
-
-
-def _make_private(path: str) -> None:
-    """Create ``path`` mode 0600, or tighten it (and its WAL sidecars) if found more open.
-
-    Tightened rather than only warned about: the journal holds account data, the bot is its
-    only writer and ``report`` runs as the same user, so nobody else has a reason to read it,
-    and a warning alone would leave the data open on every run until someone acted.
-    """
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PRIVATE_MODE))
-    for name in (path, path + "-wal", path + "-shm"):
-        try:
-            mode = stat.S_IMODE(os.stat(name).st_mode)
-        except FileNotFoundError:
-            continue
-        if mode & 0o077 == 0:
-            continue
-        log = get_logger("triobot.journal")
-        try:
-            os.chmod(name, mode & 0o700)
-        except OSError as exc:
-            log.warning(
-                "journal file readable by others; could not tighten it",
-                file=name,
-                mode=f"{mode:04o}",
-                error=exc.strerror,
-            )
-        else:
-            log.warning(
-                "journal file was readable by others; tightened to owner only",
-                file=name,
-                was=f"{mode:04o}",
-                now=f"{mode & 0o700:04o}",
-            )

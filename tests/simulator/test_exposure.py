@@ -79,7 +79,7 @@ def test_a_state_file_that_cannot_be_tightened_is_warned_about(
     with capture_logs() as logs:
         Store(path).close()
     assert [e["event"] for e in logs] == [
-        "simulator state file is readable by others; could not tighten it"
+        "simulator state file readable by others; could not tighten it"
     ]
     assert logs[0]["error"] == "Operation not permitted"
 
