@@ -35,7 +35,7 @@ from framework.strategy._plugins import PluginError, load_strategy_class
 
 from .model import EMBEDDED, BotConfig, Secret, StrategyConfig
 from .structure import INVALID, describe, structure
-from .yamlload import Path_, format_path, load_yaml
+from .yamlload import Path_, YamlLimitError, format_path, load_yaml
 
 __all__ = ["first_stake", "highest_stake", "load_config", "parse_config"]
 
@@ -171,9 +171,11 @@ def _yaml_message(exc: yaml.YAMLError, source: str) -> str:
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     text = f"{context}: {problem}" if context else str(problem)
+    # A limit error is valid YAML, only more than a config is allowed to be.
+    text = f"refused: {text}" if isinstance(exc, YamlLimitError) else f"not valid YAML: {text}"
     if mark is not None:
-        return f"{source}:{mark.line + 1}:{mark.column + 1}: not valid YAML: {text}"
-    return f"{source}: not valid YAML: {text}"
+        return f"{source}:{mark.line + 1}:{mark.column + 1}: {text}"
+    return f"{source}: {text}"
 
 
 def _os_reason(exc: BaseException) -> str:
