@@ -1,7 +1,9 @@
 """``triobot download SYMBOL --count N --out FILE``: past ticks into a tick file.
 
 Pages through ``ticks_history`` (5000 ticks a request, oldest first) and appends each page to
-``FILE`` (``.jsonl`` or ``.csv``, optionally ``.gz``) as it arrives. Run it again on the same
+``FILE`` (``.jsonl`` or ``.csv``, optionally ``.gz``) as it arrives. When the server's history
+holds fewer than ``--count`` ticks, all of it is written and the last line says where it
+begins. Run it again on the same
 file to resume: it continues after the file's last tick, up to the latest one. The embedded
 simulator is the default endpoint (its market for ``--seed``); ``--endpoint
 wss://ws.derivws.com/websockets/v3`` downloads from Deriv (no token needed for ticks).
@@ -10,6 +12,7 @@ wss://ws.derivws.com/websockets/v3`` downloads from Deriv (no token needed for t
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 from typing import Any
 
 import trio
@@ -17,7 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from framework.backtest.download import download_ticks, open_market_client
-from framework.backtest.files import TickWriter, last_tick
+from framework.backtest.files import TickWriter, last_tick, open_source
 from framework.errors import UserError
 from framework.logs import configure_logging
 
@@ -85,7 +88,34 @@ def _handle(args: argparse.Namespace) -> int:
                 )
 
         written = trio.run(main)
-    verb = "resumed after" if after is not None else "fresh"
-    detail = f" {after}" if after is not None else ""
-    console.print(f"{written:,} ticks of {args.symbol} written to {args.out} ({verb}{detail})")
+    if after is not None:
+        console.print(
+            f"{written:,} ticks of {args.symbol} written to {args.out} (resumed after {after})"
+        )
+        return 0
+    if written == 0:
+        raise UserError(f"the server has no ticks of {args.symbol}; nothing written")
+    line = f"{written:,} ticks of {args.symbol} written to {args.out} (fresh)"
+    if written < args.count:
+        line += f": {short_delivery(args.symbol, args.out, args.count)}"
+    console.print(line, soft_wrap=True)
     return 0
+
+
+def short_delivery(symbol: str, path: str, asked: int) -> str:
+    """Why a fresh download holds fewer ticks than asked: the history begins at its first.
+
+    Args:
+        symbol: the symbol.
+        path: the file just written.
+        asked: ``--count``.
+
+    Returns:
+        The explanation, with the first tick's time.
+    """
+    first = next(iter(open_source(path).chunks()))[0]
+    when = datetime.fromtimestamp(first.epoch, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return (
+        f"{asked:,} were asked, but the server's history of {symbol} begins at {when} "
+        f"(epoch {first.epoch}); every tick since then is in the file"
+    )

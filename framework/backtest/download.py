@@ -6,7 +6,11 @@
 an interrupted download is resumed by calling it again on the same file (``after=`` the
 file's last epoch), which continues from the next tick up to the latest one.
 
-``ticks_history`` answers the *last* ``count`` ticks of ``[start, end]``, so pages move
+``ticks_history`` answers the *last* ``count`` ticks of ``[start, end]``, and ``start``
+defaults to one day before now on Deriv: every request here gives ``start`` (``0``, the
+beginning of the history, when walking back), or a download would stop after one day's ticks
+(43,200 of R_100). A fresh download that finds fewer than ``count`` ticks has reached the
+beginning of the server's history and returns what there is. Pages move
 forward with a time window sized from the tick rate seen so far; a full page that does not
 reach back to the window's start means the window was too wide, and it is halved and
 asked again (no tick is skipped or written twice).
@@ -21,7 +25,9 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Final, Protocol
 
+from framework.deriv.errors import APIError
 from framework.deriv.models import Tick
+from framework.errors import UserError
 
 from .errors import BacktestError
 from .files import TickWriter
@@ -30,6 +36,20 @@ __all__ = ["PAGE", "HistorySource", "download_ticks", "open_market_client", "rec
 
 PAGE: Final = 5000
 """Largest ``count`` the server answers in one ``ticks_history``."""
+
+
+def refused(call: str, what: str, exc: APIError) -> UserError:
+    """The one line for a market-data request the server refused (``InvalidSymbol``...).
+
+    Args:
+        call: the API call.
+        what: the symbol(s) asked for.
+        exc: the server's answer.
+
+    Returns:
+        The error to raise (exit 1).
+    """
+    return UserError(f"{call} {what}: the server refused: {exc.code}: {exc.message}")
 
 
 class HistorySource(Protocol):
@@ -48,9 +68,12 @@ class HistorySource(Protocol):
 
 
 async def _page(
-    client: HistorySource, symbol: str, *, end: str | int, count: int, start: int | None = None
+    client: HistorySource, symbol: str, *, end: str | int, count: int, start: int
 ) -> tuple[tuple[int, ...], tuple[float, ...], int | None]:
-    history = await client.ticks_history(symbol, end=end, count=count, start=start)
+    try:
+        history = await client.ticks_history(symbol, end=end, count=count, start=start)
+    except APIError as exc:
+        raise refused("ticks_history", symbol, exc) from None
     times = getattr(history, "times", None)
     if times is None:
         raise BacktestError(f"ticks_history for {symbol} answered candles, not ticks")
@@ -78,13 +101,14 @@ async def download_ticks(
         progress: called with ``(written, expected)`` after each page.
 
     Returns:
-        Ticks written.
+        Ticks written: fewer than ``count`` on a fresh download only when the server's
+        history holds no more.
 
     Raises:
         BacktestError: the server answered something unusable.
-        APIError: the server refused (unknown symbol...).
+        UserError: the server refused (an unknown symbol...); the message quotes it.
     """
-    times, _, pip = await _page(client, symbol, end="latest", count=1)
+    times, _, pip = await _page(client, symbol, start=0, end="latest", count=1)
     if not times:
         return 0
     last = times[-1]
@@ -98,7 +122,7 @@ async def download_ticks(
         # the earliest time of each page is kept.
         start, remaining, end = last, count, last
         while remaining > 0:
-            page, _, _ = await _page(client, symbol, end=end, count=min(PAGE, remaining))
+            page, _, _ = await _page(client, symbol, start=0, end=end, count=min(PAGE, remaining))
             if not page:
                 break
             start = page[0]
@@ -155,6 +179,9 @@ async def record_ticks(
 
     Returns:
         Ticks written.
+
+    Raises:
+        UserError: the server refused the subscription (an unknown symbol...).
     """
     written = 0
     try:
@@ -170,6 +197,8 @@ async def record_ticks(
                     writer.flush()
                 if count is not None and written >= count:
                     break
+    except APIError as exc:
+        raise refused("ticks", ", ".join(symbols), exc) from None
     finally:
         writer.flush()  # synchronous: nothing to shield, runs even when cancelled
     return written
@@ -197,7 +226,29 @@ async def open_market_client(
 
     Yields:
         A connected :class:`framework.client.Client`.
+
+    Raises:
+        UserError: what the body raised as one, out of the client's exception group, so
+            that the command line prints its one line.
     """
+    try:
+        async with _open_market_client(
+            endpoint, app_id=app_id, seed=seed, speed=speed, token_env=token_env
+        ) as client:
+            yield client
+    except BaseExceptionGroup as group:
+        from framework.runtime.groups import sole_error
+
+        error = sole_error(group)
+        if isinstance(error, UserError):
+            raise error from None
+        raise
+
+
+@asynccontextmanager
+async def _open_market_client(
+    endpoint: str, *, app_id: int, seed: int | str, speed: float, token_env: str
+) -> AsyncIterator[Any]:
     # Imported here: only download/record need the network stack.
     from framework.client import open_client
     from framework.connection import ConnectionSettings

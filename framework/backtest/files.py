@@ -65,17 +65,19 @@ _SUFFIXES: Final[dict[str, Format]] = {
 _COLUMNS: Final = ("epoch", "quote", "symbol")
 
 
-def file_format(path: str | os.PathLike[str]) -> tuple[Format, bool]:
+def file_format(path: str | os.PathLike[str], *, writing: bool = False) -> tuple[Format, bool]:
     """Tell a tick file's format and compression from its name.
 
     Args:
         path: the file name (``ticks.jsonl``, ``ticks.csv.gz``, ``ticks.parquet``).
+        writing: the file is to be written (``record``, ``download``): Parquet is read only.
 
     Returns:
         ``(format, gzipped)``.
 
     Raises:
-        TickFileError: an unknown suffix.
+        TickFileError: an unknown suffix (or Parquet, when ``writing``); the message lists
+            only the kinds that can be used.
     """
     p = Path(path)
     suffixes = [s.lower() for s in p.suffixes]
@@ -83,10 +85,19 @@ def file_format(path: str | os.PathLike[str]) -> tuple[Format, bool]:
     if gz:
         suffixes = suffixes[:-1]
     fmt = _SUFFIXES.get(suffixes[-1]) if suffixes else None
-    if fmt is None or (gz and fmt == "parquet"):
+    if writing and fmt == "parquet":
         raise TickFileError(
-            str(path), None, "unknown tick file type; use .jsonl, .csv (optionally .gz) or .parquet"
+            str(path),
+            None,
+            "Parquet tick files are read only; write .jsonl or .csv (optionally .gz)",
         )
+    if fmt is None or (gz and fmt == "parquet"):
+        kinds = (
+            ".jsonl or .csv (optionally .gz)"
+            if writing
+            else ".jsonl, .csv (optionally .gz) or .parquet"
+        )
+        raise TickFileError(str(path), None, f"unknown tick file type; use {kinds}")
     return fmt, gz
 
 
@@ -409,36 +420,43 @@ class TickWriter:
     """Appends ticks to a JSON-lines or CSV file (``record``, ``download``).
 
     Quotes are printed with exactly ``pip_size`` decimals. A new CSV file gets a header; an
-    existing one must have the writer's header. Use as a context manager.
+    existing one must have the writer's header. The file is opened (and created) with the
+    first tick, so a download or recording that fails before its first tick leaves no empty
+    file behind. Use as a context manager.
     """
 
     _HEADER: Final = "epoch,quote,symbol,pip_size"
 
     def __init__(self, path: str | os.PathLike[str], *, append: bool = True) -> None:
-        """Open ``path`` for appending (or truncate it when ``append`` is false).
+        """Check ``path`` for appending (or truncating, when ``append`` is false).
 
         Args:
             path: a ``.jsonl``/``.csv`` file, optionally ``.gz``.
             append: keep what is already there.
 
         Raises:
-            TickFileError: a Parquet path (not writable) or an incompatible CSV header.
+            TickFileError: not a writable kind of tick file, or an incompatible CSV header.
         """
         self.path = str(path)
-        self._fmt, gz = file_format(self.path)
-        if self._fmt == "parquet":
-            raise TickFileError(self.path, None, "cannot write Parquet; use .jsonl or .csv")
+        self._fmt, self._gz = file_format(self.path, writing=True)
         exists = os.path.isfile(self.path) and os.path.getsize(self.path) > 0
         if self._fmt == "csv" and exists and append:
-            self._check_header(gz)
-        mode = "ab" if append else "wb"
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._file: IO[bytes] = (
-            cast(IO[bytes], gzip.open(self.path, mode)) if gz else open(self.path, mode)  # noqa: SIM115 - closed by close()
-        )
+            self._check_header(self._gz)
+        self._append = append
+        self._header = self._fmt == "csv" and not (exists and append)
+        self._file: IO[bytes] | None = None
         self.written = 0
-        if self._fmt == "csv" and not (exists and append):
-            self._file.write((self._HEADER + "\n").encode())
+
+    def _open(self) -> IO[bytes]:
+        mode = "ab" if self._append else "wb"
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        f: IO[bytes] = (
+            cast(IO[bytes], gzip.open(self.path, mode)) if self._gz else open(self.path, mode)  # noqa: SIM115 - closed by close()
+        )
+        if self._header:
+            f.write((self._HEADER + "\n").encode())
+        self._file = f
+        return f
 
     def _check_header(self, gz: bool) -> None:
         opener = gzip.open if gz else open
@@ -458,7 +476,8 @@ class TickWriter:
         else:
             name = json.dumps(symbol)
             line = f'{{"symbol":{name},"epoch":{epoch},"quote":{text},"pip_size":{pip}}}\n'
-        self._file.write(line.encode())
+        f = self._file if self._file is not None else self._open()
+        f.write(line.encode())
         self.written += 1
 
     def write_many(self, ticks: Sequence[Tick]) -> None:
@@ -468,11 +487,13 @@ class TickWriter:
 
     def flush(self) -> None:
         """Push written ticks to the operating system (``record`` calls it per batch)."""
-        self._file.flush()
+        if self._file is not None:
+            self._file.flush()
 
     def close(self) -> None:
-        """Flush and close."""
-        self._file.close()
+        """Flush and close (a writer that wrote nothing has created nothing)."""
+        if self._file is not None:
+            self._file.close()
 
     def __enter__(self) -> TickWriter:
         return self

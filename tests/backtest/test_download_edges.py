@@ -13,6 +13,7 @@ from framework.backtest import TickWriter, open_source
 from framework.backtest.download import PAGE, download_ticks, open_market_client, record_ticks
 from framework.backtest.errors import BacktestError
 from framework.deriv.models import Tick
+from framework.errors import UserError
 from framework.simulator import open_simulator
 
 
@@ -39,11 +40,17 @@ class ScriptedHistory:
     """
 
     def __init__(
-        self, epochs: list[int], *, pip: int | None = 2, page_pip: int | None = None
+        self,
+        epochs: list[int],
+        *,
+        pip: int | None = 2,
+        page_pip: int | None = None,
+        default_span: int | None = None,
     ) -> None:
         self.epochs = epochs
         self.pip = pip
         self.page_pip = page_pip
+        self.default_span = default_span  # Deriv: a missing start is one day before the end
         self.calls: list[tuple[str | int, int | None, int | None]] = []
 
     async def ticks_history(
@@ -57,9 +64,11 @@ class ScriptedHistory:
         self.calls.append((end, count, start))
         top = max(self.epochs, default=0) if end == "latest" else end
         assert isinstance(top, int)
+        if start is None and self.default_span is not None:
+            start = top - self.default_span
         window = [e for e in self.epochs if (start is None or e >= start) and e <= top]
         window = window[-count:] if count else window
-        pip = self.pip if end == "latest" and start is None else self.page_pip
+        pip = self.pip if end == "latest" else self.page_pip
         return History(tuple(window), tuple(100.0 + e / 100 for e in window), pip)
 
 
@@ -84,6 +93,48 @@ async def test_a_short_history_gives_what_there_is(tmp_path: Path) -> None:
     with TickWriter(path) as writer:
         n = await download_ticks(ScriptedHistory([10, 12, 14]), "R_100", writer, count=100)
     assert n == 3 and [t.epoch for t in ticks(path)] == [10, 12, 14]
+
+
+async def test_more_than_a_day_of_history_is_paged_through(tmp_path: Path) -> None:
+    # Deriv's ticks_history starts one day back unless told otherwise; three days of ticks
+    # every two seconds must all come, not only the last day's 43,200.
+    day = 86_400
+    epochs = list(range(0, 3 * day, 2))
+    source = ScriptedHistory(epochs, default_span=day)
+    path = tmp_path / "t.jsonl"
+    with TickWriter(path) as writer:
+        n = await download_ticks(source, "R_100", writer, count=100_000)
+    assert n == 100_000
+    assert [t.epoch for t in ticks(path)] == epochs[-100_000:]
+    assert all(start is not None for _, _, start in source.calls)
+
+
+async def test_an_unknown_symbol_is_one_line_and_no_file(tmp_path: Path) -> None:
+    path = tmp_path / "nope.jsonl"
+    async with open_market_client(seed=3) as client:
+        with TickWriter(path) as writer, pytest.raises(UserError) as raised:
+            await download_ticks(client, "NOPE", writer, count=10)
+        assert str(raised.value) == (
+            "ticks_history NOPE: the server refused: InvalidSymbol: Symbol NOPE invalid."
+        )
+        with TickWriter(path) as writer, pytest.raises(UserError) as raised:
+            await record_ticks(client, ["R_100", "NOPE"], writer, count=10)
+        assert str(raised.value) == (
+            "ticks R_100, NOPE: the server refused: InvalidSymbol: Symbol NOPE invalid."
+        )
+    assert raised.value.exit_code == 1
+    assert not path.exists()
+
+
+async def test_the_market_client_unwraps_a_user_error_only(tmp_path: Path) -> None:
+    # A user error raised in the body reaches the caller as itself, out of the nurseries'
+    # groups; anything else keeps its group (a bug keeps its full story).
+    with pytest.raises(UserError, match=r"^mine$"):
+        async with open_market_client(seed=3):
+            raise UserError("mine")
+    with pytest.raises(BaseExceptionGroup):
+        async with open_market_client(seed=3):
+            raise KeyError("a bug")
 
 
 async def test_candles_instead_of_ticks_is_a_clear_error(tmp_path: Path) -> None:

@@ -119,8 +119,28 @@ def test_last_tick_of_compressed_and_csv_files_scans_them(tmp_path: Path) -> Non
 
 
 def test_parquet_cannot_be_written(tmp_path: Path) -> None:
-    with pytest.raises(TickFileError, match=r"cannot write Parquet; use \.jsonl or \.csv"):
+    with pytest.raises(TickFileError, match=r"read only; write \.jsonl or \.csv \(optionally"):
         TickWriter(tmp_path / "t.parquet")
+
+
+def test_a_writer_does_not_offer_parquet(tmp_path: Path) -> None:
+    # What a writer refuses, it must not suggest: the list names only writable kinds.
+    with pytest.raises(TickFileError) as raised:
+        TickWriter(tmp_path / "t.txt")
+    assert str(raised.value).endswith("unknown tick file type; use .jsonl or .csv (optionally .gz)")
+    with pytest.raises(TickFileError, match=r"or \.parquet$"):
+        open_source(tmp_path / "t.txt")  # a reader does read Parquet
+
+
+def test_a_writer_creates_its_file_with_the_first_tick(tmp_path: Path) -> None:
+    for name in ("t.jsonl", "t.csv", "t.csv.gz", "sub/t.jsonl"):
+        path = tmp_path / name
+        with TickWriter(path) as writer:
+            writer.flush()
+        assert not path.exists()  # nothing written, nothing left behind
+        with TickWriter(path) as writer:
+            writer.write(Tick("R_100", 10, 1.0, 2))
+        assert last_tick(path) == Tick("R_100", 10, 1.0, 2)
 
 
 def test_overwriting_a_csv_starts_a_new_header(tmp_path: Path) -> None:

@@ -118,3 +118,57 @@ def test_ctrl_c_ends_a_recording_cleanly(
     err = capsys.readouterr().err
     assert len(recorded) >= 3 and "Traceback" not in err
     assert f"{len(recorded)} ticks of 1HZ100V appended to {out}" in err
+
+
+@pytest.mark.parametrize("command", ["download", "record"])
+def test_an_unknown_symbol_is_one_line_exit_1_and_no_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    out = tmp_path / "nope.jsonl"
+    assert main([command, "NOPE", "--count", "10", "--out", str(out)]) == 1
+    call = "ticks_history" if command == "download" else "ticks"
+    last = capsys.readouterr().err.splitlines()[-1]  # after the progress bar, if any
+    assert last == f"triobot: {call} NOPE: the server refused: InvalidSymbol: Symbol NOPE invalid."
+    assert not out.exists()
+
+
+def test_a_download_beyond_the_history_says_what_it_delivered(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The simulator keeps one day of market: 43,200 R_100 ticks (one every two seconds).
+    out = tmp_path / "big.jsonl"
+    assert main(["download", "R_100", "--count", "200000", "--out", str(out)]) == 0
+    got = read(out)
+    assert len(got) == 43_200
+    first = got[0].epoch
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.startswith(
+        f"43,200 ticks of R_100 written to {out} (fresh): 200,000 were asked, but the "
+        f"server's history of R_100 begins at "
+    )
+    assert last.endswith(f"(epoch {first}); every tick since then is in the file")
+
+
+def test_a_download_of_exactly_the_history_says_nothing_more(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "all.jsonl"
+    assert main(["download", "R_100", "--count", "43200", "--out", str(out)]) == 0
+    assert capsys.readouterr().err.splitlines()[-1].endswith("(fresh)")
+
+
+def test_a_fresh_download_of_nothing_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bots.commands.download as command
+
+    async def no_history(*args: Any, **kwargs: Any) -> int:
+        return 0  # what download_ticks returns when the server holds no tick of the symbol
+
+    monkeypatch.setattr(command, "download_ticks", no_history)
+    out = tmp_path / "none.jsonl"
+    assert main(["download", "R_100", "--count", "10", "--out", str(out)]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "triobot: the server has no ticks of R_100; nothing written"
+    )
+    assert not out.exists()
