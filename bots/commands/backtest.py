@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from framework.backtest import (
     run_backtest,
 )
 from framework.backtest.console import ReplayProgress, summary_panel
-from framework.backtest.report import RecentTrades, write_report
+from framework.backtest.report import RecentTrades, prepare_report_dir, write_report
 from framework.backtest.setup import config_with_overrides, parse_assignment, setup_from_config
 from framework.backtest.sources import DEFAULT_GENESIS
 from framework.backtest.trades import TradeSink
@@ -41,7 +42,7 @@ from framework.config import BotConfig
 from framework.errors import ConfigError, UserError
 from framework.logs import configure_logging
 
-__all__ = ["load_for_replay", "register", "synthetic_source"]
+__all__ = ["check_replay_arguments", "load_for_replay", "register", "synthetic_source"]
 
 
 def register(subparsers: Any) -> None:
@@ -130,10 +131,27 @@ def synthetic_source(
     return sources[0] if len(sources) == 1 else MergedSource(sources)
 
 
+def check_replay_arguments(count: int, balance: float | None) -> None:
+    """Refuse ``--count``/``--balance`` values with which nothing could be tested.
+
+    Args:
+        count: synthetic ticks per symbol.
+        balance: the opening balance, if given.
+
+    Raises:
+        UserError: exit 2, naming the option and the value.
+    """
+    if count < 1:
+        raise UserError(f"--count must be at least 1, got {count}", exit_code=2)
+    if balance is not None and not (math.isfinite(balance) and balance > 0):
+        raise UserError(f"--balance must be a positive amount, got {balance:g}", exit_code=2)
+
+
 def _handle(args: argparse.Namespace) -> int:
     configure_logging(level="WARNING")
-    if args.count < 0:
-        raise UserError("--count must be >= 0", exit_code=2)
+    check_replay_arguments(args.count, args.balance)
+    if args.report:
+        prepare_report_dir(args.report)
     config, _ = load_for_replay(args.config, args.set)
     setup = setup_from_config(config, balance=args.balance)
     try:
@@ -163,6 +181,16 @@ def _handle(args: argparse.Namespace) -> int:
     finally:
         if csv_writer is not None:
             csv_writer.close()
+    untested = result.untested()
+    if untested is not None:
+        raise UserError(untested)  # exit 1: the replay ran, but its figures would mean nothing
+    missing = result.missing()
+    if missing:
+        print(
+            f"triobot: warning: {result.source} holds no ticks of {', '.join(missing)}; "
+            "the strategies trading them were not tested there",
+            file=sys.stderr,
+        )
     out = Console()
     if args.report:
         command = "triobot backtest " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else ""

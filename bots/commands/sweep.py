@@ -29,6 +29,8 @@ from framework.backtest.sweep import METRICS, SweepPlan, rank, run_sweep
 from framework.errors import ConfigError, UserError
 from framework.logs import configure_logging
 
+from .backtest import check_replay_arguments
+
 __all__ = ["register"]
 
 
@@ -77,8 +79,9 @@ def _executor(workers: int) -> Executor:
 
 def _handle(args: argparse.Namespace) -> int:
     configure_logging(level="ERROR")  # per-trade refusals of hundreds of replays are noise
-    if args.workers < 0 or args.count < 0 or args.top < 0:
-        raise UserError("--workers, --count and --top must be >= 0", exit_code=2)
+    if args.workers < 0 or args.top < 0:
+        raise UserError("--workers and --top must be >= 0", exit_code=2)
+    check_replay_arguments(args.count, args.balance)
     try:
         text = Path(args.config).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

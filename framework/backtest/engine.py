@@ -191,6 +191,8 @@ class BacktestResult:
         trips: risk limits tripped at the end (limit -> reason).
         elapsed: wall-clock seconds the replay took (not part of the trades; excluded from
             :meth:`summary` so that equal replays give equal summaries).
+        symbols: the symbols the source held ticks of, sorted.
+        traded: the symbols the strategies trade, sorted.
     """
 
     source: str
@@ -206,6 +208,31 @@ class BacktestResult:
     rejections: tuple[Rejection, ...]
     trips: dict[str, str]
     elapsed: float
+    symbols: tuple[str, ...] = ()
+    traded: tuple[str, ...] = ()
+
+    def untested(self) -> str | None:
+        """Why this replay tested nothing, or ``None`` when a strategy saw a tick.
+
+        A replay of an empty source, or of ticks of symbols no strategy trades, runs to the
+        end without a trade and without an error: its figures would read as "no edge"
+        although nothing was tried.
+
+        Returns:
+            The reason, naming the source and the symbols, or ``None``.
+        """
+        if self.ticks == 0:
+            return f"nothing was tested: {self.source} holds no ticks"
+        if self.traded and not set(self.traded) & set(self.symbols):
+            return (
+                f"nothing was tested: {self.source} holds ticks of {', '.join(self.symbols)} "
+                f"only; the strategies trade {', '.join(self.traded)}"
+            )
+        return None
+
+    def missing(self) -> tuple[str, ...]:
+        """Symbols a strategy trades that the source held no tick of (sorted)."""
+        return tuple(s for s in self.traded if s not in self.symbols)
 
     @property
     def ticks_per_second(self) -> float:
@@ -596,6 +623,8 @@ class Backtest:
             rejections=tuple(self._rejections),
             trips={limit: trip.reason for limit, trip in self.gate.trips.items()},
             elapsed=elapsed,
+            symbols=tuple(sorted(self._spots)),  # every symbol seen has its last spot there
+            traded=tuple(sorted({s for st in self.setup.strategies for s in st.symbols})),
         )
 
 

@@ -21,10 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from framework.errors import UserError
+
 from .engine import BacktestResult
 from .trades import TRADE_COLUMNS, Trade
 
-__all__ = ["RecentTrades", "equity_png", "render_html", "write_report"]
+__all__ = ["RecentTrades", "equity_png", "prepare_report_dir", "render_html", "write_report"]
 
 _SUMMARY_ROWS: Final = (
     ("trades", "Trades"),
@@ -198,6 +200,31 @@ def render_html(
         parts.append(_table(TRADE_COLUMNS, [list(t.row().values()) for t in recent]))
     parts.append("</body></html>")
     return "".join(parts)
+
+
+def prepare_report_dir(directory: str | os.PathLike[str]) -> Path:
+    """Create the report folder, or refuse a path that cannot be one, before the replay.
+
+    Args:
+        directory: ``--report DIR``.
+
+    Returns:
+        The folder (it exists now).
+
+    Raises:
+        UserError: exit 2: the path is a file, or the folder cannot be created.
+    """
+    out = Path(directory)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--report {out}: is a file; give a folder (new or existing)", exit_code=2)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UserError(
+            f"--report {out}: cannot create the folder: {reason}", exit_code=2
+        ) from None
+    return out
 
 
 def write_report(

@@ -129,6 +129,9 @@ def run_job(job: SweepJob) -> dict[str, Any]:
         return _failed(row, str(exc))
     except Exception as exc:  # a strategy bug: report it in its row, keep the sweep going
         return _failed(row, f"{type(exc).__name__}: {exc}")
+    untested = result.untested()
+    if untested is not None:
+        return _failed(row, untested)  # no figures: "0 trades" would read as a result
     summary = result.summary()
     row.update({name: summary[name] for name in METRICS})
     row.update(ticks=result.ticks, seconds=round(result.elapsed, 3), error="")

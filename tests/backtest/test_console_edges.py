@@ -82,7 +82,11 @@ def test_backtest_command_prints_the_screen_and_the_report_path(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--count", "-1"], "--count must be >= 0"),
+        (["--count", "-1"], "--count must be at least 1, got -1"),
+        (["--count", "0"], "--count must be at least 1, got 0"),
+        (["--balance", "-10"], "--balance must be a positive amount, got -10"),
+        (["--balance", "0"], "--balance must be a positive amount, got 0"),
+        (["--balance", "nan"], "--balance must be a positive amount, got nan"),
         (
             ["--ticks", "synthetic:R_100"],
             "bad synthetic source 'synthetic:R_100': expected synthetic:SYMBOL:COUNT",

@@ -72,6 +72,8 @@ def test_a_failed_combination_exits_1_and_names_it(
     [
         (["--grid", "risk.max_stake=5", "--grid", "risk.max_stake=6"], "may appear once"),
         (["--grid", "risk.max_stake=5", "--top", "-1"], "must be >= 0"),
+        (["--grid", "risk.max_stake=5", "--count", "0"], "--count must be at least 1, got 0"),
+        (["--grid", "risk.max_stake=5", "--balance", "-10"], "--balance must be a positive"),
         (["--grid", "risk.max_stake=-5"], "risk.max_stake"),
     ],
 )
@@ -108,3 +110,17 @@ def test_ranking_by_an_unknown_metric_names_the_choices() -> None:
     with pytest.raises(UserError) as raised:
         rank([], "speed")
     assert str(raised.value).startswith("unknown metric 'speed'; choose one of net_pnl, trades")
+
+
+def test_a_combination_that_tests_nothing_has_no_figures(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = tmp_path / "r50.jsonl"
+    other.write_text('{"symbol": "R_50", "epoch": 1700000000, "quote": 100.5, "pip_size": 4}\n')
+    args = sweep(str(config), "--grid", "strategies[0].params.ticks=2,3", "--ticks", str(other))
+    assert main(args) == 1
+    failures = [line for line in capsys.readouterr().err.splitlines() if "failed" in line]
+    assert len(failures) == 2
+    assert failures[0].endswith(
+        "failed: nothing was tested: r50.jsonl holds ticks of R_50 only; the strategies trade R_100"
+    )
