@@ -44,8 +44,10 @@ def _handle(args: argparse.Namespace) -> int:
         # Read-only and without the writer's lock: a running bot's journal can be reported.
         with Journal(path, readonly=True) as journal:
             report = journal_report(journal)
-    except (JournalError, sqlite3.DatabaseError) as exc:
-        raise UserError(f"{path}: not a triobot journal ({exc})") from None
+    except JournalError as exc:
+        raise UserError(str(exc), exit_code=2) from None  # it names the file already
+    except sqlite3.DatabaseError as exc:
+        raise UserError(f"{path}: not a triobot journal ({exc})", exit_code=2) from None
     if args.json:
         json.dump(report.as_dict(), sys.stdout, indent=2)
         sys.stdout.write("\n")

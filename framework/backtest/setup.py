@@ -19,8 +19,9 @@ from typing import Any, Final
 
 import yaml
 
-from framework.config import BotConfig, parse_config
-from framework.config.yamlload import load_yaml
+from framework.config import BotConfig
+from framework.config.loader import check_data, read_yaml
+from framework.config.yamlload import Path_, load_yaml
 from framework.errors import UserError
 from framework.market.pricing import DEFAULT_PRICING, PricingConfig
 
@@ -69,6 +70,11 @@ def setup_from_config(
     )
 
 
+def _usage(message: str) -> UserError:
+    """A bad ``--set``/``--grid`` is a usage error: exit 2, like argparse's own."""
+    return UserError(message, exit_code=2)
+
+
 def _steps(path: str) -> list[str | int]:
     steps: list[str | int] = []
     pos = 0
@@ -78,7 +84,7 @@ def _steps(path: str) -> list[str | int]:
             pos += 1
         m = _STEP.match(text, pos)
         if m is None:
-            raise UserError(f"bad path {path!r}: expected keys like strategies[0].params.window")
+            raise _usage(f"bad path {path!r}: expected keys like strategies[0].params.window")
         name, index = m.groups()
         if name is not None:
             steps.append(name)
@@ -87,19 +93,22 @@ def _steps(path: str) -> list[str | int]:
             steps.append(int(inner) if inner.lstrip("-").isdigit() else inner)
         pos = m.end()
     if not steps:
-        raise UserError(f"bad path {path!r}: empty")
+        raise _usage(f"bad path {path!r}: empty")
     return steps
 
 
-def _set(data: Any, path: str, value: Any) -> None:
+def _set(data: Any, path: str, value: Any) -> Path_:
+    """Set ``value`` at ``path`` in ``data``; return the path as keys and list indexes."""
     steps = _steps(path)
     node = data
+    concrete: list[str | int] = []
     for depth, step in enumerate(steps):
         last = depth == len(steps) - 1
         where = path if last else f"{path} (at {step!r})"
         if isinstance(step, int):
             if not isinstance(node, list) or not -len(node) <= step < len(node):
-                raise UserError(f"cannot set {where}: no item [{step}] there")
+                raise _usage(f"cannot set {where}: no item [{step}] there")
+            concrete.append(step % len(node))
             if last:
                 node[step] = value
             else:
@@ -107,15 +116,21 @@ def _set(data: Any, path: str, value: Any) -> None:
             continue
         if isinstance(node, list):
             # strategies[momentum]: pick a list item by its name.
-            found = [item for item in node if isinstance(item, dict) and item.get("name") == step]
+            found = [
+                i
+                for i, item in enumerate(node)
+                if isinstance(item, dict) and item.get("name") == step
+            ]
             if len(found) != 1:
-                raise UserError(f"cannot set {where}: no single item named {step!r}")
+                raise _usage(f"cannot set {where}: no single item named {step!r}")
             if last:
-                raise UserError(f"cannot set {where}: replace a named item's keys, not the item")
-            node = found[0]
+                raise _usage(f"cannot set {where}: replace a named item's keys, not the item")
+            concrete.append(found[0])
+            node = node[found[0]]
             continue
         if not isinstance(node, dict):
-            raise UserError(f"cannot set {where}: not a mapping there")
+            raise _usage(f"cannot set {where}: not a mapping there")
+        concrete.append(step)
         if last:
             node[step] = value
         else:
@@ -123,6 +138,7 @@ def _set(data: Any, path: str, value: Any) -> None:
             if node.get(step) is None:
                 node[step] = {}
             node = node[step]
+    return tuple(concrete)
 
 
 def parse_value(text: str) -> Any:
@@ -144,9 +160,9 @@ def parse_value(text: str) -> Any:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         mark = getattr(exc, "problem_mark", None)
         where = f" (column {mark.column + 1})" if mark is not None else ""
-        raise UserError(f"bad value {text!r}: {problem}{where}") from None
+        raise _usage(f"bad value {text!r}: {problem}{where}") from None
     if problems:
-        raise UserError(f"bad value {text!r}: {problems[0][1]}")
+        raise _usage(f"bad value {text!r}: {problems[0][1]}")
     return data
 
 
@@ -164,7 +180,7 @@ def parse_assignment(text: str) -> Assignment:
     """
     path, sep, value = text.partition("=")
     if not sep or not path.strip():
-        raise UserError(f"bad override {text!r}: expected PATH=VALUE")
+        raise _usage(f"bad override {text!r}: expected PATH=VALUE")
     _steps(path)
     return path.strip(), parse_value(value.strip())
 
@@ -183,13 +199,13 @@ def parse_grid(text: str) -> tuple[str, list[Any]]:
     """
     path, sep, values = text.partition("=")
     if not sep or not path.strip():
-        raise UserError(f"bad grid {text!r}: expected PATH=V1,V2,...")
+        raise _usage(f"bad grid {text!r}: expected PATH=V1,V2,...")
     _steps(path)
     items = [v.strip() for v in values.split(",")]
     if not any(items):
-        raise UserError(f"bad grid {text!r}: no values")
+        raise _usage(f"bad grid {text!r}: no values")
     if any(not v for v in items):
-        raise UserError(f"bad grid {text!r}: an empty value between commas")
+        raise _usage(f"bad grid {text!r}: an empty value between commas")
     return path.strip(), [parse_value(v) for v in items]
 
 
@@ -212,33 +228,46 @@ def apply_overrides(data: Mapping[str, Any], overrides: Sequence[Assignment]) ->
     return out
 
 
-def config_with_overrides(text: str, source: str, overrides: Sequence[Assignment]) -> BotConfig:
+def _label(option: str, path: str, value: Any) -> str:
+    text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
+    return f"{option} {path}={text.removesuffix('...').strip()}"
+
+
+def config_with_overrides(
+    text: str,
+    source: str,
+    overrides: Sequence[Assignment],
+    *,
+    options: Sequence[str] = (),
+) -> BotConfig:
     """Load a config from its text with ``overrides`` applied, with every usual check.
 
-    Secrets are not resolved (a replay needs no token).
+    Secrets are not resolved (a replay needs no token). A problem in a value from the file
+    names its line; a problem in an overridden value names the option that set it:
+    ``risk.max_stak: unknown key (...) (--set risk.max_stak=3)``.
 
     Args:
         text: the YAML document.
         source: its name, for messages.
         overrides: ``(path, value)`` pairs.
+        options: the command-line option each override came from (``--set`` for any not
+            given), for messages.
 
     Returns:
         The checked config.
 
     Raises:
-        ConfigError: the config (with the overrides) does not check; the message says which
-            overrides were applied.
-        UserError: an override path that does not fit.
+        ConfigError: the config (with the overrides) does not check.
+        UserError: an override path that does not fit (exit 2).
     """
-    if not overrides:
-        return parse_config(text, source, resolve_secrets=False)
-    data, _, _ = load_yaml(text)
-    if not isinstance(data, dict):
-        return parse_config(text, source, resolve_secrets=False)  # raises the usual error
-    changed = apply_overrides(data, overrides)
-    label = ", ".join(f"{p}={v!r}" for p, v in overrides)
-    # The checks run on the re-serialised document; its line numbers are those of the
-    # generated text, so the source name says what was overridden.
-    return parse_config(
-        yaml.safe_dump(changed, sort_keys=False), f"{source} with {label}", resolve_secrets=False
-    )
+    loaded = read_yaml(text, source)
+    data, lines, duplicates = loaded
+    if not overrides or not isinstance(data, dict):
+        # The usual checks (and the usual error for a document that is not a mapping).
+        return check_data(loaded, source, resolve_secrets=False)
+    changed = copy.deepcopy(data)
+    origins: dict[Path_, str] = {}
+    for i, (path, value) in enumerate(overrides):
+        option = options[i] if i < len(options) else "--set"
+        origins[_set(changed, path, value)] = _label(option, path, value)
+    return check_data((changed, lines, duplicates), source, origins=origins, resolve_secrets=False)

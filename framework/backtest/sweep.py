@@ -76,6 +76,7 @@ class SweepJob:
         seed: synthetic seed (``None``: the config's ``simulator.seed``).
         genesis: synthetic start epoch.
         balance: opening balance override.
+        options: the option each override came from (``--set``, ``--grid``), for messages.
     """
 
     index: int
@@ -87,6 +88,7 @@ class SweepJob:
     seed: int | str | None = None
     genesis: int = DEFAULT_GENESIS
     balance: float | None = None
+    options: tuple[str, ...] = ()
 
 
 def _source(job: SweepJob, symbols: Iterable[str], seed: int | str) -> TickSource:
@@ -121,7 +123,9 @@ def run_job(job: SweepJob) -> dict[str, Any]:
     row: dict[str, Any] = {"index": job.index}
     row.update({path: value for path, value in job.overrides})
     try:
-        config = config_with_overrides(job.config_text, job.config_name, job.overrides)
+        config = config_with_overrides(
+            job.config_text, job.config_name, job.overrides, options=job.options
+        )
         setup = setup_from_config(config, balance=job.balance)
         symbols = {s for strategy in config.strategies for s in strategy.symbols}
         result = run_backtest(setup, _source(job, symbols, config.simulator.seed))
@@ -184,11 +188,14 @@ class SweepPlan:
             UserError: an override path that does not fit the config.
         """
         paths = [path for path, _ in self.axes]
+        options = ("--set",) * len(self.fixed) + ("--grid",) * len(paths)
         jobs = []
         for index, values in enumerate(itertools.product(*(v for _, v in self.axes))):
             overrides = (*self.fixed, *zip(paths, values, strict=True))
             if check:
-                config_with_overrides(self.config_text, self.config_name, overrides)
+                config_with_overrides(
+                    self.config_text, self.config_name, overrides, options=options
+                )
             jobs.append(
                 SweepJob(
                     index=index,
@@ -200,6 +207,7 @@ class SweepPlan:
                     seed=self.seed,
                     genesis=self.genesis,
                     balance=self.balance,
+                    options=options,
                 )
             )
         return jobs

@@ -35,9 +35,16 @@ from framework.strategy._plugins import PluginError, load_strategy_class
 
 from .model import EMBEDDED, BotConfig, Secret, StrategyConfig
 from .structure import INVALID, describe, structure
-from .yamlload import Path_, YamlLimitError, format_path, load_yaml
+from .yamlload import Path_, YamlLimitError, YamlProblem, format_path, load_yaml
 
-__all__ = ["first_stake", "highest_stake", "load_config", "parse_config"]
+__all__ = [
+    "check_data",
+    "first_stake",
+    "highest_stake",
+    "load_config",
+    "parse_config",
+    "read_yaml",
+]
 
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -50,20 +57,36 @@ class _Report:
     problems: list[tuple[Path_, str]] = attrs.field(factory=list)
     warnings: list[tuple[Path_, str]] = attrs.field(factory=list)
     duplicate_lines: dict[Path_, int] = attrs.field(factory=dict)
+    origins: Mapping[Path_, str] = attrs.field(factory=dict)
+
+    def origin(self, path: Path_) -> str | None:
+        # An override replaces everything under its path: the file's lines there are stale.
+        for end in range(len(path), -1, -1):
+            found = self.origins.get(path[:end])
+            if found is not None:
+                return found
+        return None
 
     def line(self, path: Path_) -> int | None:
         if path in self.duplicate_lines:
-            return self.duplicate_lines[path]
+            return self.duplicate_lines[path]  # a repeated key is the file's, overridden or not
+        if self.origin(path) is not None:
+            return None
         for end in range(len(path), -1, -1):
             found = self.lines.get(path[:end])
             if found is not None:
                 return found
         return None
 
-    def render(self, path: Path_, message: str) -> str:
+    def where(self, path: Path_) -> str:
+        origin = self.origin(path) if path not in self.duplicate_lines else None
+        if origin is not None:
+            return origin
         line = self.line(path)
-        where = f" ({self.source}:{line})" if line is not None else f" ({self.source})"
-        return f"{format_path(path)}: {message}{where}"
+        return f"{self.source}:{line}" if line is not None else self.source
+
+    def render(self, path: Path_, message: str) -> str:
+        return f"{format_path(path)}: {message} ({self.where(path)})"
 
     def sorted(self, items: list[tuple[Path_, str]]) -> list[str]:
         keyed = sorted(enumerate(items), key=lambda it: (self.line(it[1][0]) or 0, it[0]))
@@ -123,12 +146,65 @@ def parse_config(
     Raises:
         ConfigError: every problem found.
     """
-    env = os.environ if environ is None else environ
+    return check_data(
+        read_yaml(text, source),
+        source,
+        environ=environ,
+        resolve_secrets=resolve_secrets,
+        file=file,
+    )
+
+
+def read_yaml(text: str, source: str) -> tuple[Any, dict[Path_, int], list[YamlProblem]]:
+    """Parse a config's YAML (see :func:`~framework.config.yamlload.load_yaml`).
+
+    Args:
+        text: the document.
+        source: the name used in messages.
+
+    Returns:
+        ``(data, lines, duplicate-key problems)``, for :func:`check_data`.
+
+    Raises:
+        ConfigError: the text is not YAML, or more than a config may be.
+    """
     try:
-        data, lines, duplicates = load_yaml(text)
+        return load_yaml(text)
     except yaml.YAMLError as exc:
         raise ConfigError(_yaml_message(exc, source)) from None
-    report = _Report(source, lines)
+
+
+def check_data(
+    loaded: tuple[Any, dict[Path_, int], list[YamlProblem]],
+    source: str = "<config>",
+    *,
+    origins: Mapping[Path_, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    resolve_secrets: bool = True,
+    file: Path | None = None,
+) -> BotConfig:
+    """Check a config read by :func:`read_yaml`, perhaps changed since (``--set``).
+
+    Args:
+        loaded: ``(data, lines, duplicates)`` as :func:`read_yaml` returned them; the data
+            may have been changed in place of the values named in ``origins``.
+        source: the name used in messages.
+        origins: the paths set from elsewhere than the file, each with what set it (e.g.
+            ``--set risk.max_stake=3``); a problem at or under one names it instead of a
+            line of the file.
+        environ: environment for ``${VAR}`` references.
+        resolve_secrets: read the token now.
+        file: the file the text came from, if any.
+
+    Returns:
+        The config.
+
+    Raises:
+        ConfigError: every problem found.
+    """
+    env = os.environ if environ is None else environ
+    data, lines, duplicates = loaded
+    report = _Report(source, lines, origins=origins or {})
     for dup_path, message, line in duplicates:
         report.problems.append((dup_path, message))
         if line is not None:

@@ -91,5 +91,7 @@ def test_sweep_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 2 and rows[0]["win_rate"] >= rows[1]["win_rate"]
     assert len(list(csv.DictReader(out.open()))) == 2
-    assert main(["sweep", str(config), "--grid", "strategies[0].params.ticks"]) == 1
+    assert (
+        main(["sweep", str(config), "--grid", "strategies[0].params.ticks"]) == 2
+    )  # a usage error
     assert "expected PATH=V1,V2" in capsys.readouterr().err
