@@ -27,6 +27,8 @@ from typing import Any, Final
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from framework.errors import TriobotError
+
 __all__ = [
     "MAX_DEPTH",
     "MAX_VALUES",
@@ -59,8 +61,12 @@ _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
-class YamlLimitError(yaml.MarkedYAMLError):
-    """A document nested too deeply or expanding, through aliases, to too many values."""
+class YamlLimitError(yaml.MarkedYAMLError, TriobotError):
+    """A document nested too deeply or expanding, through aliases, to too many values.
+
+    Also a ``yaml.YAMLError``, so that every reader of YAML text handles it where it handles
+    a syntax error (with the position); the config loader turns it into a ConfigError.
+    """
 
 
 class StrictLoader(yaml.SafeLoader):
