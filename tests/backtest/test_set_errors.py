@@ -87,3 +87,12 @@ def test_the_usage_errors_carry_exit_2() -> None:
     with pytest.raises(UserError) as raised:
         parse_assignment("nonsense")
     assert raised.value.exit_code == 2
+
+
+def test_a_repeated_key_keeps_its_line_even_when_overridden(config: Path) -> None:
+    doubled = config.read_text().replace("max_trades: 100", "max_trades: 100\n  max_stake: 30")
+    with pytest.raises(ConfigError) as raised:
+        config_with_overrides(doubled, "good.yaml", [parse_assignment("risk.max_stake=5")])
+    assert str(raised.value) == (
+        "good.yaml: 1 problem\n  risk.max_stake: duplicate key (first at line 4) (good.yaml:6)"
+    )
