@@ -252,7 +252,7 @@ class Journal:
         if not create:
             tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
             if not {"meta", "intents", "contracts", "events"} <= tables:
-                raise JournalError(f"{self.path}: not a triobot journal")
+                raise JournalError(f"{self.path}: not a triobot journal (no journal tables)")
         if readonly:
             found = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             version = int(found[0]) if found is not None else 0

@@ -45,9 +45,9 @@ def _handle(args: argparse.Namespace) -> int:
         with Journal(path, readonly=True) as journal:
             report = journal_report(journal)
     except JournalError as exc:
-        raise UserError(str(exc), exit_code=2) from None  # it names the file already
+        raise UserError(str(exc)) from None  # it names the file and the reason already
     except sqlite3.DatabaseError as exc:
-        raise UserError(f"{path}: not a triobot journal ({exc})", exit_code=2) from None
+        raise UserError(f"{path}: not a triobot journal ({exc})") from None
     if args.json:
         json.dump(report.as_dict(), sys.stdout, indent=2)
         sys.stdout.write("\n")
