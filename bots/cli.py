@@ -13,6 +13,7 @@ one clear message on stderr, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import os
 import pkgutil
@@ -78,7 +79,8 @@ class _Parser(argparse.ArgumentParser):
 
     Every parser of the command line is this class (subcommands inherit it), so the rules
     hold everywhere: an option is only ever its full name, never an abbreviation (``--token
-    SECRET`` must not become ``--token-file SECRET``), and an unknown word is not echoed.
+    SECRET`` must not become ``--token-file SECRET``), and an unknown word or a refused
+    choice is not echoed unless it is close to a valid one (a typo worth pointing out).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -95,6 +97,25 @@ class _Parser(argparse.ArgumentParser):
         if extra:
             self.error(unrecognized(extra))
         return parsed
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        # argparse's own check repeats the word it refuses: ``triobot --token SECRET`` would
+        # print SECRET as an unknown command. Repeat it only when it is close to a choice
+        # (a typo worth pointing out), which a secret is not.
+        choices = action.choices
+        if choices is None or value in choices:
+            return
+        names = {str(choice).lower(): str(choice) for choice in choices}
+        listed = ", ".join(map(repr, names.values()))
+        close = difflib.get_close_matches(str(value).lower(), names, n=1)
+        if close:
+            message = (
+                f"invalid choice: {value!r} (did you mean {names[close[0]]!r}? "
+                f"choose from {listed})"
+            )
+        else:
+            message = f"invalid choice (not repeated: it may be a secret); choose from {listed}"
+        raise argparse.ArgumentError(action, message)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)

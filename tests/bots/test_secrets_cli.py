@@ -304,3 +304,33 @@ def test_token_file_problems_name_the_file_once_it_exists(cli: Runner, tmp_path:
     pair = cli("account", "balance", "--token-file", str(two))
     assert pair.code == 2 and "expected one token on one line" in pair.err
     assert "other-token" not in pair.err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("--token", SECRET),  # the value lands where the command name belongs
+        ("account", "--token", SECRET),
+        ("account", "profit-table", "--sort", SECRET),
+    ],
+)
+def test_a_refused_choice_is_not_repeated(cli: Runner, argv: tuple[str, ...]) -> None:
+    result = cli(*argv)
+    assert result.code == 2
+    assert "invalid choice (not repeated: it may be a secret); choose from " in result.err
+    assert SECRET not in result.err + result.out
+
+
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        (("rnu",), "invalid choice: 'rnu' (did you mean 'run'? choose from 'run', "),
+        (("account", "balanse"), "invalid choice: 'balanse' (did you mean 'balance'? "),
+        (("account", "profit-table", "--sort", "asc"), "(did you mean 'ASC'? choose from 'ASC'"),
+    ],
+)
+def test_a_typo_of_a_choice_is_shown_with_the_likely_word(
+    cli: Runner, argv: tuple[str, ...], hint: str
+) -> None:
+    result = cli(*argv)
+    assert result.code == 2 and hint in result.err.splitlines()[-1]
