@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench venv clean
+.PHONY: run test lint bench soak venv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ test: lint
 # needs its own environment (python_deriv_api, in .venv-deriv-api/) is installed on first use.
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The fault soak: a bot and a simulator at speed 10 killed with SIGKILL at random for
+# SOAK_MINUTES (default 5), under random faults; then the journal against the server's
+# statement. One verdict line; fails on any lost, duplicated or mismatched trade.
+SOAK_MINUTES ?= 5
+soak: $(STAMP)
+	$(BIN)/python -m tools.soak --minutes $(SOAK_MINUTES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
