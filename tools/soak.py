@@ -9,8 +9,11 @@ simulator incarnation gets some of these faults (``triobot sim --faults``):
 * a buy's answer lost after the server bought (``drop_on=buy:after``) or the buy lost before
   it (``drop_on=buy:before``): the lost buys the reconciler exists for;
 * drops at other moments (``drop_after=N`` messages, ``drop_on=proposal``);
-* a connection going silent (``stall``), malformed frames, ``RateLimit`` answers (to buys
-  and to proposals), slow answers.
+* a connection going silent (``stall``), malformed frames (not JSON), ``RateLimit`` answers
+  (to buys and to proposals), slow answers;
+* payloads the models must refuse (``corrupt``): a buy answer whose ``contract_id`` is
+  ``"abc"`` or whose ``buy_price`` is null, a contract update without its contract, a
+  transaction amount or a tick quote of ``"abc"``.
 
 Then the reckoning: the simulator restarted without faults, the bot started once more (its
 recovery settles whatever the kills left: buys left ``sending``, contracts left open) and
@@ -105,8 +108,14 @@ def random_faults(rng: random.Random) -> str:
         f"rate_limit=buy:{rng.randint(1, 4)}",
         f"rate_limit=proposal:{rng.randint(1, 3)}",
         f"delay={rng.choice((0.2, 0.5, 1.5))}:buy",
+        # Valid JSON the models must refuse: the five bad payloads of the issue.
+        "corrupt=buy:contract_id=abc",
+        "corrupt=buy:buy_price=null",
+        "corrupt=proposal_open_contract:contract_id",
+        "corrupt=transaction:amount=abc",
+        "corrupt=ticks:quote=abc",
     ]
-    return ",".join(rng.sample(menu, rng.randint(0, 4)))
+    return ",".join(rng.sample(menu, rng.randint(0, 5)))
 
 
 @attrs.define
@@ -286,12 +295,11 @@ class Soak:
             if self.exits[2]:
                 raise SystemExit(f"soak: the bot refused its config; see {self.folder}/bot.log")
 
-    def _started(self) -> int:
-        """How many times the bot has logged ``bot started`` so far."""
+    def _logged(self, event: str) -> int:
+        """How many times the bot has logged ``event`` so far."""
         log = self.folder / "bot.log"
-        return (
-            log.read_text(errors="replace").count('"event": "bot started"') if log.exists() else 0
-        )
+        text = log.read_text(errors="replace") if log.exists() else ""
+        return text.count(f'"event": "{event}"')
 
     def kill_bot(self) -> None:
         if self.bot is not None:
@@ -343,11 +351,14 @@ class Soak:
         self.kill_bot()
         self.kill_sim()
         self.start_sim("")
-        started = self._started()
+        started = self._logged("bot started")
         self.start_bot()
         deadline = time.monotonic() + PATIENCE
-        # Recovery is done once the bot says it started; then stop it gracefully at once.
-        while self._started() == started and time.monotonic() < deadline:
+        # Recovery is done once the bot says it started (and a soak too short to have
+        # traded waits for one buy); then it is stopped gracefully.
+        while time.monotonic() < deadline and (
+            self._logged("bot started") == started or self._logged("bought") == 0
+        ):
             time.sleep(0.1)
             self.reap_bot()
             if self.bot is None:
@@ -362,6 +373,11 @@ class Soak:
 
 
 def _free_port() -> int:
+    """A loopback port the kernel picked (port 0), kept for every simulator incarnation.
+
+    The bot's endpoint is fixed in its config, so a simulator restarted after ``kill -9``
+    must come back on the same port.
+    """
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
