@@ -140,7 +140,7 @@ def run_check(path: str, *, skip_secrets: bool = False, out: TextIO) -> int:
     scopes = scopes_needed(needs)
     write("\nToken scopes needed: " + ", ".join(scopes) + "\n")
     if config.is_embedded:
-        write("(the embedded simulator's demo token has them all)\n")
+        write("(the embedded simulator's demo token holds exactly these)\n")
     else:
         write("Create the token with exactly these scopes; never 'payments' or 'admin'.\n")
     if config.warnings:

@@ -2,6 +2,10 @@
 
 Shared by :class:`~framework.runtime.supervisor.Bot` and ``triobot check --online`` so that a
 check connects exactly the way a run will.
+
+The embedded simulator logs the bot in with a demo token that holds exactly the scopes the
+bot needs (:func:`demo_token`, computed by :mod:`framework.scopes` as for any token), so
+the demo shows what least privilege looks like rather than warning about its own token.
 """
 
 from __future__ import annotations
@@ -17,11 +21,11 @@ from framework.connection import AuthorizationFailed, Connection, ConnectionSett
 from framework.errors import UserError
 from framework.logs import get_logger
 from framework.market import tick_intervals
-from framework.scopes import EXIT_SCOPES
-from framework.simulator import SimulatorConfig, run_simulator
+from framework.scopes import EXIT_SCOPES, bot_needs, scopes_needed
+from framework.simulator import SimulatorConfig, TokenConfig, run_simulator
 from framework.simulator.simulator import Simulator
 
-__all__ = ["Endpoint", "TokenRefused", "connect", "simulator_state"]
+__all__ = ["Endpoint", "TokenRefused", "connect", "demo_token", "simulator_state"]
 
 
 class TokenRefused(UserError):
@@ -55,6 +59,18 @@ def simulator_state(config: BotConfig) -> Path:
     return config.journal.with_name(config.journal.name + ".simulator")
 
 
+def demo_token(config: BotConfig) -> TokenConfig:
+    """The embedded simulator's demo token for this bot: exactly the scopes it needs.
+
+    The token's name follows from its scopes (``demo-read-trade``), so a simulator state
+    kept from an earlier run restores the same token, and a bot that comes to need another
+    scope gets a token that has it rather than the restored one.
+    """
+    needs = bot_needs((s.name, s.strategy_class) for s in config.strategies)
+    scopes = tuple(scopes_needed(needs))
+    return TokenConfig("-".join(("demo", *scopes)), scopes=scopes)
+
+
 async def connect(
     config: BotConfig,
     nursery: trio.Nursery,
@@ -74,7 +90,7 @@ async def connect(
     simulator: Simulator | None = None
     if config.is_embedded:
         sim_config = simulator_config or attrs.evolve(
-            config.simulator, state=simulator_state(config)
+            config.simulator, state=simulator_state(config), tokens=(demo_token(config),)
         )
         simulator = await nursery.start(run_simulator, sim_config)
         url, tokens = config.url(simulator.url), (simulator.token,)
