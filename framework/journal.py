@@ -567,6 +567,24 @@ class Journal:
         rows = self._db.execute("SELECT * FROM intents ORDER BY created_epoch, rowid").fetchall()
         return [JournaledIntent(**dict(row)) for row in rows]
 
+    def record_trip(self, trip: Mapping[str, Any]) -> None:
+        """Append a risk trip, when it starts and again when it ends, to the event log.
+
+        Args:
+            trip: the trip's fields (``limit``, ``reason``, ``started``, ``until``,
+                ``ended``; see :meth:`framework.risk.Trip.as_dict`).
+        """
+        with self._tx() as db:
+            self._event(db, "trip", trip)
+
+    def trips(self) -> list[dict[str, Any]]:
+        """Every risk trip journaled, in the order they started, each as last recorded."""
+        latest: dict[tuple[Any, Any], dict[str, Any]] = {}
+        for event in self.events(kind="trip"):
+            trip = event["payload"]
+            latest[(trip.get("limit"), trip.get("started"))] = trip
+        return list(latest.values())
+
     def events(self, *, kind: str | None = None) -> list[dict[str, Any]]:
         """The append-only event log (payloads decoded)."""
         query = "SELECT * FROM events"

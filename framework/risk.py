@@ -14,6 +14,11 @@ Two kinds of "no":
   ``max_trades`` per session and ``take_profit`` (for the session), ``max_daily_loss``
   (until the next UTC day of tick time), ``max_consecutive_losses`` (for the session, or
   for ``loss_cooldown`` seconds when set) and the kill switch (for the session).
+  :attr:`RiskGate.history` keeps every trip of the session, cleared ones included, with the
+  tick time it started and ended: a pause that is over is still in the summary and report.
+
+Stopping the bot is not a trip: :meth:`RiskGate.stop` refuses every later intent with the
+stop's reason and logs nothing (the runtime logs the stop once, at info).
 
 A trip never touches open contracts: the runtime keeps following them to settlement, and
 their results still reach :meth:`RiskGate.on_contract_closed`.
@@ -22,6 +27,7 @@ their results still reach :meth:`RiskGate.on_contract_closed`.
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +37,7 @@ from attrs import validators as v
 if TYPE_CHECKING:  # only annotations: framework.strategy imports this module
     from framework.strategy.events import ClosedContract, TradeIntent
 
-__all__ = ["Decision", "RiskGate", "RiskLimits", "RiskSnapshot", "Trip"]
+__all__ = ["STOPPING", "Decision", "RiskGate", "RiskLimits", "RiskSnapshot", "Trip"]
 
 DAY = 86400
 
@@ -46,6 +52,9 @@ LIMITS = (
     "min_balance",
     "kill_switch",
 )
+
+#: :attr:`Decision.limit` of an intent refused because the bot is stopping (not a limit).
+STOPPING = "stopping"
 
 
 def _positive(_inst: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
@@ -106,7 +115,8 @@ class Decision:
 
     Attributes:
         allowed: True when the trade may be sent.
-        limit: the limit that refused it (one of :data:`LIMITS`), or ``None``.
+        limit: the limit that refused it (one of :data:`LIMITS`, or :data:`STOPPING`), or
+            ``None``.
         reason: a sentence a user can act on.
     """
 
@@ -125,14 +135,48 @@ class Trip:
     Attributes:
         limit: which limit.
         reason: why, with the figures.
-        epoch: tick time of the trip.
+        epoch: tick time of the trip (when it started).
         until: tick time at which it clears, or ``None`` for the rest of the session.
+        ended: tick time at which it did clear; ``None`` while it holds (a session-long
+            trip holds to the end of the session).
     """
 
     limit: str
     reason: str
     epoch: int
     until: int | None = None
+    ended: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``limit``, ``reason``, ``started``, ``until`` and ``ended`` (epochs)."""
+        return {
+            "limit": self.limit,
+            "reason": self.reason,
+            "started": self.epoch,
+            "until": self.until,
+            "ended": self.ended,
+        }
+
+    def span(self, *, short: bool = False) -> str:
+        """When it held, for people, in UTC.
+
+        Args:
+            short: ``12-01 10:00..12-02 00:00`` (a table cell) rather than
+                ``2026-12-01 10:00:00 UTC .. 2026-12-02 00:00:00 UTC``.
+
+        Returns:
+            The start and the end (``end of session`` while it holds).
+        """
+        fmt, sep = ("%m-%d %H:%M", "..") if short else ("%Y-%m-%d %H:%M:%S UTC", " .. ")
+        start = datetime.fromtimestamp(self.epoch, tz=UTC).strftime(fmt)
+        end = (
+            "end"
+            if self.ended is None and short
+            else "end of session"
+            if self.ended is None
+            else datetime.fromtimestamp(self.ended, tz=UTC).strftime(fmt)
+        )
+        return f"{start}{sep}{end}"
 
 
 class RiskGate:
@@ -145,6 +189,8 @@ class RiskGate:
     Attributes:
         limits: the configured limits.
         trips: every active trip, by limit (see :attr:`trip` for the one reported).
+        history: every trip of the session in the order they started, cleared ones with
+            their ``ended`` tick time.
         trades: trades allowed this session.
         session_profit: profit of contracts closed this session.
         day: the UTC day number (``epoch // 86400``) :attr:`day_profit` is for.
@@ -161,6 +207,9 @@ class RiskGate:
         """
         self.limits = limits
         self.trips: dict[str, Trip] = {}
+        self.history: list[Trip] = []
+        self._held_at: dict[str, int] = {}  # limit -> index in history of its active trip
+        self._stopping: str | None = None
         self.trades = 0
         self.session_profit = 0.0
         self.day = -1
@@ -195,6 +244,15 @@ class RiskGate:
         """
         self._trip("kill_switch", f"kill switch: {reason}", epoch, None)
 
+    def stop(self, reason: str) -> None:
+        """Refuse every later intent because the bot is stopping (a stop, not a trip).
+
+        Args:
+            reason: why the bot stops (``"SIGTERM"``, ``"duration 60s elapsed"``); refused
+                intents carry it, with :data:`STOPPING` as their limit.
+        """
+        self._stopping = reason
+
     def cap_stake(self, stake: float) -> float:
         """Return a sized stake capped to ``max_stake``."""
         top = self.limits.max_stake
@@ -210,6 +268,8 @@ class RiskGate:
         Returns:
             The decision; when refused, ``limit`` and ``reason`` say why.
         """
+        if self._stopping is not None:
+            return Decision(False, STOPPING, self._stopping)
         epoch = snapshot.epoch
         lim = self.limits
         if lim.kill_file is not None and epoch >= self._next_kill_look:
@@ -288,7 +348,9 @@ class RiskGate:
         """
         if self._in_flight.pop(intent.intent_id, None) is not None:
             self.trades -= 1
-            self.trips.pop("max_trades", None)
+            trip = self.trips.get("max_trades")
+            if trip is not None:
+                self._clear(trip, trip.epoch)
 
     def on_contract_closed(self, result: ClosedContract) -> None:
         """Account for one settled contract; may trip a limit.
@@ -337,15 +399,36 @@ class RiskGate:
             self.day = day
             self.day_profit = 0.0
 
+    def trip_changed(self, trip: Trip) -> None:
+        """Hook: ``trip`` started, or ended (``trip.ended`` set). The live bot journals it.
+
+        Args:
+            trip: the trip as :attr:`history` now holds it.
+        """
+
     def _trip(self, limit: str, reason: str, epoch: int, until: int | None) -> None:
-        if limit in self.trips and self.trips[limit].until is None:
+        held = self.trips.get(limit)
+        if held is not None and held.until is None:
             return  # already tripped for the session
-        self.trips[limit] = Trip(limit, reason, epoch, until)
+        if held is not None:
+            # The same pause tripped again before it cleared (another loss the same day):
+            # one trip in the history, from its first start, with the newer reason and end.
+            trip = Trip(limit, reason, held.epoch, until)
+            self.history[self._held_at[limit]] = trip
+        else:
+            trip = Trip(limit, reason, epoch, until)
+            self._held_at[limit] = len(self.history)
+            self.history.append(trip)
+        self.trips[limit] = trip
+        self.trip_changed(trip)
         if self._log is not None:
             self._log.warning("risk limit tripped", limit=limit, reason=reason, until=until)
 
     def _clear(self, trip: Trip, epoch: int) -> None:
         del self.trips[trip.limit]
+        ended = attrs.evolve(trip, ended=epoch)
+        self.history[self._held_at.pop(trip.limit)] = ended
+        self.trip_changed(ended)
         if trip.limit == "max_consecutive_losses":
             self.consecutive_losses = 0
         if self._log is not None:

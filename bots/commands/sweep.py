@@ -111,7 +111,7 @@ def _handle(args: argparse.Namespace) -> int:
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=err,
-            disable=args.json,
+            disable=args.json or not err.is_terminal,  # no leftover bar lines in a pipe
         ) as progress,
     ):
         task = progress.add_task("sweep", total=len(jobs))
@@ -144,6 +144,7 @@ def _print(rows: list[dict[str, Any]], paths: list[str], metric: str) -> None:
     columns = ["#", *paths, "trades", "win_rate", "net_pnl", "max_drawdown", "profit_factor"]
     if metric not in columns:
         columns.append(metric)
+    columns.append("trips")
     for name in columns:
         # Paths like strategies[momentum].stake.base would read as rich markup.
         table.add_column(escape(name), justify="right")
@@ -152,7 +153,11 @@ def _print(rows: list[dict[str, Any]], paths: list[str], metric: str) -> None:
         for name in columns[1:]:
             value = row.get(name)
             cells.append(
-                "-" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+                "-"
+                if value is None or value == ""
+                else f"{value:g}"
+                if isinstance(value, float)
+                else str(value)
             )
         table.add_row(*cells)
     Console().print(table)

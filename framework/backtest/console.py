@@ -148,8 +148,8 @@ def summary_panel(result: BacktestResult) -> Panel:
             f"{len(result.open_at_end)} contract(s) still open when the ticks ran out "
             f"(stakes {s['open_stakes']:.2f}, not in the P&L)"
         )
-    for limit, reason in sorted(result.trips.items()):
-        notes.append(f"risk limit {limit} tripped: {reason}")
+    for trip in result.trips:
+        notes.append(f"risk limit {trip.limit} tripped {trip.span()}: {trip.reason}")
     body: list[Any] = [totals, "", per]
     if notes:
         body += ["", *(f"[yellow]{n}[/]" for n in notes)]

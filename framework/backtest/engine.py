@@ -48,7 +48,7 @@ import structlog
 from framework.deriv.models import Tick, Transaction
 from framework.market.pricing import DEFAULT_PRICING, PricingConfig
 from framework.market.settlement import Position, Settlement
-from framework.risk import RiskGate, RiskLimits
+from framework.risk import RiskGate, RiskLimits, Trip
 from framework.strategy._host import Slot, StrategyHost, StrategySetup
 from framework.strategy.events import ClosedContract, ContractUpdate, TradeIntent
 from framework.strategy.state import MemoryStateStore
@@ -188,7 +188,8 @@ class BacktestResult:
         curve: the sampled equity curve.
         open_at_end: contracts still open at the end.
         rejections: the first rejections, verbatim.
-        trips: risk limits tripped at the end (limit -> reason).
+        trips: every risk limit tripped during the replay, cleared ones included, in the
+            order they started.
         elapsed: wall-clock seconds the replay took (not part of the trades; excluded from
             :meth:`summary` so that equal replays give equal summaries).
         symbols: the symbols the source held ticks of, sorted.
@@ -206,7 +207,7 @@ class BacktestResult:
     curve: EquityCurve
     open_at_end: tuple[OpenAtEnd, ...]
     rejections: tuple[Rejection, ...]
-    trips: dict[str, str]
+    trips: tuple[Trip, ...]
     elapsed: float
     symbols: tuple[str, ...] = ()
     traded: tuple[str, ...] = ()
@@ -257,7 +258,7 @@ class BacktestResult:
             **self.metrics.summary(),
             "open_at_end": len(self.open_at_end),
             "open_stakes": round(sum(o.buy_price for o in self.open_at_end), 2),
-            "trips": dict(self.trips),
+            "trips": [trip.as_dict() for trip in self.trips],
             "strategies": [s.summary() for s in self.strategies],
         }
 
@@ -621,7 +622,7 @@ class Backtest:
             curve=self._curve,
             open_at_end=open_at_end,
             rejections=tuple(self._rejections),
-            trips={limit: trip.reason for limit, trip in self.gate.trips.items()},
+            trips=tuple(self.gate.history),
             elapsed=elapsed,
             symbols=tuple(sorted(self._spots)),  # every symbol seen has its last spot there
             traded=tuple(sorted({s for st in self.setup.strategies for s in st.symbols})),

@@ -171,7 +171,16 @@ def render_html(
     parts.append(_table(("figure", "value"), [(label, summary[k]) for k, label in _SUMMARY_ROWS]))
     if result.trips:
         parts.append("<h2>Risk limits tripped</h2>")
-        parts.append(_table(("limit", "reason"), sorted(result.trips.items())))
+        spans = [
+            (
+                t.limit,
+                _when(t.epoch),
+                "end of replay" if t.ended is None else _when(t.ended),
+                t.reason,
+            )
+            for t in result.trips
+        ]
+        parts.append(_table(("limit", "started (UTC)", "ended (UTC)", "reason"), spans))
     parts.append("<h2>Equity</h2>")
     if png is not None:
         data = base64.b64encode(png).decode("ascii")

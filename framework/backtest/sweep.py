@@ -103,7 +103,7 @@ def _source(job: SweepJob, symbols: Iterable[str], seed: int | str) -> TickSourc
 
 def _failed(row: dict[str, Any], error: str) -> dict[str, Any]:
     row.update(dict.fromkeys(METRICS))
-    row.update(ticks=0, seconds=0.0, error=error)
+    row.update(ticks=0, seconds=0.0, trips="", error=error)
     return row
 
 
@@ -115,7 +115,8 @@ def run_job(job: SweepJob) -> dict[str, Any]:
 
     Returns:
         A row: ``index``, each override path with its value, the :data:`METRICS`,
-        ``ticks``, ``seconds`` and ``error`` (empty unless the replay failed).
+        ``ticks``, ``seconds``, ``trips`` (every risk trip with when it started and ended,
+        ``; ``-separated) and ``error`` (empty unless the replay failed).
     """
     # A worker process starts with structlog's default (stdout) set-up: send its few log
     # lines to stderr, so that stdout stays the command's output (``--json`` must parse).
@@ -138,7 +139,8 @@ def run_job(job: SweepJob) -> dict[str, Any]:
         return _failed(row, untested)  # no figures: "0 trades" would read as a result
     summary = result.summary()
     row.update({name: summary[name] for name in METRICS})
-    row.update(ticks=result.ticks, seconds=round(result.elapsed, 3), error="")
+    trips = "; ".join(f"{t.limit} {t.span(short=True)}" for t in result.trips)
+    row.update(ticks=result.ticks, seconds=round(result.elapsed, 3), trips=trips, error="")
     return row
 
 

@@ -5,6 +5,8 @@
 not happen. A strategy that keeps asking while a limit holds would write a row per tick, so
 consecutive refusals of one strategy by the same limit are journaled once (the first) and
 counted in memory (:attr:`JournalingGate.refused`, shown in the status line and summary).
+Every trip is journaled when it starts and when it ends, so ``triobot report`` lists the
+pauses that are over too.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import attrs
 
 from framework.journal import Journal, JournalError
-from framework.risk import Decision, RiskGate, RiskLimits, RiskSnapshot
+from framework.risk import Decision, RiskGate, RiskLimits, RiskSnapshot, Trip
 from framework.strategy.events import TradeIntent
 
 __all__ = ["JournalingGate"]
@@ -55,3 +57,7 @@ class JournalingGate(RiskGate):
             except JournalError:
                 pass  # an audit row only; never let it stop the bot
         return decision
+
+    def trip_changed(self, trip: Trip) -> None:
+        """Journal a trip that started or ended."""
+        self._journal.record_trip(trip.as_dict())

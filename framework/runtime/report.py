@@ -16,6 +16,7 @@ import attrs
 
 from framework.backtest.metrics import Metrics
 from framework.journal import Journal
+from framework.risk import Trip
 
 __all__ = ["JournalReport", "journal_report"]
 
@@ -34,6 +35,7 @@ class JournalReport:
         intents: intents by status.
         not_bought: reasons intents were not bought or were refused, with counts.
         reconciled: contracts whose buy answer was lost and found in the account's records.
+        trips: every risk limit tripped, cleared ones included, in the order they started.
     """
 
     path: str
@@ -45,6 +47,7 @@ class JournalReport:
     intents: dict[str, int]
     not_bought: dict[str, int]
     reconciled: int
+    trips: tuple[Trip, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -57,6 +60,7 @@ class JournalReport:
             "intents": dict(self.intents),
             "not_bought": dict(self.not_bought),
             "reconciled": self.reconciled,
+            "trips": [trip.as_dict() for trip in self.trips],
             "strategies": [{"strategy": k, **m.summary()} for k, m in self.strategies.items()],
         }
 
@@ -88,6 +92,8 @@ class JournalReport:
             out.append(f"open contracts {self.open} (followed to settlement on the next start)")
         if self.reconciled:
             out.append(f"reconciled buys {self.reconciled} (answer lost, found on the account)")
+        for trip in self.trips:
+            out.append(f"risk limit {trip.limit} tripped {trip.span()}: {trip.reason}")
         if self.not_bought:
             out.append("not bought / refused:")
             for reason, count in sorted(self.not_bought.items(), key=lambda kv: -kv[1]):
@@ -133,6 +139,10 @@ def journal_report(journal: Journal) -> JournalReport:
         intents=dict(statuses),
         not_bought=dict(reasons),
         reconciled=reconciled,
+        trips=tuple(
+            Trip(t["limit"], t["reason"], t["started"], t["until"], t["ended"])
+            for t in journal.trips()
+        ),
     )
 
 

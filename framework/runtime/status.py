@@ -9,6 +9,7 @@ import trio
 
 from framework.connection import Connection
 from framework.execution import ExecutionActor
+from framework.risk import Trip
 
 from .gate import JournalingGate
 from .runner import StrategyRunner
@@ -32,7 +33,7 @@ class RunSummary:
         balance: balance at exit.
         open_at_exit: contracts still open at exit (followed again on the next start).
         refused: risk refusals by limit.
-        trips: risk limits tripped, with the reason.
+        trips: every risk limit tripped in the run, cleared ones included, in order.
         strategies: one row per strategy.
         reconnects: connection losses recovered from.
         unreadable: messages that could not be understood (logged, then handled).
@@ -49,7 +50,7 @@ class RunSummary:
     balance: float
     open_at_exit: int
     refused: dict[str, int]
-    trips: dict[str, str]
+    trips: tuple[Trip, ...]
     strategies: tuple[dict[str, Any], ...]
     reconnects: int
     unreadable: int = 0
@@ -68,7 +69,9 @@ class RunSummary:
             out.append(
                 "risk refusals: " + ", ".join(f"{k} {v}" for k, v in sorted(self.refused.items()))
             )
-        out.extend(f"risk limit tripped: {reason}" for reason in self.trips.values())
+        out.extend(
+            f"risk limit {trip.limit} tripped {trip.span()}: {trip.reason}" for trip in self.trips
+        )
         if self.unreadable:
             out.append(
                 f"{self.unreadable} message(s) could not be read: each was logged, then "
@@ -132,8 +135,8 @@ class StatusBoard:
             await trio.sleep(interval)
             self._log.info("status", **self.fields())
 
-    def summary(self, reason: str, *, trips: dict[str, str] | None = None) -> RunSummary:
-        """The end-of-run summary (``trips``: as they were before the stop's kill switch)."""
+    def summary(self, reason: str) -> RunSummary:
+        """The end-of-run summary."""
         s = self.actor.stats
         return RunSummary(
             reason=reason,
@@ -147,7 +150,7 @@ class StatusBoard:
             balance=round(self.actor.balance, 2),
             open_at_exit=len(self.actor.followed),
             refused=dict(self.gate.refused),
-            trips=trips if trips is not None else {k: t.reason for k, t in self.gate.trips.items()},
+            trips=tuple(self.gate.history),
             strategies=tuple(self.runner.summary()),
             reconnects=self.connection.stats.reconnects,
             unreadable=self.connection.stats.unreadable,

@@ -313,8 +313,7 @@ class Bot:
         assert self.actor is not None and self.runner is not None and self.gate is not None
         actor, runner, log = self.actor, self.runner, self.log
         reason = self.stop.reason
-        trips = {k: t.reason for k, t in self.gate.trips.items()}
-        self.gate.kill(reason, actor.now)
+        self.gate.stop(reason)
         actor.close_intake()
         if not actor.idle:
             log.info(
@@ -332,7 +331,7 @@ class Bot:
                 )
         runner.stop_all()
         assert self.board is not None
-        self.summary = self.board.summary(reason, trips=trips)
+        self.summary = self.board.summary(reason)
         log.info("bot stopped", **self.board.fields())
         if runner.failure is not None:
             raise runner.failure

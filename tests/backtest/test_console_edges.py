@@ -28,11 +28,13 @@ def test_summary_names_open_contracts_and_tripped_limits() -> None:
     result = run_backtest(
         every_setup(10, risk=RiskLimits(max_trades=3)), SyntheticSource("R_100", 33, seed=1)
     )
-    assert result.open_at_end and "max_trades" in result.trips
+    assert result.open_at_end and "max_trades" in {t.limit for t in result.trips}
     text = render(summary_panel(result))
     assert "backtest: synthetic R_100 x33 seed=1" in text
     assert "1 contract(s) still open when the ticks ran out (stakes 1.00, not in the P&L)" in text
-    assert "risk limit max_trades tripped: 3 trades, max_trades is 3" in text
+    (trip,) = result.trips
+    assert trip.ended is None  # session-long: held to the end of the replay
+    assert f"risk limit max_trades tripped {trip.span()}: 3 trades, max_trades is 3" in text
     row = next(line for line in text.splitlines() if " every " in line)
     trades = result.summary()["strategies"][0]["trades"]
     assert row.split()[1:3] == ["every", str(trades)]

@@ -36,7 +36,8 @@ def test_the_table_is_ranked_and_names_the_csv(
     text = capsys.readouterr().out
     assert "sweep ranked by expectancy" in text
     header = next(line for line in text.splitlines() if "trades" in line)
-    assert "strategies[mom].stake.base" in header and header.rstrip(" ┃│").endswith("expectancy")
+    assert "strategies[mom].stake.base" in header
+    assert header.rstrip(" ┃│").endswith("expectancy ┃ trips")
     body = [line.split("│")[1:-1] for line in text.splitlines() if line.startswith("│")]
     assert [[cell.strip() for cell in row][:2] for row in body] == [["1", "3"], ["2", "2"]]
     assert f"all 3 rows: {out}" in text
