@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import importlib
+import importlib.metadata
 import os
 import pkgutil
 import re
@@ -23,6 +24,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from framework.errors import UserError
+
+from .helptext import HelpFormatter
 
 __all__ = ["build_parser", "command_modules", "main", "unrecognized"]
 
@@ -86,6 +89,8 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Forced, not defaulted: no (sub)command may opt back in to abbreviations.
         kwargs["allow_abbrev"] = False
+        # Every parser, subcommands included, renders its help as plain wrapped text.
+        kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
 
     # The stub overloads parse_args by namespace type; this one signature serves both uses.
@@ -132,11 +137,19 @@ def build_parser() -> argparse.ArgumentParser:
             "Everything runs against the embedded simulator unless an endpoint is given."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"triobot {_version()}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
     for name in command_modules():
         module = importlib.import_module(f"bots.commands.{name}")
         module.register(subparsers)
     return parser
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("triobot")
+    except importlib.metadata.PackageNotFoundError:  # run from a tree that is not installed
+        return "unknown (not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

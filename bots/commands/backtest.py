@@ -40,7 +40,8 @@ from framework.backtest.sources import DEFAULT_GENESIS
 from framework.backtest.trades import TradeSink
 from framework.config import BotConfig
 from framework.errors import ConfigError, UserError
-from framework.logs import configure_logging
+
+from ..logoptions import add_log_options, configure_from
 
 __all__ = ["check_replay_arguments", "load_for_replay", "register", "synthetic_source"]
 
@@ -51,7 +52,6 @@ def register(subparsers: Any) -> None:
         "backtest",
         help="replay a bot config's strategies on recorded or synthetic ticks",
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("config", help="the bot's YAML config file")
     parser.add_argument(
@@ -86,6 +86,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--report", metavar="DIR", help="write trades, summary, plot and HTML")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_log_options(parser, level="warning")
     parser.set_defaults(handler=_handle)
 
 
@@ -148,7 +149,7 @@ def check_replay_arguments(count: int, balance: float | None) -> None:
 
 
 def _handle(args: argparse.Namespace) -> int:
-    configure_logging(level="WARNING")
+    configure_from(args)
     check_replay_arguments(args.count, args.balance)
     if args.report:
         prepare_report_dir(args.report)

@@ -22,7 +22,6 @@ import trio
 from framework.config import BotConfig, highest_stake, load_config
 from framework.config.loader import first_stake
 from framework.errors import ConfigError, UserError
-from framework.logs import configure_logging
 from framework.runtime.endpoint import connect
 from framework.runtime.groups import sole_error
 from framework.scopes import (
@@ -34,6 +33,8 @@ from framework.scopes import (
     scopes_needed,
 )
 from framework.strategy._plugins import strategy_summary
+
+from ..logoptions import add_log_options, configure_from
 
 __all__ = ["check_online", "register", "run_check"]
 
@@ -62,6 +63,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="do not read the token (check a config on a machine without it)",
     )
+    add_log_options(parser, level="warning")  # only --online connects, and logs
     parser.set_defaults(handler=_handle)
 
 
@@ -70,7 +72,7 @@ def _handle(args: argparse.Namespace) -> int:
         raise UserError("--online needs the token: drop --skip-secrets", exit_code=2)
     code = run_check(args.config, skip_secrets=args.skip_secrets, out=sys.stdout)
     if code == 0 and args.online:
-        configure_logging(fmt="console", level="WARNING")
+        configure_from(args)
         config = load_config(args.config)
         return trio.run(check_online, config, sys.stdout)
     return code

@@ -22,7 +22,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from framework.backtest.download import download_ticks, open_market_client
 from framework.backtest.files import TickWriter, last_tick, open_source
 from framework.errors import UserError
-from framework.logs import configure_logging
+
+from ..logoptions import add_log_options, configure_from
 
 __all__ = ["add_endpoint_arguments", "register"]
 
@@ -43,17 +44,17 @@ def register(subparsers: Any) -> None:
         "download",
         help="download past ticks of a symbol into a tick file (resumable)",
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("symbol", help="e.g. R_100")
     parser.add_argument("--count", type=int, default=10_000, help="ticks to fetch (fresh file)")
     parser.add_argument("--out", required=True, help="the tick file (.jsonl, .csv, .gz)")
     add_endpoint_arguments(parser)
+    add_log_options(parser, level="warning")
     parser.set_defaults(handler=_handle)
 
 
 def _handle(args: argparse.Namespace) -> int:
-    configure_logging(level="WARNING")
+    configure_from(args)
     if args.count < 1:
         raise UserError("--count must be at least 1", exit_code=2)
     previous = last_tick(args.out)
@@ -71,6 +72,7 @@ def _handle(args: argparse.Namespace) -> int:
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=console,
+            disable=not console.is_terminal,  # no leftover bar lines in a pipe
         ) as progress,
         TickWriter(args.out) as writer,
     ):

@@ -18,8 +18,8 @@ from rich.console import Console
 from framework.backtest.download import open_market_client, record_ticks
 from framework.backtest.files import TickWriter
 from framework.errors import UserError
-from framework.logs import configure_logging
 
+from ..logoptions import add_log_options, configure_from
 from .download import add_endpoint_arguments
 
 __all__ = ["register"]
@@ -31,18 +31,18 @@ def register(subparsers: Any) -> None:
         "record",
         help="record live ticks of some symbols into a tick file",
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("symbols", nargs="+", help="e.g. R_100 1HZ100V")
     parser.add_argument("--out", required=True, help="the tick file (.jsonl, .csv, .gz)")
     parser.add_argument("--duration", type=float, help="stop after this many seconds")
     parser.add_argument("--count", type=int, help="stop after this many ticks")
     add_endpoint_arguments(parser)
+    add_log_options(parser, level="warning")
     parser.set_defaults(handler=_handle)
 
 
 def _handle(args: argparse.Namespace) -> int:
-    configure_logging(level="WARNING")
+    configure_from(args)
     if args.count is not None and args.count < 1:
         raise UserError("--count must be at least 1", exit_code=2)
     console = Console(stderr=True)

@@ -12,10 +12,10 @@ import argparse
 from typing import Any
 
 from framework.config import load_config
-from framework.logs import configure_logging
 from framework.runtime import Bot
 
 from ..lifecycle import run_process
+from ..logoptions import add_log_options, configure_from
 
 __all__ = ["register"]
 
@@ -50,15 +50,7 @@ def register(subparsers: Any) -> None:
         metavar="SECONDS",
         help="how long open contracts get to settle when stopping (default 60)",
     )
-    parser.add_argument(
-        "--log-format",
-        choices=("auto", "console", "json"),
-        default="auto",
-        help="console on a terminal, JSON lines otherwise (default auto)",
-    )
-    parser.add_argument(
-        "--log-level", default="info", choices=("debug", "info", "warning", "error")
-    )
+    add_log_options(parser)
     parser.set_defaults(handler=_handle)
 
 
@@ -74,6 +66,6 @@ def _seconds(text: str) -> float:
 
 def _handle(args: argparse.Namespace) -> int:
     config = load_config(args.config)  # ConfigError: exit 2 with every problem
-    configure_logging(fmt=args.log_format, level=args.log_level)
+    configure_from(args)
     bot = Bot(config, grace=args.grace)
     return run_process(bot, duration=args.duration)

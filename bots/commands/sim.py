@@ -18,7 +18,6 @@ import trio
 
 from framework.deriv.calls import ALL_SCOPES
 from framework.errors import UserError
-from framework.logs import configure_logging
 from framework.simulator import (
     PAYMENT_AGENT_LOGINID,
     PAYMENT_AGENT_TOKEN,
@@ -29,6 +28,8 @@ from framework.simulator import (
     run_simulator,
 )
 from framework.simulator.config import is_loopback
+
+from ..logoptions import add_log_options, configure_from
 
 __all__ = ["parse_token", "register", "run"]
 
@@ -138,9 +139,7 @@ def register(subparsers: Any) -> None:
         help="fault injection, e.g. 'drop_on=buy:after,delay=0.5:proposal,rate_limit=ticks:2',"
         " 'corrupt=buy:contract_id=abc' (see docs/simulator.md)",
     )
-    parser.add_argument(
-        "--log-format", choices=("auto", "console", "json"), default="auto", help="log format"
-    )
+    add_log_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -206,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
         0 after a clean stop.
     """
     config = _config(args)
-    configure_logging(fmt=args.log_format, stream=sys.stderr)
+    configure_from(args)
     if not is_loopback(config.host):
         print(
             f"triobot: warning: listening on {config.host} with the built-in tokens: anyone "

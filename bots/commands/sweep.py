@@ -27,8 +27,8 @@ from framework.backtest.setup import parse_assignment, parse_grid
 from framework.backtest.sources import DEFAULT_GENESIS
 from framework.backtest.sweep import METRICS, SweepPlan, rank, run_sweep
 from framework.errors import ConfigError, UserError
-from framework.logs import configure_logging
 
+from ..logoptions import add_log_options, configure_from
 from .backtest import check_replay_arguments
 
 __all__ = ["register"]
@@ -40,7 +40,6 @@ def register(subparsers: Any) -> None:
         "sweep",
         help="replay a grid of config values in parallel and rank the results",
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("config", help="the bot's YAML config file")
     parser.add_argument(
@@ -68,6 +67,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--out", metavar="FILE.csv", help="write every row to a CSV file")
     parser.add_argument("--top", type=int, default=20, help="rows to print (default 20)")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    add_log_options(parser, level="error")
     parser.set_defaults(handler=_handle)
 
 
@@ -78,7 +78,7 @@ def _executor(workers: int) -> Executor:
 
 
 def _handle(args: argparse.Namespace) -> int:
-    configure_logging(level="ERROR")  # per-trade refusals of hundreds of replays are noise
+    configure_from(args)
     if args.workers < 0 or args.top < 0:
         raise UserError("--workers and --top must be >= 0", exit_code=2)
     check_replay_arguments(args.count, args.balance)

@@ -35,12 +35,13 @@ class ReplayProgress:
     """
 
     def __init__(self, description: str, *, console: Console | None = None) -> None:
-        """Create the bar (shown on enter).
+        """Create the bar (shown on enter, when the console is a terminal).
 
         Args:
             description: what is replayed.
             console: the console (default: stderr, so stdout stays clean).
         """
+        console = console if console is not None else Console(stderr=True)
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -49,8 +50,11 @@ class ReplayProgress:
             TextColumn("{task.fields[rate]:>10,.0f} ticks/s"),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
-            console=console if console is not None else Console(stderr=True),
+            console=console,
             transient=False,
+            # Only a terminal can redraw a bar; in a pipe or a log file each refresh would
+            # be one more leftover line.
+            disable=not console.is_terminal,
         )
         self._task = self._progress.add_task(description, total=1000, ticks=0, rate=0.0)
 

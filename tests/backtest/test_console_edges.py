@@ -52,7 +52,8 @@ def test_summary_of_nothing_shows_dashes_not_zeros() -> None:
 
 def test_progress_bar_completes_only_on_success() -> None:
     out = io.StringIO()
-    with ReplayProgress("ticks.csv", console=Console(file=out, width=120)) as bar:
+    terminal = Console(file=out, width=120, force_terminal=True)
+    with ReplayProgress("ticks.csv", console=terminal) as bar:
         bar.update(10, 0.5)
         bar.update(20, None)  # a source that cannot tell its progress
     task = bar._progress.tasks[0]
@@ -66,6 +67,14 @@ def test_progress_bar_completes_only_on_success() -> None:
         failed.update(5, 0.25)
         raise RuntimeError("the replay failed")
     assert failed._progress.tasks[0].completed == 250  # the bar does not claim the end
+
+
+def test_progress_bar_draws_nothing_off_a_terminal() -> None:
+    out = io.StringIO()  # a pipe or a file: a bar there is only leftover lines
+    with ReplayProgress("ticks.csv", console=Console(file=out, width=120)) as bar:
+        bar.update(10, 0.5)
+    assert bar._progress.tasks[0].completed == 1000  # counted all the same
+    assert out.getvalue() == ""
 
 
 def test_backtest_command_prints_the_screen_and_the_report_path(
