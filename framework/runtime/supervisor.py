@@ -15,9 +15,10 @@ order (nothing trades until every check passed):
    strategy's ``on_start``, then the status line.
 
 Stopping (:meth:`StopRequest.request`, from a signal, ``--duration`` or a test): no new
-intents (the risk gate's kill switch; queued ones are refused), a bounded grace for open
-contracts to settle while ticks keep flowing, ``on_stop`` of each strategy, then the root
-nursery is cancelled, which closes the socket and the simulator. :meth:`Bot.abort` skips the
+intents (the risk gate's :meth:`~framework.risk.RiskGate.stop`, not a trip; queued ones are
+refused with the stop's reason), a bounded grace for open contracts to settle while ticks
+keep flowing, ``on_stop`` of each strategy, then the root nursery is cancelled, which closes
+the socket and the simulator. :meth:`Bot.abort` skips the
 grace (a second signal). Contracts still open are in the journal; the next start follows them.
 A strategy under ``on_error: raise`` whose hook raises asks for the same graceful stop, and
 the run then ends with its :class:`~framework.strategy._host.StrategyFailed`.

@@ -13,7 +13,7 @@ import pytest
 import structlog
 
 from bots.cli import build_parser, main
-from bots.helptext import plain
+from bots.helptext import HelpFormatter, plain
 from tests.backtest.test_report_cli import CONFIG
 
 #: The commands that log (the account commands keep their logs off: their output is the
@@ -116,3 +116,32 @@ def test_piped_backtest_leaves_no_progress_lines(
     captured = capsys.readouterr()
     assert "ticks/s" not in captured.err and "━" not in captured.err
     assert "ticks/s" in captured.out  # the summary screen, once
+
+
+def test_version_of_a_tree_that_is_not_installed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def missing(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", missing)
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out == "triobot unknown (not installed)\n"
+
+
+def test_an_indented_example_and_bullets_keep_their_lines() -> None:
+    formatter = HelpFormatter("triobot", width=40)
+    text = (
+        "Usage::\n\n"
+        "    triobot backtest bot.yaml --count 20000 --report rep\n\n"
+        "* ``api ping``: round-trip times of a long series of pings to the server;\n"
+        "* ``api time``: the clock.\n"
+    )
+    filled = formatter._fill_text(text, 40, "")
+    assert filled.split("\n\n") == [
+        "Usage::",
+        "    triobot backtest bot.yaml --count 20000 --report rep",  # as written
+        "* api ping: round-trip times of a long\n  series of pings to the server;\n"
+        "* api time: the clock.",
+    ]
