@@ -151,6 +151,21 @@ class WebSocketTransport(Transport):
         await self._ws.aclose(code, reason or None)
 
 
+def _os_reason(exc: BaseException) -> str:
+    """The OS's own words for a failed connect ("Connection refused", "Name or service not
+    known"), not Trio's summary "all attempts to connect to HOST:PORT failed"."""
+    cause = exc.__cause__
+    if isinstance(exc, OSError) and isinstance(cause, BaseExceptionGroup):
+        reasons = dict.fromkeys(
+            leaf.strerror or str(leaf) for leaf in cause.exceptions if isinstance(leaf, OSError)
+        )
+        if reasons:
+            return "; ".join(reasons)
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return repr(exc)
+
+
 @asynccontextmanager
 async def _websocket_over(
     stream: trio.abc.Stream,
@@ -280,11 +295,11 @@ async def open_websocket_transport(
                 raise body_error from None
             return
         cause = exc.__cause__ or exc.__context__
-        raise ConnectFailed(url, repr(cause) if cause else repr(exc)) from None
+        raise ConnectFailed(url, _os_reason(cause) if cause else repr(exc)) from None
     except (OSError, ValueError) as exc:
         if connected:
             raise
-        raise ConnectFailed(url, repr(exc)) from None
+        raise ConnectFailed(url, _os_reason(exc)) from None
     except trio_websocket.ConnectionClosed as exc:
         # The body let a close escape (it should have gone through the transport); translate.
         raise _lost(exc) from None

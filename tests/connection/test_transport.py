@@ -15,6 +15,7 @@ from framework.transport import (
     ConnectFailed,
     ConnectionLost,
     ConnectTimeout,
+    _os_reason,
     open_websocket_transport,
 )
 
@@ -62,9 +63,11 @@ async def test_refused(vclock: MockClock) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # closed again: nothing listens there
-    with pytest.raises(ConnectFailed):
+    with pytest.raises(ConnectFailed) as info:
         async with open_websocket_transport(f"ws://127.0.0.1:{port}/"):
             pass  # pragma: no cover
+    # The OS's words, not Trio's "all attempts to connect ... failed".
+    assert info.value.reason.endswith("Connection refused")
 
 
 async def test_rejected_upgrade_keeps_status(nursery: trio.Nursery, vclock: MockClock) -> None:
@@ -101,3 +104,16 @@ async def test_body_errors_pass_through(nursery: trio.Nursery, vclock: MockClock
     with pytest.raises(KeyError):
         async with open_websocket_transport(f"ws://127.0.0.1:{port}/"):
             raise KeyError("mine")
+
+
+def test_os_reasons_are_the_os_words() -> None:
+    refused = OSError("all attempts to connect to h:1 failed")
+    refused.__cause__ = ExceptionGroup(
+        "all attempts",
+        [ConnectionRefusedError(111, "refused"), ConnectionRefusedError(111, "refused")],
+    )
+    assert _os_reason(refused) == "refused"  # each reason once
+    assert (
+        _os_reason(socket.gaierror(-2, "Name or service not known")) == "Name or service not known"
+    )
+    assert _os_reason(ValueError("bad port")) == "ValueError('bad port')"
