@@ -63,14 +63,24 @@ async def open_client(
 ) -> AsyncIterator[Client]:
     """Run a connection for the duration of the block and yield a client over it.
 
-    Returns once connected and authorized. If the connection fails for good
-    (``ReconnectExhausted``, ``AuthorizationFailed``) the block is cancelled and the error
-    propagates (inside an exception group, as from any nursery).
+    Returns once connected and authorized. If the connection cannot be made
+    (``NeverConnected``, ``AuthorizationFailed``) that error is raised as itself. If it
+    fails for good later (``ReconnectExhausted``, ``AuthorizationFailed``) the block is
+    cancelled and the error propagates (inside an exception group, as from any nursery).
     """
-    async with trio.open_nursery() as nursery:
-        connection = Connection(settings, connector=connector, rng=rng)
-        await nursery.start(connection.run)
-        try:
-            yield Client(connection)
-        finally:
-            nursery.cancel_scope.cancel()
+    connection = Connection(settings, connector=connector, rng=rng)
+    started = False
+    try:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(connection.run)
+            started = True
+            try:
+                yield Client(connection)
+            finally:
+                nursery.cancel_scope.cancel()
+    except BaseExceptionGroup as group:
+        if started:
+            raise
+        # Only the connection ran yet, so the group holds its one failure: raise it as itself.
+        error = group.exceptions[0]
+        raise error from error.__cause__

@@ -14,6 +14,7 @@ from .errors import ConnectionLost as ConnectionLost
 from .errors import ConnectTimeout as ConnectTimeout
 from .errors import HandshakeTimeout as HandshakeTimeout
 from .errors import KeepaliveTimeout as KeepaliveTimeout
+from .errors import NeverConnected as NeverConnected
 from .errors import NotConnected as NotConnected
 from .errors import OutcomeUnknown as OutcomeUnknown
 from .errors import ReconnectExhausted as ReconnectExhausted

@@ -5,7 +5,9 @@ across any number of physical WebSocket connections (:mod:`sessions
 <framework.connection.session>`):
 
 * ``await nursery.start(conn.run)`` returns once the first session is connected and
-  authorized. From then on ``run`` reconnects on its own, with exponential backoff and
+  authorized, or raises :class:`NeverConnected` after the short first-connection budget
+  (``backoff.first_connect``, a few seconds): a process that never connected fails fast.
+  From then on ``run`` reconnects on its own, patiently, with exponential backoff and
   jitter (:mod:`~framework.connection.backoff`), and only returns by cancellation or raises
   :class:`ReconnectExhausted` / :class:`AuthorizationFailed`. It never gives up silently.
 * Each session reads, authorizes, re-creates every live subscription and keeps itself alive
@@ -27,6 +29,7 @@ every stream was re-created).
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -41,11 +44,18 @@ from ..deriv.protocol import DerivProtocol, Reply
 from ..logs import get_logger
 from ..transport import Connector, TransportError, open_websocket_transport
 from .backoff import Backoff
-from .errors import ConnectionClosed, ConnectionLost, ReconnectExhausted
+from .errors import (
+    ConnectionClosed,
+    ConnectionLost,
+    ConnectTimeout,
+    HandshakeTimeout,
+    NeverConnected,
+    ReconnectExhausted,
+)
 from .policy import is_idempotent, overflow_policy
 from .ratelimit import RateLimiter
 from .retry import NOT_SENT, Done, Fail, Lost, Outcome, Rule, TimedOut, decide
-from .session import Session
+from .session import Session, authorize_fields
 from .settings import ConnectionSettings
 from .stats import ConnectionStats
 from .streams import (
@@ -147,31 +157,63 @@ class Connection:
     ) -> None:
         """Connect, authorize, and keep the connection alive until cancelled.
 
-        Reports started (with ``self``) once the first session is ready.
+        Reports started (with ``self``) once the first session is ready. Until then the
+        attempts share the short ``backoff.first_connect`` budget, each attempt's connecting
+        time included, and are logged at debug level only: the error raised is the one line
+        that says what happened. From then on the actor reconnects patiently
+        (``backoff.max_attempts`` since the connection was last healthy).
 
         Raises:
-            ReconnectExhausted: the backoff budget ran out (before or after the first start).
-            AuthorizationFailed: the server refused a token.
+            NeverConnected: the first connection could not be made within its budget.
+            ReconnectExhausted: the connection was lost and the backoff budget ran out.
+            AuthorizationFailed: the server refused a token, or a token is malformed (then
+                nothing is connected at all).
         """
         started = False
+        # The first connection's budget bounds each attempt, not only the waits between them:
+        # a listener that accepts TCP and never answers would otherwise hold one attempt for
+        # the whole connect and handshake timeouts. Lifted once the connection is ready.
+        first_deadline = trio.current_time() + self.settings.backoff.first_connect
+        attempt_scope = trio.CancelScope()
 
         def report_started() -> None:
             nonlocal started
             if not started:
                 started = True
+                attempt_scope.deadline = math.inf
                 task_status.started(self)
 
         try:
+            if self.settings.tokens:
+                authorize_fields(self.settings.tokens)  # a malformed token: refused at once
+            first_began = trio.current_time()
             while True:
                 began = trio.current_time()
-                try:
-                    failure = await self._run_session(report_started)
-                except TransportError as exc:
-                    failure = exc
+                failure: BaseException | None = None
+                attempt_scope = trio.CancelScope(deadline=math.inf if started else first_deadline)
+                with attempt_scope:
+                    try:
+                        failure = await self._run_session(report_started)
+                    except TransportError as exc:
+                        failure = exc
+                if failure is None:  # the first connection's budget ran out mid-attempt
+                    failure = self._cut_short(began)
                 lasted = trio.current_time() - began
-                self._lost(failure)
+                self._lost(failure, outage=started)
                 if lasted >= self.settings.backoff.healthy_after:
                     self._backoff.reset()
+                if not started:
+                    delay = self._backoff.next_delay(within=first_deadline - trio.current_time())
+                    if delay is None:
+                        raise NeverConnected(
+                            self.settings.url,
+                            self._backoff.attempts + 1,
+                            trio.current_time() - first_began,
+                            failure,
+                        ) from failure
+                    log.debug("could not connect; retrying", error=str(failure), delay=delay)
+                    await trio.sleep(delay)
+                    continue
                 delay = self._backoff.next_delay()
                 if delay is None:
                     log.error(
@@ -190,6 +232,13 @@ class Connection:
         except BaseException as exc:
             self._shutdown(exc)
             raise
+
+    def _cut_short(self, began: float) -> TransportError:
+        """What to blame when the first connection's budget ended an attempt in progress."""
+        took = trio.current_time() - began
+        if self._session is None:
+            return ConnectTimeout(self.settings.url, round(took, 1))
+        return HandshakeTimeout(f"connected, but not authorized within {took:.1f} s")
 
     async def request(
         self,
@@ -405,12 +454,18 @@ class Connection:
         log.warning("connection restored", downtime=round(downtime, 3), attempts=attempts)
         self._publish(ConnectionRestored(downtime=downtime, attempts=attempts))
 
-    def _lost(self, failure: BaseException) -> None:
-        """Session over: fail what waited on it and mark every stream's gap."""
+    def _lost(self, failure: BaseException, *, outage: bool) -> None:
+        """Session over: fail what waited on it and mark every stream's gap.
+
+        Args:
+            failure: what ended the session.
+            outage: the connection was established before (a failed first attempt is not an
+                outage: there is nothing to restore, no reconnect to count).
+        """
         session, self._session = self._session, None
         self._not_ready()
         now = trio.current_time()
-        if self._outage_since is None:
+        if outage and self._outage_since is None:
             self._outage_since = now
             self._publish(Disconnected(reason=str(failure)))
         if session is not None:

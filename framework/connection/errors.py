@@ -6,8 +6,10 @@ connection's life and which ones the actor absorbs by reconnecting:
 * absorbed (the actor reconnects): :class:`~framework.transport.ConnectionLost`,
   :class:`~framework.transport.ConnectTimeout`, :class:`~framework.transport.ConnectFailed`,
   :class:`KeepaliveTimeout`, :class:`StaleStream`, :class:`HandshakeTimeout`;
-* fatal (``Connection.run`` raises it): :class:`ReconnectExhausted` (retries used up),
-  :class:`AuthorizationFailed` (a token the server refuses will not get better by retrying).
+* fatal (``Connection.run`` raises it): :class:`NeverConnected` (the first connection of the
+  process could not be made within its short budget), :class:`ReconnectExhausted` (retries
+  used up after the connection once worked), :class:`AuthorizationFailed` (a token the server
+  refuses, or one malformed, will not get better by retrying).
 
 Callers of ``request`` see :class:`RequestTimeout`, :class:`NotConnected`,
 :class:`OutcomeUnknown` (a non-idempotent request whose answer was lost) and
@@ -16,7 +18,7 @@ Callers of ``request`` see :class:`RequestTimeout`, :class:`NotConnected`,
 
 from __future__ import annotations
 
-from ..errors import TriobotError
+from ..errors import TriobotError, UserError
 from ..transport import ConnectFailed, ConnectionLost, ConnectTimeout, TransportError
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "ConnectionLost",
     "HandshakeTimeout",
     "KeepaliveTimeout",
+    "NeverConnected",
     "NotConnected",
     "OutcomeUnknown",
     "ReconnectExhausted",
@@ -58,6 +61,39 @@ class StaleStream(TransportError):
         self.silent_for = silent_for
 
 
+def _cause(error: BaseException) -> str:
+    """What made a connection attempt fail, without the URL the messages would repeat."""
+    if isinstance(error, ConnectFailed):
+        return error.reason
+    if isinstance(error, ConnectTimeout):
+        return f"no WebSocket connection within {error.timeout:g} s"
+    return str(error)
+
+
+class NeverConnected(UserError):
+    """The first connection of the process could not be made within its budget.
+
+    Raised by ``Connection.run`` before it reports started, after
+    ``BackoffPolicy.first_connect`` seconds of attempts: the endpoint is wrong, down, or not
+    reachable from here. A :class:`~framework.errors.UserError` (exit 1): every command that
+    connects ends with this one line, naming the endpoint and the last attempt's failure.
+
+    Attributes:
+        url: the endpoint.
+        attempts: how many attempts were made.
+        elapsed: seconds from the first attempt to giving up.
+        last_error: what made the last attempt fail.
+    """
+
+    def __init__(self, url: str, attempts: int, elapsed: float, last_error: BaseException) -> None:
+        tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+        super().__init__(f"cannot reach {url}: {_cause(last_error)} ({tries} in {elapsed:.1f} s)")
+        self.url = url
+        self.attempts = attempts
+        self.elapsed = elapsed
+        self.last_error = last_error
+
+
 class ReconnectExhausted(TriobotError):
     """Every reconnection attempt failed; the connection gives up, loudly.
 
@@ -73,15 +109,20 @@ class ReconnectExhausted(TriobotError):
 
 
 class AuthorizationFailed(TriobotError):
-    """The server refused a token at (re)authorization. Never retried.
+    """A token was refused: by the server at (re)authorization, or, malformed, before it was
+    ever sent. Never retried.
+
+    The token itself is never part of the message.
 
     Attributes:
         code: the API error code (``InvalidToken``, ``DisabledClient``...).
+        message: why, in the server's words (or ours, for a malformed token).
     """
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"authorization failed: {code}: {message}")
         self.code = code
+        self.message = message
 
 
 class RequestTimeout(TriobotError):

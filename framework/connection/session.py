@@ -31,15 +31,23 @@ and bounded by the ping timeout instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
 import trio
 
-from ..deriv.errors import APIError, PayloadError, RemoteProtocolError
+from ..deriv.calls import get_call
+from ..deriv.errors import APIError, LocalProtocolError, PayloadError, RemoteProtocolError
 from ..deriv.models import Authorize
-from ..deriv.protocol import DerivProtocol, ErrorReply, Reply, StreamUpdate, Unsolicited
+from ..deriv.protocol import (
+    DerivProtocol,
+    ErrorReply,
+    Reply,
+    StreamUpdate,
+    Unsolicited,
+    build_request,
+)
 from ..deriv.ratelimits import limits_from_website_status
 from ..logs import get_logger
 from ..transport import Transport, TransportError
@@ -60,11 +68,37 @@ from .streams import Subscription, ack_only
 from .subscriptions import SubscriptionTable
 from .unreadable import unreadable
 
-__all__ = ["Session"]
+__all__ = ["Session", "authorize_fields"]
 
 log = get_logger("triobot.connection")
 
 _SEND_STALL = "send did not complete"
+
+
+def authorize_fields(tokens: Sequence[str]) -> dict[str, Any]:
+    """The ``authorize`` request for ``tokens``, each checked against the API schema first.
+
+    A token the schema rejects (a space, a line break, over 128 characters) would make the
+    protocol refuse the request: it is refused here as the server refuses a wrong token, so
+    that every command says the same one line, and the connection need not be opened for it.
+
+    Raises:
+        AuthorizationFailed: a token is malformed (the message never holds its value).
+    """
+    spec = get_call("authorize")
+    for index, token in enumerate(tokens):
+        try:
+            build_request(spec, {"authorize": token})
+        except LocalProtocolError:
+            which = "the token" if len(tokens) == 1 else f"token {index + 1} of {len(tokens)}"
+            raise AuthorizationFailed(
+                "InvalidToken",
+                f"{which} is malformed (a token is 1 to 128 letters, digits, '_' or '-'); "
+                "it was not sent",
+            ) from None
+    if len(tokens) == 1:
+        return {"authorize": tokens[0]}
+    return {"authorize": "MULTI", "tokens": list(tokens)}
 
 
 class _Pending:
@@ -294,11 +328,7 @@ class Session:
                     self._limiter.update(limits_from_website_status(reply.data))
         tokens = settings.tokens
         if tokens:
-            fields: dict[str, Any] = (
-                {"authorize": tokens[0]}
-                if len(tokens) == 1
-                else {"authorize": "MULTI", "tokens": list(tokens)}
-            )
+            fields = authorize_fields(tokens)
             try:
                 reply = await self.exchange("authorize", fields, limit=None)
             except APIError as exc:
