@@ -4,10 +4,10 @@ Each subcommand lives in its own module under ``bots/commands/`` and exposes
 ``register(subparsers) -> None``; the module's ``register`` sets ``handler`` on its parser
 with ``set_defaults(handler=...)``. A handler returns the process exit code.
 
-Exit codes: 0 success, 1 an error the command reports (API error, failed check, failed run),
-2 a usage error (bad arguments, bad config file), 3 the token lacks a scope the command needs
-(or, for ``run`` and ``check --online``, was refused). Errors a user can cause are printed as
-one clear message on stderr, never as a traceback.
+Exit codes: 0 success, 1 an error the command reports (API error, an endpoint that cannot be
+reached, failed check, failed run), 2 a usage error (bad arguments, bad config file), 3 the
+token was refused, is malformed, or lacks a scope the command needs. Errors a user can cause
+are printed as one clear message on stderr, never as a traceback.
 """
 
 from __future__ import annotations

@@ -5,12 +5,15 @@ Exit codes of ``triobot run``:
 ===== =================================================================================
 0     clean stop (SIGINT/SIGTERM, ``--duration``): open contracts were given the grace
       period, the socket was closed, the summary was printed
-1     runtime failure: the connection could not be kept (reconnect budget exhausted), a
-      subscription the bot needs was refused, a strategy under ``on_error: raise`` raised
-      (after the graceful stop), or a bug; logged loudly
+1     runtime failure: the endpoint could not be reached at start (within
+      ``reconnect.first_connect`` seconds; one line, nothing was started), the connection
+      could not be kept (reconnect budget exhausted), a subscription the bot needs was
+      refused, a strategy under ``on_error: raise`` raised (after the graceful stop), or a
+      bug; logged loudly
 2     config or usage error (nothing was started)
 3     the token cannot run the bot: missing scopes (each named, with the calls and the
-      strategies that need it) or the token was refused; nothing was started
+      strategies that need it), or the token was refused or is malformed; nothing was
+      started
 4     the journal is in use by another process (one line names the journal and that
       process's pid); nothing was started, the journal was not touched
 130   a second signal during the graceful stop: stopped at once (open contracts stay in

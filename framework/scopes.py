@@ -47,7 +47,7 @@ __all__ = [
     "unknown_calls",
 ]
 
-#: The exit code of every command whose token lacks a scope (or that the server refused).
+#: The exit code of every command whose token lacks a scope, is refused or is malformed.
 EXIT_SCOPES = 3
 
 #: Who the runtime's own calls are attributed to in reports.

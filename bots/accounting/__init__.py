@@ -13,8 +13,8 @@
 Exit codes of these commands: 0 success; 1 the API refused (its code and message are printed),
 the server could not be reached, or the user declined a confirmation; 2 a usage error (bad
 argument, bad form file, a request the API schema rejects, no token where one is needed); 3
-the token lacks a scope the command needs (checked before sending anything, as ``triobot
-run`` does).
+the token was refused or is malformed, or lacks a scope the command needs (checked before
+sending anything, as ``triobot run`` does).
 """
 
 from .commands import add_command as add_command

@@ -14,7 +14,12 @@ body (an async function of a :class:`Session`), and:
    calls needing it (exit 3);
 5. runs the body and turns every failure into one line on stderr (and a JSON ``error``
    document with ``--json``) and an exit code: 1 for an API error, an unreachable server or
-   a lost answer; 2 for a request the API schema rejects; 3 for a missing scope.
+   a lost answer; 2 for a request the API schema rejects; 3 for a missing scope or a token
+   refused or malformed (never echoed).
+
+A server that cannot be reached fails within the connection's first-connection budget (a few
+seconds, :mod:`framework.connection.backoff`), whether the command is one-shot or follows a
+stream; only a connection that worked once is waited for.
 
 The session's connection (:class:`DeclaredConnection`) refuses a call the command did not
 declare: the up-front scope check must cover everything the command can send.
@@ -37,6 +42,7 @@ from framework.connection import (
     Connection,
     ConnectionClosed,
     ConnectionSettings,
+    NeverConnected,
     NotConnected,
     OutcomeUnknown,
     ReconnectExhausted,
@@ -262,23 +268,25 @@ def run_session(
         if isinstance(exc, MissingScopes):
             out.error(exc.code, str(exc))
             return EXIT_SCOPES
+        code = _report(exc, out, options, source)
+        if code is not None:
+            return code
         if isinstance(exc, UserError | KeyboardInterrupt | SystemExit):
             raise exc from None
-        code = _report(exc, out, options, source)
-        if code is None:
-            raise
-        return code
+        raise
 
 
 def _report(exc: BaseException, out: Output, options: EndpointOptions, source: str) -> int | None:
-    """Print ``exc`` as one line (and a JSON error); its exit code, ``None`` if unexpected."""
+    """Print ``exc`` as one line (and a JSON error); its exit code, ``None`` if not handled
+    here (a :class:`UserError` the command line prints, or a bug)."""
     where = "the embedded simulator" if options.embedded else options.endpoint
     if isinstance(exc, AuthorizationFailed):
-        message = f"the API token ({source}) was refused"
+        message = f"the API token ({source}) was refused: {exc.message.rstrip('.')}"
         if options.embedded:
             message += "; the embedded simulator knows only its own tokens (use --endpoint)"
         out.error(exc.code, message)
-    elif isinstance(exc, APIError):
+        return EXIT_SCOPES
+    if isinstance(exc, APIError):
         out.error(exc.code, exc.message, exc.details)
     elif isinstance(exc, LocalProtocolError):
         out.error("InvalidRequest", f"{exc.message} (not sent)")
@@ -289,6 +297,8 @@ def _report(exc: BaseException, out: Output, options: EndpointOptions, source: s
             f"{exc.call} was sent but its answer was lost: it may or may not have happened. "
             "Check 'triobot account statement' before trying again.",
         )
+    elif isinstance(exc, NeverConnected):
+        out.error("ConnectionFailed", str(exc))
     elif isinstance(exc, ReconnectExhausted):
         out.error("ConnectionFailed", f"cannot reach {where}: {exc.last_error}")
     elif isinstance(exc, RequestTimeout | NotConnected | ConnectionClosed | TransportError):

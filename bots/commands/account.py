@@ -114,8 +114,9 @@ def register(subparsers: Any) -> None:
         description=(
             "Accounting and account opening against the embedded simulator (its demo "
             "account) unless --endpoint is given; the token comes from DERIV_TOKEN or "
-            "--token-file. Exit 0 on success, 1 on an API error, 2 on a usage error, 3 when the "
-            "token lacks a scope (checked before sending)."
+            "--token-file. Exit 0 on success, 1 on an API error or an unreachable server, 2 on "
+            "a usage error, 3 when the token is refused, malformed or lacks a scope (checked "
+            "before sending)."
         ),
     )
     _register_accounting(group)

@@ -82,8 +82,9 @@ def register(subparsers: Any) -> None:
         description=(
             "Payment agents, against the embedded simulator unless --endpoint is given. "
             "Withdrawals and transfers are checked with a dry run and confirmed first. Exit 0 "
-            "on success, 1 on an API error or a declined confirmation, 2 on a usage error, 3 "
-            "when the token lacks a scope (checked before sending)."
+            "on success, 1 on an API error, an unreachable server or a declined confirmation, 2 "
+            "on a usage error, 3 when the token is refused, malformed or lacks a scope "
+            "(checked before sending)."
         ),
     )
     listing = add_command(group, "list", _list, help="payment agents of a country")

@@ -56,8 +56,9 @@ def register(subparsers: Any) -> None:
         help="utility calls: ping, server time and clock skew, site status, any call by name",
         description=(
             "Utility calls of the Deriv API and a generic caller, against the embedded "
-            "simulator unless --endpoint is given. Exit 0 on success, 1 on an API error, "
-            "2 on a usage error, 3 when the token lacks a scope (checked before sending)."
+            "simulator unless --endpoint is given. Exit 0 on success, 1 on an API error or an "
+            "unreachable server, 2 on a usage error, 3 when the token is refused, malformed "
+            "or lacks a scope (checked before sending)."
         ),
     )
     ping = add_command(group, "ping", _ping, help="ping the server and show round-trip times")

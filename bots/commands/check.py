@@ -49,7 +49,9 @@ def register(subparsers: Any) -> None:
             "duplicate keys, plugins and their parameters, contracts against the market "
             "rules, stakes against the risk limits. Then list every API call the bot makes "
             "and the token scopes they need. Exit 0 if usable, 2 with every problem if not; "
-            f"with --online, {EXIT_SCOPES} when the token is refused or lacks a scope."
+            f"with --online, {EXIT_SCOPES} when the token is refused, malformed or lacks a "
+            "scope, 1 when the endpoint cannot be reached (within reconnect.first_connect "
+            "seconds)."
         ),
     )
     parser.add_argument("config", help="the bot's YAML config file")

@@ -6,7 +6,9 @@ holds fewer than ``--count`` ticks, all of it is written and the last line says 
 begins. Run it again on the same
 file to resume: it continues after the file's last tick, up to the latest one. The embedded
 simulator is the default endpoint (its market for ``--seed``); ``--endpoint
-wss://ws.derivws.com/websockets/v3`` downloads from Deriv (no token needed for ticks).
+wss://ws.derivws.com/websockets/v3`` downloads from Deriv (no token needed for ticks). Exit 1
+when the endpoint cannot be reached (within 10 s), 3 when the server refuses the token in
+DERIV_TOKEN or it is malformed.
 """
 
 from __future__ import annotations

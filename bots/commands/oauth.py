@@ -71,8 +71,8 @@ def register(subparsers: Any) -> None:
         description=(
             "App registration, OAuth and API tokens. 'url' and 'parse' work offline; the "
             "others run against the embedded simulator unless --endpoint is given. Exit 0 on "
-            "success, 1 on an API error, 2 on a usage error, 3 when the token lacks a scope "
-            "(checked before sending)."
+            "success, 1 on an API error or an unreachable server, 2 on a usage error, 3 when "
+            "the token is refused, malformed or lacks a scope (checked before sending)."
         ),
     )
     url = add_command(

@@ -30,9 +30,10 @@ def register(subparsers: Any) -> None:
             "scopes are checked first, then the bot trades, journaling every intent, buy and "
             "settlement. On stop no new trade is opened, open contracts get --grace seconds "
             "to settle, and a summary is printed. A second signal stops at once. Exit 0 on "
-            "a clean stop, 1 on a runtime failure, 2 on a config error, 3 when the token "
-            "lacks scopes, 4 when another process uses the journal, 130 after a second "
-            "signal."
+            "a clean stop, 1 on a runtime failure or an endpoint that cannot be reached at "
+            "start (within reconnect.first_connect seconds, 10 by default), 2 on a config "
+            "error, 3 when the token is refused, malformed or lacks scopes, 4 when another "
+            "process uses the journal, 130 after a second signal."
         ),
     )
     parser.add_argument("config", help="the bot's YAML config file")

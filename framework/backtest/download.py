@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, Final, Protocol
 
 from framework.deriv.errors import APIError
@@ -212,6 +212,7 @@ async def open_market_client(
     seed: int | str = 1,
     speed: float = 1.0,
     token_env: str = "DERIV_TOKEN",
+    connect_within: float | None = None,
 ) -> AsyncIterator[Any]:
     """Connect a client to the embedded simulator or a real endpoint (market data only).
 
@@ -223,17 +224,26 @@ async def open_market_client(
         speed: the embedded simulator's speed.
         token_env: environment variable holding a token for a real endpoint (optional:
             market data needs none).
+        connect_within: seconds the connection may take at most, when shorter than the
+            connection's own first-connection budget (``record --duration``).
 
     Yields:
         A connected :class:`framework.client.Client`.
 
     Raises:
+        NeverConnected: the endpoint could not be reached (exit 1).
+        TokenRefused: the server refused the token, or it is malformed (exit 3).
         UserError: what the body raised as one, out of the client's exception group, so
             that the command line prints its one line.
     """
     try:
         async with _open_market_client(
-            endpoint, app_id=app_id, seed=seed, speed=speed, token_env=token_env
+            endpoint,
+            app_id=app_id,
+            seed=seed,
+            speed=speed,
+            token_env=token_env,
+            connect_within=connect_within,
         ) as client:
             yield client
     except BaseExceptionGroup as group:
@@ -247,12 +257,19 @@ async def open_market_client(
 
 @asynccontextmanager
 async def _open_market_client(
-    endpoint: str, *, app_id: int, seed: int | str, speed: float, token_env: str
+    endpoint: str,
+    *,
+    app_id: int,
+    seed: int | str,
+    speed: float,
+    token_env: str,
+    connect_within: float | None,
 ) -> AsyncIterator[Any]:
     # Imported here: only download/record need the network stack.
     from framework.client import open_client
-    from framework.connection import ConnectionSettings
+    from framework.connection import AuthorizationFailed, BackoffPolicy, ConnectionSettings
     from framework.market import tick_intervals
+    from framework.runtime.endpoint import TokenRefused
 
     if endpoint == "embedded":
         from framework.simulator import open_simulator
@@ -269,8 +286,15 @@ async def _open_market_client(
     sep = "&" if "?" in endpoint else "?"
     url = endpoint if "app_id=" in endpoint else f"{endpoint}{sep}app_id={app_id}"
     token = os.environ.get(token_env)
+    backoff = BackoffPolicy()
+    if connect_within is not None:
+        backoff = BackoffPolicy(first_connect=min(backoff.first_connect, connect_within))
     settings = ConnectionSettings(
-        url=url, tokens=(token,) if token else (), tick_intervals=tick_intervals()
+        url=url, tokens=(token,) if token else (), tick_intervals=tick_intervals(), backoff=backoff
     )
-    async with open_client(settings) as client:
+    async with AsyncExitStack() as stack:
+        try:
+            client = await stack.enter_async_context(open_client(settings))
+        except AuthorizationFailed as exc:
+            raise TokenRefused(f"env:{token_env}", exc) from None
         yield client

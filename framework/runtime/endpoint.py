@@ -29,9 +29,20 @@ __all__ = ["Endpoint", "TokenRefused", "connect", "demo_token", "simulator_state
 
 
 class TokenRefused(UserError):
-    """The server refused the token (invalid, expired, disabled): the exit of a bad scope."""
+    """The token was refused (invalid, expired, disabled, or malformed): the exit of a bad scope.
+
+    The message names where the token came from, never the token.
+
+    Args:
+        source: where the token came from (``env:DERIV_TOKEN``, a file...).
+        failure: the connection's refusal.
+    """
 
     exit_code = EXIT_SCOPES
+
+    def __init__(self, source: str, failure: AuthorizationFailed) -> None:
+        super().__init__(f"the API token ({source}) was refused: {failure.code}: {failure.message}")
+        self.code = failure.code
 
 
 @attrs.frozen
@@ -84,7 +95,9 @@ async def connect(
 
     Raises:
         UserError: no token for a live endpoint.
-        TokenRefused: the server refused the token.
+        TokenRefused: the server refused the token, or it is malformed (exit 3).
+        NeverConnected: the endpoint could not be reached within the first connection's
+            budget (``reconnect.first_connect``; exit 1).
     """
     log = get_logger("triobot.bot")
     simulator: Simulator | None = None
@@ -111,5 +124,5 @@ async def connect(
     try:
         await nursery.start(connection.run)
     except AuthorizationFailed as exc:
-        raise TokenRefused(f"the API token ({config.token_source}) was refused: {exc}") from None
+        raise TokenRefused(config.token_source, exc) from None
     return Endpoint(connection=connection, simulator=simulator)

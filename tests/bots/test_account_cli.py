@@ -12,6 +12,7 @@ import pytest
 from bots.commands.account import parse_date
 from framework.client import open_client
 from framework.connection import ConnectionSettings
+from framework.scopes import EXIT_SCOPES
 from framework.simulator import Simulator
 from tests.bots.conftest import Runner, SimThread, Wiretap
 
@@ -208,10 +209,22 @@ def test_token_problems(
     assert no_token.code == 2 and "DERIV_TOKEN" in no_token.err
     monkeypatch.setenv("DERIV_TOKEN", "not-a-known-token")
     refused = cli("account", "balance", "--endpoint", remote.url, "--json")
-    assert refused.code == 1 and refused.json()["error"]["code"] == "InvalidToken"
+    assert refused.code == EXIT_SCOPES and refused.json()["error"]["code"] == "InvalidToken"
     assert "not-a-known-token" not in refused.err + refused.out
     embedded = cli("account", "balance")
-    assert embedded.code == 1 and "knows only its own tokens" in embedded.err
+    assert embedded.code == EXIT_SCOPES and "knows only its own tokens" in embedded.err
+
+
+@pytest.mark.parametrize("token", ["two words", "x" * 129], ids=["space", "129 chars"])
+def test_malformed_token_is_refused_like_a_wrong_one(
+    cli: Runner, remote: SimThread, monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    monkeypatch.setenv("DERIV_TOKEN", token)
+    for command in (("account", "balance"), ("account", "statement"), ("api", "call", "balance")):
+        result = cli(*command, "--endpoint", remote.url)
+        assert result.code == EXIT_SCOPES, (command, result.err)
+        assert result.err.count("\n") == 1 and "malformed" in result.err, result.err
+        assert "Traceback" not in result.err and token not in result.err + result.out
 
 
 def test_parse_date() -> None:

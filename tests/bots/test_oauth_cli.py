@@ -112,7 +112,7 @@ def test_create_list_and_delete_tokens(cli: Runner, tmp_path: Path) -> None:
     assert deleted.code == 0, deleted.err
     assert "trading bot" not in deleted.json()["tokens"]
     gone = cli("account", "balance", "--token-file", str(saved), *state)
-    assert gone.code == 1 and "InvalidToken" in gone.err
+    assert gone.code == 3 and "InvalidToken" in gone.err
 
 
 def test_create_token_warns_about_money_scopes(cli: Runner) -> None:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import io
+import socket
 from pathlib import Path
 
 import pytest
+import trio
 from trio.testing import MockClock
 
 from bots.commands.check import check_online
 from framework.config import BotConfig, load_config
+from framework.connection import NeverConnected
+from framework.runtime import Bot
 from framework.runtime.endpoint import TokenRefused
-from framework.scopes import MissingScopes
+from framework.scopes import EXIT_SCOPES, MissingScopes
 from framework.simulator import SimulatorConfig, open_simulator
 from framework.simulator.config import TokenConfig
 from tests.runtime.conftest import EVERY
@@ -79,3 +83,45 @@ async def test_embedded_simulator_runs_the_configs_simulator_section(
     assert "(virtual, 123.50 EUR)" in out.getvalue()
     # The state file the run keeps next to the journal, not the section's default (none).
     assert journal.with_name("journal.sqlite.simulator").exists()
+
+
+def _unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port  # closed again: nothing listens there
+
+
+async def test_unreachable_endpoint_fails_fast(tmp_path: Path, vclock: MockClock) -> None:
+    url = f"ws://127.0.0.1:{_unused_port()}/websockets/v3"
+    config = _config(tmp_path, url, TOKEN)
+    began = trio.current_time()
+    with pytest.raises(NeverConnected) as info:
+        await check_online(config, io.StringIO())
+    # Within the first connection's budget, not after twenty patient reconnects.
+    assert trio.current_time() - began <= config.reconnect.first_connect
+    assert str(info.value).startswith(f"cannot reach {url}?app_id=1089: ")
+    assert info.value.exit_code == 1
+
+
+async def test_unreachable_endpoint_stops_the_bot_before_it_starts(
+    tmp_path: Path, vclock: MockClock
+) -> None:
+    config = _config(tmp_path, f"ws://127.0.0.1:{_unused_port()}/websockets/v3", TOKEN)
+    began = trio.current_time()
+    with pytest.raises(NeverConnected, match="cannot reach"):
+        await Bot(config).run()
+    assert trio.current_time() - began <= config.reconnect.first_connect
+
+
+@pytest.mark.parametrize("token", ["two words", "x" * 129], ids=["space", "129 chars"])
+async def test_malformed_token_is_refused_like_a_wrong_one(
+    tmp_path: Path, vclock: MockClock, token: str
+) -> None:
+    async with open_simulator(SimulatorConfig()) as sim:
+        with pytest.raises(TokenRefused) as info:
+            await check_online(_config(tmp_path, sim.url, token), io.StringIO())
+    message = str(info.value)
+    assert info.value.exit_code == EXIT_SCOPES
+    assert "was refused" in message and "malformed" in message and "\n" not in message
+    assert token not in message
