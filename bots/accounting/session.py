@@ -72,8 +72,9 @@ from .output import Output
 
 __all__ = ["DeclaredConnection", "Session", "run_session"]
 
-# A one-shot command gives up quickly on a server it cannot reach; a command that follows a
-# stream (--watch) holds on through outages like a bot does.
+# A one-shot command gives up quickly on a server it cannot reach or loses; a command that
+# follows a stream (--watch) holds on through outages like a bot does. Neither waits long for a
+# server it never reached: the connection's first-connection budget bounds both.
 _CLI_BACKOFF = BackoffPolicy(initial=0.25, maximum=1.0, max_attempts=2, healthy_after=5.0)
 _FOLLOW_BACKOFF = BackoffPolicy()
 

@@ -49,7 +49,8 @@ class ConnectionSettings:
             when a consumer falls behind).
         lossless_buffer: buffer of transaction/contract streams (overflow fails the stream).
         forget_timeout: seconds spent forgetting a stream when its consumer leaves.
-        backoff: reconnection spacing and budget.
+        backoff: reconnection spacing and budgets: the first connection's, in seconds
+            (``first_connect``), and the attempts once connected (``max_attempts``).
     """
 
     url: str
