@@ -48,6 +48,7 @@ __all__ = [
     "HandshakeTimeout",
     "KeepalivePolicy",
     "KeepaliveTimeout",
+    "NeverConnected",
     "NotConnected",
     "OutcomeUnknown",
     "Overflow",
