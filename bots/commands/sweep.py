@@ -100,6 +100,8 @@ def _handle(args: argparse.Namespace) -> int:
         seed=args.seed,
         genesis=args.genesis,
         balance=args.balance,
+        log_format=args.log_format,
+        log_level=args.log_level,
     )
     jobs = plan.jobs()  # checks every combination first
     err = Console(stderr=True)

@@ -18,7 +18,7 @@ import math
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, as_completed
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -77,6 +77,8 @@ class SweepJob:
         genesis: synthetic start epoch.
         balance: opening balance override.
         options: the option each override came from (``--set``, ``--grid``), for messages.
+        log_format: the command's ``--log-format``, for the worker's few log lines.
+        log_level: the command's ``--log-level``.
     """
 
     index: int
@@ -89,6 +91,8 @@ class SweepJob:
     genesis: int = DEFAULT_GENESIS
     balance: float | None = None
     options: tuple[str, ...] = ()
+    log_format: Literal["auto", "console", "json"] = "json"
+    log_level: str = "error"
 
 
 def _source(job: SweepJob, symbols: Iterable[str], seed: int | str) -> TickSource:
@@ -119,8 +123,9 @@ def run_job(job: SweepJob) -> dict[str, Any]:
         ``; ``-separated) and ``error`` (empty unless the replay failed).
     """
     # A worker process starts with structlog's default (stdout) set-up: send its few log
-    # lines to stderr, so that stdout stays the command's output (``--json`` must parse).
-    configure_logging(fmt="json", level="ERROR", stream=sys.stderr)
+    # lines to stderr, so that stdout stays the command's output (``--json`` must parse),
+    # rendered as the command was asked to.
+    configure_logging(fmt=job.log_format, level=job.log_level, stream=sys.stderr)
     row: dict[str, Any] = {"index": job.index}
     row.update({path: value for path, value in job.overrides})
     try:
@@ -158,6 +163,8 @@ class SweepPlan:
         seed: synthetic seed.
         genesis: synthetic start epoch.
         balance: opening balance override.
+        log_format: the workers' log format (see :class:`SweepJob`).
+        log_level: the workers' log level.
     """
 
     config_text: str
@@ -169,6 +176,8 @@ class SweepPlan:
     seed: int | str | None = None
     genesis: int = DEFAULT_GENESIS
     balance: float | None = None
+    log_format: Literal["auto", "console", "json"] = "json"
+    log_level: str = "error"
 
     @property
     def size(self) -> int:
@@ -210,6 +219,8 @@ class SweepPlan:
                     genesis=self.genesis,
                     balance=self.balance,
                     options=options,
+                    log_format=self.log_format,
+                    log_level=self.log_level,
                 )
             )
         return jobs
