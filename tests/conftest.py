@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 import structlog
+import trio
 from trio.testing import MockClock
 
 from tests.schemas import require_schemas
@@ -30,6 +32,25 @@ def vclock() -> MockClock:
     takes, so each test that needs this one names ``vclock`` in its arguments.
     """
     return MockClock(autojump_threshold=0.003)
+
+
+T = TypeVar("T")
+
+
+@pytest.fixture
+def cli_virtual_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ``trio.run`` a command makes in this process runs on an autojumping clock.
+
+    For commands driven through ``bots.cli.main`` in-process, whose own ``trio.run`` no
+    pytest-trio clock reaches. ``COLUMNS`` is widened so rich never wraps a one-line message.
+    """
+    real_run = trio.run
+
+    def run(afn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        return real_run(afn, *args, clock=MockClock(autojump_threshold=0))
+
+    monkeypatch.setattr(trio, "run", run)
+    monkeypatch.setenv("COLUMNS", "400")
 
 
 @pytest.fixture(autouse=True)

@@ -9,13 +9,10 @@ from __future__ import annotations
 import json
 import os
 import signal
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-import trio
-import trio.testing
 
 import bots.commands.record as record_command
 from bots.cli import main
@@ -23,19 +20,7 @@ from framework.backtest import TickWriter, last_tick, open_source
 from framework.backtest.download import record_ticks
 from framework.deriv.models import Tick
 
-T = TypeVar("T")
-
-
-@pytest.fixture(autouse=True)
-def virtual_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every ``trio.run`` of the command runs on an autojumping virtual clock."""
-    real_run = trio.run
-
-    def run(afn: Callable[..., Awaitable[T]], *args: Any) -> T:
-        return real_run(afn, *args, clock=trio.testing.MockClock(autojump_threshold=0))
-
-    monkeypatch.setattr(trio, "run", run)
-    monkeypatch.setenv("COLUMNS", "400")  # rich must not wrap the one-line messages
+pytestmark = pytest.mark.usefixtures("cli_virtual_time")
 
 
 def read(path: Path) -> list[Tick]:

@@ -9,33 +9,19 @@ command spent is in its message (``1 attempt in 3.0 s``), measured on that clock
 from __future__ import annotations
 
 import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
-import trio
-import trio.testing
 
 from framework.connection import BackoffPolicy
 from framework.scopes import EXIT_SCOPES
 from tests.bots.conftest import Runner
 
-T = TypeVar("T")
-
 FIRST_CONNECT = BackoffPolicy().first_connect
 
 
-@pytest.fixture(autouse=True)
-def virtual_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every ``trio.run`` of a command runs on an autojumping virtual clock."""
-    real_run = trio.run
-
-    def run(afn: Callable[..., Awaitable[T]], *args: Any) -> T:
-        return real_run(afn, *args, clock=trio.testing.MockClock(autojump_threshold=0))
-
-    monkeypatch.setattr(trio, "run", run)
-    monkeypatch.setenv("COLUMNS", "400")  # rich must not wrap the one-line messages
+pytestmark = pytest.mark.usefixtures("cli_virtual_time")
 
 
 @pytest.fixture

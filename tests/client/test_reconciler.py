@@ -27,13 +27,6 @@ from tests.simulator.session_script import PARAMS
 
 
 @pytest.fixture
-def vclock() -> MockClock:
-    # Real loopback sockets: see the simulator tests' ``vclock`` for the threshold.
-    # pytest-trio uses a clock only when the test itself takes it: every test here does.
-    return MockClock(autojump_threshold=0.002)
-
-
-@pytest.fixture
 async def sim(vclock: MockClock) -> AsyncIterator[Simulator]:
     async with open_simulator(**sim_options()) as running:
         yield running
