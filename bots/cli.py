@@ -23,6 +23,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from bots.accounting.options import TOKEN_INSTEAD, refuse_on_command_line
 from framework.errors import UserError
 
 from .helptext import HelpFormatter
@@ -138,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"triobot {_version()}")
+    # Before the command too: `triobot --token SECRET account balance` must get the same
+    # one-line refusal as after it, not an "invalid choice" that leaves the user guessing.
+    refuse_on_command_line(parser, "--token", instead=TOKEN_INSTEAD)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
     for name in command_modules():
         module = importlib.import_module(f"bots.commands.{name}")

@@ -241,7 +241,8 @@ class Journal:
             who = f"pid {holder}" if holder.isdigit() else "pid not yet written"
             raise JournalInUse(
                 f"{self.path}: journal in use by another triobot process ({who}, lock "
-                f"{lock_path}); stop that bot first, or give this one its own journal:"
+                f"{lock_path}); stop that bot first, or give this one its own journal "
+                "(the config's journal: key)"
             ) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())

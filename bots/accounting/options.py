@@ -35,6 +35,7 @@ from framework.errors import UserError
 __all__ = [
     "DEFAULT_APP_ID",
     "TOKEN_ENV",
+    "TOKEN_INSTEAD",
     "EndpointOptions",
     "add_endpoint_options",
     "endpoint_options",
@@ -46,6 +47,8 @@ __all__ = [
 
 #: Environment variable holding the API token.
 TOKEN_ENV = "DERIV_TOKEN"
+#: Where a token goes instead of the command line (said when ``--token`` is refused).
+TOKEN_INSTEAD = f"put the token in a file only you can read (--token-file PATH) or in {TOKEN_ENV}"
 #: Deriv's documented test application id.
 DEFAULT_APP_ID = 1089
 
@@ -211,11 +214,7 @@ def add_endpoint_options(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help=f"file holding the API token (default: the {TOKEN_ENV} environment variable)",
     )
-    refuse_on_command_line(
-        group,
-        "--token",
-        instead=f"put the token in a file only you can read (--token-file PATH) or in {TOKEN_ENV}",
-    )
+    refuse_on_command_line(group, "--token", instead=TOKEN_INSTEAD)
     group.add_argument(
         "--sim-state",
         type=Path,

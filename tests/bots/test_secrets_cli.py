@@ -60,6 +60,7 @@ REDIRECT = f"https://example.com/cb?acct1=CR90000001&token1={SECRET}&cur1=usd"
         (("account", "balance", "--token", SECRET), "--token"),
         (("account", "balance", f"--token={SECRET}", "--json"), "--token"),
         (("oauth", "tokens", "--token", SECRET), "--token"),
+        (("--token", SECRET, "account", "balance"), "--token"),  # before the command
         (("oauth", "parse", REDIRECT), "oauth parse URL"),
         (
             ("api", "call", "new_account_virtual", "--arg", f"verification_code={SECRET}",
@@ -72,7 +73,8 @@ REDIRECT = f"https://example.com/cb?acct1=CR90000001&token1={SECRET}&cur1=usd"
             "--arg verification_code",
         ),
     ],
-    ids=["withdraw", "withdraw=", "new-virtual", "token", "token=", "oauth-token", "parse",
+    ids=["withdraw", "withdraw=", "new-virtual", "token", "token=", "oauth-token", "top-token",
+         "parse",
          "api-new-virtual", "api-withdraw"],
 )  # fmt: skip
 def test_a_secret_as_an_argument_is_one_line_exit_2_and_never_repeated(
@@ -309,8 +311,7 @@ def test_token_file_problems_name_the_file_once_it_exists(cli: Runner, tmp_path:
 @pytest.mark.parametrize(
     "argv",
     [
-        ("--token", SECRET),  # the value lands where the command name belongs
-        ("account", "--token", SECRET),
+        ("account", "--token", SECRET),  # the value lands where the subcommand belongs
         ("account", "profit-table", "--sort", SECRET),
     ],
 )

@@ -44,7 +44,7 @@ def test_a_second_bot_on_one_journal_exits_4_naming_the_first(tmp_path: Path) ->
         assert second.stderr == (
             "triobot: triobot-demo.sqlite: journal in use by another triobot process "
             f"(pid {first.pid}, lock triobot-demo.sqlite.lock); stop that bot first, or "
-            "give this one its own journal:\n"
+            "give this one its own journal (the config's journal: key)\n"
         )
         report = subprocess.run(
             [*TRIOBOT, "report", "triobot-demo.sqlite", "--json"],
