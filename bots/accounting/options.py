@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,6 +30,7 @@ import attrs
 
 from framework.deriv.calls import ALL_SCOPES
 from framework.errors import UserError
+from framework.files import read_secret
 
 __all__ = [
     "DEFAULT_APP_ID",
@@ -312,8 +312,7 @@ def read_secret_file(option: str, path: Path) -> str:
         UserError: a missing, unreadable or empty file (exit 2).
     """
     try:
-        mode = path.stat().st_mode
-        text = path.read_text(encoding="utf-8").strip("\r\n")
+        raw, warning = read_secret(path)
     except FileNotFoundError:
         raise UserError(
             f"{option}: no such file (the value is not repeated: it may be the secret itself; "
@@ -322,11 +321,11 @@ def read_secret_file(option: str, path: Path) -> str:
         ) from None
     except OSError as exc:
         raise UserError(f"{option} {path}: {exc.strerror}", exit_code=2) from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        print(
-            f"triobot: warning: {path} is readable by other users; chmod 600 {path}",
-            file=sys.stderr,
-        )
+    except UnicodeDecodeError:
+        raise UserError(f"{option} {path}: not UTF-8 text", exit_code=2) from None
+    if warning is not None:
+        print(f"triobot: warning: {warning}", file=sys.stderr)
+    text = raw.strip("\r\n")
     if not text:
         raise UserError(f"{option} {path}: the file is empty", exit_code=2)
     return text

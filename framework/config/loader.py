@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import attrs
 import yaml
 
 from framework.errors import ConfigError
+from framework.files import read_secret
 from framework.market.contracts import ContractSpec, validate
 from framework.market.errors import MarketError
 from framework.market.symbols import SYMBOLS
@@ -312,22 +312,16 @@ def _token(
 
 def _token_file(path: Path, report: _Report) -> Secret | None:
     try:
-        info = path.stat()
-        value = path.read_text(encoding="utf-8").strip()
+        text, warning = read_secret(path)
     except (OSError, UnicodeDecodeError) as exc:
         report.problems.append((("token_file",), f"cannot read {path}: {_os_reason(exc)}"))
         return None
+    value = text.strip()
     if not value:
         report.problems.append((("token_file",), f"{path} is empty"))
         return None
-    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        mode = stat.S_IMODE(info.st_mode)
-        report.warnings.append(
-            (
-                ("token_file",),
-                f"{path} is readable by other users (mode {mode:o}); run: chmod 600 {path}",
-            )
-        )
+    if warning is not None:
+        report.warnings.append((("token_file",), warning))
     return Secret(value)
 
 

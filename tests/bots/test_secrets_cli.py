@@ -306,6 +306,25 @@ def test_token_file_problems_name_the_file_once_it_exists(cli: Runner, tmp_path:
     pair = cli("account", "balance", "--token-file", str(two))
     assert pair.code == 2 and "expected one token on one line" in pair.err
     assert "other-token" not in pair.err
+    binary = tmp_path / "binary"
+    binary.write_bytes(b"\xff\xfe token")
+    binary.chmod(0o600)
+    undecodable = cli("account", "balance", "--token-file", str(binary))
+    assert undecodable.code == 2
+    assert undecodable.err == f"triobot: --token-file {binary}: not UTF-8 text\n"
+
+
+def test_an_open_secret_file_is_warned_about_in_the_config_loader_s_words(
+    cli: Runner, tmp_path: Path
+) -> None:
+    token = _secret_file(tmp_path, "token", DEMO_TOKEN)
+    token.chmod(0o644)
+    warned = cli("account", "balance", "--token-file", str(token))
+    assert warned.code == 0, warned.err
+    assert (
+        f"triobot: warning: {token} is readable by other users (mode 644); run: chmod 600 {token}\n"
+        in warned.err
+    )
 
 
 @pytest.mark.parametrize(
