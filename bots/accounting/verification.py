@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 
 from framework.errors import UserError
+from framework.files import PRIVATE_MODE
 
 from .options import refuse_on_command_line
 from .prompts import ask_secret
@@ -88,6 +89,6 @@ def check_token_target(path: Path | None) -> None:
 
 def save_token(path: Path, token: str) -> None:
     """Write ``token`` to a new file readable by its owner only (mode 600)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(token + "\n")
