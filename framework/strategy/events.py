@@ -38,9 +38,6 @@ __all__ = [
 Basis = Literal["stake", "payout"]
 DurationUnit = Literal["t", "s", "m", "h", "d"]
 
-#: Contract types a strategy may ask for; the market model's table is the source of truth.
-DURATION_UNITS: tuple[str, ...] = ("t", "s", "m", "h", "d")
-
 
 @attrs.frozen
 class ContractTemplate:
