@@ -75,10 +75,6 @@ class SimClock:
         """Return the Trio time at which the simulated clock reads ``epoch``."""
         return self._t0 + (epoch - self.start_epoch) / self.speed
 
-    def real_seconds(self, sim_seconds: float) -> float:
-        """Convert a simulated duration to Trio seconds."""
-        return sim_seconds / self.speed
-
     async def sleep_until(self, epoch: float) -> None:
         """Sleep until the simulated clock reads ``epoch`` (returns at once if it already has)."""
         await trio.sleep_until(self.trio_time_of(epoch))
