@@ -30,6 +30,7 @@ from framework.market.errors import MarketError
 from framework.market.symbols import SYMBOLS
 from framework.risk import RiskLimits
 from framework.scopes import unknown_calls
+from framework.simulator.config import is_loopback
 from framework.sizing import DAlembert, Fixed, Martingale, OscarsGrind, StakeConfig
 from framework.strategy._plugins import PluginError, load_strategy_class
 
@@ -47,7 +48,6 @@ __all__ = [
 ]
 
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @attrs.define
@@ -410,7 +410,7 @@ def _cross_checks(
     if config is None or config.is_embedded:
         return
     host = urlsplit(config.endpoint).hostname or ""
-    if config.endpoint.startswith("ws://") and host not in _LOOPBACK:
+    if config.endpoint.startswith("ws://") and not is_loopback(host):
         report.warnings.append(
             (
                 ("endpoint",),

@@ -87,7 +87,12 @@ def test_remote_endpoint_warnings() -> None:
         "bot can lose (bot.yaml:1)",
         "simulator: ignored: the endpoint is not embedded (bot.yaml:3)",
     )
-    local = "endpoint: ws://127.0.0.1:8765/websockets/v3\ntoken: ${T}\nrisk: {max_stake: 5}\n"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "localhost", "[::1]"])
+def test_ws_to_loopback_is_not_warned_about(host: str) -> None:
+    # The same loopback rule as the simulator's bind check: all of 127.0.0.0/8 stays here.
+    local = f"endpoint: ws://{host}:8765/websockets/v3\ntoken: ${{T}}\nrisk: {{max_stake: 5}}\n"
     assert parse_config(local + MOMENTUM, "bot.yaml", environ={"T": "tok"}).warnings == ()
 
 
