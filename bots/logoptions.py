@@ -9,13 +9,12 @@ commands only warn, their output being the files and tables they write).
 from __future__ import annotations
 
 import argparse
-from typing import Literal, cast
+from typing import cast
 
-from framework.logs import configure_logging
+from framework.logs import LOG_FORMATS, LogFormat, configure_logging
 
-__all__ = ["LOG_FORMATS", "LOG_LEVELS", "add_log_options", "configure_from"]
+__all__ = ["LOG_LEVELS", "add_log_options", "configure_from"]
 
-LOG_FORMATS = ("auto", "console", "json")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
@@ -42,5 +41,5 @@ def add_log_options(parser: argparse.ArgumentParser, *, level: str = "info") -> 
 
 def configure_from(args: argparse.Namespace) -> None:
     """Configure logging from the options :func:`add_log_options` added."""
-    fmt = cast(Literal["auto", "console", "json"], args.log_format)
+    fmt = cast(LogFormat, args.log_format)
     configure_logging(fmt=fmt, level=args.log_level)

@@ -15,15 +15,17 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Mapping, MutableMapping
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, TextIO, get_args
 
 import structlog
 
 from .deriv.calls import sensitive_fields
 
 __all__ = [
+    "LOG_FORMATS",
     "REDACTED",
     "SENSITIVE_KEYS",
+    "LogFormat",
     "configure_logging",
     "get_logger",
     "redact",
@@ -31,6 +33,10 @@ __all__ = [
 ]
 
 REDACTED = "<not shown>"
+
+#: How log lines are rendered: for people, as JSON lines, or whichever suits the stream.
+LogFormat = Literal["auto", "console", "json"]
+LOG_FORMATS: tuple[LogFormat, ...] = get_args(LogFormat)
 
 #: Keys whose values are never logged. The call table adds every field it marks sensitive.
 SENSITIVE_KEYS: frozenset[str] = frozenset(
@@ -83,7 +89,7 @@ def redact(
 
 def configure_logging(
     *,
-    fmt: Literal["auto", "console", "json"] = "auto",
+    fmt: LogFormat = "auto",
     level: int | str = logging.INFO,
     stream: TextIO | None = None,
 ) -> None:

@@ -18,12 +18,12 @@ import math
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, as_completed
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import attrs
 
 from framework.errors import UserError
-from framework.logs import configure_logging
+from framework.logs import LogFormat, configure_logging
 
 from .engine import run_backtest
 from .errors import BacktestError
@@ -91,7 +91,7 @@ class SweepJob:
     genesis: int = DEFAULT_GENESIS
     balance: float | None = None
     options: tuple[str, ...] = ()
-    log_format: Literal["auto", "console", "json"] = "json"
+    log_format: LogFormat = "json"
     log_level: str = "error"
 
 
@@ -176,7 +176,7 @@ class SweepPlan:
     seed: int | str | None = None
     genesis: int = DEFAULT_GENESIS
     balance: float | None = None
-    log_format: Literal["auto", "console", "json"] = "json"
+    log_format: LogFormat = "json"
     log_level: str = "error"
 
     @property
