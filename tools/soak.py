@@ -58,6 +58,7 @@ import attrs
 import trio
 import trio_websocket
 
+from framework.deriv.protocol import DEFAULT_APP_ID
 from framework.journal import Journal
 from framework.simulator.config import DEMO_TOKEN
 
@@ -65,7 +66,6 @@ __all__ = ["Reckoning", "compare", "main", "random_faults", "server_records"]
 
 TRIOBOT = [sys.executable, "-m", "bots.cli"]
 SYMBOL = "1HZ100V"
-APP_ID = 1089
 #: Most seconds a process gets to start or stop before the soak calls it stuck.
 PATIENCE = 60.0
 #: What may happen at each random moment, with its weight.
@@ -204,7 +204,7 @@ async def _ask(ws: trio_websocket.WebSocketConnection, request: dict[str, Any]) 
 
 async def server_records(url: str, token: str) -> tuple[list[Any], list[Any]]:
     """Every page of the account's ``statement`` and ``profit_table``, over the API."""
-    async with trio_websocket.open_websocket_url(f"{url}?app_id={APP_ID}") as ws:
+    async with trio_websocket.open_websocket_url(f"{url}?app_id={DEFAULT_APP_ID}") as ws:
         ids = iter(range(1, 1_000_000))
         await _ask(ws, {"authorize": token, "req_id": next(ids)})
         pages: dict[str, list[Any]] = {"statement": [], "profit_table": []}
@@ -236,7 +236,7 @@ class Soak:
         self.faults: list[str] = []
         self._logs: list[IO[Any]] = []
         (folder / "soak.yaml").write_text(
-            CONFIG.format(port=self.port, app_id=APP_ID, symbol=SYMBOL), encoding="utf-8"
+            CONFIG.format(port=self.port, app_id=DEFAULT_APP_ID, symbol=SYMBOL), encoding="utf-8"
         )
 
     def say(self, text: str) -> None:

@@ -29,11 +29,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import attrs
 
 from framework.deriv.calls import ALL_SCOPES
+from framework.deriv.protocol import DEFAULT_APP_ID
 from framework.errors import UserError
 from framework.files import read_secret
 
 __all__ = [
-    "DEFAULT_APP_ID",
     "TOKEN_ENV",
     "TOKEN_INSTEAD",
     "EndpointOptions",
@@ -49,8 +49,6 @@ __all__ = [
 TOKEN_ENV = "DERIV_TOKEN"
 #: Where a token goes instead of the command line (said when ``--token`` is refused).
 TOKEN_INSTEAD = f"put the token in a file only you can read (--token-file PATH) or in {TOKEN_ENV}"
-#: Deriv's documented test application id.
-DEFAULT_APP_ID = 1089
 
 SimAccount = Literal["virtual", "real", "agent"]
 

@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from framework.backtest.download import download_ticks, open_market_client
 from framework.backtest.files import TickWriter, last_tick, open_source
+from framework.deriv.protocol import DEFAULT_APP_ID
 from framework.errors import UserError
 
 from ..logoptions import add_log_options, configure_from
@@ -35,7 +36,9 @@ def add_endpoint_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--endpoint", default="embedded", help="'embedded' (default) or a ws:// or wss:// URL"
     )
-    parser.add_argument("--app-id", type=int, default=1089, help="application id (real endpoint)")
+    parser.add_argument(
+        "--app-id", type=int, default=DEFAULT_APP_ID, help="application id (real endpoint)"
+    )
     parser.add_argument("--seed", default="1", help="the embedded simulator's seed")
     parser.add_argument("--speed", type=float, default=1.0, help="the embedded simulator's speed")
 

@@ -27,6 +27,7 @@ from typing import Any, Final, Protocol
 
 from framework.deriv.errors import APIError
 from framework.deriv.models import Tick
+from framework.deriv.protocol import DEFAULT_APP_ID
 from framework.errors import UserError
 
 from .errors import BacktestError
@@ -208,7 +209,7 @@ async def record_ticks(
 async def open_market_client(
     endpoint: str = "embedded",
     *,
-    app_id: int = 1089,
+    app_id: int = DEFAULT_APP_ID,
     seed: int | str = 1,
     speed: float = 1.0,
     token_env: str = "DERIV_TOKEN",

@@ -17,6 +17,7 @@ from attrs import validators as v
 
 from framework.connection.backoff import BackoffPolicy
 from framework.connection.keepalive import KeepalivePolicy
+from framework.deriv.protocol import DEFAULT_APP_ID
 from framework.risk import RiskLimits
 from framework.simulator.config import SimulatorConfig
 from framework.sizing import StakeConfig
@@ -186,7 +187,7 @@ class BotConfig:
 
     strategies: tuple[StrategyConfig, ...] = attrs.field(validator=v.min_len(1))
     endpoint: str = attrs.field(default=EMBEDDED, validator=_endpoint)
-    app_id: int = attrs.field(default=1089, validator=[v.ge(1), v.le(10**9)])
+    app_id: int = attrs.field(default=DEFAULT_APP_ID, validator=[v.ge(1), v.le(10**9)])
     simulator: SimulatorConfig = attrs.field(factory=SimulatorConfig)
     keepalive: KeepalivePolicy = attrs.field(factory=KeepalivePolicy)
     reconnect: BackoffPolicy = attrs.field(factory=BackoffPolicy)

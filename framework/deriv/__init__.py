@@ -25,6 +25,7 @@ from .models import Proposal as Proposal
 from .models import SellReceipt as SellReceipt
 from .models import Tick as Tick
 from .models import Transaction as Transaction
+from .protocol import DEFAULT_APP_ID as DEFAULT_APP_ID
 from .protocol import DerivProtocol as DerivProtocol
 from .protocol import ErrorReply as ErrorReply
 from .protocol import Event as Event
@@ -38,6 +39,7 @@ __all__ = [
     "ALL_SCOPES",
     "API_GUIDE_CALLS",
     "CALL_TABLE",
+    "DEFAULT_APP_ID",
     "APIError",
     "Authorize",
     "Balance",

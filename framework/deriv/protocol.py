@@ -32,6 +32,7 @@ from .errors import APIError, LocalProtocolError, RemoteProtocolError, api_error
 from .validate import validate
 
 __all__ = [
+    "DEFAULT_APP_ID",
     "DerivProtocol",
     "ErrorReply",
     "Event",
@@ -41,6 +42,9 @@ __all__ = [
     "Unsolicited",
     "decode_frame",
 ]
+
+#: The ``app_id`` sent when none is configured: Deriv's documented app for testing.
+DEFAULT_APP_ID = 1089
 
 
 @attrs.frozen

@@ -23,6 +23,7 @@ from functools import partial
 
 import trio.testing
 
+from framework.deriv.protocol import DEFAULT_APP_ID
 from framework.transport import Connector, Transport, open_websocket_transport
 
 from .simulator import Simulator
@@ -31,12 +32,14 @@ __all__ = ["memory_connector", "open_memory_transport"]
 
 
 @asynccontextmanager
-async def open_memory_transport(sim: Simulator, app_id: int = 1089) -> AsyncIterator[Transport]:
+async def open_memory_transport(
+    sim: Simulator, app_id: int = DEFAULT_APP_ID
+) -> AsyncIterator[Transport]:
     """Open a :class:`~framework.transport.Transport` to ``sim`` over an in-memory stream.
 
     Args:
         sim: the running simulator.
-        app_id: the ``app_id`` of the handshake URL (1089: Deriv's documented test app).
+        app_id: the ``app_id`` of the handshake URL (by default Deriv's documented test app).
 
     Raises:
         ConnectFailed: the simulator refused the handshake (an ``app_id`` it does not know).
@@ -47,7 +50,7 @@ async def open_memory_transport(sim: Simulator, app_id: int = 1089) -> AsyncIter
         yield transport
 
 
-def memory_connector(sim: Simulator, app_id: int = 1089) -> Connector:
+def memory_connector(sim: Simulator, app_id: int = DEFAULT_APP_ID) -> Connector:
     """A :data:`~framework.transport.Connector` for ``Connection(..., connector=...)``.
 
     Each (re)connection of the connection actor opens a new in-memory stream to ``sim``.

@@ -11,6 +11,7 @@ import trio
 
 from framework.deriv.calls import ALL_SCOPES
 from framework.deriv.models import Tick
+from framework.deriv.protocol import DEFAULT_APP_ID
 
 from .accounts import Account, Token, Transaction
 from .config import SimulatorConfig
@@ -55,8 +56,8 @@ class Simulator:
         """``ws://HOST:PORT/websockets/v3`` (add ``?app_id=N``, or use :meth:`app_url`)."""
         return f"ws://{self.host}:{self.port}/websockets/v3"
 
-    def app_url(self, app_id: int = 1089) -> str:
-        """The URL with an ``app_id`` query (1089 is Deriv's documented test app)."""
+    def app_url(self, app_id: int = DEFAULT_APP_ID) -> str:
+        """The URL with an ``app_id`` query (by default Deriv's documented test app)."""
         return f"{self.url}?app_id={app_id}"
 
     def serve_stream(self, stream: trio.abc.Stream) -> None:
