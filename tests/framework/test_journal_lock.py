@@ -20,7 +20,7 @@ from tests.framework.test_journal import Intent
 
 #: A second process that opens the journal, says so, and holds it until killed.
 HOLDER = """
-import sys, time
+import signal, sys
 from framework.journal import Journal
 journal = Journal(sys.argv[1])
 journal.record_intent(type("I", (), dict(
@@ -28,7 +28,7 @@ journal.record_intent(type("I", (), dict(
     duration_unit="t", barrier=None, amount=1.0, basis="stake", currency="USD",
     created_epoch=1.0))())
 print("holding", flush=True)
-time.sleep(600)
+signal.pause()  # until the test kills it
 """
 
 
