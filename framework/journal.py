@@ -540,7 +540,8 @@ class Journal:
     def unresolved_intents(self) -> list[JournaledIntent]:
         """Intents written but without an outcome: ``pending`` or ``sending`` (crash leftovers)."""
         rows = self._db.execute(
-            "SELECT * FROM intents WHERE status IN ('pending', 'sending') ORDER BY created_epoch"
+            "SELECT * FROM intents WHERE status IN (?, ?) ORDER BY created_epoch",
+            OPEN_INTENT_STATES,
         ).fetchall()
         return [JournaledIntent(**dict(row)) for row in rows]
 
