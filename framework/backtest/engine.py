@@ -50,7 +50,7 @@ from framework.market.pricing import DEFAULT_PRICING, PricingConfig
 from framework.market.settlement import Position, Settlement
 from framework.risk import RiskGate, RiskLimits, Trip
 from framework.strategy._host import Slot, StrategyHost, StrategySetup
-from framework.strategy.events import ClosedContract, ContractUpdate, TradeIntent
+from framework.strategy.events import ClosedContract, ContractOrder, ContractUpdate, TradeIntent
 from framework.strategy.state import MemoryStateStore
 
 from .broker import BrokerRejection, SimulatedBroker
@@ -394,6 +394,10 @@ class Backtest:
             self._pending.append(lambda: self._deliver_transaction(txn))
         if slot.wants_updates:
             self._pending.append(lambda: self._deliver_update(slot, intent, position))
+
+    def order(self, order: ContractOrder) -> None:  # pragma: no cover - issue 12 fills it
+        """Carry out a sell, update or cancel order at the current tick."""
+        raise NotImplementedError("contract orders in replays: issue 12 in progress")
 
     # -- the loop --------------------------------------------------------------------------
 

@@ -69,7 +69,7 @@ from framework.deriv.models import OpenContract, Proposal, Transaction
 from framework.journal import Journal
 from framework.logs import get_logger
 from framework.risk import RiskGate
-from framework.strategy.events import ClosedContract, ContractUpdate, TradeIntent
+from framework.strategy.events import ClosedContract, ContractOrder, ContractUpdate, TradeIntent
 
 from .broker import Broker, BuyOutcome
 
@@ -228,6 +228,10 @@ class ExecutionActor:
         self._queued += 1
         self._idle = trio.Event() if self._idle.is_set() else self._idle
         self._send.send_nowait(intent)
+
+    def order(self, order: ContractOrder) -> None:  # pragma: no cover - issue 12 fills it
+        """Take a sell, update or cancel order of an open contract; never blocks."""
+        raise NotImplementedError("contract orders live: issue 12 in progress")
 
     # -- control -------------------------------------------------------------------------
 

@@ -51,6 +51,7 @@ __all__ = [
     "DurationRange",
     "digit_barrier",
     "duration_seconds",
+    "fixed_expiry",
     "limits_error",
     "parse_barrier",
     "price_barrier",
@@ -80,18 +81,37 @@ class ContractSpec:
         duration_unit: ``"t"`` ticks, ``"s"``, ``"m"``, ``"h"`` or ``"d"``.
         barrier: relative (``"+0.1"``, ``"-0.1"``), absolute (``"1234.5"``) or a digit
             (``"5"``) barrier as Deriv sends it, or ``None``.
-        barrier2: second barrier; no offered contract type uses one.
+        barrier2: second (low) barrier of two-barrier types (Ends/Stays Between...).
+        multiplier: Multipliers (MULTUP/MULTDOWN): the multiplier, from the symbol's
+            ``multiplier_range``.
+        growth_rate: Accumulators (ACCU): growth per tick, from the symbol's list.
+        take_profit: ``limit_order.take_profit`` (MULT, ACCU): profit, in currency, at
+            which the contract closes itself.
+        stop_loss: ``limit_order.stop_loss`` (MULT): loss, in currency (positive), at which
+            the contract closes itself.
+        cancellation: deal cancellation window of a Multiplier (``"5m"``, ``"60m"``...).
+        selected_tick: High/Low Ticks (TICKHIGH/TICKLOW): the tick, 1-5, predicted to be
+            the highest or lowest.
+
+    Multipliers and Accumulators have no expiry: ``duration`` and ``duration_unit`` are
+    ``None`` for them (a proposal for one sends neither).
     """
 
     contract_type: str
     symbol: str
     amount: float
     basis: Basis = "stake"
-    duration: int = 5
-    duration_unit: str = "t"
+    duration: int | None = 5
+    duration_unit: str | None = "t"
     currency: str = "USD"
     barrier: str | None = None
     barrier2: str | None = None
+    multiplier: float | None = None
+    growth_rate: float | None = None
+    take_profit: float | None = None
+    stop_loss: float | None = None
+    cancellation: str | None = None
+    selected_tick: int | None = None
 
 
 @attrs.frozen
@@ -267,6 +287,24 @@ def parse_barrier(text: str, pip_size: int) -> Barrier:
     return Barrier(False, value)
 
 
+def fixed_expiry(spec: ContractSpec) -> tuple[int, str]:
+    """Return the duration and unit of a contract that expires (every type but MULT/ACCU).
+
+    Args:
+        spec: the contract.
+
+    Returns:
+        ``(duration, duration_unit)``.
+
+    Raises:
+        MarketError: ``ContractBuyValidationError`` "Please specify either duration or
+            date_expiry." when either is missing (Deriv's answer to such a proposal).
+    """
+    if spec.duration is None or spec.duration_unit is None:
+        raise _buy_error("Please specify either duration or date_expiry.", "duration")
+    return spec.duration, spec.duration_unit
+
+
 def duration_seconds(spec: ContractSpec, symbol: SymbolSpec | None = None) -> int:
     """Return a contract's nominal length in seconds.
 
@@ -280,15 +318,15 @@ def duration_seconds(spec: ContractSpec, symbol: SymbolSpec | None = None) -> in
     Returns:
         The length in seconds.
     """
-    if spec.duration_unit == "t":
+    n, unit = fixed_expiry(spec)
+    if unit == "t":
         sym = symbol if symbol is not None else get_symbol(spec.symbol)
-        return spec.duration * sym.tick_interval
-    return spec.duration * UNIT_SECONDS[spec.duration_unit]
+        return n * sym.tick_interval
+    return n * UNIT_SECONDS[unit]
 
 
 def _check_duration(spec: ContractSpec, limits: DurationRange) -> None:
-    unit = spec.duration_unit
-    n = spec.duration
+    n, unit = fixed_expiry(spec)
     if unit == "t":
         if limits.ticks is None:
             raise _buy_error("Trading is not offered for this duration.", "duration")

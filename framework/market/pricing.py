@@ -31,6 +31,7 @@ from .contracts import (
     ContractType,
     digit_barrier,
     duration_seconds,
+    fixed_expiry,
     limits_error,
     price_barrier,
     validate,
@@ -263,31 +264,30 @@ def longcode(spec: ContractSpec, symbol: SymbolSpec, date_start: int | None = No
     """
     name = symbol.display_name
     kind = spec.contract_type
+    duration, unit = fixed_expiry(spec)
     if kind in _DIGIT_TEXT:
         pred = _DIGIT_TEXT[kind].format(spec.barrier)
-        ticks = _plural(spec.duration, "tick")
+        ticks = _plural(duration, "tick")
         return f"Win payout if the last digit of {name} is {pred} after {ticks}."
     barrier = None
     if spec.barrier is not None:
         barrier = price_barrier(spec, CONTRACT_TYPES[kind], symbol.pip_size)
     target = _barrier_text(barrier, symbol.pip_size)
-    if spec.duration_unit == "t":
-        ticks = _plural(spec.duration, "tick")
+    if unit == "t":
+        ticks = _plural(duration, "tick")
         if kind in _COMPARE:
             return f"Win payout if {name} after {ticks} is {_COMPARE[kind]} {target}."
         verb = "touches" if kind == "ONETOUCH" else "does not touch"
         return f"Win payout if {name} {verb} {target} through {ticks} after first tick."
-    if spec.duration_unit == "d":
+    if unit == "d":
         if date_start is None:
-            when = f"{_plural(spec.duration, 'day')} after contract start time"
+            when = f"{_plural(duration, 'day')} after contract start time"
         else:
-            expiry = date_start + spec.duration * 86400
+            expiry = date_start + duration * 86400
             day = _dt.datetime.fromtimestamp(expiry, _dt.UTC).date().isoformat()
             when = f"close on {day}"
     else:
-        when = (
-            f"{_plural(spec.duration, _UNIT_NAMES[spec.duration_unit])} after contract start time"
-        )
+        when = f"{_plural(duration, _UNIT_NAMES[unit])} after contract start time"
     if kind in _COMPARE:
         return f"Win payout if {name} is {_COMPARE[kind]} {target} at {when}."
     verb = "touches" if kind == "ONETOUCH" else "does not touch"

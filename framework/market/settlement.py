@@ -37,6 +37,7 @@ from .contracts import (
     ContractSpec,
     digit_barrier,
     duration_seconds,
+    fixed_expiry,
     price_barrier,
     validate,
 )
@@ -46,9 +47,33 @@ from .money import round_money
 from .pricing import DEFAULT_PRICING, PricingConfig, Quote, probability
 from .symbols import SymbolSpec, get_symbol
 
-__all__ = ["Position", "Settlement", "Status", "open_position"]
+__all__ = ["END_REASONS", "EndReason", "Position", "Settlement", "Status", "open_position"]
 
-Status = Literal["open", "won", "lost", "sold"]
+Status = Literal["open", "won", "lost", "sold", "cancelled"]
+
+EndReason = Literal[
+    "expired", "sold", "take_profit", "stop_loss", "stopped_out", "knocked_out", "cancelled"
+]
+"""How a contract ended, whichever way it did:
+
+* ``expired``: it reached its end by its own rule (expiry, a touch, an Accumulator's maximum
+  ticks or payout) and was settled won or lost;
+* ``sold``: its owner sold it before the end;
+* ``take_profit`` / ``stop_loss``: a Multiplier's or Accumulator's limit order closed it;
+* ``stopped_out``: a Multiplier's loss reached its stake (Deriv's stop-out);
+* ``knocked_out``: an Accumulator's spot left its barriers (the stake is lost);
+* ``cancelled``: a Multiplier's deal cancellation was used (the stake is returned).
+"""
+
+END_REASONS: Final[tuple[EndReason, ...]] = (
+    "expired",
+    "sold",
+    "take_profit",
+    "stop_loss",
+    "stopped_out",
+    "knocked_out",
+    "cancelled",
+)
 Tick = tuple[int, float]
 
 _SELL_ERROR: Final = "InvalidSellContractProposal"
@@ -94,6 +119,7 @@ class Settlement:
             settled it, which for time contracts may be after the exit tick).
         tick_stream: ``(epoch, quote)`` from the entry tick to the exit tick (tick-expiry
             contracts only; empty otherwise).
+        end: how it ended (:data:`EndReason`).
     """
 
     contract_id: int
@@ -110,6 +136,7 @@ class Settlement:
     profit: float
     sell_epoch: int
     tick_stream: tuple[Tick, ...]
+    end: EndReason = "expired"
 
     @property
     def is_won(self) -> bool:
@@ -211,7 +238,7 @@ class Position:
         self._barrier_spec = price_barrier(spec, ctype, symbol.pip_size)
         self._digit = digit_barrier(spec, ctype)
         if self._tick_expiry:
-            self.ticks_to_expiry = spec.duration + ctype.extra_tick
+            self.ticks_to_expiry = fixed_expiry(spec)[0] + ctype.extra_tick
             self.date_expiry: int | None = None
         else:
             self.ticks_to_expiry = 0
@@ -359,6 +386,7 @@ class Position:
             profit=round(amount - self.buy_price, 2),
             sell_epoch=when,
             tick_stream=tuple(self.tick_stream),
+            end="sold" if status == "sold" else "expired",
         )
         self.settlement = settlement
         return settlement

@@ -22,7 +22,7 @@ from framework.risk import RiskGate, RiskSnapshot
 from framework.sizing import Sizer
 
 from .base import AccountFacts
-from .events import ClosedContract, ContractTemplate, TradeIntent
+from .events import ClosedContract, ContractOrder, ContractTemplate, TradeIntent
 from .state import StateStore
 
 __all__ = ["Context", "IntentError", "Venue", "check_intent"]
@@ -45,6 +45,10 @@ class Venue(AccountFacts, Protocol):
 
     def submit(self, intent: TradeIntent) -> None:
         """Take an intent the risk gate allowed; it must not block."""
+        ...
+
+    def order(self, order: ContractOrder) -> None:
+        """Take a sell, update or cancel order for an open contract; it must not block."""
         ...
 
 

@@ -5,6 +5,8 @@
 * :class:`TradeIntent` is what a strategy asks for. It maps one to one onto a Deriv
   ``proposal`` request (:meth:`TradeIntent.to_proposal`) and onto the market model's
   :class:`~framework.market.contracts.ContractSpec` (:meth:`TradeIntent.to_contract_spec`).
+* :class:`ContractOrder` is what a strategy asks of a contract it holds: sell it, change its
+  take-profit / stop-loss, or cancel it (a Multiplier's deal cancellation).
 * :class:`ContractUpdate` is one observation of an open contract.
 * :class:`ClosedContract` is the end of a contract; the live runtime builds it from the final
   ``proposal_open_contract`` and the backtest from a market-model
@@ -24,14 +26,16 @@ import attrs
 
 from framework.deriv.models import OpenContract
 from framework.market.contracts import ContractSpec
-from framework.market.settlement import Settlement
+from framework.market.settlement import EndReason, Settlement
 
 __all__ = [
     "Basis",
     "ClosedContract",
+    "ContractOrder",
     "ContractTemplate",
     "ContractUpdate",
     "DurationUnit",
+    "OrderKind",
     "TradeIntent",
 ]
 
@@ -51,6 +55,13 @@ class ContractTemplate:
         barrier: default barrier (a digit for digit contracts, ``"+0.5"`` style offsets for
             Higher/Lower and Touch), or ``None``.
         basis: whether the stake amount is the price paid (``"stake"``) or the payout.
+        barrier2: default second (low) barrier of two-barrier types.
+        multiplier: default multiplier of Multipliers.
+        growth_rate: default growth rate of Accumulators.
+        take_profit: default take-profit amount (Multipliers, Accumulators).
+        stop_loss: default stop-loss amount (Multipliers).
+        cancellation: default deal cancellation window of Multipliers (``"60m"``).
+        selected_tick: default predicted tick of High/Low Ticks.
     """
 
     type: str | None = None
@@ -58,6 +69,13 @@ class ContractTemplate:
     duration_unit: DurationUnit = "t"
     barrier: str | None = None
     basis: Basis = "stake"
+    barrier2: str | None = None
+    multiplier: float | None = None
+    growth_rate: float | None = None
+    take_profit: float | None = None
+    stop_loss: float | None = None
+    cancellation: str | None = None
+    selected_tick: int | None = None
 
 
 @attrs.frozen
@@ -70,26 +88,42 @@ class TradeIntent:
         strategy: the strategy's configured name.
         symbol: underlying symbol (``"R_100"``).
         contract_type: Deriv contract type (``"CALL"``).
-        duration: contract length in ``duration_unit``.
-        duration_unit: ``"t"``, ``"s"``, ``"m"``, ``"h"`` or ``"d"``.
+        duration: contract length in ``duration_unit`` (``None`` for Multipliers and
+            Accumulators, which do not expire).
+        duration_unit: ``"t"``, ``"s"``, ``"m"``, ``"h"`` or ``"d"`` (``None`` with
+            ``duration``).
         barrier: barrier as Deriv takes it (a string), or ``None``.
         amount: stake or payout, in ``currency``, rounded to cents.
         basis: ``"stake"`` or ``"payout"``.
         currency: the account currency.
         created_epoch: tick time at which the strategy asked.
+        barrier2: second (low) barrier, or ``None``.
+        multiplier: a Multiplier's multiplier.
+        growth_rate: an Accumulator's growth rate.
+        take_profit: ``limit_order.take_profit``, in currency.
+        stop_loss: ``limit_order.stop_loss``, in currency.
+        cancellation: a Multiplier's deal cancellation window (``"60m"``).
+        selected_tick: High/Low Ticks' predicted tick.
     """
 
     intent_id: str
     strategy: str
     symbol: str
     contract_type: str
-    duration: int
-    duration_unit: str
+    duration: int | None
+    duration_unit: str | None
     barrier: str | None
     amount: float
     basis: Basis
     currency: str
     created_epoch: int
+    barrier2: str | None = None
+    multiplier: float | None = None
+    growth_rate: float | None = None
+    take_profit: float | None = None
+    stop_loss: float | None = None
+    cancellation: str | None = None
+    selected_tick: int | None = None
 
     @property
     def max_loss(self) -> float | None:
@@ -101,7 +135,8 @@ class TradeIntent:
 
         Returns:
             A dict for :meth:`framework.deriv.protocol.DerivProtocol.request` (``"proposal"``
-            call); ``barrier`` is present only when set.
+            call); every optional term is present only when set (``limit_order`` holds
+            ``take_profit`` and ``stop_loss``).
         """
         fields: dict[str, Any] = {
             "proposal": 1,
@@ -109,12 +144,25 @@ class TradeIntent:
             "basis": self.basis,
             "contract_type": self.contract_type,
             "currency": self.currency,
-            "duration": self.duration,
-            "duration_unit": self.duration_unit,
             "symbol": self.symbol,
         }
-        if self.barrier is not None:
-            fields["barrier"] = self.barrier
+        if self.duration is not None:
+            fields["duration"] = self.duration
+        if self.duration_unit is not None:
+            fields["duration_unit"] = self.duration_unit
+        for key in ("barrier", "barrier2", "multiplier", "growth_rate", "cancellation"):
+            value = getattr(self, key)
+            if value is not None:
+                fields[key] = value
+        if self.selected_tick is not None:
+            fields["selected_tick"] = self.selected_tick
+        limit_order = {
+            key: value
+            for key, value in (("take_profit", self.take_profit), ("stop_loss", self.stop_loss))
+            if value is not None
+        }
+        if limit_order:
+            fields["limit_order"] = limit_order
         return fields
 
     def to_contract_spec(self) -> ContractSpec:
@@ -128,7 +176,77 @@ class TradeIntent:
             duration_unit=self.duration_unit,
             currency=self.currency,
             barrier=self.barrier,
+            barrier2=self.barrier2,
+            multiplier=self.multiplier,
+            growth_rate=self.growth_rate,
+            take_profit=self.take_profit,
+            stop_loss=self.stop_loss,
+            cancellation=self.cancellation,
+            selected_tick=self.selected_tick,
         )
+
+
+OrderKind = Literal["sell", "update", "cancel"]
+
+
+@attrs.frozen
+class ContractOrder:
+    """What a strategy asks of one of its open contracts (``ctx.sell``, ``update``, ``cancel``).
+
+    Like an intent, an order is journaled before it is sent and, when its answer is lost,
+    decided from the contract's state (never sent twice blindly).
+
+    Attributes:
+        order_id: deterministic id, ``f"{intent_id}/{kind}-{n}"``: the journal's key.
+        kind: ``"sell"`` (Deriv ``sell``), ``"update"`` (``contract_update``) or
+            ``"cancel"`` (``cancel``, a Multiplier's deal cancellation).
+        strategy: the strategy that asked.
+        intent_id: the intent the contract was bought for.
+        contract_id: the contract.
+        created_epoch: tick time at which the strategy asked.
+        min_price: ``sell`` only: the least accepted (``None``: at market, Deriv's
+            ``price: 0``).
+        take_profit: ``update`` only, when ``set_take_profit``: the new take-profit amount,
+            ``None`` to remove it.
+        stop_loss: ``update`` only, when ``set_stop_loss``: the new stop-loss amount,
+            ``None`` to remove it.
+        set_take_profit: whether the update changes the take-profit.
+        set_stop_loss: whether the update changes the stop-loss.
+    """
+
+    order_id: str
+    kind: OrderKind
+    strategy: str
+    intent_id: str
+    contract_id: int
+    created_epoch: int
+    min_price: float | None = None
+    take_profit: float | None = None
+    stop_loss: float | None = None
+    set_take_profit: bool = False
+    set_stop_loss: bool = False
+
+    def limit_order(self) -> dict[str, float | None]:
+        """Return ``contract_update.limit_order`` (only the changed keys; ``None`` removes)."""
+        changes: dict[str, float | None] = {}
+        if self.set_take_profit:
+            changes["take_profit"] = self.take_profit
+        if self.set_stop_loss:
+            changes["stop_loss"] = self.stop_loss
+        return changes
+
+    def to_request(self) -> dict[str, Any]:
+        """Return the request fields of the order's call (``sell``, ``contract_update``,
+        ``cancel``)."""
+        if self.kind == "sell":
+            return {"sell": self.contract_id, "price": self.min_price or 0}
+        if self.kind == "cancel":
+            return {"cancel": self.contract_id}
+        return {
+            "contract_update": 1,
+            "contract_id": self.contract_id,
+            "limit_order": self.limit_order(),
+        }
 
 
 @attrs.frozen
@@ -149,6 +267,18 @@ class ContractUpdate:
         spot: that spot.
         entry_epoch: epoch of the entry tick, once known.
         entry_quote: the entry spot, once known.
+        is_valid_to_sell: whether a sale would be accepted now.
+        is_valid_to_cancel: whether a deal cancellation would be accepted now.
+        is_valid_to_update: whether take-profit / stop-loss may be changed now.
+        barrier: the barrier (Accumulators: ``None``, see the high/low ones).
+        high_barrier: the high barrier of two-barrier types and (for the next tick)
+            Accumulators.
+        low_barrier: the low barrier, likewise.
+        tick_passed: Accumulators: ticks survived since the entry tick.
+        take_profit: the take-profit amount in force.
+        stop_loss: the stop-loss amount in force.
+        stop_out: a Multiplier's stop-out amount (negative: the loss that closes it).
+        cancellation_expiry: end of a Multiplier's deal cancellation window, if it has one.
     """
 
     intent_id: str
@@ -164,6 +294,17 @@ class ContractUpdate:
     spot: float | None
     entry_epoch: int | None
     entry_quote: float | None
+    is_valid_to_sell: bool = False
+    is_valid_to_cancel: bool = False
+    is_valid_to_update: bool = False
+    barrier: float | None = None
+    high_barrier: float | None = None
+    low_barrier: float | None = None
+    tick_passed: int | None = None
+    take_profit: float | None = None
+    stop_loss: float | None = None
+    stop_out: float | None = None
+    cancellation_expiry: int | None = None
 
     @classmethod
     def from_open_contract(cls, contract: OpenContract, intent: TradeIntent) -> ContractUpdate:
@@ -212,13 +353,15 @@ class ClosedContract:
         profit: ``sell_price - buy_price``.
         won: ``profit > 0`` (a contract sold at a gain counts as won, one sold at a loss
             as lost): what sizing schemes and the consecutive-loss limit count.
-        status: ``"won"``, ``"lost"`` or ``"sold"`` as Deriv reports it.
+        status: ``"won"``, ``"lost"``, ``"sold"`` or ``"cancelled"`` as Deriv reports it.
         entry_epoch: epoch of the entry tick.
         entry_quote: the entry spot.
         exit_epoch: epoch of the exit tick.
         exit_quote: the exit spot.
         purchase_time: epoch of the purchase.
         sell_time: epoch of the settlement (tick time; the daily-loss limit's clock).
+        end: how it ended (expired, sold, take_profit, stop_loss, stopped_out,
+            knocked_out, cancelled).
     """
 
     intent_id: str
@@ -232,13 +375,14 @@ class ClosedContract:
     sell_price: float
     profit: float
     won: bool
-    status: Literal["won", "lost", "sold"]
+    status: Literal["won", "lost", "sold", "cancelled"]
     entry_epoch: int | None
     entry_quote: float | None
     exit_epoch: int | None
     exit_quote: float | None
     purchase_time: int
     sell_time: int
+    end: EndReason = "expired"
 
     @classmethod
     def from_settlement(
@@ -273,6 +417,7 @@ class ClosedContract:
             exit_quote=settlement.exit_quote,
             purchase_time=purchase_time,
             sell_time=settlement.sell_epoch,
+            end=settlement.end,
         )
 
     @classmethod

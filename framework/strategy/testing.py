@@ -23,7 +23,7 @@ from framework.sizing import Fixed, StakeConfig
 
 from ._host import Slot, StrategyHost, StrategySetup
 from .base import Strategy
-from .events import ClosedContract, ContractTemplate, TradeIntent
+from .events import ClosedContract, ContractOrder, ContractTemplate, TradeIntent
 from .state import MemoryStateStore, StateStore
 
 __all__ = ["MemoryVenue", "make_host"]
@@ -38,6 +38,7 @@ class MemoryVenue:
         currency: the account currency.
         intents: every intent submitted, in order.
         open: intents submitted and not settled, by id.
+        orders: every sell, update and cancel order given, in order.
     """
 
     def __init__(self, *, balance: float = 1000.0, currency: str = "USD", now: int = 0) -> None:
@@ -46,6 +47,7 @@ class MemoryVenue:
         self.currency = currency
         self.intents: list[TradeIntent] = []
         self.open: dict[str, TradeIntent] = {}
+        self.orders: list[ContractOrder] = []
         self._next_contract = 1
 
     @property
@@ -56,6 +58,9 @@ class MemoryVenue:
         self.intents.append(intent)
         self.open[intent.intent_id] = intent
         self.balance = round(self.balance - intent.amount, 2)
+
+    def order(self, order: ContractOrder) -> None:
+        self.orders.append(order)
 
     def settle(
         self, intent: TradeIntent, *, won: bool, payout_ratio: float = 1.95
