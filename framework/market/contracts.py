@@ -18,7 +18,17 @@ DIGITOVER              digit 0-8                   1-10 t
 DIGITUNDER             digit 1-9                   1-10 t
 DIGITEVEN DIGITODD     none (a barrier is ignored) 1-10 t
 ONETOUCH NOTOUCH       relative/absolute, required 5-10 t, 2 min-1 d, 1-365 d
+EXPIRYRANGE EXPIRYMISS high ``barrier`` and low     2 min-1 d, 1-365 d
+(EXPIRYRANGEE           ``barrier2``, both relative
+EXPIRYMISSE)           or both absolute
+RANGE UPORDOWN         the same, on either side    2 min-1 d, 1-365 d
+                       of the spot
+TICKHIGH TICKLOW       none; ``selected_tick`` 1-5 5 t
+RUNHIGH RUNLOW         none                        2-5 t
 =====================  ==========================  ============================================
+
+EXPIRYRANGEE and EXPIRYMISSE (ends between/outside, the barriers included) are accepted by
+``proposal`` but not listed by ``contracts_for``: Deriv keeps them for its own platforms.
 """
 
 from __future__ import annotations
@@ -31,12 +41,25 @@ from typing import Final, Literal
 import attrs
 
 from .errors import MarketError
-from .limits import MAX_PAYOUT, MAX_TICKS, MIN_STAKE, MIN_TICKS, MIN_TOUCH_TICKS
+from .limits import (
+    HIGH_LOW_TICKS,
+    MAX_PAYOUT,
+    MAX_RUN_TICKS,
+    MAX_TICKS,
+    MIN_RUN_TICKS,
+    MIN_STAKE,
+    MIN_TICKS,
+    MIN_TOUCH_TICKS,
+)
 from .money import format_money
 from .symbols import (
     CATEGORY_CALLPUT,
     CATEGORY_CALLPUTEQUAL,
     CATEGORY_DIGITS,
+    CATEGORY_ENDSINOUT,
+    CATEGORY_HIGHLOWTICKS,
+    CATEGORY_RUNS,
+    CATEGORY_STAYSINOUT,
     CATEGORY_TOUCH,
     SymbolSpec,
     get_symbol,
@@ -55,6 +78,7 @@ __all__ = [
     "limits_error",
     "parse_barrier",
     "price_barrier",
+    "price_barrier2",
     "validate",
 ]
 
@@ -129,7 +153,7 @@ class DurationRange:
     days: tuple[int, int] | None
 
 
-BarrierMode = Literal["optional", "required", "digit", "ignored"]
+BarrierMode = Literal["optional", "required", "digit", "ignored", "double", "none"]
 
 
 @attrs.frozen
@@ -143,13 +167,17 @@ class ContractType:
         display: ``contract_display`` (``"Higher"``).
         sentiment: ``contracts_for`` sentiment (``"up"``, ``"match"``...).
         barrier_mode: ``"optional"`` (Rise/Fall without, Higher/Lower with), ``"required"``
-            (touch), ``"digit"`` (a 0-9 prediction) or ``"ignored"`` (even/odd).
+            (touch), ``"digit"`` (a 0-9 prediction), ``"ignored"`` (even/odd), ``"double"``
+            (a high ``barrier`` and a low ``barrier2``, both required) or ``"none"`` (High/Low
+            Ticks, Only Ups/Downs: a barrier is refused).
         digit_range: inclusive allowed digit range when ``barrier_mode == "digit"``.
         extra_tick: 1 when the exit tick is N ticks *after* the entry tick (Deriv's
             ``ticks_to_expiry = tick_count + 1``), 0 when the entry tick counts as tick 1
             (digits).
         atm: durations without a barrier (``None`` when a barrier is required).
         with_barrier: durations with a barrier (``None`` when no barrier is allowed).
+        advertised: whether ``contracts_for`` lists the type (False for the ``E`` variants
+            of Ends Between/Outside, which only ``proposal`` accepts).
     """
 
     name: str
@@ -162,6 +190,7 @@ class ContractType:
     extra_tick: int
     atm: DurationRange | None
     with_barrier: DurationRange | None
+    advertised: bool = True
 
     def durations(self, has_barrier: bool) -> DurationRange | None:
         """Return the duration limits for the given barrier mode.
@@ -180,6 +209,9 @@ _RISE_FALL = DurationRange(ticks=(MIN_TICKS, MAX_TICKS), seconds=(15, _DAY), day
 _HIGHER_LOWER = DurationRange(ticks=(MIN_TOUCH_TICKS, MAX_TICKS), seconds=(15, _DAY), days=(1, 365))
 _TOUCH = DurationRange(ticks=(MIN_TOUCH_TICKS, MAX_TICKS), seconds=(120, _DAY), days=(1, 365))
 _DIGITS = DurationRange(ticks=(MIN_TICKS, MAX_TICKS), seconds=None, days=None)
+_IN_OUT = DurationRange(ticks=None, seconds=(120, _DAY), days=(1, 365))
+_HIGH_LOW = DurationRange(ticks=(HIGH_LOW_TICKS, HIGH_LOW_TICKS), seconds=None, days=None)
+_RUNS = DurationRange(ticks=(MIN_RUN_TICKS, MAX_RUN_TICKS), seconds=None, days=None)
 
 
 def _callput(name: str, category: str, display: str, sentiment: str) -> ContractType:
@@ -203,6 +235,35 @@ def _touch(name: str, display: str, sentiment: str) -> ContractType:
     )  # fmt: skip
 
 
+def _ends(name: str, display: str, sentiment: str, advertised: bool = True) -> ContractType:
+    return ContractType(
+        name, CATEGORY_ENDSINOUT, "Ends Between/Ends Outside", display, sentiment, "double",
+        None, 1, None, _IN_OUT, advertised,
+    )  # fmt: skip
+
+
+def _stays(name: str, display: str, sentiment: str) -> ContractType:
+    return ContractType(
+        name, CATEGORY_STAYSINOUT, "Stays Between/Goes Outside", display, sentiment, "double",
+        None, 1, None, _IN_OUT,
+    )  # fmt: skip
+
+
+def _high_low(name: str, display: str, sentiment: str) -> ContractType:
+    # The entry tick is tick 1 of the five (Deriv's ticks_to_expiry = 5).
+    return ContractType(
+        name, CATEGORY_HIGHLOWTICKS, "High/Low Ticks", display, sentiment, "none", None, 0,
+        _HIGH_LOW, None,
+    )  # fmt: skip
+
+
+def _run(name: str, display: str, sentiment: str) -> ContractType:
+    return ContractType(
+        name, CATEGORY_RUNS, "Only Ups/Only Downs", display, sentiment, "none", None, 1, _RUNS,
+        None,
+    )  # fmt: skip
+
+
 CONTRACT_TYPES: Final[Mapping[str, ContractType]] = MappingProxyType(
     {
         t.name: t
@@ -219,6 +280,16 @@ CONTRACT_TYPES: Final[Mapping[str, ContractType]] = MappingProxyType(
             _digit("DIGITODD", "Odd", "odd", None),
             _touch("ONETOUCH", "Touch", "high_vol"),
             _touch("NOTOUCH", "Does Not Touch", "low_vol"),
+            _ends("EXPIRYRANGE", "Ends Between", "low_vol"),
+            _ends("EXPIRYMISS", "Ends Outside", "high_vol"),
+            _ends("EXPIRYRANGEE", "Ends Between", "low_vol", advertised=False),
+            _ends("EXPIRYMISSE", "Ends Outside", "high_vol", advertised=False),
+            _stays("RANGE", "Stays Between", "low_vol"),
+            _stays("UPORDOWN", "Goes Outside", "high_vol"),
+            _high_low("TICKHIGH", "High Tick", "high"),
+            _high_low("TICKLOW", "Low Tick", "low"),
+            _run("RUNHIGH", "Only Ups", "up"),
+            _run("RUNLOW", "Only Downs", "down"),
         )
     }
 )
@@ -423,10 +494,22 @@ def validate(
     ctype = CONTRACT_TYPES.get(spec.contract_type)
     if ctype is None or not symbol.offers(ctype.category):
         raise MarketError(OFFERINGS_ERROR, "Trading is not offered for this contract type.")
+    mode = ctype.barrier_mode
+    if mode == "double":
+        _check_double_barrier(spec, ctype, symbol.pip_size)
+        _check_duration(spec, ctype.with_barrier or _NO_DURATION)
+        _check_amount(spec, min_stake, max_payout)
+        return ctype
     if spec.barrier2 is not None:
         raise _buy_error("Invalid barrier (Single barrier input is expected).", "barrier2")
-
-    mode = ctype.barrier_mode
+    if mode == "none":
+        if spec.barrier is not None:
+            raise _buy_error("Invalid barrier.", "barrier")
+        _check_duration(spec, ctype.atm or _NO_DURATION)
+        if ctype.category == CATEGORY_HIGHLOWTICKS:
+            _check_selected_tick(spec)
+        _check_amount(spec, min_stake, max_payout)
+        return ctype
     if mode == "required" and spec.barrier is None:
         raise _buy_error("Invalid barrier.", "barrier")
     barrier = None
@@ -448,8 +531,44 @@ def validate(
     return ctype
 
 
+_NO_DURATION: Final = DurationRange(ticks=None, seconds=None, days=None)
+
+
+def _check_double_barrier(spec: ContractSpec, ctype: ContractType, pip_size: int) -> None:
+    """Deriv's double-barrier rules (``BOM::Product::Role::DoubleBarrier``)."""
+    if spec.barrier is None or spec.barrier2 is None:
+        field = "barrier" if spec.barrier is None else "barrier2"
+        raise _buy_error("Invalid barrier (Double barrier input is expected).", field)
+    high = parse_barrier(spec.barrier, pip_size)
+    low = parse_barrier(spec.barrier2, pip_size)
+    if high.relative != low.relative:
+        raise _buy_error(
+            "Invalid barrier (Barrier type must be the same for double-barrier contracts).",
+            "barrier2",
+        )
+    if high.value == low.value:
+        raise _buy_error("High and low barriers must be different.", "barrier2")
+    if high.value < low.value:
+        raise _buy_error("High barrier must be higher than low barrier.", "barrier")
+    if ctype.category == CATEGORY_STAYSINOUT and high.relative and not low.value < 0 < high.value:
+        # A path-dependent range that starts outside itself is settled by its entry tick;
+        # absolute barriers are checked against the spot when priced.
+        raise _buy_error("Barriers must be on either side of the spot.", "barrier")
+
+
+def _check_selected_tick(spec: ContractSpec) -> None:
+    tick = spec.selected_tick
+    if tick is None:
+        raise _buy_error("Missing required contract parameters (selected tick).", "selected_tick")
+    if isinstance(tick, bool) or not isinstance(tick, int):
+        raise _buy_error("Selected tick must be an integer.", "selected_tick")
+    if not 1 <= tick <= HIGH_LOW_TICKS:
+        # Deriv names the duration field here: the selected tick is a tick count.
+        raise _buy_error(f"Number of ticks must be between 1 and {HIGH_LOW_TICKS}.", "duration")
+
+
 def price_barrier(spec: ContractSpec, ctype: ContractType, pip_size: int) -> Barrier | None:
-    """Return the price barrier of a validated contract.
+    """Return the (high) price barrier of a validated contract.
 
     Args:
         spec: a contract that passed :func:`validate`.
@@ -457,15 +576,34 @@ def price_barrier(spec: ContractSpec, ctype: ContractType, pip_size: int) -> Bar
         pip_size: decimals of its symbol.
 
     Returns:
-        The parsed barrier, or ``None`` for at-the-money Rise/Fall (no barrier or ``"+0"``;
-        the entry spot is the barrier) and for digit contracts.
+        The parsed barrier (the high one of a two-barrier type), or ``None`` for
+        at-the-money Rise/Fall (no barrier or ``"+0"``; the entry spot is the barrier),
+        for digit contracts and for types without a barrier.
     """
-    if spec.barrier is None or ctype.barrier_mode not in ("optional", "required"):
+    if spec.barrier is None or ctype.barrier_mode not in ("optional", "required", "double"):
         return None
+    if ctype.barrier_mode == "double":
+        return parse_barrier(spec.barrier, pip_size)
     barrier = parse_barrier(spec.barrier, pip_size)
     if barrier.relative and barrier.value == 0.0:
         return None
     return barrier
+
+
+def price_barrier2(spec: ContractSpec, ctype: ContractType, pip_size: int) -> Barrier | None:
+    """Return the low barrier of a validated two-barrier contract.
+
+    Args:
+        spec: a contract that passed :func:`validate`.
+        ctype: its contract type.
+        pip_size: decimals of its symbol.
+
+    Returns:
+        The parsed ``barrier2``, or ``None`` for every single-barrier type.
+    """
+    if spec.barrier2 is None or ctype.barrier_mode != "double":
+        return None
+    return parse_barrier(spec.barrier2, pip_size)
 
 
 def digit_barrier(spec: ContractSpec, ctype: ContractType) -> int:

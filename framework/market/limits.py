@@ -10,8 +10,11 @@ from typing import Final
 
 __all__ = [
     "DEFAULT_COMMISSION",
+    "HIGH_LOW_TICKS",
     "MAX_PAYOUT",
+    "MAX_RUN_TICKS",
     "MAX_TICKS",
+    "MIN_RUN_TICKS",
     "MIN_STAKE",
     "MIN_TICKS",
     "MIN_TOUCH_TICKS",
@@ -31,6 +34,16 @@ MIN_TOUCH_TICKS: Final = 5
 
 MAX_TICKS: Final = 10
 """Longest tick-expiry contract."""
+
+HIGH_LOW_TICKS: Final = 5
+"""High/Low Ticks (TICKHIGH/TICKLOW) always last 5 ticks; ``selected_tick`` is 1 to 5."""
+
+MIN_RUN_TICKS: Final = 2
+"""Shortest Only Ups/Only Downs (RUNHIGH/RUNLOW) contract (Deriv's trader offers 2-5 ticks;
+the pricing engine would take 1, the offerings do not)."""
+
+MAX_RUN_TICKS: Final = 5
+"""Longest Only Ups/Only Downs contract."""
 
 DEFAULT_COMMISSION: Final = 0.0128
 """Added to the theoretical probability: ``ask = payout * (p + commission)``.

@@ -3,7 +3,9 @@
 One :class:`Offering` per (contract type, barrier mode, expiry type), like Deriv's
 ``contracts_for.available[]``: Rise/Fall (``euro_atm``) and Higher/Lower
 (``euro_non_atm``) appear separately, and each of them once per expiry type (``tick``,
-``intraday``, ``daily``) with that expiry type's own min/max duration.
+``intraday``, ``daily``) with that expiry type's own min/max duration. Two-barrier types
+list ``barriers: 2``; High/Low Ticks and Only Ups/Downs list none (their barrier is a tick
+of the contract, not a parameter). Types the table marks as not advertised are left out.
 """
 
 from __future__ import annotations
@@ -12,7 +14,16 @@ import attrs
 
 from .contracts import CONTRACT_TYPES, ContractType, DurationRange
 from .limits import MAX_PAYOUT, MIN_STAKE
-from .symbols import CATEGORY_DIGITS, CATEGORY_TOUCH, SymbolSpec, get_symbol
+from .symbols import (
+    CATEGORY_DIGITS,
+    CATEGORY_ENDSINOUT,
+    CATEGORY_HIGHLOWTICKS,
+    CATEGORY_RUNS,
+    CATEGORY_STAYSINOUT,
+    CATEGORY_TOUCH,
+    SymbolSpec,
+    get_symbol,
+)
 
 __all__ = ["Offering", "contracts_for"]
 
@@ -27,9 +38,10 @@ class Offering:
         contract_category_display: e.g. ``"Up/Down"``.
         contract_display: e.g. ``"Higher"``.
         sentiment: e.g. ``"up"``.
-        barrier_category: ``"euro_atm"``, ``"euro_non_atm"``, ``"non_financial"`` (digits)
-            or ``"american"`` (touch).
-        barriers: number of barriers (0 or 1).
+        barrier_category: ``"euro_atm"`` (Rise/Fall, Only Ups/Downs), ``"euro_non_atm"``
+            (Higher/Lower, Ends Between/Outside), ``"non_financial"`` (digits) or
+            ``"american"`` (touch, Stays Between/Goes Outside, High/Low Ticks).
+        barriers: number of barriers (0, 1 or 2).
         expiry_type: ``"tick"``, ``"intraday"`` or ``"daily"``.
         min_contract_duration: e.g. ``"1t"``, ``"15s"``, ``"1d"``.
         max_contract_duration: e.g. ``"10t"``, ``"86400s"``, ``"365d"``.
@@ -63,12 +75,27 @@ class Offering:
     start_type: str = "spot"
 
 
+_BARRIER_CATEGORY = {
+    CATEGORY_DIGITS: "non_financial",
+    CATEGORY_TOUCH: "american",
+    CATEGORY_STAYSINOUT: "american",
+    CATEGORY_HIGHLOWTICKS: "american",
+    CATEGORY_ENDSINOUT: "euro_non_atm",
+    CATEGORY_RUNS: "euro_atm",
+}
+
+
 def _barrier_category(ctype: ContractType, has_barrier: bool) -> str:
-    if ctype.category == CATEGORY_DIGITS:
-        return "non_financial"
-    if ctype.category == CATEGORY_TOUCH:
-        return "american"
+    fixed = _BARRIER_CATEGORY.get(ctype.category)
+    if fixed is not None:
+        return fixed
     return "euro_non_atm" if has_barrier else "euro_atm"
+
+
+def _barrier_count(ctype: ContractType, has_barrier: bool) -> int:
+    if ctype.barrier_mode == "double":
+        return 2
+    return 1 if has_barrier or ctype.barrier_mode == "digit" else 0
 
 
 def _expiries(limits: DurationRange) -> list[tuple[str, str, str]]:
@@ -97,7 +124,7 @@ def contracts_for(symbol: str | SymbolSpec) -> tuple[Offering, ...]:
     spec = get_symbol(symbol) if isinstance(symbol, str) else symbol
     out: list[Offering] = []
     for ctype in CONTRACT_TYPES.values():
-        if not spec.offers(ctype.category):
+        if not ctype.advertised or not spec.offers(ctype.category):
             continue
         digits: tuple[int, ...] = ()
         if ctype.digit_range is not None:
@@ -106,7 +133,7 @@ def contracts_for(symbol: str | SymbolSpec) -> tuple[Offering, ...]:
             limits = ctype.durations(has_barrier)
             if limits is None:
                 continue
-            barriers = 1 if has_barrier or ctype.barrier_mode == "digit" else 0
+            barriers = _barrier_count(ctype, has_barrier)
             for expiry, lo, hi in _expiries(limits):
                 out.append(
                     Offering(

@@ -11,6 +11,18 @@
   reflection principle for "touches". Ticks are discrete, so the continuous touch
   probability slightly overstates the real chance of touching; that only makes touch
   contracts a little dearer.
+* Ends Between/Outside: the difference of two "ends above" probabilities (the ``E``
+  variants price the same: a tick exactly on a barrier has probability zero in the model).
+* Stays Between/Goes Outside: the GBM's survival between two barriers, as the
+  eigenfunction series of the killed Brownian motion with drift (about 40 terms at most);
+  when the barriers are more than 12 standard deviations apart, touching both within the
+  contract is impossible to double precision and the two single-barrier touch
+  probabilities are simply added. Continuous monitoring, as for touch.
+* High/Low Ticks and Only Ups/Downs: exact combinatorics of a walk with symmetric,
+  continuous steps (every ordering of the moves equally likely, ties impossible). Only Ups
+  over N ticks wins with ``2**-N`` (Deriv's engine prices 3 ticks at 0.125); tick k of five
+  is the highest with ``u(k-1) * u(5-k)``, ``u(m) = C(2m, m) / 4**m`` being the chance a
+  walk stays below its start for m steps (Sparre Andersen; Deriv prices tick 1 at 0.273).
 
 The same probability functions give the bid of an open contract
 (:meth:`framework.market.settlement.Position.bid_price`).
@@ -34,13 +46,14 @@ from .contracts import (
     fixed_expiry,
     limits_error,
     price_barrier,
+    price_barrier2,
     validate,
 )
 from .digits import format_quote
 from .errors import MarketError
-from .limits import DEFAULT_COMMISSION, MAX_PAYOUT, MIN_STAKE
+from .limits import DEFAULT_COMMISSION, HIGH_LOW_TICKS, MAX_PAYOUT, MIN_STAKE
 from .money import format_money, round_money
-from .symbols import SymbolSpec, get_symbol
+from .symbols import CATEGORY_STAYSINOUT, SymbolSpec, get_symbol
 from .ticks import YEAR_SECONDS
 
 __all__ = [
@@ -51,6 +64,10 @@ __all__ = [
     "price",
     "probability",
     "probability_above",
+    "probability_between",
+    "probability_high_low_tick",
+    "probability_run",
+    "probability_stay",
     "probability_touch",
 ]
 
@@ -97,6 +114,9 @@ class Quote:
         stake_min: minimum stake (``validation_params.stake.min``).
         stake_max: stake that reaches the maximum payout (``validation_params.stake.max``).
         payout_max: maximum payout (``validation_params.payout.max``).
+        high_barrier: two-barrier types: the high barrier at the current spot
+            (``contract_details.high_barrier``); ``None`` otherwise.
+        low_barrier: two-barrier types: the low barrier (``contract_details.low_barrier``).
     """
 
     spec: ContractSpec
@@ -112,6 +132,8 @@ class Quote:
     stake_min: float
     stake_max: float
     payout_max: float
+    high_barrier: float | None = None
+    low_barrier: float | None = None
 
     @property
     def display_value(self) -> str:
@@ -183,23 +205,148 @@ def probability_touch(spot: float, barrier: float, sigma: float, seconds: float)
     return min(max(p, 0.0), 1.0)
 
 
+def probability_between(
+    spot: float, low: float, high: float, sigma: float, seconds: float
+) -> float:
+    """Probability that the spot ends strictly between ``low`` and ``high``.
+
+    Args:
+        spot: current spot.
+        low: absolute low barrier.
+        high: absolute high barrier (above ``low``).
+        sigma: annual volatility.
+        seconds: time left.
+
+    Returns:
+        ``P(above low) - P(above high)``.
+    """
+    p = probability_above(spot, low, sigma, seconds) - probability_above(spot, high, sigma, seconds)
+    return min(max(p, 0.0), 1.0)
+
+
+_FAR_APART: Final = 12.0
+"""Barrier distance, in standard deviations, beyond which touching both cannot happen."""
+
+
+def probability_stay(spot: float, low: float, high: float, sigma: float, seconds: float) -> float:
+    """Probability that the spot stays strictly between ``low`` and ``high`` for ``seconds``.
+
+    Survival of ``X = log(S_t/S_0) = mu t + sigma W_t`` (``mu = -sigma^2/2``) in
+    ``(a, b) = (log(L/S), log(H/S))``: with ``w = b - a``, ``y = -a``, ``k = mu/sigma^2``,
+    ``sum_n (2/w) sin(n pi y/w) exp(-(n pi sigma)^2 t / (2 w^2)) * I_n`` times
+    ``exp(-k y - mu^2 t / (2 sigma^2))`` (Girsanov), where
+    ``I_n = c (1 - (-1)^n e^{k w}) / (k^2 + c^2)``, ``c = n pi / w``, integrates the
+    eigenfunction against the drift's density ratio.
+
+    Args:
+        spot: current spot.
+        low: absolute low barrier.
+        high: absolute high barrier (above ``low``).
+        sigma: annual volatility.
+        seconds: time left.
+
+    Returns:
+        The probability; 0 when the spot is on or outside a barrier, 1 inside with no time
+        (or no volatility) left.
+    """
+    if not low < spot < high:
+        return 0.0
+    if seconds <= 0 or sigma <= 0:
+        return 1.0
+    t = seconds / YEAR_SECONDS
+    s = sigma * math.sqrt(t)
+    a = math.log(low / spot)
+    w = math.log(high / spot) - a
+    if w / s > _FAR_APART:
+        touch = probability_touch(spot, high, sigma, seconds)
+        touch += probability_touch(spot, low, sigma, seconds)
+        return min(max(1.0 - touch, 0.0), 1.0)
+    mu = -0.5 * sigma * sigma
+    k = mu / (sigma * sigma)
+    y = -a
+    ekw = math.exp(k * w)
+    # Terms decay like exp(-(n pi s)^2 / (2 w^2)); stop once that is below e^-50.
+    terms = int(10.0 * w / (math.pi * s)) + 2
+    total = 0.0
+    for n in range(1, terms + 1):
+        c = n * math.pi / w
+        sign = -1.0 if n % 2 else 1.0
+        integral = c * (1.0 - sign * ekw) / (k * k + c * c)
+        decay = math.exp(-0.5 * (c * sigma) ** 2 * t)
+        total += (2.0 / w) * math.sin(c * y) * decay * integral
+    p = total * math.exp(-k * y - mu * mu * t / (2.0 * sigma * sigma))
+    return min(max(p, 0.0), 1.0)
+
+
+def _stays_below(steps: int) -> float:
+    # Sparre Andersen: a symmetric continuous walk stays below its start for m steps with
+    # probability C(2m, m) / 4^m, whatever the step distribution.
+    return math.comb(2 * steps, steps) / 4.0**steps
+
+
+def probability_high_low_tick(selected_tick: int, ticks: int = HIGH_LOW_TICKS) -> float:
+    """Probability that tick ``selected_tick`` of ``ticks`` is the highest (or the lowest).
+
+    Args:
+        selected_tick: 1-based position of the predicted tick (the entry tick is tick 1).
+        ticks: number of ticks in the contract.
+
+    Returns:
+        ``u(k-1) * u(ticks-k)``: the walk before tick k stays below it looking back, the walk
+        after it stays below it looking forward, and the two halves are independent.
+    """
+    return _stays_below(selected_tick - 1) * _stays_below(ticks - selected_tick)
+
+
+def probability_run(ticks: int) -> float:
+    """Probability that each of the next ``ticks`` ticks is above (or below) the one before.
+
+    Args:
+        ticks: moves still to come.
+
+    Returns:
+        ``2 ** -ticks`` (every move goes either way with probability 1/2, independently).
+    """
+    return 0.5 ** max(ticks, 0)
+
+
+_DOUBLE: Final = frozenset(
+    ("EXPIRYRANGE", "EXPIRYMISS", "EXPIRYRANGEE", "EXPIRYMISSE", "RANGE", "UPORDOWN")
+)
+
+
 def probability(
     contract_type: str, spot: float, barrier: float | None, digit: int, sigma: float,
-    seconds: float,
+    seconds: float, *, barrier2: float | None = None, ticks: int = 0, selected_tick: int = 0,
 ) -> float:  # fmt: skip
     """Theoretical probability that a contract wins, given the state now.
 
     Args:
         contract_type: Deriv contract type.
         spot: current spot (ignored by digits).
-        barrier: absolute barrier; ``None`` for at-the-money Rise/Fall and digits.
+        barrier: absolute barrier (the high one of two-barrier types); ``None`` for
+            at-the-money Rise/Fall and digits.
         digit: predicted digit for digit contracts.
         sigma: annual volatility of the symbol.
         seconds: time left.
+        barrier2: absolute low barrier of two-barrier types.
+        ticks: Only Ups/Downs: moves still to come.
+        selected_tick: High/Low Ticks: the predicted tick (1-5).
 
     Returns:
         The probability, in [0, 1].
     """
+    if contract_type in _DOUBLE:
+        assert barrier is not None and barrier2 is not None
+        if contract_type in ("RANGE", "UPORDOWN"):
+            stay = probability_stay(spot, barrier2, barrier, sigma, seconds)
+            return stay if contract_type == "RANGE" else 1.0 - stay
+        between = probability_between(spot, barrier2, barrier, sigma, seconds)
+        return between if contract_type.startswith("EXPIRYRANGE") else 1.0 - between
+    if contract_type in ("TICKHIGH", "TICKLOW"):
+        return probability_high_low_tick(selected_tick)
+    if contract_type in ("RUNHIGH", "RUNLOW"):
+        return probability_run(ticks)
     if contract_type == "DIGITMATCH":
         return 0.1
     if contract_type == "DIGITDIFF":
@@ -235,6 +382,16 @@ _DIGIT_TEXT: Final = {
     "DIGITODD": "odd",
 }
 _UNIT_NAMES: Final = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+_TWO_BARRIER_TEXT: Final = {
+    "EXPIRYRANGE": "ends strictly between {low} to {high} at {when}",
+    "EXPIRYMISS": "ends outside {low} to {high} at {when}",
+    "EXPIRYRANGEE": "ends on or between {low} to {high} at {when}",
+    "EXPIRYMISSE": "ends on or outside {low} to {high} at {when}",
+    "RANGE": "stays between {low} to {high} through {when}",
+    "UPORDOWN": "goes outside {low} and {high} through {when}",
+}
+_EXTREME: Final = {"TICKHIGH": "highest", "TICKLOW": "lowest"}
+_RUN: Final = {"RUNHIGH": "rises", "RUNLOW": "falls"}
 
 
 def _plural(n: int, word: str) -> str:
@@ -242,7 +399,7 @@ def _plural(n: int, word: str) -> str:
 
 
 def _barrier_text(barrier: Barrier | None, pip_size: int) -> str:
-    if barrier is None:
+    if barrier is None or (barrier.relative and barrier.value == 0.0):
         return "entry spot"
     if barrier.relative:
         word = "plus" if barrier.value > 0 else "minus"
@@ -265,6 +422,15 @@ def longcode(spec: ContractSpec, symbol: SymbolSpec, date_start: int | None = No
     name = symbol.display_name
     kind = spec.contract_type
     duration, unit = fixed_expiry(spec)
+    if kind in _EXTREME:
+        ticks = _plural(HIGH_LOW_TICKS, "tick")
+        return (
+            f"Win payout if tick {spec.selected_tick} of {name} is the {_EXTREME[kind]} "
+            f"among all {ticks}."
+        )
+    if kind in _RUN:
+        ticks = _plural(duration, "tick")
+        return f"Win payout if {name} {_RUN[kind]} successively for {ticks} after the entry spot."
     if kind in _DIGIT_TEXT:
         pred = _DIGIT_TEXT[kind].format(spec.barrier)
         ticks = _plural(duration, "tick")
@@ -288,6 +454,11 @@ def longcode(spec: ContractSpec, symbol: SymbolSpec, date_start: int | None = No
             when = f"close on {day}"
     else:
         when = f"{_plural(duration, _UNIT_NAMES[unit])} after contract start time"
+    if kind in _TWO_BARRIER_TEXT:
+        ctype = CONTRACT_TYPES[kind]
+        low = _barrier_text(price_barrier2(spec, ctype, symbol.pip_size), symbol.pip_size)
+        text = _TWO_BARRIER_TEXT[kind].format(low=low, high=target, when=when)
+        return f"Win payout if {name} {text}."
     if kind in _COMPARE:
         return f"Win payout if {name} is {_COMPARE[kind]} {target} at {when}."
     verb = "touches" if kind == "ONETOUCH" else "does not touch"
@@ -326,6 +497,7 @@ def price(
     symbol = get_symbol(spec.symbol)
     pip_size = symbol.pip_size
     seconds = duration_seconds(spec, symbol)
+    duration, unit = fixed_expiry(spec)
     barrier = price_barrier(spec, ctype, pip_size)
     level = None if barrier is None else barrier.resolve(spot, pip_size)
     if level is not None:
@@ -335,8 +507,24 @@ def price(
             raise MarketError(
                 "ContractBuyValidationError", "Barrier must be at least 1 pip away from the spot."
             )
+    level2 = None
+    low = price_barrier2(spec, ctype, pip_size)
+    if low is not None:
+        level2 = low.resolve(spot, pip_size)
+        if level2 <= 0:
+            raise MarketError("ContractBuyValidationError", "Contract barrier must be positive.")
+        if ctype.category == CATEGORY_STAYSINOUT and not level2 < round(spot, pip_size) < (
+            level or 0.0
+        ):
+            raise MarketError(
+                "ContractBuyValidationError", "Barriers must be on either side of the spot."
+            )
     digit = digit_barrier(spec, ctype)
-    p = probability(spec.contract_type, spot, level, digit, symbol.volatility, seconds)
+    n_ticks = duration if unit == "t" else 0
+    p = probability(
+        spec.contract_type, spot, level, digit, symbol.volatility, seconds, barrier2=level2,
+        ticks=n_ticks, selected_tick=spec.selected_tick or 0,
+    )  # fmt: skip
     c = config.commission
     rate = p + c
     if rate >= 1.0:
@@ -358,6 +546,8 @@ def price(
         date_expiry = date_start + seconds
     if ctype.barrier_mode == "digit":
         shown: float | None = float(digit)
+    elif ctype.barrier_mode == "double":
+        shown = None
     else:
         shown = level
     return Quote(
@@ -374,4 +564,6 @@ def price(
         stake_min=config.min_stake,
         stake_max=round_money(config.max_payout * rate),
         payout_max=config.max_payout,
+        high_barrier=level if ctype.barrier_mode == "double" else None,
+        low_barrier=level2,
     )

@@ -22,6 +22,19 @@ k-th tick with ``epoch > P``):
   settles when the first tick after ``E`` arrives (that tick is not part of the contract).
   If no tick at all falls in ``(P, E]``, the first tick after ``E`` is both entry and exit.
   Touch contracts also settle early at the touching tick.
+* EXPIRYRANGE wins if ``low < exit < high``, EXPIRYMISS if ``exit < low or exit > high``;
+  EXPIRYRANGEE and EXPIRYMISSE include the barriers (``<=``, ``>=``). Time durations only.
+* RANGE / UPORDOWN (time durations only) are touch contracts with two barriers: touched on
+  the first tick where ``high >= high_barrier or low <= low_barrier`` (running max/min from
+  the entry tick on); RANGE loses and UPORDOWN wins there, else RANGE wins at expiry.
+* TICKHIGH / TICKLOW last 5 ticks, the entry tick being tick 1 (``ticks_to_expiry = 5``);
+  the barrier is the quote of tick ``selected_tick``. The contract loses as soon as a tick
+  of the five is strictly higher (TICKLOW: lower) than the selected one (known on the
+  selected tick itself when an earlier tick beat it; the exit tick is then that earlier
+  tick, Deriv's ``hit_tick``), and wins on tick 5 otherwise: ties win.
+* RUNHIGH / RUNLOW over N ticks (``ticks_to_expiry = N + 1``, barrier = entry spot): lose
+  on the first tick that is not strictly higher (RUNLOW: lower) than the tick before it,
+  win on tick N+1 otherwise.
 
 Positions never look at a clock: every epoch is passed in.
 """
@@ -39,6 +52,7 @@ from .contracts import (
     duration_seconds,
     fixed_expiry,
     price_barrier,
+    price_barrier2,
     validate,
 )
 from .digits import last_digit
@@ -80,6 +94,19 @@ _SELL_ERROR: Final = "InvalidSellContractProposal"
 
 # Settlement rule per contract type, as small ints so the exit test is one comparison chain.
 _CALL, _PUT, _CALLE, _PUTE, _MATCH, _DIFF, _OVER, _UNDER, _EVEN, _ODD, _TOUCH, _NOTOUCH = range(12)
+_RANGE, _UPORDOWN, _TICKHIGH, _TICKLOW, _RUNHIGH, _RUNLOW = range(12, 18)
+_EXPIRYRANGE, _EXPIRYMISS, _EXPIRYRANGEE, _EXPIRYMISSE = range(18, 22)
+_PATH: Final = frozenset(
+    (_TOUCH, _NOTOUCH, _RANGE, _UPORDOWN, _TICKHIGH, _TICKLOW, _RUNHIGH, _RUNLOW)
+)
+"""Path-dependent rules: a tick before the exit tick may settle them."""
+_HIT_WINS: Final = frozenset((_TOUCH, _UPORDOWN))
+"""Path-dependent rules that win (rather than lose) on the settling hit."""
+_DOUBLE: Final = frozenset(
+    (_RANGE, _UPORDOWN, _EXPIRYRANGE, _EXPIRYMISS, _EXPIRYRANGEE, _EXPIRYMISSE)
+)
+"""Two-barrier rules."""
+_HIGH_LOW: Final = (_TICKHIGH, _TICKLOW)
 _RULES: Final = {
     "CALL": _CALL,
     "PUT": _PUT,
@@ -93,6 +120,16 @@ _RULES: Final = {
     "DIGITODD": _ODD,
     "ONETOUCH": _TOUCH,
     "NOTOUCH": _NOTOUCH,
+    "RANGE": _RANGE,
+    "UPORDOWN": _UPORDOWN,
+    "TICKHIGH": _TICKHIGH,
+    "TICKLOW": _TICKLOW,
+    "RUNHIGH": _RUNHIGH,
+    "RUNLOW": _RUNLOW,
+    "EXPIRYRANGE": _EXPIRYRANGE,
+    "EXPIRYMISS": _EXPIRYMISS,
+    "EXPIRYRANGEE": _EXPIRYRANGEE,
+    "EXPIRYMISSE": _EXPIRYMISSE,
 }
 
 
@@ -110,7 +147,8 @@ class Settlement:
             tick seen when sold).
         exit_quote: its quote.
         barrier: absolute barrier the contract was settled against (the digit for digit
-            contracts, ``None`` for even/odd).
+            contracts, the selected tick's quote for High/Low Ticks, the entry spot for
+            Only Ups/Downs, ``None`` for even/odd and two-barrier types).
         buy_price: what was paid.
         payout: the contract's payout (what a win pays).
         sell_price: what is credited: ``payout`` if won, 0 if lost, the bid if sold.
@@ -120,6 +158,8 @@ class Settlement:
         tick_stream: ``(epoch, quote)`` from the entry tick to the exit tick (tick-expiry
             contracts only; empty otherwise).
         end: how it ended (:data:`EndReason`).
+        high_barrier: two-barrier types: the absolute high barrier, else ``None``.
+        low_barrier: two-barrier types: the absolute low barrier, else ``None``.
     """
 
     contract_id: int
@@ -137,6 +177,8 @@ class Settlement:
     sell_epoch: int
     tick_stream: tuple[Tick, ...]
     end: EndReason = "expired"
+    high_barrier: float | None = None
+    low_barrier: float | None = None
 
     @property
     def is_won(self) -> bool:
@@ -163,7 +205,10 @@ class Position:
         entry_epoch: epoch of the entry tick, ``None`` until it arrives.
         entry_quote: its quote.
         barrier: resolved absolute barrier (``None`` before entry; the digit for digit
-            contracts, ``None`` for even/odd).
+            contracts, ``None`` for even/odd and two-barrier types; High/Low Ticks: the
+            selected tick's quote once it arrives).
+        high_barrier: two-barrier types: the resolved high barrier once entered.
+        low_barrier: two-barrier types: the resolved low barrier once entered.
         current_epoch: epoch of the last tick belonging to the contract.
         current_quote: its quote (``current_spot``).
         tick_count: ticks seen after the purchase (entry tick = 1).
@@ -173,13 +218,16 @@ class Position:
     """
 
     __slots__ = (
+        "_barrier2_spec",
         "_barrier_spec",
         "_digit",
         "_high",
         "_initial_probability",
         "_low",
+        "_path",
         "_pip_size",
         "_rule",
+        "_selected",
         "_tick_expiry",
         "barrier",
         "buy_price",
@@ -190,6 +238,8 @@ class Position:
         "date_expiry",
         "entry_epoch",
         "entry_quote",
+        "high_barrier",
+        "low_barrier",
         "payout",
         "purchase_epoch",
         "settlement",
@@ -236,6 +286,11 @@ class Position:
         self._pip_size = symbol.pip_size
         self._tick_expiry = spec.duration_unit == "t"
         self._barrier_spec = price_barrier(spec, ctype, symbol.pip_size)
+        self._barrier2_spec = price_barrier2(spec, ctype, symbol.pip_size)
+        self._path = self._rule in _PATH
+        self._selected = spec.selected_tick or 0
+        self.high_barrier: float | None = None
+        self.low_barrier: float | None = None
         self._digit = digit_barrier(spec, ctype)
         if self._tick_expiry:
             self.ticks_to_expiry = fixed_expiry(spec)[0] + ctype.extra_tick
@@ -263,7 +318,14 @@ class Position:
         self._high = quote
         self._low = quote
         rule = self._rule
-        if rule >= _MATCH and rule <= _UNDER:
+        if rule in _DOUBLE:
+            high, low = self._barrier_spec, self._barrier2_spec
+            assert high is not None and low is not None
+            self.high_barrier = high.resolve(quote, self._pip_size)
+            self.low_barrier = low.resolve(quote, self._pip_size)
+        elif rule in _HIGH_LOW:
+            self.barrier = None  # the selected tick's quote, set when it arrives
+        elif rule >= _MATCH and rule <= _UNDER:
             self.barrier = float(self._digit)
         elif rule in (_EVEN, _ODD):
             self.barrier = None
@@ -290,13 +352,16 @@ class Position:
         if self._tick_expiry:
             n = self.tick_count + 1
             self.tick_count = n
+            prev = self.current_quote
             self.current_epoch = epoch
             self.current_quote = quote
             self.tick_stream.append((epoch, quote))
             if n == 1:
                 self._enter(epoch, quote)
-            if self._rule >= _TOUCH and self._touched(quote):
-                return self._settle(self._rule == _TOUCH, epoch, quote, epoch)
+            if self._path:
+                hit = self._hit(n, prev, epoch, quote)
+                if hit is not None:
+                    return self._settle(self._rule in _HIT_WINS, hit[0], hit[1], epoch)
             if n == self.ticks_to_expiry:
                 return self._settle(self._wins(quote), epoch, quote, epoch)
             return None
@@ -316,24 +381,77 @@ class Position:
         self.current_quote = quote
         if self.entry_epoch is None:
             self._enter(epoch, quote)
-        if self._rule >= _TOUCH and self._touched(quote):
-            return self._settle(self._rule == _TOUCH, epoch, quote, epoch)
+        if self._path:
+            hit = self._hit(self.tick_count, 0.0, epoch, quote)
+            if hit is not None:
+                return self._settle(self._rule in _HIT_WINS, hit[0], hit[1], epoch)
         if epoch == expiry:
             return self._settle(self._wins(quote), epoch, quote, epoch)
         return None
 
-    def _touched(self, quote: float) -> bool:
-        if quote > self._high:
-            self._high = quote
-        elif quote < self._low:
-            self._low = quote
+    def _hit(self, n: int, prev: float, epoch: int, quote: float) -> Tick | None:
+        """Return the tick that settles a path-dependent contract now, or ``None``.
+
+        Args:
+            n: number of this tick (the entry tick is 1).
+            prev: quote of the tick before (Only Ups/Downs; unused at ``n == 1``).
+            epoch: this tick's epoch.
+            quote: this tick's quote.
+        """
+        rule = self._rule
+        if rule <= _UPORDOWN:
+            if quote > self._high:
+                self._high = quote
+            elif quote < self._low:
+                self._low = quote
+            if rule <= _NOTOUCH:
+                barrier = self.barrier
+                assert barrier is not None
+                touched = self._high >= barrier and self._low <= barrier
+            else:
+                high, low = self.high_barrier, self.low_barrier
+                assert high is not None and low is not None
+                touched = self._high >= high or self._low <= low
+            return (epoch, quote) if touched else None
+        if rule <= _TICKLOW:
+            return self._beaten(n, epoch, quote)
+        if n == 1:
+            return None
+        broken = quote <= prev if rule == _RUNHIGH else quote >= prev
+        return (epoch, quote) if broken else None
+
+    def _beaten(self, n: int, epoch: int, quote: float) -> Tick | None:
+        """High/Low Ticks: the first tick beating the selected one, once that is known."""
+        selected = self._selected
+        if n < selected:
+            return None
+        high = self._rule == _TICKHIGH
+        if n == selected:
+            self.barrier = quote
+            for tick in self.tick_stream[:-1]:
+                if (tick[1] > quote) if high else (tick[1] < quote):
+                    return tick
+            return None
         barrier = self.barrier
         assert barrier is not None
-        return self._high >= barrier and self._low <= barrier
+        return (epoch, quote) if (quote > barrier if high else quote < barrier) else None
 
     def _wins(self, exit_quote: float) -> bool:
         """Tell whether an exit at ``exit_quote`` wins (touch: untouched at expiry)."""
         rule = self._rule
+        if rule >= _RANGE:
+            if rule >= _EXPIRYRANGE:
+                low, high = self.low_barrier, self.high_barrier
+                assert low is not None and high is not None
+                if rule == _EXPIRYRANGE:
+                    return low < exit_quote < high
+                if rule == _EXPIRYMISS:
+                    return exit_quote < low or exit_quote > high
+                if rule == _EXPIRYRANGEE:
+                    return low <= exit_quote <= high
+                return exit_quote <= low or exit_quote >= high
+            # Stays Between, High/Low Ticks, Only Ups/Downs: not hit by the exit tick.
+            return rule != _UPORDOWN
         if rule == _TOUCH:
             return False
         if rule == _NOTOUCH:
@@ -387,6 +505,8 @@ class Position:
             sell_epoch=when,
             tick_stream=tuple(self.tick_stream),
             end="sold" if status == "sold" else "expired",
+            high_barrier=self.high_barrier,
+            low_barrier=self.low_barrier,
         )
         self.settlement = settlement
         return settlement
@@ -460,10 +580,19 @@ class Position:
             left = max(self.date_expiry - epoch, 0)
         if self.entry_epoch is None:
             return self._initial_probability
-        level = None if self._rule >= _MATCH and self._rule <= _ODD else self.barrier
+        rule = self._rule
+        if rule in _HIGH_LOW:
+            return self._initial_probability
+        if rule in _DOUBLE:
+            level = self.high_barrier
+        elif rule >= _MATCH and rule <= _ODD:
+            level = None
+        else:
+            level = self.barrier
         return probability(
-            spec.contract_type, self.current_quote, level, self._digit, sym.volatility, left
-        )
+            spec.contract_type, self.current_quote, level, self._digit, sym.volatility, left,
+            barrier2=self.low_barrier, ticks=max(self.ticks_to_expiry - self.tick_count, 0),
+        )  # fmt: skip
 
     def bid_price(self, epoch: int) -> float:
         """Estimate what the contract is worth now (POC ``bid_price``).
@@ -477,6 +606,9 @@ class Position:
         """
         if self.settlement is not None:
             return self.settlement.sell_price
+        if self._rule in _HIGH_LOW:
+            # Deriv bids nothing for High/Low Ticks until they expire (not resellable).
+            return 0.0
         p = self.win_probability(epoch) - self.commission
         return round_money(self.payout * min(max(p, 0.0), 1.0))
 
