@@ -513,9 +513,8 @@ def price(
         level2 = low.resolve(spot, pip_size)
         if level2 <= 0:
             raise MarketError("ContractBuyValidationError", "Contract barrier must be positive.")
-        if ctype.category == CATEGORY_STAYSINOUT and not level2 < round(spot, pip_size) < (
-            level or 0.0
-        ):
+        assert level is not None  # two-barrier types always have the high one
+        if ctype.category == CATEGORY_STAYSINOUT and not level2 < round(spot, pip_size) < level:
             raise MarketError(
                 "ContractBuyValidationError", "Barriers must be on either side of the spot."
             )
