@@ -183,8 +183,15 @@ class RiskGate:
     """Bot-wide risk limits, shared by every strategy of a bot.
 
     Call :meth:`check` for each intent (an allowed intent counts as open and as a trade at
-    once), :meth:`on_rejected` when an allowed intent was not bought after all, and
-    :meth:`on_contract_closed` once per settled contract.
+    once), :meth:`on_rejected` when an allowed intent was not bought after all,
+    :meth:`on_bought` when its contract is known to be open, and :meth:`on_contract_closed`
+    once per closed contract (settled, sold, stopped out, cancelled...).
+
+    Exposure: what an open contract may still lose counts against ``max_daily_loss`` until
+    it closes, however long that takes. For a contract that expires that is a few ticks; a
+    Multiplier or an Accumulator has no expiry, so its stake stays at risk until it is sold,
+    stopped out, knocked out, cancelled or reaches its take-profit / stop-loss. Realised
+    P&L, a sale's included, is booked when the contract closes.
 
     Attributes:
         limits: the configured limits.
@@ -232,8 +239,13 @@ class RiskGate:
 
     @property
     def in_flight(self) -> int:
-        """Allowed intents not closed or rejected yet."""
+        """Allowed intents (and recovered contracts) not closed or rejected yet."""
         return len(self._in_flight)
+
+    @property
+    def exposure(self) -> float:
+        """What the open contracts and the intents being bought may still lose, in total."""
+        return round(sum(self._in_flight.values()), 2)
 
     def kill(self, reason: str, epoch: int = 0) -> None:
         """Stop new trades for the rest of the session (the runtime calls it on a signal).
@@ -352,11 +364,26 @@ class RiskGate:
             if trip is not None:
                 self._clear(trip, trip.epoch)
 
+    def on_bought(self, intent_id: str, buy_price: float) -> None:
+        """Count a contract known to be open as at risk by what it cost, until it closes.
+
+        The price paid replaces the intent's estimate (a payout-basis trade's worst case is
+        known only once priced; a Multiplier's includes its deal cancellation fee). A
+        contract the gate never checked (recovered after a restart) counts from now on, as
+        open and at risk, but not as a trade of this session.
+
+        Args:
+            intent_id: the intent it was bought for.
+            buy_price: what was paid.
+        """
+        self._in_flight[intent_id] = buy_price
+
     def on_contract_closed(self, result: ClosedContract) -> None:
         """Account for one settled contract; may trip a limit.
 
         Args:
-            result: the settled contract (each exactly once).
+            result: the closed contract (each exactly once); a sale's profit (sale price
+                minus what was paid) counts like any other, on the day of the sale.
         """
         self._in_flight.pop(result.intent_id, None)
         epoch = result.sell_time

@@ -32,9 +32,10 @@ from framework.risk import RiskLimits
 from framework.scopes import unknown_calls
 from framework.simulator.config import is_loopback
 from framework.sizing import DAlembert, Fixed, Martingale, OscarsGrind, StakeConfig
+from framework.strategy._context import contract_label, expires
 from framework.strategy._plugins import PluginError, load_strategy_class
 
-from .model import EMBEDDED, BotConfig, Secret, StrategyConfig
+from .model import EMBEDDED, BotConfig, ContractSection, Secret, StrategyConfig
 from .structure import INVALID, describe, structure
 from .yamlload import Path_, YamlLimitError, YamlProblem, format_path, load_yaml
 
@@ -429,6 +430,28 @@ def _cross_checks(
         )
 
 
+def _term_path(path: Path_, exc: MarketError, written: ContractSection) -> Path_:
+    """Where a market refusal points: the ``contract:`` key it is about, when written."""
+    field = exc.details.get("field") if isinstance(exc.details, Mapping) else None
+    if isinstance(field, str) and field in _TERMS and getattr(written, field) is not None:
+        return (*path, "contract", field)
+    return (*path, "contract")
+
+
+_TERMS = frozenset(
+    (
+        "barrier2",
+        "multiplier",
+        "growth_rate",
+        "take_profit",
+        "stop_loss",
+        "cancellation",
+        "selected_tick",
+    )
+)
+"""The terms a market refusal is pointed at (the others name the whole ``contract:``)."""
+
+
 def _check_strategy(
     embedded: bool,
     max_stake: float | None,
@@ -476,26 +499,37 @@ def _check_strategy(
         )
         return
     amount = first_stake(item.stake)
+    written = item.contract
     for t in planned:
+        ctype = t.type or ""
+        # As ctx.buy does: the template's default duration is only for types that expire.
+        timed = expires(ctype) or written.duration is not None or written.duration_unit is not None
         for symbol in item.symbols:
             if symbol not in SYMBOLS:
                 continue
             spec = ContractSpec(
-                contract_type=t.type or "",
+                contract_type=ctype,
                 symbol=symbol,
                 amount=amount,
                 basis=t.basis,
-                duration=t.duration,
-                duration_unit=t.duration_unit,
+                duration=t.duration if timed else None,
+                duration_unit=t.duration_unit if timed else None,
                 barrier=t.barrier,
+                barrier2=t.barrier2,
+                multiplier=t.multiplier,
+                growth_rate=t.growth_rate,
+                take_profit=t.take_profit,
+                stop_loss=t.stop_loss,
+                cancellation=t.cancellation,
+                selected_tick=t.selected_tick,
             )
             try:
                 validate(spec)
             except MarketError as exc:
                 report.problems.append(
                     (
-                        (*path, "contract"),
-                        f"{t.type} {t.duration}{t.duration_unit} on {symbol}: {exc.message}",
+                        _term_path(path, exc, written),
+                        f"{contract_label(t, symbol)}: {exc.message}",
                     )
                 )
     top = max_stake

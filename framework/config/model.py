@@ -8,6 +8,7 @@ not be set from YAML (the resolved token, the strategy classes, the warnings).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -81,33 +82,80 @@ def _barrier(value: str | int | None) -> str | None:
     return None if value is None else str(value)
 
 
+def _window(_inst: object, _attr: object, value: str | None) -> None:
+    if value is not None and re.fullmatch(r"[0-9]+[mh]", value) is None:
+        raise ValueError(f"must be minutes or hours such as '60m', got {value!r}")
+
+
 @attrs.frozen
 class ContractSection:
     """The ``contract:`` section as written; becomes a :class:`ContractTemplate`.
 
+    Types and signs are checked here; whether a term is offered (a multiplier in the
+    symbol's range, a growth rate of its list, a cancellation window...) is the market
+    model's question, asked by the loader's cross checks for every contract the strategy
+    may buy.
+
     Attributes:
         type: default contract type, or ``None`` when the strategy chooses.
-        duration: contract length.
-        duration_unit: ``t``, ``s``, ``m``, ``h`` or ``d``.
+        duration: contract length (``None``: 5, for the types that expire; Multipliers and
+            Accumulators have none).
+        duration_unit: ``t``, ``s``, ``m``, ``h`` or ``d`` (``None``: ``t``).
         barrier: a digit (``5``) or a quoted price barrier (``"+0.5"`` offset, ``"1234.5"``
             level).
         basis: ``stake`` or ``payout``.
+        barrier2: the low barrier of two-barrier types, written like ``barrier``.
+        multiplier: a Multiplier's multiplier.
+        growth_rate: an Accumulator's growth rate (``0.03`` is 3 % per tick).
+        take_profit: the take-profit amount of Multipliers and Accumulators.
+        stop_loss: the stop-loss amount of Multipliers.
+        cancellation: a Multiplier's deal cancellation window (``"60m"``).
+        selected_tick: the tick High/Low Ticks predict.
     """
 
     type: str | None = attrs.field(default=None, validator=v.optional(v.matches_re(r"^[A-Z]+$")))
-    duration: int = attrs.field(default=5, validator=[v.ge(1), v.le(365 * 86400)])
-    duration_unit: Literal["t", "s", "m", "h", "d"] = "t"
+    duration: int | None = attrs.field(
+        default=None, validator=v.optional([v.ge(1), v.le(365 * 86400)])
+    )
+    duration_unit: Literal["t", "s", "m", "h", "d"] | None = None
     barrier: str | None = attrs.field(
         default=None,
         converter=_barrier,
         metadata={"hint": "quote price barriers: '+0.5' is an offset, '1234.5' a level"},
     )
     basis: Literal["stake", "payout"] = "stake"
+    barrier2: str | None = attrs.field(
+        default=None,
+        converter=_barrier,
+        metadata={"hint": "quote price barriers: '-0.5' is an offset, '1234.5' a level"},
+    )
+    multiplier: float | None = attrs.field(default=None, validator=v.optional(v.gt(0)))
+    growth_rate: float | None = attrs.field(default=None, validator=v.optional(v.gt(0)))
+    take_profit: float | None = attrs.field(default=None, validator=v.optional(v.gt(0)))
+    stop_loss: float | None = attrs.field(default=None, validator=v.optional(v.gt(0)))
+    cancellation: str | None = attrs.field(
+        default=None, validator=_window, metadata={"hint": "a window such as '60m'"}
+    )
+    selected_tick: int | None = attrs.field(default=None, validator=v.optional(v.ge(1)))
 
     def template(self) -> ContractTemplate:
         """Return the strategy-facing template."""
+        defaults = ContractTemplate()
         return ContractTemplate(
-            self.type, self.duration, self.duration_unit, self.barrier, self.basis
+            type=self.type,
+            duration=self.duration if self.duration is not None else defaults.duration,
+            duration_unit=(
+                self.duration_unit if self.duration_unit is not None else defaults.duration_unit
+            ),
+            barrier=self.barrier,
+            basis=self.basis,
+            barrier2=self.barrier2,
+            multiplier=self.multiplier,
+            growth_rate=self.growth_rate,
+            take_profit=self.take_profit,
+            stop_loss=self.stop_loss,
+            cancellation=self.cancellation,
+            selected_tick=self.selected_tick,
         )
 
 

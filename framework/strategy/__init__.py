@@ -7,8 +7,10 @@ A plugin needs nothing else from triobot::
 * :class:`Strategy`, the hooks' base class, and :class:`StrategyContext`, what ``self.ctx``
   offers; :class:`NoParams` for a strategy without parameters;
 * the values that pass through the hooks: :class:`Tick`, :class:`Transaction`,
-  :class:`ContractUpdate`, :class:`ClosedContract`, and what ``ctx.buy`` makes,
-  :class:`TradeIntent` (from the defaults in :class:`ContractTemplate`);
+  :class:`ContractUpdate`, :class:`ClosedContract`, :class:`OrderFailed`, and what
+  ``ctx.buy`` makes, :class:`TradeIntent` (from the defaults in :class:`ContractTemplate`),
+  and ``ctx.sell``/``update``/``cancel``, :class:`ContractOrder` (naming a contract by a
+  :data:`ContractRef`);
 * :class:`StateStore` (``ctx.state``) and its :class:`StateError`; :class:`IntentError`, the
   error of a contract that cannot exist;
 * :func:`last_digit`, the digit a digit contract settles on;
@@ -29,8 +31,11 @@ from .base import NoParams as NoParams
 from .base import Strategy as Strategy
 from .base import StrategyContext as StrategyContext
 from .events import ClosedContract as ClosedContract
+from .events import ContractOrder as ContractOrder
+from .events import ContractRef as ContractRef
 from .events import ContractTemplate as ContractTemplate
 from .events import ContractUpdate as ContractUpdate
+from .events import OrderFailed as OrderFailed
 from .events import TradeIntent as TradeIntent
 from .state import MemoryStateStore as MemoryStateStore
 from .state import StateError as StateError
@@ -40,12 +45,15 @@ from .testing import make_host as make_host
 
 __all__ = [
     "ClosedContract",
+    "ContractOrder",
+    "ContractRef",
     "ContractTemplate",
     "ContractUpdate",
     "IntentError",
     "MemoryStateStore",
     "MemoryVenue",
     "NoParams",
+    "OrderFailed",
     "StateError",
     "StateStore",
     "Strategy",

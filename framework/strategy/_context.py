@@ -9,8 +9,9 @@ lives here once, so a strategy trades exactly the same way in all three. The hos
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from types import MappingProxyType
+from types import EllipsisType, MappingProxyType
 from typing import Any, Protocol
 
 from framework.errors import TriobotError
@@ -22,10 +23,19 @@ from framework.risk import RiskGate, RiskSnapshot
 from framework.sizing import Sizer
 
 from .base import AccountFacts
-from .events import ClosedContract, ContractOrder, ContractTemplate, TradeIntent
+from .events import (
+    ClosedContract,
+    ContractOrder,
+    ContractRef,
+    ContractTemplate,
+    ContractUpdate,
+    OrderFailed,
+    OrderKind,
+    TradeIntent,
+)
 from .state import StateStore
 
-__all__ = ["Context", "IntentError", "Venue", "check_intent"]
+__all__ = ["Context", "IntentError", "Venue", "check_intent", "contract_label", "expires"]
 
 
 # Also a ValueError: a strategy handed in a bad contract, and plugin code written against the
@@ -104,6 +114,15 @@ class Context:
         self._open: dict[str, TradeIntent] = {}
         self._open_view = MappingProxyType(self._open)
         self._valid: set[tuple[Any, ...]] = set()
+        # The contracts of this strategy the host told it about (updates, closes): an order
+        # names one by its update, its intent or its id.
+        self._intent_of: dict[int, str] = {}
+        self._contract_of: dict[str, int] = {}
+        self._orders: dict[int, int] = {}
+        self._closing: dict[int, str] = {}
+        self._order_counts: dict[str, int] = {}
+        self._order_refusals: dict[str, int] = {}
+        self._order_failures: dict[str, int] = {}
         self.refusals: dict[str, int] = {}
         self.submitted = 0
 
@@ -157,6 +176,21 @@ class Context:
         """The last intent sequence number used."""
         return self._seq
 
+    @property
+    def order_counts(self) -> dict[str, int]:
+        """Orders given to the venue, by kind (``sell``, ``update``, ``cancel``)."""
+        return self._order_counts
+
+    @property
+    def order_refusals(self) -> dict[str, int]:
+        """Orders the context refused before they reached the venue, by reason."""
+        return self._order_refusals
+
+    @property
+    def order_failures(self) -> dict[str, int]:
+        """Orders the venue could not carry out, by error code."""
+        return self._order_failures
+
     def buy(
         self,
         contract_type: str | None = None,
@@ -167,6 +201,13 @@ class Context:
         symbol: str | None = None,
         stake: float | None = None,
         basis: str | None = None,
+        barrier2: str | int | float | None = None,
+        multiplier: float | None = None,
+        growth_rate: float | None = None,
+        take_profit: float | None = None,
+        stop_loss: float | None = None,
+        cancellation: str | None = None,
+        selected_tick: int | None = None,
     ) -> TradeIntent | None:
         """See :meth:`StrategyContext.buy`."""
         t = self._contract
@@ -181,33 +222,46 @@ class Context:
                 f"strategy {self._name!r}: symbol {sym!r} is not one of its configured "
                 f"symbols {list(self._symbols)}"
             )
-        if barrier is None:
-            barrier_text = t.barrier
-        elif isinstance(barrier, str):
-            barrier_text = barrier
-        else:
-            barrier_text = f"{barrier:+g}" if isinstance(barrier, float) else str(barrier)
+        barrier_text = t.barrier if barrier is None else _barrier_text(barrier)
+        barrier2_text = t.barrier2 if barrier2 is None else _barrier_text(barrier2)
         basis_ = basis if basis is not None else t.basis
         if stake is None:
             amount = self._gate.cap_stake(self._sizer.next_stake())
         else:
             amount = round_money(stake)
+        if duration is None and duration_unit is None and not expires(ctype):
+            # The template's duration is for the types that expire; the others send none.
+            length, unit = None, None
+        else:
+            length = duration if duration is not None else t.duration
+            unit = duration_unit if duration_unit is not None else t.duration_unit
         intent = TradeIntent(
             intent_id=f"{self._name}-{self._seq + 1}",
             strategy=self._name,
             symbol=sym,
             contract_type=ctype,
-            duration=duration if duration is not None else t.duration,
-            duration_unit=duration_unit if duration_unit is not None else t.duration_unit,
+            duration=length,
+            duration_unit=unit,
             barrier=barrier_text,
             amount=amount,
             basis=basis_,  # type: ignore[arg-type]
             currency=self._venue.currency,
             created_epoch=self._venue.now,
+            barrier2=barrier2_text,
+            multiplier=multiplier if multiplier is not None else t.multiplier,
+            growth_rate=growth_rate if growth_rate is not None else t.growth_rate,
+            take_profit=take_profit if take_profit is not None else t.take_profit,
+            stop_loss=stop_loss if stop_loss is not None else t.stop_loss,
+            cancellation=cancellation if cancellation is not None else t.cancellation,
+            selected_tick=selected_tick if selected_tick is not None else t.selected_tick,
         )
         # Validating a contract costs microseconds; a strategy repeats a handful of distinct
         # contracts, so each distinct one (amount included) is validated once.
-        key = (ctype, sym, intent.duration, intent.duration_unit, barrier_text, basis_, amount)
+        key = (
+            ctype, sym, length, unit, barrier_text, basis_, amount, barrier2_text,
+            intent.multiplier, intent.growth_rate, intent.take_profit, intent.stop_loss,
+            intent.cancellation, intent.selected_tick,
+        )  # fmt: skip
         if key not in self._valid:
             check_intent(intent)
             if len(self._valid) >= 4096:
@@ -230,11 +284,146 @@ class Context:
         venue.submit(intent)
         return intent
 
+    # -- orders on open contracts ----------------------------------------------------------
+
+    def sell(self, contract: ContractRef, min_price: float | None = None) -> ContractOrder | None:
+        """See :meth:`StrategyContext.sell`."""
+        if min_price is not None and not (min_price >= 0 and math.isfinite(min_price)):
+            raise IntentError(
+                f"strategy {self._name!r}: sell() min_price must be a number >= 0, "
+                f"got {min_price!r}"
+            )
+        return self._order("sell", contract, min_price=min_price)
+
+    def update(
+        self,
+        contract: ContractRef,
+        *,
+        take_profit: float | EllipsisType | None = ...,
+        stop_loss: float | EllipsisType | None = ...,
+    ) -> ContractOrder | None:
+        """See :meth:`StrategyContext.update`."""
+        changes: dict[str, Any] = {}
+        for key, value in (("take_profit", take_profit), ("stop_loss", stop_loss)):
+            if value is ...:
+                continue
+            if value is not None and not (
+                isinstance(value, int | float) and value > 0 and math.isfinite(value)
+            ):
+                raise IntentError(
+                    f"strategy {self._name!r}: update() {key} must be an amount > 0 or None "
+                    f"(to remove it), got {value!r}"
+                )
+            changes[key] = None if value is None else round_money(float(value))
+            changes[f"set_{key}"] = True
+        if not changes:
+            raise IntentError(
+                f"strategy {self._name!r}: update() needs take_profit or stop_loss (None "
+                "removes one)"
+            )
+        return self._order("update", contract, **changes)
+
+    def cancel(self, contract: ContractRef) -> ContractOrder | None:
+        """See :meth:`StrategyContext.cancel`."""
+        return self._order("cancel", contract)
+
+    def _order(self, kind: OrderKind, contract: ContractRef, **terms: Any) -> ContractOrder | None:
+        if isinstance(contract, ContractUpdate):
+            contract_id: int | None = contract.contract_id
+            intent_id = self._intent_of.get(contract.contract_id)
+        elif isinstance(contract, TradeIntent):
+            intent_id = contract.intent_id
+            contract_id = self._contract_of.get(intent_id)
+        else:
+            contract_id = contract
+            intent_id = self._intent_of.get(contract)
+        if contract_id is None or intent_id is None:
+            if intent_id is not None and intent_id in self._open:
+                self._refuse(kind, "not_bought", f"{intent_id} is not bought yet")
+            else:
+                self._refuse(kind, "not_open", f"{contract!r} is not an open contract of ours")
+            return None
+        if contract_id in self._closing:
+            self._refuse(
+                kind, "closing", f"contract {contract_id} is being {self._closing[contract_id]}"
+            )
+            return None
+        n = self._orders.get(contract_id, 0) + 1
+        self._orders[contract_id] = n
+        order = ContractOrder(
+            order_id=f"{intent_id}/{kind}-{n}",
+            kind=kind,
+            strategy=self._name,
+            intent_id=intent_id,
+            contract_id=contract_id,
+            created_epoch=self._venue.now,
+            **terms,
+        )
+        if kind != "update":
+            # A second sale or cancellation of the same contract could only fail; the
+            # venue's answer (the close, or on_order_failed) ends the wait.
+            self._closing[contract_id] = "sold" if kind == "sell" else "cancelled"
+        self._order_counts[kind] = self._order_counts.get(kind, 0) + 1
+        self._venue.order(order)
+        return order
+
+    def _refuse(self, kind: str, reason: str, detail: str) -> None:
+        count = self._order_refusals.get(reason, 0)
+        self._order_refusals[reason] = count + 1
+        if count == 0:  # once per reason, like the risk gate's refusals
+            self._log.warning("order refused", kind=kind, reason=reason, detail=detail)
+
+    # -- bookkeeping (the host calls these) ------------------------------------------------
+
+    def _opened(self, intent_id: str, contract_id: int) -> bool:
+        """Learn that ``contract_id`` is this strategy's (bought for ``intent_id``).
+
+        Returns:
+            True the first time the contract is seen.
+        """
+        if contract_id in self._intent_of:
+            return False
+        self._intent_of[contract_id] = intent_id
+        self._contract_of[intent_id] = contract_id
+        return True
+
+    def _order_failed(self, failure: OrderFailed) -> None:
+        order = failure.order
+        self._closing.pop(order.contract_id, None)
+        count = self._order_failures.get(failure.code, 0)
+        self._order_failures[failure.code] = count + 1
+        if count == 0:  # once per code; the summary carries the counts
+            self._log.warning(
+                "order failed",
+                kind=order.kind,
+                contract_id=order.contract_id,
+                code=failure.code,
+                reason=failure.message,
+            )
+
     def _closed(self, result: ClosedContract) -> None:
         self._open.pop(result.intent_id, None)
+        contract_id = self._contract_of.pop(result.intent_id, None)
+        if contract_id is not None:
+            del self._intent_of[contract_id]
+            self._orders.pop(contract_id, None)
+            self._closing.pop(contract_id, None)
 
     def _rejected(self, intent: TradeIntent) -> None:
         self._open.pop(intent.intent_id, None)
+
+
+_OPEN_ENDED = frozenset({"MULTUP", "MULTDOWN", "ACCU"})
+
+
+def expires(contract_type: str) -> bool:
+    return contract_type not in _OPEN_ENDED
+
+
+def _barrier_text(barrier: str | int | float) -> str:
+    if isinstance(barrier, str):
+        return barrier
+    return f"{barrier:+g}" if isinstance(barrier, float) else str(barrier)
 
 
 def check_intent(intent: TradeIntent) -> None:
@@ -258,7 +447,28 @@ def check_intent(intent: TradeIntent) -> None:
     try:
         validate(intent.to_contract_spec())
     except MarketError as exc:
-        raise IntentError(
-            f"{intent.intent_id}: {intent.contract_type} {intent.duration}"
-            f"{intent.duration_unit} on {intent.symbol}: {exc.message}"
-        ) from None
+        raise IntentError(f"{intent.intent_id}: {contract_label(intent)}: {exc.message}") from None
+
+
+def contract_label(contract: TradeIntent | ContractTemplate, symbol: str | None = None) -> str:
+    """Name a contract in a message: ``"CALL 5t on R_100"``, ``"MULTUP x100 on R_100"``.
+
+    Args:
+        contract: an intent, or a template (with ``symbol``).
+        symbol: the symbol of a template.
+
+    Returns:
+        The type, the duration (when it has one) or its multiplier / growth rate, the symbol.
+    """
+    if isinstance(contract, TradeIntent):
+        ctype, symbol = contract.contract_type, contract.symbol
+    else:
+        ctype = contract.type or "?"
+    parts = [ctype]
+    if contract.duration is not None and expires(ctype):
+        parts.append(f"{contract.duration}{contract.duration_unit}")
+    if contract.multiplier is not None:
+        parts.append(f"x{contract.multiplier:g}")
+    if contract.growth_rate is not None:
+        parts.append(f"growth {contract.growth_rate:g}")
+    return " ".join(parts) + (f" on {symbol}" if symbol else "")

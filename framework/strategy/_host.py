@@ -20,11 +20,15 @@ Dispatch, the same live and in a replay:
    never per tick; the replay engine reads it in its hot loop, the runner calls
    :meth:`StrategyHost.tick`);
 2. a transaction goes to the running strategies whose class sets ``wants_transactions``;
-3. a contract update goes to its strategy only if it overrides ``on_contract_update``
+3. a contract update first tells the strategy's context (and the risk gate) that the
+   contract is the strategy's, so that ``ctx.sell``/``update``/``cancel`` may name it; the
+   update itself goes to the strategy only if it overrides ``on_contract_update``
    (:attr:`Slot.wants_updates`: an update costs a bid price per open contract per tick, so a
-   venue asks first);
+   venue asks first; the replay tells the context at the purchase instead);
 4. a settled contract is always booked (risk gate, then sizing, then the open set);
-   ``on_contract_closed`` is called only while its strategy runs.
+   ``on_contract_closed`` is called only while its strategy runs;
+5. an order the venue could not carry out is always counted and logged (once per code) by
+   the context, then given to ``on_order_failed`` while the strategy runs.
 
 Failures. A hook that raises never reaches the caller. The slot counts the error and logs
 it with its traceback; then, by ``on_error``:
@@ -56,7 +60,7 @@ from framework.sizing import Fixed, StakeConfig, make_sizer
 
 from ._context import Context, Venue
 from .base import Strategy
-from .events import ClosedContract, ContractTemplate, ContractUpdate, TradeIntent
+from .events import ClosedContract, ContractTemplate, ContractUpdate, OrderFailed, TradeIntent
 from .state import StateStore
 
 __all__ = [
@@ -230,8 +234,19 @@ class Slot:
         if self.wants_transactions:
             self.strategy.on_transaction(tx)
 
+    def contract_opened(self, intent_id: str, contract_id: int, buy_price: float) -> None:
+        """Book that ``contract_id`` (bought for ``intent_id`` at ``buy_price``) is open.
+
+        The context learns it is this strategy's (orders may name it); the risk gate counts
+        what was paid as at risk until it closes (a recovered contract the gate never saw
+        included). Repeats are free.
+        """
+        if self.ctx._opened(intent_id, contract_id):
+            self._gate.on_bought(intent_id, buy_price)
+
     def contract_update(self, update: ContractUpdate) -> None:
-        """Deliver one update of an open contract."""
+        """Deliver one update of an open contract (booking it first)."""
+        self.contract_opened(update.intent_id, update.contract_id, update.buy_price)
         self.strategy.on_contract_update(update)
 
     def contract_closed(self, result: ClosedContract, *, notify: bool = True) -> None:
@@ -246,6 +261,12 @@ class Slot:
         self.ctx._closed(result)
         if notify:
             self.strategy.on_contract_closed(result)
+
+    def order_failed(self, failure: OrderFailed, *, notify: bool = True) -> None:
+        """Count and log an order the venue could not carry out, then tell the strategy."""
+        self.ctx._order_failed(failure)
+        if notify:
+            self.strategy.on_order_failed(failure)
 
     def intent_rejected(self, intent: TradeIntent) -> None:
         """Forget an intent the venue could not buy (no contract exists for it)."""
@@ -419,9 +440,18 @@ class StrategyHost:
                 self._guard(slot, slot.transaction, tx)
 
     def contract_update(self, slot: Slot, update: ContractUpdate) -> None:
-        """Deliver an update of one of ``slot``'s contracts, if it runs and wants them."""
+        """Book an update of one of ``slot``'s contracts; deliver it if it runs and wants it."""
         if slot.wants_updates and slot.state == "running":
             self._guard(slot, slot.contract_update, update)
+        else:
+            slot.contract_opened(update.intent_id, update.contract_id, update.buy_price)
+
+    def order_failed(self, slot: Slot, failure: OrderFailed) -> None:
+        """Book an order of ``slot`` that failed, and tell the strategy if it runs."""
+        if slot.state != "running":
+            slot.order_failed(failure, notify=False)
+            return
+        self._guard(slot, slot.order_failed, failure)
 
     def contract_closed(self, slot: Slot, result: ClosedContract) -> None:
         """Book a settled contract of ``slot``, and tell the strategy if it runs."""
@@ -497,7 +527,8 @@ class StrategyHost:
         )
 
     def summary(self) -> Sequence[dict[str, Any]]:
-        """One row per strategy: state, errors, restarts, intents, refusals."""
+        """One row per strategy: state, errors, restarts, intents, refusals, orders (by kind),
+        orders refused by the context (by reason) and failed at the venue (by code)."""
         return [
             {
                 "strategy": s.name,
@@ -506,6 +537,9 @@ class StrategyHost:
                 "restarts": s.restarts,
                 "intents": s.ctx.submitted,
                 "refusals": dict(s.ctx.refusals),
+                "orders": dict(s.ctx.order_counts),
+                "order_refusals": dict(s.ctx.order_refusals),
+                "order_failures": dict(s.ctx.order_failures),
             }
             for s in self.slots.values()
         ]

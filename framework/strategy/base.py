@@ -25,13 +25,22 @@ config loader reports their messages with the file and line of the bad value.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import EllipsisType
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
 from framework.deriv.models import Tick, Transaction
 
-from .events import ClosedContract, ContractTemplate, ContractUpdate, TradeIntent
+from .events import (
+    ClosedContract,
+    ContractOrder,
+    ContractRef,
+    ContractTemplate,
+    ContractUpdate,
+    OrderFailed,
+    TradeIntent,
+)
 from .state import StateStore
 
 __all__ = ["NoParams", "Strategy", "StrategyContext"]
@@ -116,17 +125,82 @@ class StrategyContext(AccountFacts, Protocol):
         symbol: str | None = None,
         stake: float | None = None,
         basis: str | None = None,
+        barrier2: str | int | float | None = None,
+        multiplier: float | None = None,
+        growth_rate: float | None = None,
+        take_profit: float | None = None,
+        stop_loss: float | None = None,
+        cancellation: str | None = None,
+        selected_tick: int | None = None,
     ) -> TradeIntent | None:
         """Ask for a trade.
 
         Every term left out comes from the strategy's ``contract:`` config; ``stake=None``
-        uses its stake sizing scheme.
+        uses its stake sizing scheme. Multipliers and Accumulators do not expire: unless
+        ``duration`` is given, they are bought without one whatever the config says.
 
         Returns:
             The intent, or ``None`` when the risk gate refused it (logged with the limit).
 
         Raises:
             IntentError: the contract itself is invalid (a bug or a config mistake).
+        """
+        ...
+
+    def sell(self, contract: ContractRef, min_price: float | None = None) -> ContractOrder | None:
+        """Sell an open contract of this strategy before it ends.
+
+        Args:
+            contract: the contract, named by one of its updates, the intent it was bought
+                for, or its contract id.
+            min_price: the least the sale may return (Deriv's ``price``); ``None`` sells
+                at market (at whatever the contract is worth now).
+
+        Returns:
+            The order, or ``None`` when it was refused here (logged once per reason and
+            counted): the contract is not an open contract of this strategy, is not bought
+            yet, or a sale or cancellation of it is already under way. The sale's result
+            comes as ``on_contract_closed`` (``end == "sold"``) or ``on_order_failed``.
+
+        Raises:
+            IntentError: ``min_price`` is not a number >= 0.
+        """
+        ...
+
+    def update(
+        self,
+        contract: ContractRef,
+        *,
+        take_profit: float | EllipsisType | None = ...,
+        stop_loss: float | EllipsisType | None = ...,
+    ) -> ContractOrder | None:
+        """Change the take-profit and/or stop-loss of an open Multiplier (or Accumulator).
+
+        Args:
+            contract: the contract (see :meth:`sell`).
+            take_profit: the new take-profit amount; ``None`` removes it; left out, it is
+                kept.
+            stop_loss: likewise for the stop-loss.
+
+        Returns:
+            The order, or ``None`` when refused here (see :meth:`sell`). The new terms show
+            in the next ``on_contract_update``; a refusal by the market
+            (``TakeProfitTooLow``...) comes as ``on_order_failed``.
+
+        Raises:
+            IntentError: neither is given, or an amount is not > 0.
+        """
+        ...
+
+    def cancel(self, contract: ContractRef) -> ContractOrder | None:
+        """Use a Multiplier's deal cancellation (within its window): the stake comes back.
+
+        Args:
+            contract: the contract (see :meth:`sell`).
+
+        Returns:
+            The order, or ``None`` when refused here (see :meth:`sell`). The result comes as
+            ``on_contract_closed`` (``end == "cancelled"``) or ``on_order_failed``.
         """
         ...
 
@@ -218,6 +292,17 @@ class Strategy(Generic[P]):
 
         Args:
             result: how it ended.
+        """
+
+    def on_order_failed(self, failure: OrderFailed) -> None:
+        """Called when a sell, update or cancel order could not be carried out.
+
+        The contract is unchanged (or it ended another way, which ``on_contract_closed``
+        reports); the strategy may order again. Every failure is also counted and logged
+        (once per code) whether or not this hook is overridden.
+
+        Args:
+            failure: the order, the market's or the server's code and message.
         """
 
     def on_stop(self) -> None:

@@ -7,6 +7,8 @@
   :class:`~framework.market.contracts.ContractSpec` (:meth:`TradeIntent.to_contract_spec`).
 * :class:`ContractOrder` is what a strategy asks of a contract it holds: sell it, change its
   take-profit / stop-loss, or cancel it (a Multiplier's deal cancellation).
+* :class:`OrderFailed` says that the venue could not carry out an order (the market's or the
+  server's refusal: ``ResaleNotOffered``, ``PriceMoved``...).
 * :class:`ContractUpdate` is one observation of an open contract.
 * :class:`ClosedContract` is the end of a contract; the live runtime builds it from the final
   ``proposal_open_contract`` and the backtest from a market-model
@@ -20,7 +22,7 @@ construction.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import attrs
 
@@ -32,9 +34,11 @@ __all__ = [
     "Basis",
     "ClosedContract",
     "ContractOrder",
+    "ContractRef",
     "ContractTemplate",
     "ContractUpdate",
     "DurationUnit",
+    "OrderFailed",
     "OrderKind",
     "TradeIntent",
 ]
@@ -250,6 +254,28 @@ class ContractOrder:
 
 
 @attrs.frozen
+class OrderFailed:
+    """An order the venue could not carry out (``on_order_failed``).
+
+    Nothing changed on the contract: it is still open (or it closed another way, which its
+    ``on_contract_closed`` reports), and the strategy may order again.
+
+    Attributes:
+        order: the order.
+        code: the refusal's error code (the market model's or the server's:
+            ``InvalidSellContractProposal``, ``ResaleNotOffered``, ``SellAtEntryTick``,
+            ``PriceMoved``, ``TakeProfitTooLow``, ``ContractUpdateDisabled``...).
+        message: its message, as Deriv words it.
+        epoch: tick time at which it failed.
+    """
+
+    order: ContractOrder
+    code: str
+    message: str
+    epoch: int
+
+
+@attrs.frozen
 class ContractUpdate:
     """One observation of an open contract (live: a ``proposal_open_contract`` message).
 
@@ -334,6 +360,11 @@ class ContractUpdate:
             entry_epoch=None if entry is None else entry.epoch,
             entry_quote=None if entry is None else entry.quote,
         )
+
+
+ContractRef: TypeAlias = ContractUpdate | TradeIntent | int
+"""How a strategy names one of its open contracts in ``ctx.sell``, ``update`` and ``cancel``:
+an update of it, the intent it was bought for, or its contract id."""
 
 
 @attrs.frozen

@@ -12,18 +12,32 @@ the same host assembly the live runtime and the replay engine use (both are impo
         venue.now = tick.epoch
         host.tick(tick)
     assert [i.contract_type for i in venue.intents] == ["CALL"]
+
+Orders (``ctx.sell``, ``update``, ``cancel``) are recorded in :attr:`MemoryVenue.orders`; a
+contract is the strategy's once an update of it reached the host
+(``host.contract_update(venue.update(intent, bid_price=...))``), as live; the test then
+answers an order with :meth:`MemoryVenue.sold` or :meth:`MemoryVenue.cancelled` (a result
+for ``host.contract_closed``) or :meth:`MemoryVenue.failed` (for ``host.order_failed``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from framework.market.settlement import EndReason
 from framework.risk import RiskGate, RiskLimits
 from framework.sizing import Fixed, StakeConfig
 
 from ._host import Slot, StrategyHost, StrategySetup
 from .base import Strategy
-from .events import ClosedContract, ContractOrder, ContractTemplate, TradeIntent
+from .events import (
+    ClosedContract,
+    ContractOrder,
+    ContractTemplate,
+    ContractUpdate,
+    OrderFailed,
+    TradeIntent,
+)
 from .state import MemoryStateStore, StateStore
 
 __all__ = ["MemoryVenue", "make_host"]
@@ -39,6 +53,7 @@ class MemoryVenue:
         intents: every intent submitted, in order.
         open: intents submitted and not settled, by id.
         orders: every sell, update and cancel order given, in order.
+        contract_ids: the contract id of each submitted intent (numbered from 1).
     """
 
     def __init__(self, *, balance: float = 1000.0, currency: str = "USD", now: int = 0) -> None:
@@ -48,7 +63,7 @@ class MemoryVenue:
         self.intents: list[TradeIntent] = []
         self.open: dict[str, TradeIntent] = {}
         self.orders: list[ContractOrder] = []
-        self._next_contract = 1
+        self.contract_ids: dict[str, int] = {}
 
     @property
     def open_contracts(self) -> int:
@@ -57,6 +72,7 @@ class MemoryVenue:
     def submit(self, intent: TradeIntent) -> None:
         self.intents.append(intent)
         self.open[intent.intent_id] = intent
+        self.contract_ids[intent.intent_id] = len(self.contract_ids) + 1
         self.balance = round(self.balance - intent.amount, 2)
 
     def order(self, order: ContractOrder) -> None:
@@ -75,31 +91,95 @@ class MemoryVenue:
         Returns:
             The result to hand to the host's ``contract_closed``.
         """
-        del self.open[intent.intent_id]
         payout = round(intent.amount * payout_ratio, 2)
         sell = payout if won else 0.0
+        return self._close(intent, payout, sell, "won" if won else "lost", "expired")
+
+    def update(self, intent: TradeIntent, **state: Any) -> ContractUpdate:
+        """Describe an open contract as the runtime would (stake basis, payout 1.95x).
+
+        Args:
+            intent: a submitted intent.
+            **state: :class:`ContractUpdate` fields to set (``bid_price``, ``profit``,
+                ``is_valid_to_sell``, ``take_profit``...); ``profit`` defaults to
+                ``bid_price`` minus the stake.
+
+        Returns:
+            The update to hand to the host's ``contract_update``.
+        """
+        bid = state.pop("bid_price", None)
+        fields: dict[str, Any] = {
+            "intent_id": intent.intent_id,
+            "strategy": intent.strategy,
+            "contract_id": self.contract_ids[intent.intent_id],
+            "symbol": intent.symbol,
+            "contract_type": intent.contract_type,
+            "buy_price": intent.amount,
+            "payout": round(intent.amount * 1.95, 2),
+            "bid_price": bid,
+            "profit": None if bid is None else round(bid - intent.amount, 2),
+            "spot_epoch": self.now,
+            "spot": None,
+            "entry_epoch": intent.created_epoch + 1,
+            "entry_quote": None,
+            "is_valid_to_sell": bid is not None,
+        }
+        fields.update(state)
+        return ContractUpdate(**fields)
+
+    def sold(self, order: ContractOrder, price: float) -> ClosedContract:
+        """Carry out a sale order at ``price``.
+
+        Returns:
+            The result to hand to the host's ``contract_closed`` (``end == "sold"``).
+        """
+        intent = self.open[order.intent_id]
+        return self._close(intent, round(intent.amount * 1.95, 2), price, "sold", "sold")
+
+    def cancelled(self, order: ContractOrder) -> ClosedContract:
+        """Carry out a cancel order: the stake comes back.
+
+        Returns:
+            The result to hand to the host's ``contract_closed`` (``end == "cancelled"``).
+        """
+        intent = self.open[order.intent_id]
+        payout = round(intent.amount * 1.95, 2)
+        return self._close(intent, payout, intent.amount, "cancelled", "cancelled")
+
+    def failed(self, order: ContractOrder, code: str, message: str) -> OrderFailed:
+        """Refuse an order as the market would.
+
+        Returns:
+            The failure to hand to the host's ``order_failed``.
+        """
+        return OrderFailed(order, code, message, self.now)
+
+    def _close(
+        self, intent: TradeIntent, payout: float, sell: float, status: Any, end: EndReason
+    ) -> ClosedContract:
+        del self.open[intent.intent_id]
         self.balance = round(self.balance + sell, 2)
-        contract_id = self._next_contract
-        self._next_contract += 1
+        profit = round(sell - intent.amount, 2)
         return ClosedContract(
             intent_id=intent.intent_id,
             strategy=intent.strategy,
-            contract_id=contract_id,
+            contract_id=self.contract_ids[intent.intent_id],
             symbol=intent.symbol,
             contract_type=intent.contract_type,
             currency=intent.currency,
             buy_price=intent.amount,
             payout=payout,
             sell_price=sell,
-            profit=round(sell - intent.amount, 2),
-            won=won,
-            status="won" if won else "lost",
+            profit=profit,
+            won=profit > 0,
+            status=status,
             entry_epoch=intent.created_epoch + 1,
             entry_quote=None,
             exit_epoch=self.now,
             exit_quote=None,
             purchase_time=intent.created_epoch,
             sell_time=self.now,
+            end=end,
         )
 
 

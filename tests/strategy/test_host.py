@@ -331,5 +331,8 @@ def test_summary_rows() -> None:
             "restarts": 0,
             "intents": 1,
             "refusals": {},
+            "orders": {},
+            "order_refusals": {},
+            "order_failures": {},
         }
     ]
