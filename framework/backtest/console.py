@@ -24,7 +24,7 @@ from rich.table import Table
 
 from .engine import BacktestResult
 
-__all__ = ["ReplayProgress", "summary_panel"]
+__all__ = ["ReplayProgress", "ends_text", "summary_panel"]
 
 
 class ReplayProgress:
@@ -96,6 +96,11 @@ def _pnl(value: float | None) -> str:
     return f"[{colour}]{value:+,.2f}[/]"
 
 
+def ends_text(ends: dict[str, int]) -> str:
+    """How contracts ended, for people: ``expired 120, sold 14, stopped out 2``."""
+    return ", ".join(f"{end.replace('_', ' ')} {count:,}" for end, count in ends.items())
+
+
 def summary_panel(result: BacktestResult) -> Panel:
     """Render a finished replay as one screen: totals, per-strategy rows, warnings.
 
@@ -121,6 +126,8 @@ def summary_panel(result: BacktestResult) -> Panel:
         ("turnover", _num(s["turnover"], True), "losing streak", _num(s["longest_losing_streak"])),
         ("opening", _num(s["opening_balance"], True), "final", _num(s["final_balance"], True)),
     ]
+    if s["ends"]:
+        rows.append(("ended", ends_text(s["ends"]), "", ""))
     for row in rows:
         totals.add_row(*row)
     per = Table(box=None, header_style="bold", pad_edge=False)

@@ -488,8 +488,8 @@ class Backtest:
         intent, slot, figures, purchased = self._contracts.pop(settlement.contract_id)
         closed = ClosedContract.from_settlement(settlement, intent, purchased)
         profit = closed.profit
-        self._metrics.add(closed.buy_price, profit)
-        figures.metrics.add(closed.buy_price, profit)
+        self._metrics.add(closed.buy_price, profit, closed.end)
+        figures.metrics.add(closed.buy_price, profit, closed.end)
         self._curve.add(closed.sell_time, self._metrics.equity)
         if self._sinks:
             trade = Trade(closed, intent, balance)

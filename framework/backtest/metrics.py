@@ -14,6 +14,8 @@ open when the ticks run out are reported apart, never guessed):
 * max drawdown: largest fall of closed-trade equity from a previous peak (equity = opening
   balance + cumulative profit; the percentage is of that peak).
 * longest losing streak: most losses in a row.
+* ends: how the contracts ended (expired, sold, take_profit, stop_loss, stopped_out,
+  knocked_out, cancelled: :data:`~framework.market.settlement.EndReason`), with counts.
 """
 
 from __future__ import annotations
@@ -43,11 +45,13 @@ class Metrics:
             account curve (``start > 0``), ``None`` in :meth:`summary` otherwise.
         peak: highest equity so far.
         equity: equity now.
+        ends: trades by how they ended, in order of first occurrence.
     """
 
     __slots__ = (
         "_loss_run",
         "_win_run",
+        "ends",
         "equity",
         "gross_loss",
         "gross_profit",
@@ -86,14 +90,18 @@ class Metrics:
         self.max_drawdown_pct = 0.0
         self._loss_run = 0
         self._win_run = 0
+        self.ends: dict[str, int] = {}
 
-    def add(self, stake: float, profit: float) -> None:
+    def add(self, stake: float, profit: float, end: str = "expired") -> None:
         """Account for one settled trade.
 
         Args:
             stake: what it cost.
             profit: its profit (negative for a loss).
+            end: how it ended (``"expired"``, ``"sold"``, ``"stopped_out"``...).
         """
+        ends = self.ends
+        ends[end] = ends.get(end, 0) + 1
         self.trades += 1
         self.turnover += stake
         if profit > 0:
@@ -155,7 +163,7 @@ class Metrics:
             trades, wins, losses, win_rate, net_pnl, gross_profit, gross_loss,
             profit_factor, expectancy, max_drawdown, max_drawdown_pct,
             longest_losing_streak, longest_winning_streak, largest_win, largest_loss,
-            turnover, average_stake.
+            turnover, average_stake, ends (trades by how they ended).
         """
 
         def cents(x: float | None) -> float | None:
@@ -182,6 +190,7 @@ class Metrics:
             "largest_loss": cents(self.largest_loss),
             "turnover": cents(self.turnover),
             "average_stake": cents(self.turnover / self.trades) if self.trades else None,
+            "ends": dict(self.ends),
         }
 
 

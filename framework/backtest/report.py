@@ -44,6 +44,7 @@ _SUMMARY_ROWS: Final = (
     ("opening_balance", "Opening balance"),
     ("final_balance", "Final balance"),
     ("open_at_end", "Open at the end"),
+    ("ends", "How contracts ended"),
 )
 
 
@@ -190,8 +191,8 @@ def render_html(
     parts.append("<h2>Strategies</h2>")
     columns = (
         "strategy", "trades", "win_rate", "net_pnl", "max_drawdown", "profit_factor",
-        "expectancy", "longest_losing_streak", "turnover", "refusals", "rejections", "errors",
-        "open_at_end",
+        "expectancy", "longest_losing_streak", "turnover", "ends", "refusals", "rejections",
+        "errors", "open_at_end",
     )  # fmt: skip
     rows = [[row[c] for c in columns] for row in summary["strategies"]]
     parts.append(_table(columns, rows))

@@ -7,8 +7,8 @@ only lives here:
 * ticks are dispatched inline, in config order, from the task that read them (one function
   call per strategy, no channel hop), after the venue's tick clock moved; tasks may wait
   for a tick to have been dispatched (:meth:`StrategyRunner.tick_reached`);
-* it is the execution actor's :class:`~framework.execution.ExecutionSink`: results, updates
-  and transactions reach their strategy through the host;
+* it is the execution actor's :class:`~framework.execution.ExecutionSink`: results, updates,
+  failed orders and transactions reach their strategy through the host;
 * it is the host's :class:`~framework.strategy._host.Scheduler`: a failed strategy restarts
   after a backoff (1 s, 2 s, 4 s... capped at a minute; the streak resets after it ran
   healthily for :attr:`RestartPolicy.healthy_after`), on a timer task in :meth:`run`'s
@@ -28,7 +28,7 @@ from framework.deriv.models import Tick, Transaction
 from framework.logs import get_logger
 from framework.risk import RiskGate
 from framework.strategy._host import Slot, StrategyFailed, StrategyHost
-from framework.strategy.events import ClosedContract, ContractUpdate, TradeIntent
+from framework.strategy.events import ClosedContract, ContractUpdate, OrderFailed, TradeIntent
 
 __all__ = ["RestartPolicy", "StrategyRunner"]
 
@@ -167,6 +167,12 @@ class StrategyRunner:
         slot = self.host.slots.get(intent.strategy)
         if slot is not None:  # else a recovered contract of a strategy no longer configured
             self.host.contract_closed(slot, result)
+
+    def order_failed(self, failure: OrderFailed) -> None:
+        """Book an order that could not be carried out and tell its strategy."""
+        slot = self.host.slots.get(failure.order.strategy)
+        if slot is not None:
+            self.host.order_failed(slot, failure)
 
     def rejected(self, intent: TradeIntent, reason: str) -> None:
         """Forget an intent that was not bought."""

@@ -138,3 +138,9 @@ def test_a_strategy_raising_under_on_error_raise_is_one_line_and_exit_1(
     last = err.splitlines()[-1]
     assert last.startswith("triobot: strategy 'boom' raised at epoch ")
     assert last.endswith(": RuntimeError: boom") and "Traceback" not in err
+
+
+def test_summary_says_how_the_contracts_ended() -> None:
+    result = run_backtest(every_setup(10), SyntheticSource("R_100", 100, seed=1))
+    line = next(line for line in render(summary_panel(result)).splitlines() if "ended" in line)
+    assert f"expired {result.metrics.trades}" in line

@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from framework.backtest import EquityCurve, Metrics
+from framework.backtest.console import ends_text
 
 
 def test_known_sequence() -> None:
@@ -46,3 +47,12 @@ def test_equity_curve_stays_bounded_and_spans_everything() -> None:
     assert series[0] == (0, 0.0) and series[-1] == (99_999, 99_999.0)
     gaps = {b[0] - a[0] for a, b in itertools.pairwise(series[:-1])}
     assert len(gaps) == 1  # evenly thinned
+
+
+def test_ends_are_counted_in_order_of_first_occurrence() -> None:
+    m = Metrics()
+    for end in ("sold", "expired", "sold", "stopped_out"):
+        m.add(1, -1, end)
+    m.add(1, 0.5)
+    assert m.summary()["ends"] == {"sold": 2, "expired": 2, "stopped_out": 1}
+    assert ends_text(m.ends) == "sold 2, expired 2, stopped out 1"

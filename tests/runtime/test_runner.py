@@ -16,6 +16,7 @@ from framework.strategy import (
     ContractUpdate,
     MemoryStateStore,
     MemoryVenue,
+    OrderFailed,
     Strategy,
     Tick,
     Transaction,
@@ -172,6 +173,9 @@ class Listener(Strategy[FlakyParams]):
     def on_contract_closed(self, result: ClosedContract) -> None:
         Listener.seen.append(f"closed {result.intent_id}")
 
+    def on_order_failed(self, failure: OrderFailed) -> None:
+        Listener.seen.append(f"failed {failure.order.order_id}")
+
 
 async def test_the_execution_actors_events_reach_the_strategy_that_bought(
     autojump_clock: trio.testing.MockClock,
@@ -193,12 +197,21 @@ async def test_the_execution_actors_events_reach_the_strategy_that_bought(
         )  # fmt: skip
         runner.update(mine, update)
         runner.update(other, update)
+        order = slot.ctx.sell(mine)
+        assert order is not None
+        runner.order_failed(venue.failed(order, "PriceMoved", "moved"))
+        runner.order_failed(venue.failed(attrs.evolve(order, strategy="gone"), "X", "y"))
         runner.rejected(lost, "refused")
         runner.rejected(other, "refused")
         runner.closed(mine, venue.settle(mine, won=True))
         runner.closed(other, venue.settle(lost, won=False))
         nursery.cancel_scope.cancel()
-    assert Listener.seen == ["tx buy", f"update {mine.intent_id}", f"closed {mine.intent_id}"]
+    assert Listener.seen == [
+        "tx buy",
+        f"update {mine.intent_id}",
+        f"failed {mine.intent_id}/sell-1",
+        f"closed {mine.intent_id}",
+    ]
     assert dict(slot.ctx.open_contracts) == {}
 
 
