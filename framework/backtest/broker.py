@@ -19,8 +19,9 @@ from collections.abc import Iterable
 from framework.market.contracts import ContractSpec
 from framework.market.errors import MarketError
 from framework.market.money import round_money
+from framework.market.positions import OpenPosition, open_position
 from framework.market.pricing import DEFAULT_PRICING, PricingConfig, Quote, price
-from framework.market.settlement import Position, Settlement, open_position
+from framework.market.settlement import Settlement
 
 from .errors import BacktestError
 
@@ -70,7 +71,7 @@ class SimulatedBroker:
         self.balance = round_money(balance)
         self.currency = currency
         self.pricing = pricing
-        self.open_by_symbol: dict[str, list[Position]] = {}
+        self.open_by_symbol: dict[str, list[OpenPosition]] = {}
         self.bought = 0
         self._open = 0
 
@@ -98,7 +99,7 @@ class SimulatedBroker:
         except MarketError as exc:
             raise BrokerRejection(exc.code, exc.message) from None
 
-    def buy(self, spec: ContractSpec, quote: Quote, epoch: int) -> Position:
+    def buy(self, spec: ContractSpec, quote: Quote, epoch: int) -> OpenPosition:
         """Buy a priced contract at ``epoch``.
 
         Args:
@@ -161,7 +162,7 @@ class SimulatedBroker:
             self._open -= len(done)
         return done
 
-    def open_positions(self) -> Iterable[Position]:
+    def open_positions(self) -> Iterable[OpenPosition]:
         """Every open position, by symbol then purchase order."""
         for positions in self.open_by_symbol.values():
             yield from positions

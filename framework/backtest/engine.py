@@ -46,8 +46,9 @@ import attrs
 import structlog
 
 from framework.deriv.models import Tick, Transaction
+from framework.market.positions import OpenPosition
 from framework.market.pricing import DEFAULT_PRICING, PricingConfig
-from framework.market.settlement import Position, Settlement
+from framework.market.settlement import Settlement
 from framework.risk import RiskGate, RiskLimits, Trip
 from framework.strategy._host import Slot, StrategyHost, StrategySetup
 from framework.strategy.events import ClosedContract, ContractOrder, ContractUpdate, TradeIntent
@@ -516,7 +517,7 @@ class Backtest:
         self,
         action: str,
         amount: float,
-        position: Position | None,
+        position: OpenPosition | None,
         epoch: int,
         longcode: str,
         closed: ClosedContract | None = None,
@@ -548,7 +549,7 @@ class Backtest:
     def _deliver_transaction(self, txn: Transaction) -> None:
         self.host.transaction(txn)
 
-    def _deliver_update(self, slot: Slot, intent: TradeIntent, position: Position) -> None:
+    def _deliver_update(self, slot: Slot, intent: TradeIntent, position: OpenPosition) -> None:
         if slot.state != "running" or position.settlement is not None:
             return
         entered = position.entry_epoch is not None

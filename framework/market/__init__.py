@@ -7,14 +7,16 @@ Typical use::
 
     spec = ContractSpec("CALL", "R_100", amount=10, duration=5, duration_unit="t")
     quote = price(spec, spot=1234.56, date_start=now)        # proposal
-    pos = open_position(spec, quote, purchase_epoch=now, contract_id=1)   # buy
+    pos = open_position(spec, quote, purchase_epoch=now, contract_id=1)   # buy, any family
     for epoch, q in ticks:
         settlement = pos.on_tick(epoch, q)
         if settlement is not None:
             break
 """
 
+from .accumulator import AccumulatorPosition as AccumulatorPosition
 from .contracts import CONTRACT_TYPES as CONTRACT_TYPES
+from .contracts import OPEN_ENDED as OPEN_ENDED
 from .contracts import UNIT_SECONDS as UNIT_SECONDS
 from .contracts import Barrier as Barrier
 from .contracts import ContractSpec as ContractSpec
@@ -32,17 +34,22 @@ from .limits import MAX_TICKS as MAX_TICKS
 from .limits import MIN_STAKE as MIN_STAKE
 from .money import format_money as format_money
 from .money import round_money as round_money
+from .multiplier import MultiplierPosition as MultiplierPosition
 from .offerings import Offering as Offering
 from .offerings import contracts_for as contracts_for
+from .positions import KEEP as KEEP
+from .positions import OpenPosition as OpenPosition
+from .positions import open_position as open_position
 from .pricing import DEFAULT_PRICING as DEFAULT_PRICING
 from .pricing import PricingConfig as PricingConfig
 from .pricing import Quote as Quote
 from .pricing import longcode as longcode
 from .pricing import price as price
 from .pricing import probability as probability
+from .settlement import END_REASONS as END_REASONS
+from .settlement import EndReason as EndReason
 from .settlement import Position as Position
 from .settlement import Settlement as Settlement
-from .settlement import open_position as open_position
 from .symbols import SYMBOLS as SYMBOLS
 from .symbols import SymbolSpec as SymbolSpec
 from .symbols import get_symbol as get_symbol
@@ -55,17 +62,24 @@ __all__ = [
     "CONTRACT_TYPES",
     "DEFAULT_COMMISSION",
     "DEFAULT_PRICING",
+    "END_REASONS",
+    "KEEP",
     "MAX_PAYOUT",
     "MAX_TICKS",
     "MIN_STAKE",
+    "OPEN_ENDED",
     "SYMBOLS",
     "UNIT_SECONDS",
+    "AccumulatorPosition",
     "Barrier",
     "ContractSpec",
     "ContractType",
     "DurationRange",
+    "EndReason",
     "MarketError",
+    "MultiplierPosition",
     "Offering",
+    "OpenPosition",
     "Position",
     "PricingConfig",
     "Quote",

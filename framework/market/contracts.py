@@ -40,7 +40,7 @@ from typing import Final, Literal
 
 import attrs
 
-from .errors import MarketError
+from .errors import BUY_ERROR, MarketError
 from .limits import (
     HIGH_LOW_TICKS,
     MAX_PAYOUT,
@@ -53,20 +53,24 @@ from .limits import (
 )
 from .money import format_money
 from .symbols import (
+    CATEGORY_ACCUMULATOR,
     CATEGORY_CALLPUT,
     CATEGORY_CALLPUTEQUAL,
     CATEGORY_DIGITS,
     CATEGORY_ENDSINOUT,
     CATEGORY_HIGHLOWTICKS,
+    CATEGORY_MULTIPLIER,
     CATEGORY_RUNS,
     CATEGORY_STAYSINOUT,
     CATEGORY_TOUCH,
     SymbolSpec,
     get_symbol,
 )
+from .terms import validate_open_ended
 
 __all__ = [
     "CONTRACT_TYPES",
+    "OPEN_ENDED",
     "UNIT_SECONDS",
     "Barrier",
     "ContractSpec",
@@ -82,7 +86,6 @@ __all__ = [
     "validate",
 ]
 
-BUY_ERROR: Final = "ContractBuyValidationError"
 OFFERINGS_ERROR: Final = "OfferingsValidationError"
 
 UNIT_SECONDS: Final[Mapping[str, int]] = MappingProxyType({"s": 1, "m": 60, "h": 3600, "d": 86400})
@@ -228,6 +231,15 @@ def _digit(name: str, display: str, sentiment: str, rng: tuple[int, int] | None)
     )
 
 
+def _open_ended(
+    name: str, category: str, category_display: str, display: str, sentiment: str
+) -> ContractType:
+    # No expiry, no barrier to give: the family's own module carries its rules.
+    return ContractType(
+        name, category, category_display, display, sentiment, "none", None, 0, None, None
+    )
+
+
 def _touch(name: str, display: str, sentiment: str) -> ContractType:
     return ContractType(
         name, CATEGORY_TOUCH, "Touch/No Touch", display, sentiment, "required", None, 1, None,
@@ -290,10 +302,24 @@ CONTRACT_TYPES: Final[Mapping[str, ContractType]] = MappingProxyType(
             _high_low("TICKLOW", "Low Tick", "low"),
             _run("RUNHIGH", "Only Ups", "up"),
             _run("RUNLOW", "Only Downs", "down"),
+            _open_ended(
+                "MULTUP", CATEGORY_MULTIPLIER, "Multiply Up/Multiply Down", "Multiply Up", "up"
+            ),
+            _open_ended(
+                "MULTDOWN",
+                CATEGORY_MULTIPLIER,
+                "Multiply Up/Multiply Down",
+                "Multiply Down",
+                "down",
+            ),
+            _open_ended("ACCU", CATEGORY_ACCUMULATOR, "Accumulator", "Accumulator Up", "low_vol"),
         )
     }
 )
 """Every offered contract type by Deriv code."""
+
+OPEN_ENDED: Final = frozenset({"MULTUP", "MULTDOWN", "ACCU"})
+"""The types without an expiry (``duration`` ``None``): Multipliers and Accumulators."""
 
 
 @attrs.frozen
@@ -494,6 +520,9 @@ def validate(
     ctype = CONTRACT_TYPES.get(spec.contract_type)
     if ctype is None or not symbol.offers(ctype.category):
         raise MarketError(OFFERINGS_ERROR, "Trading is not offered for this contract type.")
+    if ctype.name in OPEN_ENDED:
+        validate_open_ended(spec, symbol)
+        return ctype
     mode = ctype.barrier_mode
     if mode == "double":
         _check_double_barrier(spec, ctype, symbol.pip_size)

@@ -8,11 +8,14 @@ limits, resale not offered...) is raised as :class:`MarketError` carrying Deriv'
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from framework.errors import TriobotError
 
-__all__ = ["MarketError"]
+__all__ = ["BUY_ERROR", "MarketError"]
+
+BUY_ERROR: Final = "ContractBuyValidationError"
+"""Deriv's code for a contract refused by product validation (proposal and buy)."""
 
 
 class MarketError(TriobotError):

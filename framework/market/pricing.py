@@ -38,6 +38,7 @@ import attrs
 
 from .contracts import (
     CONTRACT_TYPES,
+    OPEN_ENDED,
     Barrier,
     ContractSpec,
     ContractType,
@@ -53,7 +54,15 @@ from .digits import format_quote
 from .errors import MarketError
 from .limits import DEFAULT_COMMISSION, HIGH_LOW_TICKS, MAX_PAYOUT, MIN_STAKE
 from .money import format_money, round_money
+from .openended import (
+    AccumulatorTerms,
+    MultiplierTerms,
+    accumulator_terms,
+    multiplier_terms,
+    open_ended_longcode,
+)
 from .symbols import CATEGORY_STAYSINOUT, SymbolSpec, get_symbol
+from .terms import ACCU_MAX_STAKE, ACCU_MIN_STAKE, MULT_MAX_STAKE, MULT_MIN_STAKE
 from .ticks import YEAR_SECONDS
 
 __all__ = [
@@ -117,6 +126,10 @@ class Quote:
         high_barrier: two-barrier types: the high barrier at the current spot
             (``contract_details.high_barrier``); ``None`` otherwise.
         low_barrier: two-barrier types: the low barrier (``contract_details.low_barrier``).
+        terms: a Multiplier's or Accumulator's priced terms (commission, cancellation,
+            limit orders, barriers, maximum ticks); ``None`` for the binary types. Those
+            families have no fixed payout: ``payout`` is 0 (Deriv's too) and
+            ``probability`` 0.
     """
 
     spec: ContractSpec
@@ -134,6 +147,7 @@ class Quote:
     payout_max: float
     high_barrier: float | None = None
     low_barrier: float | None = None
+    terms: MultiplierTerms | AccumulatorTerms | None = None
 
     @property
     def display_value(self) -> str:
@@ -144,12 +158,22 @@ class Quote:
         """Return ``proposal.validation_params`` (amounts as 2-decimal strings).
 
         Returns:
-            ``{"stake": {"min", "max"}, "payout": {"max"}}``.
+            ``{"stake": {"min", "max"}, "payout": {"max"}}`` for binaries; the family's
+            (``take_profit``, ``stop_loss``, ``max_payout``, ``max_ticks``...) for the
+            open-ended ones.
         """
+        if self.terms is not None:
+            return self.terms.validation_params()
         return {
             "stake": {"min": format_money(self.stake_min), "max": format_money(self.stake_max)},
             "payout": {"max": format_money(self.payout_max)},
         }
+
+    def contract_details(self) -> dict[str, Any] | None:
+        """Return ``proposal.contract_details`` (Accumulators only, else ``None``)."""
+        if isinstance(self.terms, AccumulatorTerms):
+            return self.terms.contract_details()
+        return None
 
 
 def _norm_cdf(x: float) -> float:
@@ -419,6 +443,8 @@ def longcode(spec: ContractSpec, symbol: SymbolSpec, date_start: int | None = No
         E.g. "Win payout if Volatility 100 Index after 5 ticks is strictly higher than
         entry spot."
     """
+    if spec.contract_type in OPEN_ENDED:
+        return open_ended_longcode(spec, symbol)
     name = symbol.display_name
     kind = spec.contract_type
     duration, unit = fixed_expiry(spec)
@@ -469,6 +495,46 @@ def _no_return() -> MarketError:
     return MarketError("ContractBuyValidationError", "This contract offers no return.")
 
 
+def _price_open_ended(
+    spec: ContractSpec, symbol: SymbolSpec, spot: float, date_start: int | None
+) -> Quote:
+    stake = round_money(spec.amount)
+    terms: MultiplierTerms | AccumulatorTerms
+    if spec.contract_type == "ACCU":
+        assert spec.growth_rate is not None
+        terms = accumulator_terms(
+            symbol, stake=stake, growth_rate=spec.growth_rate, spot=spot,
+            take_profit=spec.take_profit,
+        )  # fmt: skip
+        ask = stake
+        stake_max, payout_max = ACCU_MAX_STAKE, terms.max_payout
+    else:
+        assert spec.multiplier is not None
+        terms = multiplier_terms(
+            spec.contract_type, symbol, stake=stake, multiplier=spec.multiplier, spot=spot,
+            take_profit=spec.take_profit, stop_loss=spec.stop_loss,
+            cancellation=spec.cancellation,
+        )  # fmt: skip
+        ask = round_money(stake + terms.cancellation_fee)
+        stake_max, payout_max = MULT_MAX_STAKE, MAX_PAYOUT
+    return Quote(
+        spec=spec,
+        ask_price=ask,
+        payout=0.0,
+        probability=0.0,
+        commission=terms.commission if isinstance(terms, MultiplierTerms) else 0.0,
+        spot=spot,
+        date_start=date_start,
+        date_expiry=None,
+        longcode=open_ended_longcode(spec, symbol),
+        barrier=None,
+        stake_min=MULT_MIN_STAKE if isinstance(terms, MultiplierTerms) else ACCU_MIN_STAKE,
+        stake_max=stake_max,
+        payout_max=payout_max,
+        terms=terms,
+    )
+
+
 def price(
     spec: ContractSpec,
     spot: float,
@@ -495,6 +561,8 @@ def price(
     """
     ctype: ContractType = validate(spec, min_stake=config.min_stake, max_payout=config.max_payout)
     symbol = get_symbol(spec.symbol)
+    if ctype.name in OPEN_ENDED:
+        return _price_open_ended(spec, symbol, spot, date_start)
     pip_size = symbol.pip_size
     seconds = duration_seconds(spec, symbol)
     duration, unit = fixed_expiry(spec)

@@ -53,15 +53,24 @@ from .contracts import (
     fixed_expiry,
     price_barrier,
     price_barrier2,
-    validate,
 )
 from .digits import last_digit
 from .errors import MarketError
 from .money import round_money
-from .pricing import DEFAULT_PRICING, PricingConfig, Quote, probability
-from .symbols import SymbolSpec, get_symbol
+from .pricing import probability
+from .selling import (
+    ALREADY_SOLD,
+    KEEP,
+    LimitChange,
+    check_min_price,
+    closed_error,
+    not_cancellable,
+    not_updatable,
+    sell_refusal,
+)
+from .symbols import SymbolSpec
 
-__all__ = ["END_REASONS", "EndReason", "Position", "Settlement", "Status", "open_position"]
+__all__ = ["END_REASONS", "EndReason", "Position", "Settlement", "Status"]
 
 Status = Literal["open", "won", "lost", "sold", "cancelled"]
 
@@ -89,8 +98,6 @@ END_REASONS: Final[tuple[EndReason, ...]] = (
     "cancelled",
 )
 Tick = tuple[int, float]
-
-_SELL_ERROR: Final = "InvalidSellContractProposal"
 
 # Settlement rule per contract type, as small ints so the exit test is one comparison chain.
 _CALL, _PUT, _CALLE, _PUTE, _MATCH, _DIFF, _OVER, _UNDER, _EVEN, _ODD, _TOUCH, _NOTOUCH = range(12)
@@ -531,6 +538,27 @@ class Position:
             return True
         return self.date_expiry is not None and epoch >= self.date_expiry
 
+    def sell_error(self, epoch: int) -> MarketError | None:
+        """Why the contract cannot be sold at ``epoch``, or ``None``.
+
+        Args:
+            epoch: current time.
+
+        Returns:
+            ``ResaleNotOffered`` for tick contracts, ``InvalidSellContractProposal`` when
+            sold, before the entry tick or once expired (see
+            :mod:`framework.market.selling`).
+        """
+        if self.settlement is not None:
+            return sell_refusal(ALREADY_SOLD)
+        if self._tick_expiry:
+            return sell_refusal("Resale of this contract is not offered.", "ResaleNotOffered")
+        if self.entry_epoch is None:
+            return sell_refusal("Waiting for entry tick.")
+        if self.is_expired(epoch):
+            return sell_refusal("This contract has already expired.")
+        return None
+
     def validation_error(self, epoch: int) -> str | None:
         """Why the contract cannot be sold now, or ``None`` if it can.
 
@@ -541,15 +569,8 @@ class Position:
             Deriv's message (``"Resale of this contract is not offered."`` for tick
             contracts), or ``None`` when :meth:`sell` would succeed.
         """
-        if self.settlement is not None:
-            return "This contract has been sold."
-        if self._tick_expiry:
-            return "Resale of this contract is not offered."
-        if self.entry_epoch is None:
-            return "Waiting for entry tick."
-        if self.is_expired(epoch):
-            return "This contract has already expired."
-        return None
+        error = self.sell_error(epoch)
+        return None if error is None else error.message
 
     def is_valid_to_sell(self, epoch: int) -> bool:
         """POC ``is_valid_to_sell``.
@@ -560,7 +581,7 @@ class Position:
         Returns:
             True when :meth:`sell` would succeed at ``epoch``.
         """
-        return self.validation_error(epoch) is None
+        return self.sell_error(epoch) is None
 
     def win_probability(self, epoch: int) -> float:
         """Theoretical probability of winning from the current state.
@@ -612,7 +633,7 @@ class Position:
         p = self.win_probability(epoch) - self.commission
         return round_money(self.payout * min(max(p, 0.0), 1.0))
 
-    def sell(self, epoch: int) -> Settlement:
+    def sell(self, epoch: int, min_price: float = 0.0, currency: str = "USD") -> Settlement:
         """Sell a time contract back at its current bid.
 
         The exit tick is the last tick fed to :meth:`on_tick` (Deriv: "the tick at which
@@ -621,54 +642,70 @@ class Position:
 
         Args:
             epoch: time of the sale (must be before ``date_expiry``).
+            min_price: the least accepted (0: at market).
+            currency: the account currency (named in ``PriceMoved``).
 
         Returns:
             The ``"sold"`` settlement.
 
         Raises:
-            MarketError: ``InvalidSellContractProposal`` with
-                :meth:`validation_error`'s message when the contract cannot be sold.
+            MarketError: :meth:`sell_error`'s refusal, or ``PriceMoved`` when the bid is
+                below ``min_price``.
         """
-        reason = self.validation_error(epoch)
-        if reason is not None:
-            raise MarketError(_SELL_ERROR, reason)
+        error = self.sell_error(epoch)
+        if error is not None:
+            raise error
         bid = self.bid_price(epoch)
+        check_min_price(bid, min_price, currency)
         return self._close("sold", bid, self.current_epoch, self.current_quote, epoch)
 
+    # -- limit orders and deal cancellation: not offered on binary options ---------------
 
-def open_position(
-    spec: ContractSpec,
-    quote: Quote,
-    purchase_epoch: int,
-    contract_id: int = 0,
-    *,
-    config: PricingConfig = DEFAULT_PRICING,
-) -> Position:
-    """Open a position on a priced contract.
+    def is_valid_to_update(self, epoch: int) -> bool:
+        """Always False: binary options have no limit orders.
 
-    Args:
-        spec: the contract (normally ``quote.spec``).
-        quote: its price; ``buy_price`` = ``quote.ask_price``, payout = ``quote.payout``.
-        purchase_epoch: purchase time; the entry tick is the first tick after it.
-        contract_id: id to carry into the settlement.
-        config: pricing config (its commission is used for bids).
+        Args:
+            epoch: current time.
 
-    Returns:
-        The open position.
+        Returns:
+            False.
+        """
+        return False
 
-    Raises:
-        MarketError: if ``spec`` does not validate (only checked when ``spec`` is not the
-            contract ``quote`` was priced for: :func:`price` already validated that one).
-    """
-    if quote.spec is not spec and quote.spec != spec:
-        validate(spec, min_stake=config.min_stake, max_payout=config.max_payout)
-    return Position(
-        spec,
-        get_symbol(spec.symbol),
-        contract_id=contract_id,
-        buy_price=quote.ask_price,
-        payout=quote.payout,
-        purchase_epoch=purchase_epoch,
-        commission=config.commission,
-        probability=quote.probability,
-    )
+    def update(
+        self, epoch: int, take_profit: LimitChange = KEEP, stop_loss: LimitChange = KEEP
+    ) -> None:
+        """Refuse: binary options have no take-profit or stop-loss.
+
+        Args:
+            epoch: current time.
+            take_profit: ignored.
+            stop_loss: ignored.
+
+        Raises:
+            MarketError: ``ContractUpdateFailure`` once settled, else
+                ``ContractUpdateNotAllowed``.
+        """
+        raise closed_error() if self.settlement is not None else not_updatable()
+
+    def is_valid_to_cancel(self, epoch: int) -> bool:
+        """Always False: binary options have no deal cancellation.
+
+        Args:
+            epoch: current time.
+
+        Returns:
+            False.
+        """
+        return False
+
+    def cancel(self, epoch: int) -> Settlement:
+        """Refuse: binary options have no deal cancellation.
+
+        Args:
+            epoch: current time.
+
+        Raises:
+            MarketError: ``CannotCancelContract``.
+        """
+        raise not_cancellable()

@@ -19,11 +19,13 @@ import attrs
 from .errors import MarketError
 
 __all__ = [
+    "CATEGORY_ACCUMULATOR",
     "CATEGORY_CALLPUT",
     "CATEGORY_CALLPUTEQUAL",
     "CATEGORY_DIGITS",
     "CATEGORY_ENDSINOUT",
     "CATEGORY_HIGHLOWTICKS",
+    "CATEGORY_MULTIPLIER",
     "CATEGORY_RUNS",
     "CATEGORY_STAYSINOUT",
     "CATEGORY_TOUCH",
@@ -54,6 +56,10 @@ _ALL_BINARY = (
     CATEGORY_HIGHLOWTICKS,
     CATEGORY_RUNS,
 )
+CATEGORY_MULTIPLIER: Final = "multiplier"
+CATEGORY_ACCUMULATOR: Final = "accumulator"
+
+_OPEN_ENDED = (CATEGORY_MULTIPLIER, CATEGORY_ACCUMULATOR)
 
 Model = Literal["gbm", "jump", "step"]
 
@@ -95,7 +101,7 @@ class SymbolSpec:
     display_order: int
     submarket: str = "random_index"
     submarket_display_name: str = "Continuous Indices"
-    contract_categories: tuple[str, ...] = _ALL_BINARY
+    contract_categories: tuple[str, ...] = _ALL_BINARY + _OPEN_ENDED
     model: Model = "gbm"
     jump_probability: float = 0.0
     jump_scale: float = 0.0
@@ -181,7 +187,8 @@ _SPECS: tuple[SymbolSpec, ...] = (
         display_order=16,
         submarket="step_index",
         submarket_display_name="Step Indices",
-        contract_categories=(CATEGORY_CALLPUT, CATEGORY_CALLPUTEQUAL),
+        # No Accumulators: a one-pip step either always or never leaves their barriers.
+        contract_categories=(CATEGORY_CALLPUT, CATEGORY_CALLPUTEQUAL, CATEGORY_MULTIPLIER),
         model="step",
     ),
 )

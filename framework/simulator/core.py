@@ -11,6 +11,7 @@ import trio
 
 from framework.logs import get_logger
 from framework.market.contracts import ContractSpec
+from framework.market.settlement import Position
 
 from .accounts import Account, Bank, Token
 from .clock import SimClock
@@ -264,7 +265,8 @@ def _saved(contract: Contract) -> SavedContract:
         buy_price=pos.buy_price,
         payout=pos.payout,
         purchase_epoch=pos.purchase_epoch,
-        commission=pos.commission,
+        # Only binary options carry a pricing commission; the others keep theirs in terms.
+        commission=pos.commission if isinstance(pos, Position) else 0.0,
         probability=contract.probability,
         longcode=contract.longcode,
         shortcode=contract.shortcode,

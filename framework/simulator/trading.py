@@ -22,8 +22,9 @@ from framework.deriv.models import Tick
 from framework.market.contracts import ContractSpec
 from framework.market.digits import format_quote
 from framework.market.errors import MarketError
+from framework.market.positions import OpenPosition, open_position
 from framework.market.pricing import PricingConfig, Quote, price
-from framework.market.settlement import Position, Settlement, open_position
+from framework.market.settlement import Settlement
 
 from .accounts import Account, Bank, Transaction
 from .clock import SimClock
@@ -53,7 +54,7 @@ class Contract:
     contract_id: int
     loginid: str
     currency: str
-    position: Position
+    position: OpenPosition
     longcode: str
     shortcode: str
     buy_txn: Transaction

@@ -11,6 +11,7 @@ from framework.market import (
     CONTRACT_TYPES,
     ContractSpec,
     MarketError,
+    Position,
     contracts_for,
     open_position,
     price,
@@ -402,6 +403,7 @@ def test_contracts_for_lists_the_new_types() -> None:
 def test_high_low_ticks_bid_nothing_until_settled() -> None:
     s = spec("TICKHIGH", selected_tick=3)
     pos = open_position(s, price(s, SPOT), purchase_epoch=100, contract_id=1)
+    assert isinstance(pos, Position)
     assert pos.bid_price(100) == 0.0
     assert pos.win_probability(100) == 0.140625
     assert pos.on_tick(101, 1000.0) is None
@@ -422,6 +424,7 @@ def test_high_low_ticks_bid_nothing_until_settled() -> None:
 def test_only_ups_bid_doubles_with_each_rise() -> None:
     s = spec("RUNHIGH", duration=3)
     pos = open_position(s, price(s, SPOT), purchase_epoch=100, contract_id=1)
+    assert isinstance(pos, Position)
     assert pos.win_probability(100) == 0.125
     pos.on_tick(101, 1000.0)
     assert pos.barrier == 1000.0
@@ -439,6 +442,7 @@ def test_stays_between_can_be_sold_and_keeps_its_barriers() -> None:
     s = two("RANGE", "+5", "-5")
     quote = price(s, SPOT)
     pos = open_position(s, quote, purchase_epoch=100, contract_id=7)
+    assert isinstance(pos, Position)
     assert pos.bid_price(100) == pytest.approx(
         quote.payout * (quote.probability - 0.0128), abs=0.01
     )
@@ -456,6 +460,7 @@ def test_stays_between_can_be_sold_and_keeps_its_barriers() -> None:
 def test_goes_outside_wins_on_the_touch() -> None:
     s = two("UPORDOWN", "+3", "-3")
     pos = open_position(s, price(s, SPOT), purchase_epoch=100, contract_id=1)
+    assert isinstance(pos, Position)
     assert pos.on_tick(101, 1000.0) is None
     assert pos.bid_price(101) > 0
     assert pos.on_tick(102, 1002.99) is None
@@ -468,6 +473,7 @@ def test_digit_bid_ignores_the_spot() -> None:
     s = spec("DIGITOVER", barrier="3", duration=3)
     quote = price(s, SPOT)
     pos = open_position(s, quote, purchase_epoch=100, contract_id=1)
+    assert isinstance(pos, Position)
     pos.on_tick(101, 1000.0)
     assert pos.win_probability(101) == 0.6
     assert pos.bid_price(101) == pytest.approx(quote.payout * (0.6 - 0.0128), abs=0.01)

@@ -20,7 +20,9 @@ P = 1000  # purchase epoch
 
 
 def position(s: ContractSpec, spot: float = 1000.0) -> Position:
-    return open_position(s, price(s, spot, date_start=P), P, contract_id=42)
+    pos = open_position(s, price(s, spot, date_start=P), P, contract_id=42)
+    assert isinstance(pos, Position)
+    return pos
 
 
 def feed(pos: Position, ticks: Sequence[tuple[int, float]]) -> tuple[int, Settlement]:
@@ -216,7 +218,7 @@ def test_poc_state_and_resale_of_tick_contract() -> None:
     assert not pos.is_expired(P + 5)
     with pytest.raises(MarketError) as info:
         pos.sell(P + 2)
-    assert info.value.code == "InvalidSellContractProposal"
+    assert info.value.code == "ResaleNotOffered"
     assert info.value.message == "Resale of this contract is not offered."
 
 

@@ -211,7 +211,8 @@ async def test_contract_validation_errors(autojump_clock: MockClock, client: Raw
     reply = await client.call({**CALL_R100, "contract_type": "DIGITOVER", "barrier": "9"})
     assert "Digit must be in the range of 0 to 8." in reply["error"]["message"]
     reply = await client.call({**CALL_R100, "contract_type": "ACCU"})
-    assert_error(reply, "OfferingsValidationError", "proposal")
+    error = assert_error(reply, "ContractBuyValidationError", "proposal")
+    assert error["message"].startswith("Invalid input (duration or date_expiry)")
 
 
 async def test_trading_errors(autojump_clock: MockClock, trader: RawClient, sim: Simulator) -> None:

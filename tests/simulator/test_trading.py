@@ -6,8 +6,8 @@ import trio
 from trio.testing import MockClock
 
 from framework.market.contracts import ContractSpec
+from framework.market.positions import open_position
 from framework.market.pricing import price
-from framework.market.settlement import open_position
 from framework.simulator import Simulator, TokenConfig, open_simulator
 from tests.simulator.client import RawClient, connect
 from tests.simulator.conftest import sim_options
