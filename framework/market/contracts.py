@@ -195,6 +195,17 @@ class ContractType:
     with_barrier: DurationRange | None
     advertised: bool = True
 
+    @property
+    def barrier_count(self) -> int:
+        """POC ``barrier_count``: 2 for two-barrier types, else 1 (Deriv counts the digit,
+        the entry spot of Only Ups/Downs and the selected tick of High/Low Ticks as one)."""
+        return 2 if self.barrier_mode == "double" else 1
+
+    @property
+    def path_dependent(self) -> bool:
+        """POC ``is_path_dependent``: a tick before the exit tick may settle the contract."""
+        return self.category in _PATH_DEPENDENT
+
     def durations(self, has_barrier: bool) -> DurationRange | None:
         """Return the duration limits for the given barrier mode.
 
@@ -207,6 +218,9 @@ class ContractType:
         return self.with_barrier if has_barrier else self.atm
 
 
+_PATH_DEPENDENT: Final = frozenset(
+    (CATEGORY_TOUCH, CATEGORY_STAYSINOUT, CATEGORY_HIGHLOWTICKS, CATEGORY_RUNS)
+)
 _DAY = 86400
 _RISE_FALL = DurationRange(ticks=(MIN_TICKS, MAX_TICKS), seconds=(15, _DAY), days=(1, 365))
 _HIGHER_LOWER = DurationRange(ticks=(MIN_TOUCH_TICKS, MAX_TICKS), seconds=(15, _DAY), days=(1, 365))

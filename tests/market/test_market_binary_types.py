@@ -477,3 +477,20 @@ def test_digit_bid_ignores_the_spot() -> None:
     pos.on_tick(101, 1000.0)
     assert pos.win_probability(101) == 0.6
     assert pos.bid_price(101) == pytest.approx(quote.payout * (0.6 - 0.0128), abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("contract_type", "count", "path"),
+    [
+        ("CALL", 1, False),
+        ("DIGITEVEN", 1, False),
+        ("ONETOUCH", 1, True),
+        ("EXPIRYMISS", 2, False),
+        ("RANGE", 2, True),
+        ("TICKLOW", 1, True),
+        ("RUNHIGH", 1, True),
+    ],
+)
+def test_open_contract_flags(contract_type: str, count: int, path: bool) -> None:
+    ctype = CONTRACT_TYPES[contract_type]
+    assert (ctype.barrier_count, ctype.path_dependent) == (count, path)
