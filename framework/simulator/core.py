@@ -10,8 +10,6 @@ import attrs
 import trio
 
 from framework.logs import get_logger
-from framework.market.contracts import ContractSpec
-from framework.market.settlement import Position
 
 from .accounts import Account, Bank, Token
 from .clock import SimClock
@@ -183,19 +181,8 @@ class SimCore:
             self.bank.restore_transaction(txn)
             txns[txn.transaction_id] = txn
         for saved in store.contracts():
-            contract = Contract(
-                saved.contract_id,
-                saved.loginid,
-                saved.currency,
-                saved.position(),
-                saved.longcode,
-                saved.shortcode,
-                txns[saved.buy_txn],
-                txns.get(saved.sell_txn) if saved.sell_txn is not None else None,
-                app_id=saved.app_id,
-                probability=saved.probability,
-            )
-            self.desk.restore(contract)
+            sell_txn = txns.get(saved.sell_txn) if saved.sell_txn is not None else None
+            self.desk.restore(saved.contract(txns[saved.buy_txn], sell_txn, self.desk.pricing))
         self.bank.restore_counters(store.get_meta("counters") or {})
         _log.info(
             "state restored",
@@ -222,7 +209,7 @@ class SimCore:
             store.save_clock(clock)
 
         def on_desk_change(contract: Contract) -> None:
-            store.save_contract(_saved(contract))
+            store.save_contract(SavedContract.of(contract))
             store.save_clock(clock)
 
         clock = self.clock
@@ -251,27 +238,3 @@ class SimCore:
         if self.store is not None:
             self.store.save_clock(self.clock)
             self.store.close()
-
-
-def _saved(contract: Contract) -> SavedContract:
-    pos = contract.position
-    settlement = pos.settlement
-    spec: ContractSpec = pos.spec
-    return SavedContract(
-        contract_id=contract.contract_id,
-        loginid=contract.loginid,
-        currency=contract.currency,
-        spec=attrs.asdict(spec),
-        buy_price=pos.buy_price,
-        payout=pos.payout,
-        purchase_epoch=pos.purchase_epoch,
-        # Only binary options carry a pricing commission; the others keep theirs in terms.
-        commission=pos.commission if isinstance(pos, Position) else 0.0,
-        probability=contract.probability,
-        longcode=contract.longcode,
-        shortcode=contract.shortcode,
-        buy_txn=contract.buy_txn.transaction_id,
-        sell_txn=contract.sell_txn.transaction_id if contract.sell_txn is not None else None,
-        settlement=attrs.asdict(settlement) if settlement is not None else None,
-        app_id=contract.app_id,
-    )

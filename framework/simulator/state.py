@@ -3,9 +3,10 @@
 With ``--state FILE`` a restarted simulator comes back with the same accounts, balances,
 tokens, open and settled contracts, id counters, seed and genesis epoch, and its clock
 resumes at or after the simulated epoch it had reached (see :mod:`.clock`). Because the market is
-a function of ``(seed, genesis)``, an open contract is restored by re-opening its position and
-feeding it the ticks it missed while the simulator was down: it settles exactly as it would
-have without the restart.
+a function of ``(seed, genesis)``, an open contract of any family is restored by re-opening its
+position from the quote it was bought at and replaying its ticks and its take-profit /
+stop-loss changes, then the ticks it missed while the simulator was down: it settles exactly as
+it would have without the restart. A settled contract keeps its settlement and its last view.
 
 The file holds every token the simulator accepts, in plain text: it is created with mode
 0600 and tightened if found more open (:func:`framework.files.make_private`).
@@ -28,10 +29,15 @@ import trio
 
 from framework.files import make_private
 from framework.market.contracts import ContractSpec
+from framework.market.openended import AccumulatorTerms, MultiplierTerms
+from framework.market.positions import open_position
+from framework.market.pricing import PricingConfig, Quote
 from framework.market.settlement import Position, Settlement
 
 from .accounts import Account, Token, Transaction
 from .clock import SimClock
+from .trading import Contract, UpdateRecord
+from .views import contract_payload
 
 __all__ = ["CLOCK_EVERY", "SavedContract", "Store", "keep_clock"]
 
@@ -50,44 +56,117 @@ CREATE TABLE IF NOT EXISTS contracts (contract_id INTEGER PRIMARY KEY, data TEXT
 
 @attrs.frozen
 class SavedContract:
-    """A contract as stored: enough to rebuild its position and bookkeeping.
+    """A contract as stored: enough to re-open its position, with its bookkeeping.
+
+    An open contract is re-opened from its quote and replayed (its ticks and limit order
+    changes, :meth:`framework.simulator.trading.TradingDesk.catch_up`); a settled one keeps
+    its settlement and its last ``proposal_open_contract`` view.
 
     Attributes:
         contract_id: the id.
         loginid: owner.
         currency: account currency.
         spec: contract parameters.
-        buy_price: price paid.
-        payout: payout if won.
         purchase_epoch: purchase time.
-        commission: commission for bids.
-        probability: win probability at purchase.
         longcode: description.
         shortcode: compact description.
         buy_txn: purchase transaction id.
         sell_txn: settlement transaction id, if settled.
         settlement: the settlement fields, if settled.
         app_id: the buying app.
+        quote: the quote it was bought at (``attrs.asdict`` of the market model's
+            :class:`~framework.market.pricing.Quote`); ``None`` in files written before
+            there were other families than the binary options.
+        changes: its accepted ``contract_update`` changes, oldest first.
+        view: its last ``proposal_open_contract`` once settled.
+        buy_price: price paid (files without ``quote``).
+        payout: payout if won (files without ``quote``).
+        commission: commission for bids (files without ``quote``).
+        probability: win probability at purchase (files without ``quote``).
     """
 
     contract_id: int
     loginid: str
     currency: str
     spec: dict[str, Any]
-    buy_price: float
-    payout: float
     purchase_epoch: int
-    commission: float
-    probability: float
     longcode: str
     shortcode: str
     buy_txn: int
     sell_txn: int | None
     settlement: dict[str, Any] | None
     app_id: int | None
+    quote: dict[str, Any] | None = None
+    changes: list[dict[str, Any]] = attrs.field(factory=list)
+    view: dict[str, Any] | None = None
+    buy_price: float = 0.0
+    payout: float = 0.0
+    commission: float = 0.0
+    probability: float = 0.5
 
-    def position(self) -> Position:
-        """Rebuild the position (settled ones get their settlement back)."""
+    @classmethod
+    def of(cls, contract: Contract) -> SavedContract:
+        """What to store of ``contract``."""
+        pos = contract.position
+        settlement = contract.settlement
+        return cls(
+            contract_id=contract.contract_id,
+            loginid=contract.loginid,
+            currency=contract.currency,
+            spec=attrs.asdict(pos.spec),
+            purchase_epoch=pos.purchase_epoch,
+            longcode=contract.longcode,
+            shortcode=contract.shortcode,
+            buy_txn=contract.buy_txn.transaction_id,
+            sell_txn=None if contract.sell_txn is None else contract.sell_txn.transaction_id,
+            settlement=None if settlement is None else attrs.asdict(settlement),
+            app_id=contract.app_id,
+            quote=attrs.asdict(contract.quote),
+            changes=[attrs.asdict(change) for change in contract.changes],
+            view=None if settlement is None else contract_payload(contract, settlement.sell_epoch),
+        )
+
+    def contract(
+        self, buy_txn: Transaction, sell_txn: Transaction | None, pricing: PricingConfig
+    ) -> Contract:
+        """Rebuild the contract: its position re-opened, not yet fed (see :meth:`catch_up`).
+
+        Args:
+            buy_txn: its purchase transaction.
+            sell_txn: its settlement transaction, if any.
+            pricing: the simulator's pricing (the commission of a re-opened option).
+        """
+        settlement = None
+        if self.settlement is not None:
+            data = dict(self.settlement)
+            data["tick_stream"] = tuple(tuple(t) for t in data["tick_stream"])
+            settlement = Settlement(**data)
+        if self.quote is None:
+            return self._legacy(buy_txn, sell_txn, settlement)
+        quote = _quote(self.quote)
+        position = open_position(
+            quote.spec, quote, self.purchase_epoch, self.contract_id, config=pricing
+        )
+        return Contract(
+            self.contract_id,
+            self.loginid,
+            self.currency,
+            position,
+            quote,
+            self.longcode,
+            self.shortcode,
+            buy_txn,
+            sell_txn,
+            app_id=self.app_id,
+            changes=[UpdateRecord(**change) for change in self.changes],
+            ended=settlement,
+            final_view=self.view,
+        )
+
+    def _legacy(
+        self, buy_txn: Transaction, sell_txn: Transaction | None, settlement: Settlement | None
+    ) -> Contract:
+        """A binary option stored before quotes were (its position rebuilt field by field)."""
         from framework.market.symbols import get_symbol
 
         spec = ContractSpec(**self.spec)
@@ -101,10 +180,7 @@ class SavedContract:
             commission=self.commission,
             probability=self.probability,
         )
-        if self.settlement is not None:
-            data = dict(self.settlement)
-            data["tick_stream"] = tuple(tuple(t) for t in data["tick_stream"])
-            settlement = Settlement(**data)
+        if settlement is not None:
             position.settlement = settlement
             position.entry_epoch = settlement.entry_epoch
             position.entry_quote = settlement.entry_quote
@@ -113,7 +189,48 @@ class SavedContract:
             position.current_quote = settlement.exit_quote
             position.tick_stream = list(settlement.tick_stream)
             position.tick_count = len(settlement.tick_stream)
-        return position
+        quote = Quote(
+            spec=spec,
+            ask_price=self.buy_price,
+            payout=self.payout,
+            probability=self.probability,
+            commission=self.commission,
+            spot=0.0,
+            date_start=self.purchase_epoch,
+            date_expiry=position.date_expiry,
+            longcode=self.longcode,
+            barrier=None,
+            stake_min=0.0,
+            stake_max=0.0,
+            payout_max=0.0,
+        )
+        return Contract(
+            self.contract_id,
+            self.loginid,
+            self.currency,
+            position,
+            quote,
+            self.longcode,
+            self.shortcode,
+            buy_txn,
+            sell_txn,
+            app_id=self.app_id,
+        )
+
+
+def _quote(data: dict[str, Any]) -> Quote:
+    """Rebuild a stored :class:`Quote` (its contract and its family's terms)."""
+    fields = dict(data)
+    fields["spec"] = ContractSpec(**fields["spec"])
+    terms = fields.get("terms")
+    if terms is not None:
+        # JSON turned the terms' tuples (take-profit and stop-loss ranges) into lists.
+        values: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in terms.items()
+        }
+        family = MultiplierTerms if "multiplier" in values else AccumulatorTerms
+        fields["terms"] = family(**values)
+    return Quote(**fields)
 
 
 class Store:

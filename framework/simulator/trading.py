@@ -1,9 +1,10 @@
-"""The trading desk: buys, sells and settles contracts with the shared market model.
+"""The trading desk: buys, sells, updates, cancels and settles contracts with the market model.
 
-Pricing (:func:`framework.market.pricing.price`) and settlement
-(:class:`framework.market.settlement.Position`) are the market model's; the desk only adds
-what a server adds around them: money (through the bank), contract ids, shortcodes, the
-``PriceMoved`` slippage rule of ``buy``/``sell``, and telling watchers (the connections'
+Pricing (:func:`framework.market.pricing.price`) and every open position's life (its ticks,
+bid, sale, limit orders, deal cancellation and settlement, through the market model's position
+interface) are the market model's; the desk only adds what a server adds around them: money
+(through the bank), contract ids, shortcodes, the ``PriceMoved`` rule of ``buy``, refusing
+contracts that are not the caller's open positions, and telling watchers (the connections'
 ``proposal_open_contract`` streams) about every change.
 
 Settlement happens on the feed tick: the desk hooks each symbol's feed and feeds every tick
@@ -20,18 +21,47 @@ import attrs
 
 from framework.deriv.models import Tick
 from framework.market.contracts import ContractSpec
-from framework.market.digits import format_quote
-from framework.market.errors import MarketError
-from framework.market.positions import OpenPosition, open_position
+from framework.market.positions import KEEP, OpenPosition, open_position
 from framework.market.pricing import PricingConfig, Quote, price
+from framework.market.selling import Keep, LimitChange
 from framework.market.settlement import Settlement
 
 from .accounts import Account, Bank, Transaction
 from .clock import SimClock
 from .envelope import SimError
 from .feed import MarketFeeds, SymbolFeed
+from .shortcodes import shortcode_of
 
-__all__ = ["Contract", "ContractWatcher", "TradingDesk", "shortcode"]
+__all__ = ["Contract", "ContractWatcher", "TradingDesk", "UpdateRecord"]
+
+_NO_POSITION = "This contract was not found among your open positions."
+
+
+@attrs.frozen
+class UpdateRecord:
+    """One accepted ``contract_update``, kept to replay it after a restart.
+
+    Attributes:
+        epoch: when it was accepted.
+        take_profit: the new take-profit (``None``: removed), if it changed.
+        stop_loss: the new stop-loss (``None``: removed), if it changed.
+        set_take_profit: whether the take-profit changed.
+        set_stop_loss: whether the stop-loss changed.
+    """
+
+    epoch: int
+    take_profit: float | None = None
+    stop_loss: float | None = None
+    set_take_profit: bool = False
+    set_stop_loss: bool = False
+
+    def apply(self, position: OpenPosition) -> None:
+        """Make the same change to ``position`` (at the same epoch)."""
+        position.update(
+            self.epoch,
+            take_profit=self.take_profit if self.set_take_profit else KEEP,
+            stop_loss=self.stop_loss if self.set_stop_loss else KEEP,
+        )
 
 
 @attrs.define(eq=False)
@@ -42,25 +72,32 @@ class Contract:
         contract_id: the id clients see.
         loginid: the owner.
         currency: account currency.
-        position: the market model's state machine.
+        position: the market model's open position.
+        quote: the price it was bought at (kept to re-open the position after a restart).
         longcode: description.
         shortcode: compact description.
         buy_txn: the purchase transaction.
         sell_txn: the settlement or sale transaction, once there is one.
         app_id: the app that bought it.
-        probability: theoretical win probability at purchase (kept to rebuild the position).
+        changes: every accepted ``contract_update``, oldest first.
+        ended: how it ended, for a settled contract restored from the state file (whose
+            position was not replayed).
+        final_view: its last ``proposal_open_contract`` (restored settled contracts).
     """
 
     contract_id: int
     loginid: str
     currency: str
     position: OpenPosition
+    quote: Quote
     longcode: str
     shortcode: str
     buy_txn: Transaction
     sell_txn: Transaction | None = None
     app_id: int | None = None
-    probability: float = 0.5
+    changes: list[UpdateRecord] = attrs.field(factory=list)
+    ended: Settlement | None = None
+    final_view: dict[str, Any] | None = None
 
     @property
     def spec(self) -> ContractSpec:
@@ -68,43 +105,17 @@ class Contract:
         return self.position.spec
 
     @property
-    def is_open(self) -> bool:
-        """True until settled or sold."""
-        return self.position.settlement is None
-
-    @property
     def settlement(self) -> Settlement | None:
         """How it ended, once it has."""
-        return self.position.settlement
+        return self.position.settlement or self.ended
+
+    @property
+    def is_open(self) -> bool:
+        """True until settled, sold or cancelled."""
+        return self.settlement is None
 
 
 ContractWatcher = Callable[[Contract], None]
-
-
-def _barrier_code(spec: ContractSpec, pip_size: int) -> str:
-    if spec.barrier is None:
-        return "S0P_0"
-    text = spec.barrier.strip()
-    if spec.contract_type.startswith("DIGIT"):
-        return f"{int(text) if text.lstrip('+-').isdigit() else 0}_0"
-    if text[:1] in "+-":
-        pips = round(float(text) * 10**pip_size)
-        return f"S{pips}P_0"
-    return f"{round(float(text) * 10**pip_size)}_0"
-
-
-def shortcode(spec: ContractSpec, payout: float, purchase: int, pip_size: int) -> str:
-    """Build Deriv's shortcode (``CALL_R_100_19.50_1700000000_5T_S0P_0``)."""
-    if spec.duration_unit == "t":
-        duration = f"{spec.duration}T"
-    else:
-        from framework.market.contracts import duration_seconds
-
-        duration = str(purchase + duration_seconds(spec))
-    return (
-        f"{spec.contract_type}_{spec.symbol}_{payout:.2f}_{purchase}_{duration}_"
-        f"{_barrier_code(spec, pip_size)}"
-    )
 
 
 class TradingDesk:
@@ -175,9 +186,9 @@ class TradingDesk:
                 f"to {ask:.2f} {account.currency}.",
             )
         now = self.clock.epoch()
-        pip_size = self.feeds.get(spec.symbol).spec.pip_size
         contract_id = self.bank.next_contract_id()
-        code = shortcode(spec, quote.payout, now, pip_size)
+        position = open_position(spec, quote, now, contract_id, config=self.pricing)
+        code = shortcode_of(position)
         txn = self.bank.post(
             account.loginid,
             "buy",
@@ -186,20 +197,19 @@ class TradingDesk:
             contract_id=contract_id,
             longcode=quote.longcode,
             shortcode=code,
-            payout=quote.payout,
+            payout=position.payout,
             app_id=app_id,
         )
-        position = open_position(spec, quote, now, contract_id, config=self.pricing)
         contract = Contract(
             contract_id,
             account.loginid,
             account.currency,
             position,
+            quote,
             quote.longcode,
             code,
             txn,
             app_id=app_id,
-            probability=quote.probability,
         )
         self._register(contract)
         self.on_change(contract)
@@ -210,6 +220,18 @@ class TradingDesk:
         self.contracts[contract.contract_id] = contract
         if contract.is_open:
             self._open.setdefault(contract.spec.symbol, []).append(contract)
+
+    def open_position_of(self, account: Account, contract_id: int) -> Contract:
+        """Return one of the account's open contracts.
+
+        Raises:
+            SimError: ``NoOpenPosition`` for an unknown contract, another account's, or one
+                that has ended.
+        """
+        contract = self.contracts.get(contract_id)
+        if contract is None or contract.loginid != account.loginid or not contract.is_open:
+            raise SimError("NoOpenPosition", _NO_POSITION)
+        return contract
 
     def sell(self, account: Account, contract_id: int, min_price: float) -> Contract:
         """Sell an open contract back at its bid.
@@ -223,27 +245,75 @@ class TradingDesk:
             The sold contract.
 
         Raises:
-            SimError: ``NoOpenPosition``, ``PriceMoved``.
-            MarketError: ``InvalidSellContractProposal`` when resale is not offered.
+            SimError: ``NoOpenPosition``.
+            MarketError: the market model's refusal (``InvalidSellContractProposal``,
+                ``SellAtEntryTick``, ``PriceMoved``...).
+        """
+        contract = self.open_position_of(account, contract_id)
+        settlement = contract.position.sell(
+            self.clock.epoch(), min_price=min_price, currency=account.currency
+        )
+        self._close(contract, settlement)
+        return contract
+
+    def update(
+        self,
+        account: Account,
+        contract_id: int,
+        *,
+        take_profit: LimitChange = KEEP,
+        stop_loss: LimitChange = KEEP,
+    ) -> Contract:
+        """Change or remove (``None``) an open contract's take-profit and stop-loss.
+
+        Args:
+            account: the owner.
+            contract_id: the contract.
+            take_profit: the new amount, ``None`` to remove it, :data:`KEEP` to leave it.
+            stop_loss: likewise.
+
+        Returns:
+            The updated contract.
+
+        Raises:
+            SimError: ``NoOpenPosition`` for an unknown contract or another account's.
+            MarketError: the market model's refusal (``TakeProfitTooLow``, a contract that
+                has ended...).
         """
         contract = self.contracts.get(contract_id)
-        if contract is None or contract.loginid != account.loginid or not contract.is_open:
-            raise SimError(
-                "NoOpenPosition", "This contract was not found among your open positions."
-            )
+        if contract is None or contract.loginid != account.loginid:
+            raise SimError("NoOpenPosition", _NO_POSITION)
         now = self.clock.epoch()
-        reason = contract.position.validation_error(now)
-        if reason is not None:
-            raise MarketError("InvalidSellContractProposal", reason)
-        bid = contract.position.bid_price(now)
-        if min_price > bid + 1e-9:
-            raise SimError(
-                "PriceMoved",
-                "The underlying market has moved too much since you priced the contract. "
-                f"The contract price has changed from {min_price:.2f} {account.currency} "
-                f"to {bid:.2f} {account.currency}.",
+        contract.position.update(now, take_profit=take_profit, stop_loss=stop_loss)
+        contract.changes.append(
+            UpdateRecord(
+                now,
+                take_profit=None if isinstance(take_profit, Keep) else take_profit,
+                stop_loss=None if isinstance(stop_loss, Keep) else stop_loss,
+                set_take_profit=not isinstance(take_profit, Keep),
+                set_stop_loss=not isinstance(stop_loss, Keep),
             )
-        settlement = contract.position.sell(now)
+        )
+        self.on_change(contract)
+        self._notify(contract)
+        return contract
+
+    def cancel(self, account: Account, contract_id: int) -> Contract:
+        """Cancel a Multiplier within its deal cancellation window (the stake comes back).
+
+        Args:
+            account: the owner.
+            contract_id: the contract.
+
+        Returns:
+            The cancelled contract.
+
+        Raises:
+            SimError: ``NoOpenPosition``.
+            MarketError: the market model's refusal (no deal cancellation, window over).
+        """
+        contract = self.open_position_of(account, contract_id)
+        settlement = contract.position.cancel(self.clock.epoch())
         self._close(contract, settlement)
         return contract
 
@@ -280,13 +350,24 @@ class TradingDesk:
         self._notify(contract)
 
     def catch_up(self, contract: Contract) -> None:
-        """Feed a restored open contract the ticks it missed (state restore)."""
+        """Replay a restored open contract: every tick since its purchase, with its limit
+        order changes at the epochs they were made (state restore).
+
+        The market is a function of the seed and the genesis, so the replayed position is
+        the one the simulator had before it stopped, fed on to the present.
+        """
         feed = self.feeds.get(contract.spec.symbol)
-        for tick in feed.history(contract.position.current_epoch + 1, feed.last.epoch):
-            settlement = contract.position.on_tick(tick.epoch, tick.quote)
+        position = contract.position
+        changes = list(contract.changes)
+        for tick in feed.history(position.current_epoch + 1, feed.last.epoch):
+            while changes and changes[0].epoch < tick.epoch:
+                changes.pop(0).apply(position)
+            settlement = position.on_tick(tick.epoch, tick.quote)
             if settlement is not None:
                 self._close(contract, settlement)
                 return
+        for change in changes:
+            change.apply(position)
 
     def restore(self, contract: Contract) -> None:
         """Register a contract loaded from the state file."""
@@ -320,94 +401,3 @@ class TradingDesk:
         """Every open contract."""
         for contracts in self._open.values():
             yield from contracts
-
-
-def contract_payload(contract: Contract, now: int, sub_id: str | None = None) -> dict[str, Any]:
-    """Build a ``proposal_open_contract`` object for ``contract`` as of ``now``."""
-    pos = contract.position
-    spec = pos.spec
-    pip = pos.symbol.pip_size
-    settlement = pos.settlement
-    bid = pos.bid_price(now)
-    buy_price = pos.buy_price
-    profit = round(bid - buy_price, 2)
-    expired = pos.is_expired(now)
-    reason = pos.validation_error(now)
-    data: dict[str, Any] = {
-        "account_id": contract.buy_txn.transaction_id % 100000,
-        "barrier_count": 1,
-        "bid_price": bid,
-        "buy_price": buy_price,
-        "contract_id": contract.contract_id,
-        "contract_type": spec.contract_type,
-        "currency": contract.currency,
-        "date_start": pos.purchase_epoch,
-        "display_name": pos.symbol.display_name,
-        "is_expired": int(expired),
-        "is_forward_starting": 0,
-        "is_intraday": 1,
-        "is_path_dependent": int(spec.contract_type in ("ONETOUCH", "NOTOUCH")),
-        "is_settleable": int(expired and settlement is None),
-        "is_sold": int(settlement is not None),
-        "is_valid_to_cancel": 0,
-        "is_valid_to_sell": int(reason is None),
-        "longcode": contract.longcode,
-        "payout": pos.payout,
-        "profit": profit,
-        "profit_percentage": round(profit / buy_price * 100, 2) if buy_price else 0.0,
-        "purchase_time": pos.purchase_epoch,
-        "shortcode": contract.shortcode,
-        "status": pos.status,
-        "transaction_ids": {"buy": contract.buy_txn.transaction_id},
-        "underlying": spec.symbol,
-    }
-    if sub_id is not None:
-        data["id"] = sub_id
-    if reason is not None:
-        data["validation_error"] = reason
-        data["validation_error_code"] = (
-            "ContractSold" if settlement is not None else "InvalidSellContractProposal"
-        )
-    if pos.date_expiry is not None:
-        data["date_expiry"] = pos.date_expiry
-        data["expiry_time"] = pos.date_expiry
-    if spec.duration_unit == "t":
-        data["tick_count"] = spec.duration
-        data["tick_stream"] = [
-            {"epoch": e, "tick": q, "tick_display_value": format_quote(q, pip)}
-            for e, q in pos.tick_stream
-        ]
-    if pos.barrier is not None:
-        data["barrier"] = (
-            str(int(pos.barrier))
-            if spec.contract_type.startswith("DIGIT")
-            else format_quote(pos.barrier, pip)
-        )
-    if pos.entry_epoch is not None:
-        entry = format_quote(pos.entry_quote, pip)
-        data.update(
-            entry_tick=pos.entry_quote,
-            entry_tick_display_value=entry,
-            entry_tick_time=pos.entry_epoch,
-            entry_spot=pos.entry_quote,
-            entry_spot_display_value=entry,
-            current_spot=pos.current_quote,
-            current_spot_display_value=format_quote(pos.current_quote, pip),
-            current_spot_time=pos.current_epoch,
-        )
-    if settlement is not None:
-        exit_text = format_quote(settlement.exit_quote, pip)
-        data.update(
-            exit_tick=settlement.exit_quote,
-            exit_tick_display_value=exit_text,
-            exit_tick_time=settlement.exit_epoch,
-            sell_price=settlement.sell_price,
-            sell_spot=settlement.exit_quote,
-            sell_spot_display_value=exit_text,
-            sell_spot_time=settlement.exit_epoch,
-            sell_time=settlement.sell_epoch,
-            date_settlement=settlement.sell_epoch,
-        )
-        if contract.sell_txn is not None:
-            data["transaction_ids"]["sell"] = contract.sell_txn.transaction_id
-    return data

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import trio
+
 from framework.simulator import PAYMENT_AGENT_TOKEN, Simulator
 from tests.simulator.client import RawClient, connect
 
@@ -16,6 +18,11 @@ PARAMS: dict[str, Any] = {
     "duration": 5,
     "duration_unit": "t",
 }
+_OPEN_ENDED: dict[str, Any] = {"symbol": "R_100", "currency": "USD", "amount": 10, "basis": "stake"}
+MULTIPLIER: dict[str, Any] = {**_OPEN_ENDED, "contract_type": "MULTUP", "multiplier": 40}
+"""A Multiplier on R_100 (40 is in its range)."""
+ACCUMULATOR: dict[str, Any] = {**_OPEN_ENDED, "contract_type": "ACCU", "growth_rate": 0.03}
+"""An Accumulator on R_100."""
 
 
 async def ok(client: RawClient, request: dict[str, Any]) -> dict[str, Any]:
@@ -23,6 +30,36 @@ async def ok(client: RawClient, request: dict[str, Any]) -> dict[str, Any]:
     reply = await client.call(request)
     assert "error" not in reply, reply
     return reply
+
+
+async def trade_the_open_ended(c: RawClient) -> None:
+    """A Multiplier updated and cancelled, one sold, an Accumulator followed and sold."""
+    tp_sl = {"take_profit": 5, "stop_loss": 3}
+    quoted = await ok(c, {"proposal": 1, **MULTIPLIER, "limit_order": tp_sl, "subscribe": 1})
+    await c.stream(quoted["subscription"]["id"])
+    bought = await ok(c, {"buy": quoted["proposal"]["id"], "price": 10, "subscribe": 1})
+    contract_id = bought["buy"]["contract_id"]
+    await c.stream(bought["subscription"]["id"])
+    limits = {"take_profit": 8, "stop_loss": None}
+    await ok(c, {"contract_update": 1, "contract_id": contract_id, "limit_order": limits})
+    await ok(c, {"contract_update_history": 1, "contract_id": contract_id})
+    await c.stream(bought["subscription"]["id"])
+    await trio.sleep(1)  # not in the purchase second
+    await ok(c, {"sell": contract_id, "price": 0})
+    covered = await ok(c, {"proposal": 1, **MULTIPLIER, "cancellation": "60m"})
+    cancellable = await ok(c, {"buy": covered["proposal"]["id"], "price": 20})
+    await ok(c, {"proposal_open_contract": 1, "contract_id": cancellable["buy"]["contract_id"]})
+    await ok(c, {"portfolio": 1})
+    await ok(c, {"cancel": cancellable["buy"]["contract_id"]})
+    await ok(c, {"proposal_open_contract": 1, "contract_id": cancellable["buy"]["contract_id"]})
+    quoted = await ok(c, {"proposal": 1, **ACCUMULATOR, "limit_order": {"take_profit": 50}})
+    accu = await ok(c, {"buy": quoted["proposal"]["id"], "price": 10, "subscribe": 1})
+    followed = accu["subscription"]["id"]
+    while (await c.stream(followed))["proposal_open_contract"].get("tick_passed", 0) < 2:
+        pass
+    await ok(c, {"sell": accu["buy"]["contract_id"], "price": 0})
+    while not (await c.stream(followed))["proposal_open_contract"]["is_sold"]:
+        pass
 
 
 async def run_everything(sim: Simulator) -> list[dict[str, Any]]:
@@ -78,6 +115,7 @@ async def run_everything(sim: Simulator) -> list[dict[str, Any]]:
         followed = tick_contract["subscription"]["id"]
         while not (await c.stream(followed))["proposal_open_contract"]["is_sold"]:
             pass
+        await trade_the_open_ended(c)
         await ok(c, {"statement": 1, "description": 1})
         await ok(c, {"profit_table": 1, "description": 1})
         await ok(c, {"sell_expired": 1})

@@ -234,7 +234,7 @@ async def test_trading_errors(autojump_clock: MockClock, trader: RawClient, sim:
     assert_error(reply, "NoOpenPosition", "sell")
     bought = (await trader.call({"buy": "1", "price": 10, "parameters": PARAMS}))["buy"]
     reply = await trader.call({"sell": bought["contract_id"], "price": 0})
-    error = assert_error(reply, "InvalidSellContractProposal", "sell")
+    error = assert_error(reply, "ResaleNotOffered", "sell")
     assert error["message"] == "Resale of this contract is not offered."
     reply = await trader.call({"topup_virtual": 1})
     assert assert_error(reply, "TopupVirtualError", "topup_virtual")["message"].startswith(

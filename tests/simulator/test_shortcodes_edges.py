@@ -68,7 +68,7 @@ async def test_selling_below_the_asked_price_is_price_moved(
     assert error["code"] == "PriceMoved"
     assert error["message"].startswith(
         "The underlying market has moved too much since you priced the contract. "
-        "The contract price has changed from 1000.00 USD to "
+        "The contract sell price has changed from 1000.00 USD to "
     )
     sold = await trader.call({"sell": bought["contract_id"], "price": 0})
     assert sold["sell"]["sold_for"] > 0  # any price: sold at the bid

@@ -1,173 +1,30 @@
-"""Trading: proposal, buy, sell, proposal_open_contract, transaction, balance, portfolio,
-statement, profit_table, sell_expired, topup_virtual."""
+"""Trading: buy, sell, proposal_open_contract, transaction, balance, portfolio, statement,
+profit_table, sell_expired, topup_virtual (``proposal`` is in :mod:`.pricing`)."""
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
-from collections.abc import Mapping
 from typing import Any
-
-from framework.deriv.models import Tick
-from framework.market.contracts import ContractSpec, duration_seconds
-from framework.market.errors import MarketError
 
 from ..accounts import AccountEvent, Transaction
 from ..dispatch import Call, Handler, require_scopes
-from ..envelope import Envelope, SimError, new_id
-from ..session import ProposalRecord, Subscription
-from ..trading import Contract, contract_payload
+from ..envelope import Envelope, SimError
+from ..session import Subscription
+from ..trading import Contract
+from ..views import (
+    contract_payload,
+    profit_table_extras,
+    receipt,
+    shown_expiry,
+    transaction_extras,
+)
+from .pricing import contract_spec
 from .registry import registrar
 
 HANDLERS: dict[str, Handler] = {}
 handles = registrar(HANDLERS)
 
-_NOT_CONTRACT_FIELDS = frozenset({"req_id", "passthrough", "subscribe", "loginid", "proposal"})
-
-# Deriv does not stream prices that cannot change: at-the-money tick contracts and digits on
-# the 2-second volatility indices (proposal send.json, ``subscribe`` description).
 _ALL_BALANCES_NEED_OAUTH = "Permission denied, balances of all accounts require oauth token"
-_CONSTANT_PRICE_SYMBOLS = frozenset({"R_10", "R_25", "R_50", "R_75", "R_100"})
-
-
-def contract_spec(call: Call, params: Mapping[str, Any]) -> ContractSpec:
-    """Build the market model's contract from ``proposal`` (or ``buy.parameters``) fields.
-
-    Raises:
-        SimError: ``ContractBuyValidationError`` for missing amount/duration, a wrong currency.
-    """
-    if "amount" not in params:
-        raise SimError(
-            "ContractBuyValidationError",
-            "Missing required contract parameters (amount).",
-            {"field": "amount"},
-        )
-    currency = params.get("currency", call.core.config.currency)
-    account = call.session.account
-    expected = account.currency if account is not None else call.core.config.currency
-    if currency != expected:
-        raise SimError(
-            "ContractBuyValidationError",
-            f"Invalid currency {currency}; payouts are in {expected}.",
-            {"field": "currency"},
-        )
-    unit = params.get("duration_unit", "s")
-    if "duration" in params:
-        duration = int(params["duration"])
-    elif "date_expiry" in params:
-        duration = int(params["date_expiry"]) - call.now()
-        unit = "s"
-        if duration <= 0:
-            raise SimError(
-                "ContractBuyValidationError",
-                "Expiry time cannot be in the past.",
-                {"field": "date_expiry"},
-            )
-    else:
-        raise SimError(
-            "ContractBuyValidationError",
-            "Please specify either duration or date_expiry.",
-            {"field": "duration"},
-        )
-    if "date_start" in params and int(params["date_start"]) > call.now():
-        raise MarketError("OfferingsValidationError", "Forward starting contracts are not offered.")
-    return ContractSpec(
-        contract_type=params["contract_type"],
-        symbol=params["symbol"],
-        amount=float(params["amount"]),
-        basis=params.get("basis", "payout"),
-        duration=duration,
-        duration_unit=unit,
-        currency=currency,
-        barrier=params.get("barrier"),
-        barrier2=params.get("barrier2"),
-    )
-
-
-def _quote_payload(record_id: str, quote: Any, spot: Tick) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "ask_price": quote.ask_price,
-        "date_start": quote.date_start,
-        "display_value": quote.display_value,
-        "id": record_id,
-        "longcode": quote.longcode,
-        "payout": quote.payout,
-        "spot": spot.quote,
-        "spot_time": spot.epoch,
-        "validation_params": quote.validation_params(),
-    }
-    if quote.date_expiry is not None:
-        payload["date_expiry"] = quote.date_expiry
-    return payload
-
-
-def _streams_price(spec: ContractSpec) -> bool:
-    constant = spec.duration_unit == "t" and (
-        spec.barrier is None or spec.contract_type.startswith("DIGIT")
-    )
-    return not (constant and spec.symbol in _CONSTANT_PRICE_SYMBOLS)
-
-
-class ProposalStream:
-    """Re-prices a subscribed proposal on every tick of its symbol."""
-
-    __slots__ = ("_call", "_record", "_sub")
-
-    def __init__(self, call: Call, record: ProposalRecord, sub: Subscription) -> None:
-        self._call = call
-        self._record = record
-        self._sub = sub
-
-    def __call__(self, tick: Tick) -> None:
-        record = self._record
-        try:
-            quote, spot = self._call.core.desk.quote(record.contract)
-        except MarketError as err:
-            self._sub.emit_error(SimError(err.code, err.message, err.details))
-            return
-        record.ask_price = quote.ask_price
-        record.payout = quote.payout
-        self._sub.emit(_quote_payload(record.id, quote, spot))
-
-
-@handles("proposal")
-def proposal(call: Call) -> None:
-    """Price a contract; the id stays valid for ``buy`` on this connection."""
-    spec = contract_spec(call, call.args)
-    quote, spot = call.core.desk.quote(spec)
-    session = call.session
-    key = json.dumps(
-        {k: v for k, v in call.args.items() if k not in _NOT_CONTRACT_FIELDS}, sort_keys=True
-    )
-    if call.args.get("subscribe") == 1:
-        record_id = new_id()
-        sub = session.subscribe(
-            "proposal",
-            ("proposal", key),
-            call.envelope,
-            "proposal",
-            what="proposal",
-            sub_id=record_id,
-        )
-        record = ProposalRecord(record_id, spec, call.args, quote.ask_price, quote.payout, sub)
-        session.proposals[record_id] = record
-        if _streams_price(spec):
-            feed = call.core.feeds.get(spec.symbol)
-            listener = ProposalStream(call, record, sub)
-            feed.add_listener(listener)
-            sub.cleanups.append(lambda: feed.remove_listener(listener))
-        call.reply(_quote_payload(record_id, quote, spot), subscription=record_id)
-        return
-    for existing in session.proposals.values():
-        if existing.subscription is None and existing.request.get("_key") == key:
-            record = existing
-            break
-    else:
-        record = ProposalRecord(new_id(), spec, {"_key": key}, quote.ask_price, quote.payout)
-        session.proposals[record.id] = record
-    record.ask_price = quote.ask_price
-    record.payout = quote.payout
-    call.reply(_quote_payload(record.id, quote, spot))
 
 
 # -- buying, selling, following ---------------------------------------------------------
@@ -254,18 +111,8 @@ def buy(call: Call) -> None:
 @handles("sell")
 def sell(call: Call) -> None:
     """Sell an open contract at its bid, if ``price`` (the least accepted) allows."""
-    account = call.account
-    contract = call.core.desk.sell(account, call.args["sell"], float(call.args["price"]))
-    assert contract.sell_txn is not None
-    call.reply(
-        {
-            "balance_after": contract.sell_txn.balance_after,
-            "contract_id": contract.contract_id,
-            "reference_id": contract.buy_txn.transaction_id,
-            "sold_for": contract.sell_txn.amount,
-            "transaction_id": contract.sell_txn.transaction_id,
-        }
-    )
+    contract = call.core.desk.sell(call.account, call.args["sell"], float(call.args["price"]))
+    call.reply(receipt(contract))
 
 
 @handles("proposal_open_contract")
@@ -333,11 +180,12 @@ def _transaction_payload(call: Call, event: AccountEvent, sub_id: str) -> dict[s
         pos = contract.position
         data["symbol"] = pos.spec.symbol
         data["display_name"] = pos.symbol.display_name
-        data["date_expiry"] = _expiry_of(contract)
+        data["date_expiry"] = shown_expiry(contract.position)
         if txn.action == "sell":
             data["purchase_time"] = pos.purchase_epoch
         if pos.barrier is not None:
             data["barrier"] = pos.barrier
+        data.update(transaction_extras(contract))
     return data
 
 
@@ -460,13 +308,6 @@ def topup_virtual(call: Call) -> None:
 # -- reports ----------------------------------------------------------------------------
 
 
-def _expiry_of(contract: Contract) -> int:
-    pos = contract.position
-    if pos.date_expiry is not None:
-        return pos.date_expiry
-    return pos.purchase_epoch + duration_seconds(pos.spec, pos.symbol) + pos.symbol.tick_interval
-
-
 @handles("portfolio")
 def portfolio(call: Call) -> None:
     """Open contracts of the account."""
@@ -482,7 +323,7 @@ def portfolio(call: Call) -> None:
                 "contract_type": pos.spec.contract_type,
                 "currency": contract.currency,
                 "date_start": pos.purchase_epoch,
-                "expiry_time": _expiry_of(contract),
+                "expiry_time": shown_expiry(contract.position),
                 "longcode": contract.longcode,
                 "payout": pos.payout,
                 "purchase_time": pos.purchase_epoch,
@@ -580,7 +421,6 @@ def profit_table(call: Call) -> None:
             "buy_price": pos.buy_price,
             "contract_id": c.contract_id,
             "contract_type": pos.spec.contract_type,
-            "duration_type": "ticks" if pos.spec.duration_unit == "t" else "intraday",
             "payout": pos.payout,
             "purchase_time": pos.purchase_epoch,
             "sell_price": c.settlement.sell_price,
@@ -591,6 +431,7 @@ def profit_table(call: Call) -> None:
         }
         if described:
             row["longcode"] = c.longcode
+            row.update(profit_table_extras(c))
         out.append(row)
     call.reply({"count": len(out), "transactions": out})
 
