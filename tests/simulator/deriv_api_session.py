@@ -2,14 +2,16 @@
 
 Not a test module: ``test_official_client.py`` runs it in a separate virtualenv (the client
 pins ``websockets==10.3``) against a simulator, as ``python deriv_api_session.py URL TOKEN``.
-It prints one JSON object summarising what the official client saw; the test checks it.
+It prints one JSON object summarising what the official client saw, and writes every frame it
+received to ``FRAMES`` (``python deriv_api_session.py URL TOKEN FRAMES``, one JSON object a
+line) for the test to check against the schemas.
 """
 
 import asyncio
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TextIO
 
 from deriv_api import DerivAPI
 
@@ -55,8 +57,84 @@ async def first(
             subscription.dispose()
 
 
-async def main(endpoint: str, token: str) -> None:
+OPEN_ENDED = {"symbol": "R_100", "currency": "USD", "amount": 10, "basis": "stake"}
+
+# python_deriv_api 0.1.6's typed calls truncate every "numeric" argument to an integer
+# (parse_args: int(float(value))): a growth rate of 0.01 would go out as 0 and a price of
+# 10.49 as 10. Requests with fractional numbers go through api.send, its generic call.
+
+
+async def trade_multipliers(api: Any, summary: dict[str, Any]) -> None:
+    """A Multiplier with deal cancellation, cancelled; one with limit orders, updated, sold."""
+    mult = {**OPEN_ENDED, "contract_type": "MULTUP", "multiplier": 40}
+    covered = await api.proposal({"proposal": 1, **mult, "cancellation": "5m"})
+    price = covered["proposal"]["ask_price"]
+    summary["cancellation_fee"] = covered["proposal"]["cancellation"]["ask_price"]
+    bought = await api.send({"buy": covered["proposal"]["id"], "price": price})
+    contract_id = bought["buy"]["contract_id"]
+    poc = await api.subscribe({"proposal_open_contract": 1, "contract_id": contract_id})
+    ended = asyncio.ensure_future(
+        first(poc, 1, lambda m: m["proposal_open_contract"].get("is_sold") == 1)
+    )
+    first_view = (await first(poc, 1, keep=True))[0]["proposal_open_contract"]
+    summary["is_valid_to_cancel"] = first_view["is_valid_to_cancel"]
+    cancelled = await api.cancel({"cancel": contract_id})
+    summary["cancel_sold_for"] = cancelled["cancel"]["sold_for"]
+    summary["cancelled_status"] = (await ended)[0]["proposal_open_contract"]["status"]
+
+    limits = {"take_profit": 5, "stop_loss": 3}
+    bought = await api.buy({"buy": 1, "price": 10, "parameters": {**mult, "limit_order": limits}})
+    contract_id = bought["buy"]["contract_id"]
+    summary["multiplier_shortcode"] = bought["buy"]["shortcode"]
+    await asyncio.sleep(0.2)  # a few simulated seconds: past the purchase second
+    updated = await api.contract_update(
+        {
+            "contract_update": 1,
+            "contract_id": contract_id,
+            "limit_order": {"take_profit": 8, "stop_loss": None},
+        }
+    )
+    summary["updated"] = sorted(updated["contract_update"])
+    history = await api.contract_update_history(
+        {"contract_update_history": 1, "contract_id": contract_id}
+    )
+    summary["history"] = [e["order_type"] for e in history["contract_update_history"]]
+    sold = await api.sell({"sell": contract_id, "price": 0})
+    summary["multiplier_sold"] = sold["sell"]["contract_id"] == contract_id
+
+
+async def trade_accumulators(api: Any, summary: dict[str, Any]) -> None:
+    """An Accumulator bought, followed tick by tick, and sold."""
+    accu = {**OPEN_ENDED, "contract_type": "ACCU", "growth_rate": 0.01}
+    proposal = await api.send({"proposal": 1, **accu})
+    summary["maximum_ticks"] = proposal["proposal"]["contract_details"]["maximum_ticks"]
+    bought = await api.buy({"buy": proposal["proposal"]["id"], "price": 10})
+    contract_id = bought["buy"]["contract_id"]
+    poc = await api.subscribe({"proposal_open_contract": 1, "contract_id": contract_id})
+    ended = asyncio.ensure_future(
+        first(poc, 1, lambda m: m["proposal_open_contract"].get("is_sold") == 1)
+    )
+    grown = await first(
+        poc, 1, lambda m: m["proposal_open_contract"].get("tick_passed", 0) >= 2, keep=True
+    )
+    view = grown[0]["proposal_open_contract"]
+    summary["accumulator_barriers"] = "high_barrier" in view and "low_barrier" in view
+    try:
+        sold = await api.sell({"sell": contract_id, "price": 0})
+        summary["accumulator_sold_for"] = sold["sell"]["sold_for"]
+    except Exception as exc:  # knocked out between the view and the sale
+        summary["accumulator_sold_for"] = getattr(exc, "code", repr(exc))
+    summary["accumulator_status"] = (await ended)[0]["proposal_open_contract"]["status"]
+
+
+async def main(endpoint: str, token: str, frames: TextIO) -> None:
     api = DerivAPI(endpoint=endpoint, app_id=1089)
+
+    def record(event: Message) -> None:
+        if event["name"] == "message":
+            frames.write(json.dumps(event["data"]) + "\n")
+
+    api.events.subscribe(on_next=record)
     summary: dict[str, Any] = {}
     auth = await api.authorize(token)
     summary["loginid"] = auth["authorize"]["loginid"]
@@ -110,9 +188,12 @@ async def main(endpoint: str, token: str) -> None:
     except Exception as exc:  # the official client's ResponseError
         error = getattr(exc, "code", repr(exc))
     summary["rebuy_error"] = error
+    await trade_multipliers(api, summary)
+    await trade_accumulators(api, summary)
     await api.clear()
     print(json.dumps(summary))
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2]))
+    with open(sys.argv[3], "w") as out:
+        asyncio.run(main(sys.argv[1], sys.argv[2], out))

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from framework.deriv.calls import call_of_request
+from tests.schemas import validator
 from tools.deriv_api_venv import ensure_deriv_api
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,7 +32,10 @@ def deriv_api_python() -> Path:
     return python
 
 
-def test_python_deriv_api_trades_against_the_simulator(deriv_api_python: Path) -> None:
+def test_python_deriv_api_trades_against_the_simulator(
+    deriv_api_python: Path, schema_dir: Path, tmp_path: Path
+) -> None:
+    frames_file = tmp_path / "frames.jsonl"
     sim = subprocess.Popen(
         [sys.executable, "-m", "bots.cli", "sim", "--port", "0", "--speed", "20", "--seed", "5"],
         cwd=REPO,
@@ -44,7 +49,7 @@ def test_python_deriv_api_trades_against_the_simulator(deriv_api_python: Path) -
         assert first.startswith("listening ws://"), first
         endpoint = first.split()[1].removesuffix("/websockets/v3")
         run = subprocess.run(
-            [str(deriv_api_python), str(SCRIPT), endpoint, "demo-token-0001"],
+            [str(deriv_api_python), str(SCRIPT), endpoint, "demo-token-0001", str(frames_file)],
             capture_output=True,
             text=True,
             timeout=120,
@@ -70,3 +75,35 @@ def test_python_deriv_api_trades_against_the_simulator(deriv_api_python: Path) -
     assert summary["forgotten"] == 2
     assert summary["balance_after"] == round(summary["balance_before"] + summary["profit"], 2)
     assert summary["rebuy_error"] == "InvalidContractProposal"
+    # Multipliers: deal cancellation, limit orders, their update and history.
+    assert summary["is_valid_to_cancel"] == 1
+    assert summary["cancel_sold_for"] == 10.0
+    assert summary["cancelled_status"] == "cancelled"
+    assert summary["cancellation_fee"] > 0
+    assert summary["multiplier_shortcode"].startswith("MULTUP_R_100_10.00_40_")
+    assert summary["updated"] == ["stop_loss", "take_profit"]
+    assert summary["history"] == ["stop_loss", "take_profit", "stop_loss", "take_profit"]
+    assert summary["multiplier_sold"] is True
+    # Accumulators: followed until they grew, then sold (or knocked out just before).
+    assert summary["maximum_ticks"] > 0
+    assert summary["accumulator_barriers"] is True
+    assert summary["accumulator_status"] in ("sold", "lost")
+    # Every frame the official client received is valid against Deriv's own schemas.
+    frames = [json.loads(line) for line in frames_file.read_text().splitlines()]
+    invalid = []
+    for frame in frames:
+        spec = call_of_request(frame["echo_req"])
+        assert spec is not None, frame
+        for problem in validator(spec.name, "receive").iter_errors(frame):
+            invalid.append((frame["msg_type"], problem.message))
+    assert not invalid, invalid[:5]
+    errors = [frame["error"]["code"] for frame in frames if "error" in frame]
+    expected = ["InvalidContractProposal"]  # the rebuy, and nothing else
+    if summary["accumulator_status"] == "lost":  # knocked out just before its sale
+        expected.append("NoOpenPosition")
+        assert summary["accumulator_sold_for"] == "NoOpenPosition"
+    else:
+        assert summary["accumulator_sold_for"] > 0
+    assert errors == expected, errors
+    kinds = {frame["msg_type"] for frame in frames}
+    assert {"contract_update", "contract_update_history", "cancel", "sell"} <= kinds
