@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from framework.market.accumulator import AccumulatorPosition
+from framework.market.contracts import CONTRACT_TYPES
 from framework.market.digits import format_quote
 from framework.market.money import format_money
 from framework.market.multiplier import MultiplierPosition
@@ -19,6 +20,13 @@ from framework.market.openended import MultiplierTerms
 from framework.market.positions import OpenPosition
 from framework.market.pricing import Quote
 from framework.market.selling import LIMIT_NAMES, LimitOrderChange
+from framework.market.settlement import Position
+from framework.market.symbols import (
+    CATEGORY_HIGHLOWTICKS,
+    CATEGORY_RUNS,
+    CATEGORY_STAYSINOUT,
+    CATEGORY_TOUCH,
+)
 
 if TYPE_CHECKING:
     from .trading import Contract
@@ -39,7 +47,10 @@ __all__ = [
 # after the purchase (its shortcodes and ``expiry_time`` show it); the market model has none.
 _NO_EXPIRY_DAYS = 36500
 _DAY = 86400
-_PATH_DEPENDENT = frozenset({"ONETOUCH", "NOTOUCH", "RANGE", "UPORDOWN"})
+# Categories whose outcome a tick before the exit can decide (``is_path_dependent``).
+_PATH_DEPENDENT = frozenset(
+    {CATEGORY_TOUCH, CATEGORY_STAYSINOUT, CATEGORY_HIGHLOWTICKS, CATEGORY_RUNS}
+)
 _LOSSES = frozenset({"stop_loss", "stop_out"})
 
 LimitOrders = MultiplierPosition | AccumulatorPosition
@@ -248,12 +259,21 @@ def _sell_error_code(pos: OpenPosition, now: int) -> str:
     return "InvalidSellContractProposal" if error is None else error.code
 
 
-def _option(data: dict[str, Any], pos: OpenPosition) -> None:
+def _option(data: dict[str, Any], pos: Position) -> None:
     spec = pos.spec
     pip = pos.symbol.pip_size
     if spec.duration_unit == "t":
         data["tick_count"] = _max_ticks(pos)
         data["tick_stream"] = _ticks(pos.tick_stream, pip)
+    if CONTRACT_TYPES[spec.contract_type].barrier_mode == "double":
+        data["barrier_count"] = 2
+        if pos.high_barrier is not None and pos.low_barrier is not None:
+            data["high_barrier"] = format_quote(pos.high_barrier, pip)
+            data["low_barrier"] = format_quote(pos.low_barrier, pip)
+    if spec.selected_tick is not None:
+        data["selected_tick"] = spec.selected_tick
+        if pos.barrier is not None:
+            data["selected_spot"] = pos.barrier
     if pos.barrier is not None:
         data["barrier"] = (
             str(int(pos.barrier))
@@ -297,7 +317,9 @@ def contract_payload(contract: Contract, now: int, sub_id: str | None = None) ->
         "is_expired": int(expired),
         "is_forward_starting": 0,
         "is_intraday": int(not open_ended),
-        "is_path_dependent": int(open_ended or spec.contract_type in _PATH_DEPENDENT),
+        "is_path_dependent": int(
+            open_ended or CONTRACT_TYPES[spec.contract_type].category in _PATH_DEPENDENT
+        ),
         "is_settleable": int(expired and settlement is None),
         "is_sold": int(settlement is not None),
         "is_valid_to_cancel": 0,
@@ -325,6 +347,7 @@ def contract_payload(contract: Contract, now: int, sub_id: str | None = None) ->
     elif isinstance(pos, AccumulatorPosition):
         _accumulator(data, pos, now)
     else:
+        assert isinstance(pos, Position)
         _option(data, pos)
     if pos.entry_epoch is not None:
         entry = format_quote(pos.entry_quote, pip)
@@ -385,6 +408,11 @@ def transaction_extras(contract: Contract) -> dict[str, Any]:
             if level is not None:
                 extras[name] = format_quote(level, pip)
         return extras
+    if isinstance(pos, Position):
+        high, low = pos.high_barrier, pos.low_barrier
+        if high is None or low is None:
+            return {}
+        return {"high_barrier": format_quote(high, pip), "low_barrier": format_quote(low, pip)}
     if isinstance(pos, AccumulatorPosition) and pos.high_barrier is not None:
         assert pos.low_barrier is not None
         return {

@@ -62,6 +62,21 @@ async def trade_the_open_ended(c: RawClient) -> None:
         pass
 
 
+async def trade_the_other_options(c: RawClient) -> None:
+    """Ends Between (two barriers) and High Ticks (a selected tick), followed to the end."""
+    ends = {
+        **PARAMS, "contract_type": "EXPIRYRANGE", "barrier": "+0.50", "barrier2": "-0.50",
+        "duration": 2, "duration_unit": "m",
+    }  # fmt: skip
+    high = {**PARAMS, "contract_type": "TICKHIGH", "selected_tick": 2}
+    for terms in (ends, high):
+        bought = await ok(c, {"buy": "1", "price": 10, "parameters": terms, "subscribe": 1})
+        while not (await c.stream(bought["subscription"]["id"], limit=900))[
+            "proposal_open_contract"
+        ]["is_sold"]:
+            pass
+
+
 async def run_everything(sim: Simulator) -> list[dict[str, Any]]:
     """Exercise every implemented call; return every message received, in order."""
     seen: list[dict[str, Any]] = []
@@ -116,6 +131,7 @@ async def run_everything(sim: Simulator) -> list[dict[str, Any]]:
         while not (await c.stream(followed))["proposal_open_contract"]["is_sold"]:
             pass
         await trade_the_open_ended(c)
+        await trade_the_other_options(c)
         await ok(c, {"statement": 1, "description": 1})
         await ok(c, {"profit_table": 1, "description": 1})
         await ok(c, {"sell_expired": 1})

@@ -37,8 +37,35 @@ BASE: dict[str, Any] = {"symbol": "R_100", "currency": "USD", "amount": 10, "bas
             {"contract_type": "CALL", "duration": 2, "duration_unit": "d"},
             "CALL_R_100_{payout}_{start}_{expiry}_S0P_0",
         ),
+        (
+            {
+                "contract_type": "EXPIRYRANGE",
+                "barrier": "+0.50",
+                "barrier2": "-0.50",
+                "duration": 5,
+                "duration_unit": "m",
+            },
+            "EXPIRYRANGE_R_100_{payout}_{start}_{expiry}_S50P_S-50P",
+        ),
+        (
+            {"contract_type": "TICKHIGH", "selected_tick": 3, "duration": 5, "duration_unit": "t"},
+            "TICKHIGH_R_100_{payout}_{start}_5T_3_0",
+        ),
+        (
+            {"contract_type": "RUNHIGH", "duration": 3, "duration_unit": "t"},
+            "RUNHIGH_R_100_{payout}_{start}_3T_S0P_0",
+        ),
     ],
-    ids=["digit", "relative-up", "relative-down", "absolute", "no-barrier"],
+    ids=[
+        "digit",
+        "relative-up",
+        "relative-down",
+        "absolute",
+        "no-barrier",
+        "two-barriers",
+        "selected-tick",
+        "runs",
+    ],
 )
 async def test_barriers_in_shortcodes(
     vclock: MockClock, trader: RawClient, terms: dict[str, Any], pattern: str
