@@ -221,6 +221,19 @@ class TradingDesk:
         if contract.is_open:
             self._open.setdefault(contract.spec.symbol, []).append(contract)
 
+    def contract_of(self, account: Account, contract_id: int) -> Contract:
+        """Return one of the account's contracts, open or not.
+
+        Raises:
+            SimError: ``ContractNotFound`` for an unknown contract or another account's.
+        """
+        contract = self.contracts.get(contract_id)
+        if contract is None or contract.loginid != account.loginid:
+            raise SimError(
+                "ContractNotFound", f"Contract not found for contract id: {contract_id}."
+            )
+        return contract
+
     def open_position_of(self, account: Account, contract_id: int) -> Contract:
         """Return one of the account's open contracts.
 
@@ -276,13 +289,11 @@ class TradingDesk:
             The updated contract.
 
         Raises:
-            SimError: ``NoOpenPosition`` for an unknown contract or another account's.
+            SimError: ``ContractNotFound`` for an unknown contract or another account's.
             MarketError: the market model's refusal (``TakeProfitTooLow``, a contract that
                 has ended...).
         """
-        contract = self.contracts.get(contract_id)
-        if contract is None or contract.loginid != account.loginid:
-            raise SimError("NoOpenPosition", _NO_POSITION)
+        contract = self.contract_of(account, contract_id)
         now = self.clock.epoch()
         contract.position.update(now, take_profit=take_profit, stop_loss=stop_loss)
         contract.changes.append(

@@ -288,11 +288,8 @@ def contract_payload(contract: Contract, now: int, sub_id: str | None = None) ->
     A settled contract restored from the state file shows the last view it had.
     """
     if contract.final_view is not None:
-        view = dict(contract.final_view)
-        view.pop("id", None)
-        if sub_id is not None:
-            view["id"] = sub_id
-        return view
+        # Ended: no stream follows it (a sold contract gets no subscription), so no ``id``.
+        return dict(contract.final_view)
     pos = contract.position
     spec = pos.spec
     pip = pos.symbol.pip_size

@@ -11,8 +11,6 @@ from __future__ import annotations
 from framework.market.positions import KEEP
 
 from ..dispatch import Call, Handler
-from ..envelope import SimError
-from ..trading import Contract
 from ..views import limit_order_entry, receipt, update_history
 from .registry import registrar
 
@@ -24,33 +22,19 @@ handles = registrar(HANDLERS)
 _ORDERS = ("take_profit", "stop_loss")
 
 
-def _own_contract(call: Call, contract_id: int) -> Contract:
-    """The caller's contract ``contract_id`` (open or not).
-
-    Raises:
-        SimError: ``ContractNotFound`` for an unknown contract or another account's.
-    """
-    contract = call.core.desk.contracts.get(contract_id)
-    if contract is None or contract.loginid != call.account.loginid:
-        raise SimError("ContractNotFound", f"Contract not found for contract id: {contract_id}.")
-    return contract
-
-
 @handles("contract_update")
 def contract_update(call: Call) -> None:
     """Change or remove (``null``) the take-profit / stop-loss of an open contract."""
-    contract_id = call.args["contract_id"]
-    _own_contract(call, contract_id)
     limit_order = call.args["limit_order"]
     changes = {name: limit_order.get(name, KEEP) for name in _ORDERS}
-    contract = call.core.desk.update(call.account, contract_id, **changes)
+    contract = call.core.desk.update(call.account, call.args["contract_id"], **changes)
     call.reply({name: limit_order_entry(contract, name) for name in _ORDERS if name in limit_order})
 
 
 @handles("contract_update_history")
 def contract_update_history(call: Call) -> None:
     """Every take-profit / stop-loss a contract has had, newest first."""
-    contract = _own_contract(call, call.args["contract_id"])
+    contract = call.core.desk.contract_of(call.account, call.args["contract_id"])
     limit = int(call.args.get("limit", 500))
     call.reply(update_history(contract)[:limit])
 
