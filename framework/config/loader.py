@@ -438,18 +438,8 @@ def _term_path(path: Path_, exc: MarketError, written: ContractSection) -> Path_
     return (*path, "contract")
 
 
-_TERMS = frozenset(
-    (
-        "barrier2",
-        "multiplier",
-        "growth_rate",
-        "take_profit",
-        "stop_loss",
-        "cancellation",
-        "selected_tick",
-    )
-)
-"""The terms a market refusal is pointed at (the others name the whole ``contract:``)."""
+_TERMS = frozenset(attrs.fields_dict(ContractSection)) - {"type"}
+"""The keys a market refusal may point at (the contract type's refusals name the section)."""
 
 
 def _check_strategy(

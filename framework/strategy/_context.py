@@ -15,7 +15,7 @@ from types import EllipsisType, MappingProxyType
 from typing import Any, Protocol
 
 from framework.errors import TriobotError
-from framework.market.contracts import CONTRACT_TYPES, validate
+from framework.market.contracts import CONTRACT_TYPES, OPEN_ENDED, validate
 from framework.market.errors import MarketError
 from framework.market.money import round_money
 from framework.market.symbols import SYMBOLS
@@ -413,11 +413,9 @@ class Context:
         self._open.pop(intent.intent_id, None)
 
 
-_OPEN_ENDED = frozenset({"MULTUP", "MULTDOWN", "ACCU"})
-
-
 def expires(contract_type: str) -> bool:
-    return contract_type not in _OPEN_ENDED
+    """Whether a contract type expires (every type but Multipliers and Accumulators)."""
+    return contract_type not in OPEN_ENDED
 
 
 def _barrier_text(barrier: str | int | float) -> str:
