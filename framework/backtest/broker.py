@@ -3,9 +3,10 @@
 It does what the embedded simulator's trading desk does around the market model, and
 nothing else: price the contract with :func:`framework.market.pricing.price` at the spot of the
 latest tick (the same commission and limits as the simulator), debit the stake, open a
-:class:`framework.market.settlement.Position` at the purchase epoch, feed it every later tick of
-its symbol in order, and credit what the settlement says. No rule of pricing or settlement is
-written here.
+position of the contract's family (:class:`framework.market.positions.OpenPosition`) at the
+purchase epoch, feed it every later tick of its symbol in order, sell, update or cancel it
+through that interface, and credit what each settlement says. No rule of pricing,
+settlement or selling is written here.
 
 Fill model (the same as the simulator's, see :mod:`framework.backtest.engine`): a contract
 bought while the replay is at tick ``E`` is priced at tick ``E``'s quote and purchased at epoch
@@ -21,6 +22,7 @@ from framework.market.errors import MarketError
 from framework.market.money import round_money
 from framework.market.positions import OpenPosition, open_position
 from framework.market.pricing import DEFAULT_PRICING, PricingConfig, Quote, price
+from framework.market.selling import KEEP, LimitChange
 from framework.market.settlement import Settlement
 
 from .errors import BacktestError
@@ -161,6 +163,77 @@ class SimulatedBroker:
             positions[:] = [p for p in positions if p.settlement is None]
             self._open -= len(done)
         return done
+
+    def sell(
+        self, position: OpenPosition, epoch: int, min_price: float
+    ) -> tuple[Settlement, float]:
+        """Sell an open position at its bid (the market model's rules), crediting the sale.
+
+        Args:
+            position: an open position of this account.
+            epoch: the time of the sale.
+            min_price: the least accepted (0: at market).
+
+        Returns:
+            ``(settlement, balance after crediting it)``.
+
+        Raises:
+            BrokerRejection: the market model's refusal (``ResaleNotOffered``,
+                ``SellAtEntryTick``, ``PriceMoved``...), with its code and message.
+        """
+        try:
+            settlement = position.sell(epoch, min_price, self.currency)
+        except MarketError as exc:
+            raise BrokerRejection(exc.code, exc.message) from None
+        return settlement, self._close(position, settlement)
+
+    def cancel(self, position: OpenPosition, epoch: int) -> tuple[Settlement, float]:
+        """Use a Multiplier's deal cancellation, crediting what it returns.
+
+        Args:
+            position: an open position of this account.
+            epoch: the time of the cancellation.
+
+        Returns:
+            ``(settlement, balance after crediting it)``.
+
+        Raises:
+            BrokerRejection: the market model's refusal, with its code and message.
+        """
+        try:
+            settlement = position.cancel(epoch)
+        except MarketError as exc:
+            raise BrokerRejection(exc.code, exc.message) from None
+        return settlement, self._close(position, settlement)
+
+    def update(
+        self,
+        position: OpenPosition,
+        epoch: int,
+        take_profit: LimitChange = KEEP,
+        stop_loss: LimitChange = KEEP,
+    ) -> None:
+        """Change an open position's take-profit / stop-loss (``None`` removes one).
+
+        Args:
+            position: an open position of this account.
+            epoch: the time of the change.
+            take_profit: the new amount, ``None``, or :data:`KEEP`.
+            stop_loss: likewise.
+
+        Raises:
+            BrokerRejection: the market model's refusal (``TakeProfitTooLow``...).
+        """
+        try:
+            position.update(epoch, take_profit=take_profit, stop_loss=stop_loss)
+        except MarketError as exc:
+            raise BrokerRejection(exc.code, exc.message) from None
+
+    def _close(self, position: OpenPosition, settlement: Settlement) -> float:
+        self.balance = round(self.balance + settlement.sell_price, 2)
+        self.open_by_symbol[position.spec.symbol].remove(position)
+        self._open -= 1
+        return self.balance
 
     def open_positions(self) -> Iterable[OpenPosition]:
         """Every open position, by symbol then purchase order."""

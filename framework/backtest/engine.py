@@ -21,7 +21,20 @@ publishes in (tick to subscribers first, then settlement of open contracts on th
    settles is credited, then reported (risk gate, sizing, then ``on_contract_closed``,
    through the host). Intents emitted there are also bought at ``E`` at ``T``'s quote;
 4. events caused by this tick's purchases (``on_transaction`` for strategies that want
-   transactions, ``on_contract_update``) are delivered.
+   transactions, ``on_contract_update``) are delivered, and the orders the strategies gave
+   while handling this tick (``ctx.sell``, ``update``, ``cancel``) are carried out, in the
+   order given, on the contracts as step 3 left them; what they cause (a close, a failure,
+   an update) is delivered in turn, until nothing is left.
+
+**Orders.** The simulator serves a request only after it has published a tick and settled
+its contracts on it, so a ``sell`` given in ``on_tick(T)`` reaches a contract that has seen
+``T``: it sells at the bid at ``T`` (exit tick ``T``), or fails if ``T`` closed it (expiry,
+take-profit, stop-out, knock-out), which is then reported closed that way, once. A sale or
+cancellation credits the account at once; ``on_contract_closed`` follows. A refusal of the
+market model (``ResaleNotOffered``, ``SellAtEntryTick``, ``PriceMoved``, ``TakeProfitTooLow``...)
+reaches ``on_order_failed`` with its code and message; nothing changes on the contract. The
+engine tells a strategy's context about each contract as it is bought (live learns it from
+the contract's first update, which arrives before any tick could change it).
 
 **Fill model.** An intent emitted while the replay is at tick ``E`` is purchased at epoch
 ``E`` (the clock) at the spot of the latest tick of its symbol; its entry tick is the first
@@ -48,10 +61,17 @@ import structlog
 from framework.deriv.models import Tick, Transaction
 from framework.market.positions import OpenPosition
 from framework.market.pricing import DEFAULT_PRICING, PricingConfig
+from framework.market.selling import KEEP
 from framework.market.settlement import Settlement
 from framework.risk import RiskGate, RiskLimits, Trip
 from framework.strategy._host import Slot, StrategyHost, StrategySetup
-from framework.strategy.events import ClosedContract, ContractOrder, ContractUpdate, TradeIntent
+from framework.strategy.events import (
+    ClosedContract,
+    ContractOrder,
+    ContractUpdate,
+    OrderFailed,
+    TradeIntent,
+)
 from framework.strategy.state import MemoryStateStore
 
 from .broker import BrokerRejection, SimulatedBroker
@@ -146,6 +166,9 @@ class StrategyReport:
         restarts: restarts after an error.
         disabled: disabled after errors.
         open_at_end: contracts still open at the end.
+        orders: sell, update and cancel orders given, by kind.
+        order_refusals: orders its context refused on the spot, by reason.
+        order_failures: orders the market model refused, by code.
     """
 
     name: str
@@ -157,6 +180,9 @@ class StrategyReport:
     restarts: int
     disabled: bool
     open_at_end: int
+    orders: dict[str, int] = attrs.field(factory=dict)
+    order_refusals: dict[str, int] = attrs.field(factory=dict)
+    order_failures: dict[str, int] = attrs.field(factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """The JSON-ready per-strategy row."""
@@ -170,6 +196,9 @@ class StrategyReport:
             "restarts": self.restarts,
             "disabled": self.disabled,
             "open_at_end": self.open_at_end,
+            "orders": dict(self.orders),
+            "order_refusals": dict(self.order_refusals),
+            "order_failures": dict(self.order_failures),
         }
 
 
@@ -326,7 +355,7 @@ class Backtest:
         self.ticks = 0
         self._sinks = tuple(sinks)
         self._spots: dict[str, Tick] = {}
-        self._contracts: dict[int, tuple[TradeIntent, Slot, _Figures, int]] = {}
+        self._contracts: dict[int, tuple[TradeIntent, Slot, _Figures, int, OpenPosition]] = {}
         self._pending: list[Callable[[], None]] = []
         self._metrics = Metrics(self.broker.balance)
         self._curve = EquityCurve(curve_capacity)
@@ -389,16 +418,49 @@ class Backtest:
         except BrokerRejection as exc:
             self._reject(slot, figures, intent, exc.code, exc.message)
             return
-        self._contracts[position.contract_id] = (intent, slot, figures, now)
+        self._contracts[position.contract_id] = (intent, slot, figures, now, position)
+        # What live learns from the contract's first update: it is this strategy's.
+        slot.contract_opened(intent.intent_id, position.contract_id, position.buy_price)
         if self._want_transactions:
             txn = self._transaction("buy", -position.buy_price, position, now, quote.longcode)
             self._pending.append(lambda: self._deliver_transaction(txn))
         if slot.wants_updates:
             self._pending.append(lambda: self._deliver_update(slot, intent, position))
 
-    def order(self, order: ContractOrder) -> None:  # pragma: no cover - issue 12 fills it
-        """Carry out a sell, update or cancel order at the current tick."""
-        raise NotImplementedError("contract orders in replays: issue 12 in progress")
+    def order(self, order: ContractOrder) -> None:
+        """Take a sell, update or cancel order; it is carried out once this tick has reached
+        the open contracts (see the module docstring).
+
+        Args:
+            order: the order (for a contract of the strategy's: its context checked that).
+        """
+        _, slot, _, _, position = self._contracts[order.contract_id]
+        self._pending.append(lambda: self._carry_out(order, slot, position))
+
+    def _carry_out(self, order: ContractOrder, slot: Slot, position: OpenPosition) -> None:
+        broker = self.broker
+        now = self.now
+        try:
+            if order.kind == "update":
+                broker.update(
+                    position,
+                    now,
+                    take_profit=order.take_profit if order.set_take_profit else KEEP,
+                    stop_loss=order.stop_loss if order.set_stop_loss else KEEP,
+                )
+            elif order.kind == "sell":
+                settlement, balance = broker.sell(position, now, order.min_price or 0.0)
+            else:
+                settlement, balance = broker.cancel(position, now)
+        except BrokerRejection as exc:
+            self.host.order_failed(slot, OrderFailed(order, exc.code, exc.message, now))
+            return
+        if order.kind == "update":
+            if slot.wants_updates:
+                intent = self._contracts[order.contract_id][0]
+                self._deliver_update(slot, intent, position)
+            return
+        self._closed(settlement, balance)
 
     # -- the loop --------------------------------------------------------------------------
 
@@ -481,12 +543,12 @@ class Backtest:
         for position in tuple(self.broker.open_by_symbol.get(tick[0], ())):
             # Only contracts this tick moved (not those bought on it, which wait for entry).
             if position.current_epoch == epoch and position.tick_count:
-                intent, slot, _, _ = self._contracts[position.contract_id]
+                intent, slot, _, _, _ = self._contracts[position.contract_id]
                 if slot.wants_updates:
                     self._deliver_update(slot, intent, position)
 
     def _closed(self, settlement: Settlement, balance: float) -> None:
-        intent, slot, figures, purchased = self._contracts.pop(settlement.contract_id)
+        intent, slot, figures, purchased, _ = self._contracts.pop(settlement.contract_id)
         closed = ClosedContract.from_settlement(settlement, intent, purchased)
         profit = closed.profit
         self._metrics.add(closed.buy_price, profit, closed.end)
@@ -552,24 +614,7 @@ class Backtest:
     def _deliver_update(self, slot: Slot, intent: TradeIntent, position: OpenPosition) -> None:
         if slot.state != "running" or position.settlement is not None:
             return
-        entered = position.entry_epoch is not None
-        bid = position.bid_price(self.now)
-        update = ContractUpdate(
-            intent_id=intent.intent_id,
-            strategy=intent.strategy,
-            contract_id=position.contract_id,
-            symbol=position.spec.symbol,
-            contract_type=position.spec.contract_type,
-            buy_price=position.buy_price,
-            payout=position.payout,
-            bid_price=bid,
-            profit=round(bid - position.buy_price, 2),
-            spot_epoch=position.current_epoch if entered else None,
-            spot=position.current_quote if entered else None,
-            entry_epoch=position.entry_epoch,
-            entry_quote=position.entry_quote if entered else None,
-        )
-        self.host.contract_update(slot, update)
+        self.host.contract_update(slot, ContractUpdate.from_position(position, intent, self.now))
 
     # -- rejections ------------------------------------------------------------------------
 
@@ -599,7 +644,7 @@ class Backtest:
             for p in self.broker.open_positions()
         )
         open_by_strategy: dict[str, int] = {}
-        for intent, _slot, _figures, _p in self._contracts.values():
+        for intent, *_ in self._contracts.values():
             open_by_strategy[intent.strategy] = open_by_strategy.get(intent.strategy, 0) + 1
         reports = tuple(
             StrategyReport(
@@ -612,6 +657,9 @@ class Backtest:
                 restarts=slot.restarts,
                 disabled=slot.state == "disabled",
                 open_at_end=open_by_strategy.get(name, 0),
+                orders=dict(slot.ctx.order_counts),
+                order_refusals=dict(slot.ctx.order_refusals),
+                order_failures=dict(slot.ctx.order_failures),
             )
             for name, slot in self.host.slots.items()
         )

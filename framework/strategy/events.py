@@ -27,7 +27,10 @@ from typing import Any, Literal, TypeAlias
 import attrs
 
 from framework.deriv.models import OpenContract
+from framework.market.accumulator import AccumulatorPosition
 from framework.market.contracts import ContractSpec
+from framework.market.multiplier import MultiplierPosition
+from framework.market.positions import OpenPosition
 from framework.market.settlement import EndReason, Settlement
 
 __all__ = [
@@ -331,6 +334,59 @@ class ContractUpdate:
     stop_loss: float | None = None
     stop_out: float | None = None
     cancellation_expiry: int | None = None
+
+    @classmethod
+    def from_position(
+        cls, position: OpenPosition, intent: TradeIntent, epoch: int
+    ) -> ContractUpdate:
+        """Build from the market model's open position (the replay; parity checks).
+
+        Args:
+            position: the open position.
+            intent: the intent it was bought for.
+            epoch: the time now (what a sale, an update or a cancellation would face).
+
+        Returns:
+            The update: what the contract's ``proposal_open_contract`` says at ``epoch``.
+        """
+        entered = position.entry_epoch is not None
+        bid = position.bid_price(epoch)
+        extras: dict[str, Any] = {}
+        if isinstance(position, MultiplierPosition):
+            extras = {
+                "take_profit": position.take_profit,
+                "stop_loss": position.stop_loss,
+                "stop_out": -position.terms.stake,
+                "cancellation_expiry": position.cancellation_expiry,
+            }
+        elif isinstance(position, AccumulatorPosition):
+            extras = {"take_profit": position.take_profit, "tick_passed": position.tick_passed}
+            if entered:
+                # The barriers the next tick is checked against, as the open contract shows.
+                extras["high_barrier"] = position.current_spot_high_barrier
+                extras["low_barrier"] = position.current_spot_low_barrier
+        else:
+            extras = {"high_barrier": position.high_barrier, "low_barrier": position.low_barrier}
+        return cls(
+            intent_id=intent.intent_id,
+            strategy=intent.strategy,
+            contract_id=position.contract_id,
+            symbol=position.spec.symbol,
+            contract_type=position.spec.contract_type,
+            buy_price=position.buy_price,
+            payout=position.payout,
+            bid_price=bid,
+            profit=round(bid - position.buy_price, 2),
+            spot_epoch=position.current_epoch if entered else None,
+            spot=position.current_quote if entered else None,
+            entry_epoch=position.entry_epoch,
+            entry_quote=position.entry_quote if entered else None,
+            is_valid_to_sell=position.is_valid_to_sell(epoch),
+            is_valid_to_cancel=position.is_valid_to_cancel(epoch),
+            is_valid_to_update=position.is_valid_to_update(epoch),
+            barrier=position.barrier,
+            **extras,
+        )
 
     @classmethod
     def from_open_contract(cls, contract: OpenContract, intent: TradeIntent) -> ContractUpdate:

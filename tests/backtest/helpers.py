@@ -10,7 +10,14 @@ from framework.backtest import BacktestSetup, StrategySetup
 from framework.deriv.models import Tick
 from framework.risk import RiskLimits
 from framework.sizing import Fixed, StakeConfig
-from framework.strategy import ClosedContract, ContractTemplate, NoParams, Strategy
+from framework.strategy import (
+    ClosedContract,
+    ContractTemplate,
+    ContractUpdate,
+    NoParams,
+    OrderFailed,
+    Strategy,
+)
 
 
 @attrs.frozen
@@ -79,3 +86,95 @@ def every_setup(
         risk=risk if risk is not None else RiskLimits(),
         balance=balance,
     )
+
+
+@attrs.frozen
+class SellAfterParams:
+    """Buy when nothing is open (every ``every``-th tick); sell ``hold`` ticks later."""
+
+    every: int = 1
+    hold: int = 3
+    min_price: float | None = None
+
+
+class SellAfter(Strategy[SellAfterParams]):
+    """Buys the configured contract and sells it from ``on_tick``, naming it by its intent.
+
+    It never looks at updates: the context knows its contracts all the same.
+    """
+
+    Params = SellAfterParams
+
+    def on_start(self) -> None:
+        self.count = 0
+        self.age = 0
+        self.failures: list[OrderFailed] = []
+
+    def on_tick(self, tick: Tick) -> None:
+        self.count += 1
+        held = next(iter(self.ctx.open_contracts.values()), None)
+        if held is None:
+            if self.count % self.params.every == 0:
+                self.age = 0
+                self.ctx.buy(symbol=tick.symbol)
+            return
+        self.age += 1
+        if self.age == self.params.hold:
+            self.ctx.sell(held, min_price=self.params.min_price)
+
+    def on_order_failed(self, failure: OrderFailed) -> None:
+        self.failures.append(failure)
+
+
+@attrs.frozen
+class ManageParams:
+    """Follow each contract: move its take-profit, cancel it, or sell it on a profit.
+
+    Attributes:
+        every: buy when nothing is open, every ``every``-th tick.
+        retarget_after: updates after which the take-profit becomes ``retarget`` (0: never).
+        retarget: the new take-profit (``None`` removes it).
+        cancel_after: updates after which a cancellable contract is cancelled (0: never).
+        sell_profit: sell once the profit reaches it (``None``: never).
+        sell_after: sell after that many updates (0: never).
+    """
+
+    every: int = 1
+    retarget_after: int = 0
+    retarget: float | None = None
+    cancel_after: int = 0
+    sell_profit: float | None = None
+    sell_after: int = 0
+
+
+class Manage(Strategy[ManageParams]):
+    """Trades from ``on_contract_update``, naming contracts by their updates."""
+
+    Params = ManageParams
+
+    def on_start(self) -> None:
+        self.count = 0
+        self.seen: dict[int, int] = {}
+        self.failures: list[OrderFailed] = []
+
+    def on_tick(self, tick: Tick) -> None:
+        self.count += 1
+        if not self.ctx.open_contracts and self.count % self.params.every == 0:
+            self.ctx.buy(symbol=tick.symbol)
+
+    def on_contract_update(self, update: ContractUpdate) -> None:
+        p = self.params
+        n = self.seen.get(update.contract_id, 0) + 1
+        self.seen[update.contract_id] = n
+        if n == p.cancel_after and update.is_valid_to_cancel:
+            self.ctx.cancel(update)
+        elif n == p.retarget_after and update.is_valid_to_update:
+            self.ctx.update(update, take_profit=p.retarget)
+        elif update.is_valid_to_sell and (
+            n == p.sell_after
+            or (p.sell_profit is not None and (update.profit or 0.0) >= p.sell_profit)
+        ):
+            self.ctx.sell(update)
+
+    def on_order_failed(self, failure: OrderFailed) -> None:
+        self.failures.append(failure)

@@ -2,15 +2,18 @@
 
 The "live" half here drives the embedded simulator's market feed and trading desk in virtual
 time (Trio's autojump clock), with the strategy host on a venue that buys from the desk the
-moment a tick is published, records every tick it delivers to a JSON-lines file, and learns
-settlements from the desk's contract watchers. The backtest half replays that recording.
-The two trade lists must be identical (contract type, entry and exit ticks, stake, payout,
-profit): pricing, purchase epochs and settlement come from the same market model, and the
+moment a tick is published, carries out sell / update / cancel orders once the desk has
+settled that tick (as the server serves a request that arrives after a tick), records every
+tick it delivers to a JSON-lines file, and learns updates and settlements from the desk's
+contract watchers. The backtest half replays that recording. The two trade lists must be
+identical (contract type, entry and exit ticks, stake, payout, profit, how it ended):
+pricing, purchase epochs, sales and settlement come from the same market model, and the
 engine's per-tick order is the simulator's publish order.
 
-The end-to-end version (``triobot run`` against the simulator over a websocket) needs the
-live runtime; it will compare the same rows (:func:`parity_rows`) with the same recording
-format (:class:`~framework.backtest.files.TickWriter`).
+The cases: fixed-expiry contracts with martingale stakes; time contracts sold early from
+``on_tick``; Accumulators with a take-profit, sold from ``on_contract_update``; Multipliers
+with stop-loss and take-profit, the take-profit moved and the contract sold on a profit;
+Multipliers with deal cancellation, cancelled.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import pytest
 import trio
 
 from framework.backtest import (
@@ -30,18 +34,32 @@ from framework.backtest import (
     run_backtest,
 )
 from framework.deriv.models import Tick
+from framework.market.errors import MarketError
 from framework.market.pricing import PricingConfig
 from framework.risk import RiskGate, RiskLimits
 from framework.simulator.accounts import Bank
 from framework.simulator.clock import SimClock
+from framework.simulator.envelope import SimError
 from framework.simulator.feed import MarketFeeds
 from framework.simulator.trading import Contract, TradingDesk
 from framework.sizing import Martingale
-from framework.strategy import ClosedContract, ContractTemplate, MemoryStateStore, TradeIntent
+from framework.strategy import (
+    ClosedContract,
+    ContractOrder,
+    ContractTemplate,
+    ContractUpdate,
+    MemoryStateStore,
+    OrderFailed,
+    TradeIntent,
+)
 from framework.strategy._host import Slot, StrategyHost
-from framework.strategy.events import ContractOrder
 
-from .helpers import EveryN, EveryParams
+from .helpers import (
+    EveryN,
+    EveryParams,
+    SellAfter,
+    SellAfterParams,
+)
 
 START = 1_700_000_000
 SEED = 11
@@ -52,15 +70,21 @@ def parity_rows(closed: list[ClosedContract]) -> list[tuple[Any, ...]]:
     return [
         (
             c.intent_id, c.symbol, c.contract_type, c.purchase_time, c.entry_epoch,
-            c.entry_quote, c.exit_epoch, c.exit_quote, c.buy_price, c.payout, c.profit,
-            c.status,
+            c.entry_quote, c.exit_epoch, c.exit_quote, c.buy_price, c.payout, c.sell_price,
+            c.profit, c.status, c.end,
         )
         for c in closed
     ]  # fmt: skip
 
 
 class DeskVenue:
-    """A venue that buys on the simulator's desk synchronously (the live execution stand-in)."""
+    """A venue on the simulator's desk (the live execution stand-in).
+
+    Buys synchronously (the moment the tick is published); orders wait for the desk to
+    settle the tick (:meth:`carry_out`, a settlement hook after the desk's); updates and
+    closes come from the desk's watcher, as the live runtime's come from
+    ``proposal_open_contract``.
+    """
 
     def __init__(self, desk: TradingDesk, clock: SimClock, account: Any) -> None:
         self.desk = desk
@@ -71,7 +95,9 @@ class DeskVenue:
         self.slot: Slot | None = None
         self.by_contract: dict[int, TradeIntent] = {}
         self.closed: list[ClosedContract] = []
+        self.failures: list[OrderFailed] = []
         self.rejected: list[str] = []
+        self._orders: list[ContractOrder] = []
         desk.watch(account.loginid, self._watch)
 
     @property
@@ -97,17 +123,41 @@ class DeskVenue:
             self.slot.intent_rejected(intent)
             return
         self.by_contract[contract.contract_id] = intent
+        # Live, the contract's first update (right after the buy) tells the host.
+        self.slot.contract_opened(
+            intent.intent_id, contract.contract_id, contract.position.buy_price
+        )
 
-    def order(self, order: ContractOrder) -> None:  # pragma: no cover - issue 12 fills it
-        raise NotImplementedError("parity of contract orders: issue 12 in progress")
+    def order(self, order: ContractOrder) -> None:
+        self._orders.append(order)
+
+    def carry_out(self, tick: Tick) -> None:
+        """Send the orders given while ``tick`` was handled, after the desk settled it."""
+        assert self.host is not None and self.slot is not None
+        while self._orders:
+            batch, self._orders = self._orders, []
+            for order in batch:
+                try:
+                    if order.kind == "sell":
+                        self.desk.sell(self.account, order.contract_id, order.min_price or 0.0)
+                    else:
+                        raise AssertionError(f"no {order.kind} on the desk yet")
+                except (MarketError, SimError) as exc:
+                    failure = OrderFailed(order, exc.code, exc.message, self.now)
+                    self.failures.append(failure)
+                    self.host.order_failed(self.slot, failure)
 
     def _watch(self, contract: Contract) -> None:
-        settlement = contract.settlement
         intent = self.by_contract.get(contract.contract_id)
-        if settlement is None or intent is None:
+        if intent is None:
+            return  # the purchase itself: submit() books it
+        assert self.host is not None and self.slot is not None
+        settlement = contract.settlement
+        if settlement is None:
+            update = ContractUpdate.from_position(contract.position, intent, self.now)
+            self.host.contract_update(self.slot, update)
             return
         del self.by_contract[contract.contract_id]
-        assert self.host is not None and self.slot is not None
         result = ClosedContract.from_settlement(
             settlement, intent, contract.position.purchase_epoch
         )
@@ -115,31 +165,56 @@ class DeskVenue:
         self.host.contract_closed(self.slot, result)
 
 
-STRATEGY = StrategySetup(
-    name="every",
-    cls=EveryN,
-    params=EveryParams(every=3),
-    symbols=("R_100", "1HZ100V"),
-    contract=ContractTemplate(duration=3),
-    stake=Martingale(base=1.0, factor=2.0, max_steps=4),
+@attrs.frozen
+class Case:
+    """One parity scenario: a strategy, its risk limits, how long it trades."""
+
+    strategy: StrategySetup
+    risk: RiskLimits
+    seconds: int
+
+
+EVERY = Case(
+    StrategySetup(
+        name="every",
+        cls=EveryN,
+        params=EveryParams(every=3),
+        symbols=("R_100", "1HZ100V"),
+        contract=ContractTemplate(duration=3),
+        stake=Martingale(base=1.0, factor=2.0, max_steps=4),
+    ),
+    RiskLimits(max_open_contracts=3, max_consecutive_losses=50),
+    1200,
 )
-RISK = RiskLimits(max_open_contracts=3, max_consecutive_losses=50)
+SELLS_EARLY = Case(
+    StrategySetup(
+        name="early",
+        cls=SellAfter,
+        params=SellAfterParams(every=2, hold=5),
+        symbols=("R_100", "1HZ100V"),
+        contract=ContractTemplate(type="CALL", duration=2, duration_unit="m"),
+        stake=Martingale(base=1.0, factor=2.0, max_steps=3),
+    ),
+    RiskLimits(max_consecutive_losses=50),
+    1200,
+)
 
 
-async def live_on_the_desk(recording: Path, seconds: int) -> tuple[list[ClosedContract], int]:
-    """Trade on the simulator's desk for ``seconds`` of simulated time, recording ticks."""
+async def live_on_the_desk(
+    case: Case, recording: Path
+) -> tuple[list[ClosedContract], int, DeskVenue]:
+    """Trade on the simulator's desk for the case's simulated time, recording ticks."""
     async with trio.open_nursery() as nursery:
         clock = SimClock(start_epoch=START)
         bank = Bank()
         feeds = MarketFeeds(nursery, clock, seed=SEED, genesis=START - 3600)
-        pricing = PricingConfig()
-        desk = TradingDesk(bank, feeds, clock, pricing)
+        desk = TradingDesk(bank, feeds, clock, PricingConfig())
         account = bank.open_account(virtual=True, balance=1000.0, now=START)
         venue = DeskVenue(desk, clock, account)
         # The host the live runtime and the replay engine share, on the desk's venue.
-        host = StrategyHost(RiskGate(RISK))
+        host = StrategyHost(RiskGate(case.risk))
         venue.host = host
-        venue.slot = host.add(STRATEGY, venue=venue, state=MemoryStateStore())
+        venue.slot = host.add(case.strategy, venue=venue, state=MemoryStateStore())
         host.start_all()
         with TickWriter(recording, append=False) as writer:
 
@@ -147,32 +222,62 @@ async def live_on_the_desk(recording: Path, seconds: int) -> tuple[list[ClosedCo
                 writer.write(tick)
                 host.tick(tick)
 
-            for symbol in STRATEGY.symbols:
-                feeds.get(symbol).add_listener(on_tick)
-            await clock.sleep_until(START + seconds)
+            for symbol in case.strategy.symbols:
+                feed = feeds.get(symbol)  # the desk hooks the feed first
+                feed.add_listener(on_tick)
+                feed.add_settlement_hook(venue.carry_out)
+            await clock.sleep_until(START + case.seconds)
             nursery.cancel_scope.cancel()
         host.stop_all()
     assert not venue.rejected, venue.rejected
-    return venue.closed, len(venue.by_contract)
+    return venue.closed, len(venue.by_contract), venue
+
+
+def replay(case: Case, recording: Path) -> tuple[list[ClosedContract], Any]:
+    collector = TradeCollector()
+    setup = BacktestSetup((case.strategy,), risk=case.risk, balance=1000.0)
+    result = run_backtest(setup, open_source(recording), sinks=[collector])
+    return [t.closed for t in collector.trades], result
 
 
 async def test_backtest_of_the_recording_trades_like_the_simulator(
     tmp_path: Path, autojump_clock: trio.testing.MockClock
 ) -> None:
     recording = tmp_path / "ticks.jsonl"
-    live, still_open = await live_on_the_desk(recording, seconds=1200)
+    live, still_open, _ = await live_on_the_desk(EVERY, recording)
     assert len(live) > 200  # enough contracts, on both symbols, with martingale stakes
     assert {c.symbol for c in live} == {"R_100", "1HZ100V"}
     assert len({c.buy_price for c in live}) > 2
 
-    collector = TradeCollector()
-    setup = BacktestSetup((STRATEGY,), risk=RISK, balance=1000.0)
-    result = run_backtest(setup, open_source(recording), sinks=[collector])
-    replayed = [t.closed for t in collector.trades]
-
+    replayed, result = replay(EVERY, recording)
     assert parity_rows(replayed) == parity_rows(live)
     assert len(result.open_at_end) == still_open
     assert result.strategies[0].refusals  # the gate worked in both halves alike
+
+
+@pytest.mark.parametrize(
+    ("case", "ends"),
+    [
+        (SELLS_EARLY, {"sold"}),
+    ],
+    ids=["sells-early"],
+)
+async def test_the_contract_lifecycle_replays_like_the_simulator(
+    case: Case, ends: set[str], tmp_path: Path, autojump_clock: trio.testing.MockClock
+) -> None:
+    recording = tmp_path / "ticks.jsonl"
+    live, still_open, venue = await live_on_the_desk(case, recording)
+    assert len(live) > 20
+    assert {c.end for c in live} >= ends, {c.end for c in live}
+    replayed, result = replay(case, recording)
+    assert parity_rows(replayed) == parity_rows(live)
+    assert len(result.open_at_end) == still_open
+    report = result.strategies[0]
+    live_failures: dict[str, int] = {}
+    for failure in venue.failures:
+        live_failures[failure.code] = live_failures.get(failure.code, 0) + 1
+    assert report.order_failures == live_failures
+    assert venue.slot is not None and report.orders == venue.slot.ctx.order_counts
 
 
 def test_parity_rows_see_a_difference() -> None:
@@ -183,5 +288,6 @@ def test_parity_rows_see_a_difference() -> None:
         purchase_time=1, sell_time=4,
     )  # fmt: skip
     assert parity_rows([base]) != parity_rows([attrs.evolve(base, exit_epoch=6)])
+    assert parity_rows([base]) != parity_rows([attrs.evolve(base, end="sold")])
     # The contract id is the server's business, not part of parity.
     assert parity_rows([base]) == parity_rows([attrs.evolve(base, contract_id=99)])
