@@ -241,6 +241,55 @@ def test_stay_series_meets_the_far_apart_shortcut() -> None:
     assert probs[0] == pytest.approx(probs[1], abs=1e-6)
 
 
+def _stay_by_images(spot: float, low: float, high: float, sigma: float, seconds: float) -> float:
+    """Survival in (low, high) by the method of images, independently of the series.
+
+    The driftless killed density from 0 in ``(a, b)`` is
+    ``sum_n phi(y - 2nw) - phi(y - (2b - 2nw))`` (``w = b - a``); the drift enters as the
+    Girsanov factor ``exp(k y - mu^2 t / (2 sigma^2))``, ``k = mu / sigma^2``, and each
+    Gaussian integral of ``exp(k y) phi(y - c)`` over ``(a, b)`` has a closed form.
+    """
+    t = seconds / YEAR_SECONDS
+    s = sigma * math.sqrt(t)
+    mu = -0.5 * sigma * sigma
+    k = mu / (sigma * sigma)
+    a, b = math.log(low / spot), math.log(high / spot)
+    w = b - a
+
+    def n_cdf(x: float) -> float:
+        return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+    def part(c: float) -> float:
+        shift = c + k * s * s
+        scale = math.exp(k * c + 0.5 * (k * s) ** 2)
+        return scale * (n_cdf((b - shift) / s) - n_cdf((a - shift) / s))
+
+    total = sum(part(2 * n * w) - part(2 * b - 2 * n * w) for n in range(-30, 31))
+    return total * math.exp(-mu * mu * t / (2 * sigma * sigma))
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "sigma", "seconds"),
+    [
+        (999.0, 1001.0, 1.0, 120),
+        (997.0, 1002.0, 1.0, 120),
+        (990.0, 1010.0, 1.0, 3600),
+        (950.0, 1200.0, 1.0, 30 * 86400),
+        (999.9, 1000.05, 0.1, 600),
+        (500.0, 2000.0, 1.0, 365 * 86400),
+        (990.0, 1010.0, 0.25, 86400),
+        # Far apart for the time left (over 12 standard deviations): the two-touch shortcut.
+        (998.0, 1002.0, 1.0, 1),
+        (995.0, 1005.0, 1.0, 10),
+    ],
+)
+def test_stay_series_matches_the_images(
+    low: float, high: float, sigma: float, seconds: float
+) -> None:
+    expected = _stay_by_images(SPOT, low, high, sigma, seconds)
+    assert probability_stay(SPOT, low, high, sigma, seconds) == pytest.approx(expected, abs=1e-9)
+
+
 def test_stay_by_monte_carlo() -> None:
     """The continuous survival vs finely simulated GBM paths (seeded, so deterministic)."""
     rng = random.Random(7)
