@@ -6,13 +6,18 @@ One :class:`Offering` per (contract type, barrier mode, expiry type), like Deriv
 ``intraday``, ``daily``) with that expiry type's own min/max duration. Two-barrier types
 list ``barriers: 2``; High/Low Ticks and Only Ups/Downs list none (their barrier is a tick
 of the contract, not a parameter). Types the table marks as not advertised are left out.
+
+Multipliers and Accumulators have no expiry: one entry each with ``expiry_type``
+``"no_expiry"`` and durations ``"0"``, carrying the symbol's ``multiplier_range`` and
+``cancellation_range`` (MULTUP/MULTDOWN) or ``growth_rate_range`` (ACCU) from
+:mod:`framework.market.terms`.
 """
 
 from __future__ import annotations
 
 import attrs
 
-from .contracts import CONTRACT_TYPES, ContractType, DurationRange
+from .contracts import CONTRACT_TYPES, OPEN_ENDED, ContractType, DurationRange
 from .limits import MAX_PAYOUT, MIN_STAKE
 from .symbols import (
     CATEGORY_DIGITS,
@@ -23,6 +28,14 @@ from .symbols import (
     CATEGORY_TOUCH,
     SymbolSpec,
     get_symbol,
+)
+from .terms import (
+    ACCU_MAX_PAYOUT,
+    ACCU_MIN_STAKE,
+    MULT_MIN_STAKE,
+    cancellation_options,
+    growth_rates,
+    multiplier_range,
 )
 
 __all__ = ["Offering", "contracts_for"]
@@ -42,7 +55,7 @@ class Offering:
             (Higher/Lower, Ends Between/Outside), ``"non_financial"`` (digits) or
             ``"american"`` (touch, Stays Between/Goes Outside, High/Low Ticks).
         barriers: number of barriers (0, 1 or 2).
-        expiry_type: ``"tick"``, ``"intraday"`` or ``"daily"``.
+        expiry_type: ``"tick"``, ``"intraday"``, ``"daily"`` or ``"no_expiry"``.
         min_contract_duration: e.g. ``"1t"``, ``"15s"``, ``"1d"``.
         max_contract_duration: e.g. ``"10t"``, ``"86400s"``, ``"365d"``.
         last_digit_range: allowed digits of digit contracts (empty otherwise).
@@ -53,6 +66,9 @@ class Offering:
         submarket: its submarket code.
         exchange_name: its exchange name.
         start_type: always ``"spot"`` (no forward-starting contracts).
+        multiplier_range: Multipliers: the multipliers offered (empty otherwise).
+        growth_rate_range: Accumulators: the growth rates offered (empty otherwise).
+        cancellation_range: Multipliers: the deal cancellation windows (empty otherwise).
     """
 
     contract_type: str
@@ -73,6 +89,9 @@ class Offering:
     submarket: str
     exchange_name: str
     start_type: str = "spot"
+    multiplier_range: tuple[int, ...] = ()
+    growth_rate_range: tuple[float, ...] = ()
+    cancellation_range: tuple[str, ...] = ()
 
 
 _BARRIER_CATEGORY = {
@@ -109,6 +128,32 @@ def _expiries(limits: DurationRange) -> list[tuple[str, str, str]]:
     return out
 
 
+def _open_ended(ctype: ContractType, spec: SymbolSpec) -> Offering:
+    accu = ctype.name == "ACCU"
+    return Offering(
+        contract_type=ctype.name,
+        contract_category=ctype.category,
+        contract_category_display=ctype.category_display,
+        contract_display=ctype.display,
+        sentiment=ctype.sentiment,
+        barrier_category="american",
+        barriers=2 if accu else 0,
+        expiry_type="no_expiry",
+        min_contract_duration="0",
+        max_contract_duration="0",
+        last_digit_range=(),
+        min_stake=ACCU_MIN_STAKE if accu else MULT_MIN_STAKE,
+        payout_limit=ACCU_MAX_PAYOUT if accu else MAX_PAYOUT,
+        underlying_symbol=spec.symbol,
+        market=spec.market,
+        submarket=spec.submarket,
+        exchange_name=spec.exchange_name,
+        multiplier_range=() if accu else multiplier_range(spec),
+        growth_rate_range=growth_rates(spec) if accu else (),
+        cancellation_range=() if accu else cancellation_options(spec),
+    )
+
+
 def contracts_for(symbol: str | SymbolSpec) -> tuple[Offering, ...]:
     """List the contracts offered on a symbol.
 
@@ -125,6 +170,9 @@ def contracts_for(symbol: str | SymbolSpec) -> tuple[Offering, ...]:
     out: list[Offering] = []
     for ctype in CONTRACT_TYPES.values():
         if not ctype.advertised or not spec.offers(ctype.category):
+            continue
+        if ctype.name in OPEN_ENDED:
+            out.append(_open_ended(ctype, spec))
             continue
         digits: tuple[int, ...] = ()
         if ctype.digit_range is not None:

@@ -73,12 +73,14 @@ LIMIT_NAMES: Final = {
 
 @attrs.frozen
 class LimitOrderChange:
-    """One entry of ``contract_update_history``.
+    """One limit order as placed, changed or removed (``contract_update_history`` entries,
+    ``limit_order`` objects).
 
     Attributes:
         epoch: when the order was placed, changed or removed (``order_date``).
-        order_type: ``"take_profit"`` or ``"stop_loss"``.
-        amount: the new amount, ``None`` when removed (``order_amount``).
+        order_type: ``"take_profit"``, ``"stop_loss"`` or ``"stop_out"``.
+        amount: the profit it closes at, signed as Deriv's ``order_amount`` (a take-profit
+            positive, a stop-loss or stop-out negative); ``None`` when removed.
         level: the pip-sized spot it closes at (``value``); ``None`` when removed and for
             an Accumulator's take-profit (it closes on a tick count, not a spot).
     """
@@ -90,7 +92,7 @@ class LimitOrderChange:
 
     @property
     def display_name(self) -> str:
-        """``"Take profit"`` or ``"Stop loss"``."""
+        """``"Take profit"``, ``"Stop loss"`` or ``"Stop out"``."""
         return LIMIT_NAMES[self.order_type]
 
 

@@ -180,4 +180,19 @@ def test_contracts_for_step_index_has_no_digits() -> None:
     from framework.market import contracts_for
 
     kinds = {o.contract_category for o in contracts_for("stpRNG")}
-    assert kinds == {"callput", "callputequal"}
+    assert kinds == {"callput", "callputequal", "multiplier"}  # no Accumulators either
+
+
+def test_contracts_for_lists_multipliers_and_accumulators() -> None:
+    from framework.market import contracts_for
+
+    rows = {o.contract_type: o for o in contracts_for("R_100") if o.expiry_type == "no_expiry"}
+    assert sorted(rows) == ["ACCU", "MULTDOWN", "MULTUP"]
+    up, accu = rows["MULTUP"], rows["ACCU"]
+    assert (up.multiplier_range, up.cancellation_range, up.growth_rate_range) == (
+        (40, 80, 120, 160, 200), ("5m", "10m", "15m", "30m", "60m"), ()
+    )  # fmt: skip
+    assert (up.barriers, up.min_stake, up.contract_category) == (0, 1.0, "multiplier")
+    assert accu.growth_rate_range == (0.01, 0.02, 0.03, 0.04, 0.05)
+    assert (accu.barriers, accu.payout_limit, accu.multiplier_range) == (2, 10000.0, ())
+    assert (accu.min_contract_duration, accu.max_contract_duration) == ("0", "0")
