@@ -413,27 +413,7 @@ class MultiplierPosition:
         self.stop_loss = amount
         self.stop_loss_level = level
         self._sl = -_INF if level is None else self._sign * level
-        signed = None if amount is None else -amount
-        self.history.append(LimitOrderChange(epoch, "stop_loss", signed, level))
-
-    def limit_orders(self) -> dict[str, LimitOrderChange]:
-        """Return the limit orders in force (``proposal_open_contract.limit_order``).
-
-        Returns:
-            ``stop_out`` always (amount ``-stake``, dated at the purchase), and
-            ``take_profit`` / ``stop_loss`` when set, as last placed.
-        """
-        orders = {
-            "stop_out": LimitOrderChange(
-                self.purchase_epoch, "stop_out", -self.terms.stake, self.stop_out_level
-            )
-        }
-        for change in self.history:
-            if change.amount is None:
-                orders.pop(change.order_type, None)
-            else:
-                orders[change.order_type] = change
-        return orders
+        self.history.append(LimitOrderChange(epoch, "stop_loss", amount, level))
 
     # -- deal cancellation --------------------------------------------------------------
 

@@ -79,8 +79,8 @@ class LimitOrderChange:
     Attributes:
         epoch: when the order was placed, changed or removed (``order_date``).
         order_type: ``"take_profit"``, ``"stop_loss"`` or ``"stop_out"``.
-        amount: the profit it closes at, signed as Deriv's ``order_amount`` (a take-profit
-            positive, a stop-loss or stop-out negative); ``None`` when removed.
+        amount: the amount as the client gave it (a stop-loss is a positive loss);
+            ``None`` when removed.
         level: the pip-sized spot it closes at (``value``); ``None`` when removed and for
             an Accumulator's take-profit (it closes on a tick count, not a spot).
     """

@@ -263,7 +263,6 @@ def test_update_sets_changes_and_removes() -> None:
     assert pos.is_valid_to_update(P)
     pos.update(P + 1, stop_loss=3.0)
     assert (pos.take_profit, pos.stop_loss, pos.stop_loss_level) == (5.0, 3.0, 998.75)
-    assert sorted(pos.limit_orders()) == ["stop_loss", "stop_out", "take_profit"]
     pos.update(P + 2, take_profit=None)
     assert pos.take_profit is None and pos.take_profit_level is None
     assert pos.on_tick(P + 4, 1010.0) is None  # no take-profit any more
@@ -271,18 +270,13 @@ def test_update_sets_changes_and_removes() -> None:
     history = [(h.epoch, h.order_type, h.amount, h.level, h.display_name) for h in pos.history]
     assert history == [
         (P, "take_profit", 5.0, 1002.75, "Take profit"),
-        (P + 1, "stop_loss", -3.0, 998.75, "Stop loss"),
+        (P + 1, "stop_loss", 3.0, 998.75, "Stop loss"),
         (P + 2, "take_profit", None, None, "Take profit"),
         (P + 5, "take_profit", 25.0, 1012.75, "Take profit"),
         (P + 5, "stop_loss", None, None, "Stop loss"),
     ]
     pos.update(P + 6)  # nothing to change
     assert len(pos.history) == 5
-    orders = pos.limit_orders()
-    assert sorted(orders) == ["stop_out", "take_profit"]
-    assert (orders["stop_out"].amount, orders["stop_out"].level) == (-10.0, 995.25)
-    assert orders["stop_out"].display_name == "Stop out"
-    assert orders["take_profit"] == pos.history[3]
     s = pos.on_tick(P + 8, 1012.75)
     assert s is not None and s.end == "take_profit"
     assert not pos.is_valid_to_update(P + 9)
