@@ -36,13 +36,14 @@ from framework.backtest import (
 from framework.deriv.models import Tick
 from framework.market.errors import MarketError
 from framework.market.pricing import PricingConfig
+from framework.market.selling import KEEP
 from framework.risk import RiskGate, RiskLimits
 from framework.simulator.accounts import Bank
 from framework.simulator.clock import SimClock
 from framework.simulator.envelope import SimError
 from framework.simulator.feed import MarketFeeds
 from framework.simulator.trading import Contract, TradingDesk
-from framework.sizing import Martingale
+from framework.sizing import Fixed, Martingale
 from framework.strategy import (
     ClosedContract,
     ContractOrder,
@@ -57,6 +58,8 @@ from framework.strategy._host import Slot, StrategyHost
 from .helpers import (
     EveryN,
     EveryParams,
+    Manage,
+    ManageParams,
     SellAfter,
     SellAfterParams,
 )
@@ -140,8 +143,15 @@ class DeskVenue:
                 try:
                     if order.kind == "sell":
                         self.desk.sell(self.account, order.contract_id, order.min_price or 0.0)
+                    elif order.kind == "cancel":
+                        self.desk.cancel(self.account, order.contract_id)
                     else:
-                        raise AssertionError(f"no {order.kind} on the desk yet")
+                        self.desk.update(
+                            self.account,
+                            order.contract_id,
+                            take_profit=order.take_profit if order.set_take_profit else KEEP,
+                            stop_loss=order.stop_loss if order.set_stop_loss else KEEP,
+                        )
                 except (MarketError, SimError) as exc:
                     failure = OrderFailed(order, exc.code, exc.message, self.now)
                     self.failures.append(failure)
@@ -197,6 +207,54 @@ SELLS_EARLY = Case(
     ),
     RiskLimits(max_consecutive_losses=50),
     1200,
+)
+ACCUMULATES = Case(
+    StrategySetup(
+        name="accu",
+        cls=Manage,
+        params=ManageParams(every=2, sell_after=4),
+        symbols=("R_100", "1HZ100V"),
+        contract=ContractTemplate(type="ACCU", growth_rate=0.03, take_profit=0.25),
+        stake=Fixed(2.0),
+    ),
+    RiskLimits(),
+    1200,
+)
+ACCUMULATES_TO_TARGET = Case(
+    StrategySetup(
+        name="target",
+        cls=Manage,
+        params=ManageParams(every=2),
+        symbols=("R_100", "1HZ100V"),
+        contract=ContractTemplate(type="ACCU", growth_rate=0.05, take_profit=0.5),
+        stake=Fixed(2.0),
+    ),
+    RiskLimits(),
+    1200,
+)
+MULTIPLIES = Case(
+    StrategySetup(
+        name="mult",
+        cls=Manage,
+        params=ManageParams(every=3, retarget_after=3, retarget=1.5, sell_after=30),
+        symbols=("R_100", "1HZ100V"),
+        contract=ContractTemplate(type="MULTUP", multiplier=200, take_profit=3.0, stop_loss=2.0),
+        stake=Fixed(5.0),
+    ),
+    RiskLimits(),
+    1800,
+)
+CANCELS = Case(
+    StrategySetup(
+        name="cancel",
+        cls=Manage,
+        params=ManageParams(every=5, cancel_after=4),
+        symbols=("R_100",),
+        contract=ContractTemplate(type="MULTUP", multiplier=200, cancellation="5m"),
+        stake=Fixed(5.0),
+    ),
+    RiskLimits(),
+    1800,
 )
 
 
@@ -259,8 +317,12 @@ async def test_backtest_of_the_recording_trades_like_the_simulator(
     ("case", "ends"),
     [
         (SELLS_EARLY, {"sold"}),
+        (ACCUMULATES, {"sold", "knocked_out"}),
+        (ACCUMULATES_TO_TARGET, {"take_profit", "knocked_out"}),
+        (MULTIPLIES, {"sold", "take_profit", "stop_loss"}),
+        (CANCELS, {"cancelled"}),
     ],
-    ids=["sells-early"],
+    ids=["sells-early", "accumulator", "accumulator-take-profit", "multiplier", "cancellation"],
 )
 async def test_the_contract_lifecycle_replays_like_the_simulator(
     case: Case, ends: set[str], tmp_path: Path, autojump_clock: trio.testing.MockClock
