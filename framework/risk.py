@@ -323,7 +323,7 @@ class RiskGate:
                 return Decision(
                     False,
                     "max_daily_loss",
-                    f"today's loss {-self.day_profit:.2f} plus {at_risk:.2f} at risk could "
+                    f"today's loss {0.0 - self.day_profit:.2f} plus {at_risk:.2f} at risk could "
                     f"exceed max_daily_loss {lim.max_daily_loss:.2f}",
                 )
         self._in_flight[intent.intent_id] = worst
