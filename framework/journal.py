@@ -1,4 +1,4 @@
-"""The SQLite journal: every intent, buy, update and settlement, written before and after.
+"""The SQLite journal: every intent, buy, order, update and settlement, written before and after.
 
 Rules of operation:
 
@@ -11,8 +11,16 @@ Rules of operation:
 2. Every outcome closes the intent exactly once: ``bought`` (with the contract), ``not_bought``
    (with why), ``rejected`` (the risk gate said no; nothing was sent). A second outcome for the
    same intent is refused with :class:`JournalError`: that is how a double buy would show.
-3. A contract row is ``open`` until its settlement is written; :meth:`Journal.open_contracts`
-   is what a restarted bot follows to settlement. Settling twice is a no-op that reports it.
+3. A contract row is ``open`` until its settlement is written, with how it ended (``end``,
+   :data:`~framework.market.settlement.END_REASONS`); :meth:`Journal.open_contracts` is
+   what a restarted bot follows to settlement. Settling twice is a no-op that reports it.
+3a. An order on an open contract (sell, ``contract_update``, cancel) follows the intent's
+   rules: written ``pending`` before anything is sent, ``sending`` (with the server epoch)
+   right before it leaves, then exactly one outcome, ``done`` or ``failed`` (with the
+   server's reason). A crash leaves it ``sending``; :meth:`Journal.unresolved_orders`
+   returns it and the runtime decides it from the contract's state, never re-sending it.
+   :meth:`Journal.closing_order` says whether the bot's own sale or cancellation closed a
+   contract (what ``end`` is inferred from, with the final contract state).
 4. Every write also appends to ``events``, an append-only log with the full payload, so the
    journal can be audited after the fact.
 5. One writer: opening a journal file takes an exclusive OS lock (``flock``) on its sidecar
@@ -54,9 +62,16 @@ import attrs
 from .errors import TriobotError, UserError
 from .files import PRIVATE_MODE, make_private
 
-__all__ = ["Journal", "JournalError", "JournalInUse", "JournaledContract", "JournaledIntent"]
+__all__ = [
+    "Journal",
+    "JournalError",
+    "JournalInUse",
+    "JournaledContract",
+    "JournaledIntent",
+    "JournaledOrder",
+]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -95,7 +110,20 @@ CREATE TABLE IF NOT EXISTS contracts (
     exit_quote     REAL,
     sell_price     REAL,
     profit         REAL,
-    settled_at     INTEGER
+    settled_at     INTEGER,
+    "end"          TEXT
+);
+CREATE TABLE IF NOT EXISTS orders (
+    order_id      TEXT PRIMARY KEY,
+    contract_id   INTEGER NOT NULL,
+    intent_id     TEXT,
+    strategy      TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    request       TEXT NOT NULL,
+    created_epoch INTEGER NOT NULL,
+    status        TEXT NOT NULL,
+    reason        TEXT,
+    sent_epoch    INTEGER
 );
 CREATE TABLE IF NOT EXISTS events (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -107,6 +135,8 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS intents_status ON intents(status);
 CREATE INDEX IF NOT EXISTS contracts_status ON contracts(status);
+CREATE INDEX IF NOT EXISTS orders_status ON orders(status);
+CREATE INDEX IF NOT EXISTS orders_contract ON orders(contract_id);
 """
 
 #: The sidecar holding the writer's lock: ``JOURNAL`` + this suffix.
@@ -114,6 +144,10 @@ LOCK_SUFFIX = ".lock"
 
 OPEN_INTENT_STATES = ("pending", "sending")
 FINAL_INTENT_STATES = ("bought", "not_bought", "rejected")
+OPEN_ORDER_STATES = ("pending", "sending")
+FINAL_ORDER_STATES = ("done", "failed")
+#: Orders whose ``done`` closes the contract.
+CLOSING_ORDERS = ("sell", "cancel")
 
 
 class JournalError(TriobotError):
@@ -170,6 +204,37 @@ class JournaledContract:
     sell_price: float | None
     profit: float | None
     settled_at: int | None
+    #: How it ended (``None`` while open); a schema-2 row reads its end from its status.
+    end: str | None = None
+
+
+@attrs.frozen
+class JournaledOrder:
+    """A sell, ``contract_update`` or cancel order as the journal holds it.
+
+    Attributes:
+        order_id: the order's id (``ContractOrder.order_id``).
+        contract_id: the contract it is about.
+        intent_id: the intent the contract was bought for.
+        strategy: the strategy that asked.
+        kind: ``"sell"``, ``"update"`` or ``"cancel"``.
+        request: the request sent (or to be sent), without the envelope.
+        created_epoch: tick time at which the strategy asked.
+        status: ``pending``, ``sending``, ``done`` or ``failed``.
+        reason: why it failed (the server's code and message), or how it was decided.
+        sent_epoch: the latest server epoch known when it left.
+    """
+
+    order_id: str
+    contract_id: int
+    intent_id: str | None
+    strategy: str
+    kind: str
+    request: Mapping[str, Any]
+    created_epoch: int
+    status: str
+    reason: str | None
+    sent_epoch: int | None
 
 
 class Journal:
@@ -257,32 +322,56 @@ class Journal:
         if readonly:
             found = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             version = int(found[0]) if found is not None else 0
-            # A version 1 journal reads as it is (its intents have no ``sent_epoch``).
-            if version not in (1, SCHEMA_VERSION):
+            # An older journal reads as it is: a version 1 one has no ``sent_epoch``, and
+            # before version 3 there are no orders and no ``end`` (read from the status).
+            if version not in (1, 2, SCHEMA_VERSION):
                 raise JournalError(
                     f"{self.path}: journal schema version {version}, this triobot reads "
                     f"{SCHEMA_VERSION}"
                 )
+            self._version = version
             return
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        found = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if found is None:
-            self._db.execute(
-                "INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
-            )
-        elif int(found[0]) == 1:
-            # Version 2 added the server epoch at send; older rows have none (recovery
-            # falls back to the intent's tick epoch).
-            with self._tx() as db:
-                db.execute("ALTER TABLE intents ADD COLUMN sent_epoch INTEGER")
-                db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (SCHEMA_VERSION,))
-        elif int(found[0]) != SCHEMA_VERSION:
+        found = None
+        if self._db.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone():
+            found = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        # A new file (no meta yet) is written at the current version.
+        version = SCHEMA_VERSION if found is None else int(found[0])
+        if version not in (1, 2, SCHEMA_VERSION):
             raise JournalError(
-                f"{self.path}: journal schema version {found[0]}, this triobot reads "
+                f"{self.path}: journal schema version {version}, this triobot reads "
                 f"{SCHEMA_VERSION}"
             )
+        with self._tx() as db:
+            # Upgrades in place, in one transaction with the schema: version 2 added the
+            # server epoch at send (older rows have none: recovery falls back to the
+            # intent's tick epoch); version 3 added orders (a table of their own, created
+            # below) and how each contract ended (older rows: from their status).
+            if version < 2 and not self._has_column(db, "intents", "sent_epoch"):
+                db.execute("ALTER TABLE intents ADD COLUMN sent_epoch INTEGER")
+            if version < 3 and not self._has_column(db, "contracts", "end"):
+                db.execute('ALTER TABLE contracts ADD COLUMN "end" TEXT')
+                for contract_id, status in db.execute(
+                    "SELECT contract_id, status FROM contracts"
+                ).fetchall():
+                    db.execute(
+                        'UPDATE contracts SET "end"=? WHERE contract_id=?',
+                        (_legacy_end(status), contract_id),
+                    )
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(
+                "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (SCHEMA_VERSION,),
+            )
+        self._version = SCHEMA_VERSION
+
+    @staticmethod
+    def _has_column(db: sqlite3.Connection, table: str, column: str) -> bool:
+        return any(row[1] == column for row in db.execute(f"PRAGMA table_info({table})"))
 
     def __enter__(self) -> Journal:
         return self
@@ -498,8 +587,21 @@ class Journal:
         exit_epoch: int | None,
         exit_quote: float | None,
         settled_at: int | None,
+        end: str,
     ) -> bool:
         """Settle an open contract. Returns False (and writes nothing) if it was settled already.
+
+        Args:
+            contract_id: the contract.
+            status: Deriv's final status (``won``, ``lost``, ``sold``, ``cancelled``).
+            sell_price: what was credited.
+            profit: ``sell_price - buy_price``.
+            entry_epoch: the entry tick's epoch.
+            entry_quote: the entry spot.
+            exit_epoch: the exit tick's epoch.
+            exit_quote: the exit spot.
+            settled_at: when it settled (server epoch).
+            end: how it ended (:data:`~framework.market.settlement.END_REASONS`).
 
         Raises:
             JournalError: the contract is not in the journal.
@@ -514,7 +616,8 @@ class Journal:
                 return False
             db.execute(
                 "UPDATE contracts SET status=?, sell_price=?, profit=?, entry_epoch=?, "
-                "entry_quote=?, exit_epoch=?, exit_quote=?, settled_at=? WHERE contract_id=?",
+                'entry_quote=?, exit_epoch=?, exit_quote=?, settled_at=?, "end"=? '
+                "WHERE contract_id=?",
                 (
                     status,
                     sell_price,
@@ -524,16 +627,160 @@ class Journal:
                     exit_epoch,
                     exit_quote,
                     settled_at,
+                    end,
                     contract_id,
                 ),
             )
             self._event(
                 db,
                 "settled",
-                {"status": status, "sell_price": sell_price, "profit": profit},
+                {"status": status, "sell_price": sell_price, "profit": profit, "end": end},
                 contract_id=contract_id,
             )
             return True
+
+    # -- orders ----------------------------------------------------------------------------
+
+    def record_order(self, order: Any, request: Mapping[str, Any]) -> None:
+        """Write a new order (``pending``), before anything is sent for it.
+
+        Args:
+            order: a :class:`~framework.strategy.events.ContractOrder`-like object.
+            request: the request it will send (``order.to_request()``).
+
+        Raises:
+            JournalError: an order with this id is already journaled.
+        """
+        fields = {
+            "order_id": order.order_id,
+            "contract_id": order.contract_id,
+            "intent_id": order.intent_id,
+            "strategy": order.strategy,
+            "kind": order.kind,
+            "request": json.dumps(dict(request), sort_keys=True),
+            "created_epoch": order.created_epoch,
+        }
+        with self._tx() as db:
+            try:
+                db.execute(
+                    "INSERT INTO orders(order_id, contract_id, intent_id, strategy, kind, "
+                    "request, created_epoch, status) VALUES (:order_id, :contract_id, "
+                    ":intent_id, :strategy, :kind, :request, :created_epoch, 'pending')",
+                    fields,
+                )
+            except sqlite3.IntegrityError:
+                raise JournalError(f"order {order.order_id!r} is already journaled") from None
+            self._event(
+                db,
+                "order",
+                {**fields, "request": dict(request)},
+                intent_id=order.intent_id,
+                contract_id=order.contract_id,
+            )
+
+    def mark_order_sending(self, order_id: str, *, server_epoch: int | None) -> None:
+        """Record that the order is about to leave (call right before sending it).
+
+        Raises:
+            JournalError: the order is unknown or not ``pending``.
+        """
+        with self._tx() as db:
+            row = self._order_row(db, order_id)
+            if row["status"] != "pending":
+                raise JournalError(f"order {order_id!r} is {row['status']}, not pending")
+            db.execute(
+                "UPDATE orders SET status='sending', sent_epoch=? WHERE order_id=?",
+                (server_epoch, order_id),
+            )
+            self._event(
+                db,
+                "order_sending",
+                {"server_epoch": server_epoch},
+                intent_id=row["intent_id"],
+                contract_id=row["contract_id"],
+            )
+
+    def record_order_done(
+        self, order_id: str, detail: str, answer: Mapping[str, Any] | None = None
+    ) -> None:
+        """Close an order the server carried out (from its answer, or decided after a loss).
+
+        Args:
+            order_id: the order.
+            detail: how it is known (kept as the row's ``reason``).
+            answer: the server's answer, when it came (kept in the event log).
+        """
+        self._close_order(order_id, "done", detail, {"detail": detail, "answer": answer})
+
+    def record_order_failed(self, order_id: str, reason: str) -> None:
+        """Close an order that did not happen, with why (the server's code and message)."""
+        self._close_order(order_id, "failed", reason, {"reason": reason})
+
+    def _close_order(
+        self, order_id: str, status: str, reason: str, payload: Mapping[str, Any]
+    ) -> None:
+        with self._tx() as db:
+            row = self._order_row(db, order_id)
+            if row["status"] in FINAL_ORDER_STATES:
+                raise JournalError(f"order {order_id!r} already has an outcome ({row['status']})")
+            db.execute(
+                "UPDATE orders SET status=?, reason=? WHERE order_id=?",
+                (status, reason, order_id),
+            )
+            self._event(
+                db,
+                f"order_{status}",
+                payload,
+                intent_id=row["intent_id"],
+                contract_id=row["contract_id"],
+            )
+
+    @staticmethod
+    def _order_row(db: sqlite3.Connection, order_id: str) -> sqlite3.Row:
+        row: sqlite3.Row | None = db.execute(
+            "SELECT * FROM orders WHERE order_id=?", (order_id,)
+        ).fetchone()
+        if row is None:
+            raise JournalError(f"unknown order {order_id!r}")
+        return row
+
+    def unresolved_orders(self) -> list[JournaledOrder]:
+        """Orders written but without an outcome: ``pending`` or ``sending`` (crash leftovers)."""
+        return self._orders(
+            "SELECT * FROM orders WHERE status IN (?, ?) ORDER BY rowid", OPEN_ORDER_STATES
+        )
+
+    def orders(self, contract_id: int | None = None) -> list[JournaledOrder]:
+        """Every order (or those of one contract), in the order they were written."""
+        if contract_id is None:
+            return self._orders("SELECT * FROM orders ORDER BY rowid", ())
+        return self._orders(
+            "SELECT * FROM orders WHERE contract_id=? ORDER BY rowid", (contract_id,)
+        )
+
+    def order(self, order_id: str) -> JournaledOrder | None:
+        """One order, or ``None``."""
+        found = self._orders("SELECT * FROM orders WHERE order_id=?", (order_id,))
+        return found[0] if found else None
+
+    def closing_order(self, contract_id: int) -> str | None:
+        """The kind of the bot's own order that closed the contract (``sell``, ``cancel``).
+
+        ``None`` when no sale or cancellation of the bot's was done: the contract ended by
+        its own rule, or was closed outside the bot.
+        """
+        for order in self.orders(contract_id):
+            if order.status == "done" and order.kind in CLOSING_ORDERS:
+                return order.kind
+        return None
+
+    def _orders(self, query: str, args: tuple[Any, ...]) -> list[JournaledOrder]:
+        if self._version < 3:
+            return []  # a journal read as it is, from before orders existed
+        return [
+            JournaledOrder(**{**dict(row), "request": json.loads(row["request"])})
+            for row in self._db.execute(query, args).fetchall()
+        ]
 
     # -- queries -------------------------------------------------------------------------
 
@@ -562,7 +809,7 @@ class Journal:
             query += " WHERE status=?"
             args = (status,)
         rows = self._db.execute(query + " ORDER BY purchase_time, contract_id", args).fetchall()
-        return [JournaledContract(**dict(row)) for row in rows]
+        return [_contract(dict(row)) for row in rows]
 
     def intents(self) -> list[JournaledIntent]:
         """All intents, oldest first."""
@@ -596,3 +843,19 @@ class Journal:
             args = (kind,)
         rows = self._db.execute(query + " ORDER BY seq", args).fetchall()
         return [{**dict(row), "payload": json.loads(row["payload"])} for row in rows]
+
+
+def _legacy_end(status: str) -> str | None:
+    """How a contract settled before schema 3 ended, from its status.
+
+    Every contract then had a fixed expiry: a ``sold`` one was sold, any other settled by
+    its own rule.
+    """
+    return None if status == "open" else "sold" if status == "sold" else "expired"
+
+
+def _contract(row: dict[str, Any]) -> JournaledContract:
+    """A contract row; one read as it is from before schema 3 gets its end from its status."""
+    if "end" not in row:
+        row["end"] = _legacy_end(row["status"])
+    return JournaledContract(**row)

@@ -61,6 +61,7 @@ def test_lifecycle_and_crash_recovery(tmp_path: Path) -> None:
             exit_epoch=1700000012,
             exit_quote=101.0,
             settled_at=1700000012,
+            end="expired",
         )
         assert not journal.open_contracts()
         kinds = [event["kind"] for event in journal.events()]
@@ -92,6 +93,7 @@ def test_settling_twice_is_a_reported_no_op() -> None:
             exit_epoch=None,
             exit_quote=None,
             settled_at=1,
+            end="expired",
         )
         assert journal.record_settlement(1, **kwargs) is True
         assert journal.record_settlement(1, **kwargs) is False

@@ -48,6 +48,7 @@ def _trade(journal: Journal, n: int, strategy: str, profit: float, *, settle: bo
             exit_epoch=None,
             exit_quote=None,
             settled_at=intent.created_epoch + 6,
+            end="expired",
         )
 
 

@@ -65,6 +65,7 @@ def _buy(journal: Journal, n: int, contract_id: int, *, settle: float | None = 1
             exit_epoch=None,
             exit_quote=None,
             settled_at=110 + n,
+            end="expired",
         )
 
 
