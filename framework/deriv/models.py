@@ -13,11 +13,14 @@ tuple (measured on this machine). It is just as immutable.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
 import attrs
 
 from .errors import PayloadError
+
+if TYPE_CHECKING:  # the vocabulary only: the protocol core imports nothing but the root
+    from ..market.settlement import EndReason
 
 __all__ = [
     "Account",
@@ -25,16 +28,27 @@ __all__ = [
     "Balance",
     "BuyReceipt",
     "Candle",
+    "ContractUpdateReceipt",
+    "LimitOrder",
+    "LimitOrderLevel",
     "OpenContract",
+    "OrderKind",
     "Proposal",
     "SellReceipt",
     "Tick",
     "TickSpot",
     "Transaction",
+    "UpdateHistoryEntry",
 ]
 
 _T = TypeVar("_T")
 _MISSING = object()
+#: Amounts closer than this are equal (account currency, cents).
+_CENT = 0.005
+
+OrderKind = Literal["sell", "update", "cancel"]
+"""What an order does to an open contract: ``sell``, ``update`` (``contract_update``: its
+take-profit / stop-loss) or ``cancel`` (a Multiplier's deal cancellation)."""
 
 
 def _type_name(value: Any) -> str:
@@ -343,8 +357,126 @@ def _spot(model: str, data: Mapping[str, Any], prefix: str) -> TickSpot | None:
 
 
 @attrs.frozen
+class LimitOrderLevel:
+    """One level of a contract's ``limit_order`` (take-profit, stop-loss or stop-out).
+
+    Attributes:
+        amount: the profit (or, for stop-loss and stop-out, the loss, as Deriv signs it)
+            at which the contract closes; ``None`` when the level is not set.
+        order_date: when the level was set (server epoch).
+        value: the spot at which it would close, pip-sized, when Deriv gives one.
+    """
+
+    amount: float | None
+    order_date: int | None
+    value: str | None
+
+    @classmethod
+    def from_payload(cls, data: Any, model: str = "LimitOrderLevel") -> LimitOrderLevel:
+        data = _mapping(model, data)
+        return cls(
+            amount=_optional(model, data, "order_amount", float),
+            order_date=_optional(model, data, "order_date", int),
+            value=None if data.get("value") is None else str(data["value"]),
+        )
+
+
+@attrs.frozen
+class LimitOrder:
+    """A contract's ``limit_order`` (Multipliers, Accumulators): the levels that close it."""
+
+    take_profit: LimitOrderLevel | None = None
+    stop_loss: LimitOrderLevel | None = None
+    stop_out: LimitOrderLevel | None = None
+
+    @classmethod
+    def from_payload(cls, data: Any, model: str = "LimitOrder") -> LimitOrder:
+        data = _mapping(model, data)
+        levels = {
+            name: LimitOrderLevel.from_payload(data[name], f"{model}.{name}")
+            for name in ("take_profit", "stop_loss", "stop_out")
+            if data.get(name) is not None
+        }
+        return cls(**levels)
+
+    @staticmethod
+    def amount(level: LimitOrderLevel | None) -> float | None:
+        """A level's amount, ``None`` when the level (or its amount) is not set."""
+        return None if level is None else level.amount
+
+
+@attrs.frozen
+class ContractUpdateReceipt:
+    """The ``contract_update`` answer: the take-profit and stop-loss now in force."""
+
+    take_profit: LimitOrderLevel | None
+    stop_loss: LimitOrderLevel | None
+
+    @classmethod
+    def from_payload(cls, data: Any) -> ContractUpdateReceipt:
+        order = LimitOrder.from_payload(data, "ContractUpdateReceipt")
+        return cls(take_profit=order.take_profit, stop_loss=order.stop_loss)
+
+
+@attrs.frozen
+class UpdateHistoryEntry:
+    """One line of ``contract_update_history``: a change of a contract's limit order.
+
+    Attributes:
+        order_type: what changed (``"take_profit"``, ``"stop_loss"``).
+        order_amount: the new amount (``None``: removed).
+        order_date: when (server epoch).
+        value: the pip-sized barrier of the level, when Deriv gives one.
+    """
+
+    order_type: str
+    order_amount: float | None
+    order_date: int | None
+    value: str | None
+
+    @classmethod
+    def from_payload(cls, data: Any) -> UpdateHistoryEntry:
+        m = "UpdateHistoryEntry"
+        data = _mapping(m, data)
+        return cls(
+            order_type=_field(m, data, "order_type", str),
+            order_amount=_optional(m, data, "order_amount", float),
+            order_date=_optional(m, data, "order_date", int),
+            value=None if data.get("value") is None else str(data["value"]),
+        )
+
+
+def _updatable(model: str, data: Mapping[str, Any]) -> bool:
+    """``is_valid_to_update``: an object of per-level flags; True if any level may change."""
+    value = data.get("is_valid_to_update")
+    if value is None:
+        return False
+    if isinstance(value, Mapping):
+        return any(
+            _optional(model, value, name, bool) for name in ("take_profit", "stop_loss", "stop_out")
+        )
+    return bool(_convert(model, "is_valid_to_update", value, bool))
+
+
+def _text(data: Mapping[str, Any], name: str) -> str | None:
+    """A barrier-like field Deriv sends as a string or a number, as text."""
+    value = data.get(name)
+    return None if value is None else str(value)
+
+
+@attrs.frozen
 class OpenContract:
-    """A ``proposal_open_contract`` message: the state of one bought contract."""
+    """A ``proposal_open_contract`` message: the state of one bought contract.
+
+    The fields of Multipliers and Accumulators are ``None`` (or false) on the other types:
+    ``limit_order`` (take-profit, stop-loss and a Multiplier's stop-out), the deal
+    ``cancellation`` (its price and expiry), ``multiplier``, ``growth_rate``,
+    ``tick_passed``, the ``high_barrier``/``low_barrier`` of two-barrier types and an
+    Accumulator's ``current_spot_high_barrier``/``current_spot_low_barrier`` (the range
+    the next tick must stay in), ``is_valid_to_cancel``, ``is_valid_to_update`` (any level
+    of the limit order may change) and ``commission``. ``validation_error`` (and its code)
+    says why the contract cannot be sold now.
+    """
 
     contract_id: int
     contract_type: str
@@ -373,17 +505,94 @@ class OpenContract:
     longcode: str | None
     transaction_ids: Mapping[str, int]
     raw: Mapping[str, Any] = attrs.field(repr=False, eq=False)
+    limit_order: LimitOrder | None = None
+    cancellation_price: float | None = None
+    cancellation_expiry: int | None = None
+    multiplier: float | None = None
+    growth_rate: float | None = None
+    commission: float | None = None
+    tick_passed: int | None = None
+    high_barrier: str | None = None
+    low_barrier: str | None = None
+    current_spot_high_barrier: str | None = None
+    current_spot_low_barrier: str | None = None
+    is_valid_to_cancel: bool = False
+    is_valid_to_update: bool = False
+    validation_error: str | None = None
+    validation_error_code: str | None = None
 
     @property
     def is_won(self) -> bool:
         """Settled as a win."""
         return self.status == "won"
 
+    @property
+    def final_profit(self) -> float:
+        """The profit as Deriv reports it, else ``sell_price - buy_price`` (0 if not sold)."""
+        if self.profit is not None:
+            return self.profit
+        return round((self.sell_price or 0.0) - self.buy_price, 2)
+
+    def end_reason(self, closed_by: str | None = None) -> EndReason:
+        """How the contract ended, from this final state and the bot's own closing order.
+
+        The one place the live runtime decides it: Deriv's final
+        ``proposal_open_contract`` has no field for it. In this order:
+
+        1. the bot's own cancellation (``closed_by="cancel"``) or a ``cancelled`` status:
+           ``cancelled``;
+        2. the bot's own sale (``closed_by="sell"``: a sell order journaled done):
+           ``sold``;
+        3. an Accumulator lost: ``knocked_out``;
+        4. a Multiplier or Accumulator closed at a level of its limit order:
+           ``stopped_out`` when it lost its stop-out amount (without one, a Multiplier
+           that lost or was credited nothing), ``stop_loss`` when it lost at least its
+           stop-loss amount, ``take_profit`` when it made at least its take-profit amount;
+        5. any other ``sold`` status: ``sold`` (sold outside the bot, e.g. on Deriv's
+           site);
+        6. otherwise (``won``/``lost`` by its own rule, an Accumulator's maximum ticks or
+           payout): ``expired``.
+
+        Args:
+            closed_by: the kind of the bot's order that closed it (``"sell"``,
+                ``"cancel"``), if one did.
+
+        Returns:
+            The end reason.
+        """
+        if closed_by == "cancel" or self.status == "cancelled":
+            return "cancelled"
+        if closed_by == "sell":
+            return "sold"
+        kind = self.contract_type
+        multiplier = kind.startswith("MULT")
+        if kind == "ACCU" and self.status == "lost":
+            return "knocked_out"
+        if kind == "ACCU" or multiplier:
+            profit = self.final_profit
+            limits = self.limit_order or LimitOrder()
+            stop_out = LimitOrder.amount(limits.stop_out)
+            stop_loss = LimitOrder.amount(limits.stop_loss)
+            take_profit = LimitOrder.amount(limits.take_profit)
+            if stop_out is not None:
+                if profit <= -abs(stop_out) + _CENT:
+                    return "stopped_out"
+            elif multiplier and (self.status == "lost" or not self.sell_price):
+                return "stopped_out"
+            # Deriv signs a stop-loss as the loss; either sign is read as an amount.
+            if stop_loss is not None and profit <= -abs(stop_loss) + _CENT:
+                return "stop_loss"
+            if take_profit is not None and profit >= take_profit - _CENT:
+                return "take_profit"
+        return "sold" if self.status == "sold" else "expired"
+
     @classmethod
     def from_payload(cls, data: Any) -> OpenContract:
         m = "OpenContract"
         data = _mapping(m, data)
         barrier = data.get("barrier")
+        limit_order = data.get("limit_order")
+        cancellation = _optional(m, data, "cancellation", dict) or {}
         return cls(
             contract_id=_field(m, data, "contract_id", int),
             contract_type=_field(m, data, "contract_type", str),
@@ -412,6 +621,25 @@ class OpenContract:
             longcode=_optional(m, data, "longcode", str),
             transaction_ids=_optional(m, data, "transaction_ids", dict) or {},
             raw=data,
+            limit_order=(
+                None
+                if limit_order is None
+                else LimitOrder.from_payload(limit_order, f"{m}.limit_order")
+            ),
+            cancellation_price=_optional(m, cancellation, "ask_price", float),
+            cancellation_expiry=_optional(m, cancellation, "date_expiry", int),
+            multiplier=_optional(m, data, "multiplier", float),
+            growth_rate=_optional(m, data, "growth_rate", float),
+            commission=_optional(m, data, "commission", float),
+            tick_passed=_optional(m, data, "tick_passed", int),
+            high_barrier=_text(data, "high_barrier"),
+            low_barrier=_text(data, "low_barrier"),
+            current_spot_high_barrier=_text(data, "current_spot_high_barrier"),
+            current_spot_low_barrier=_text(data, "current_spot_low_barrier"),
+            is_valid_to_cancel=bool(_optional(m, data, "is_valid_to_cancel", bool)),
+            is_valid_to_update=_updatable(m, data),
+            validation_error=_optional(m, data, "validation_error", str),
+            validation_error_code=_optional(m, data, "validation_error_code", str),
         )
 
 

@@ -26,7 +26,7 @@ from typing import Any, Literal, TypeAlias
 
 import attrs
 
-from framework.deriv.models import OpenContract
+from framework.deriv.models import LimitOrder, OpenContract, OrderKind
 from framework.market.accumulator import AccumulatorPosition
 from framework.market.contracts import ContractSpec
 from framework.market.multiplier import MultiplierPosition
@@ -191,9 +191,6 @@ class TradeIntent:
             cancellation=self.cancellation,
             selected_tick=self.selected_tick,
         )
-
-
-OrderKind = Literal["sell", "update", "cancel"]
 
 
 @attrs.frozen
@@ -401,6 +398,8 @@ class ContractUpdate:
         """
         spot = contract.current_spot
         entry = contract.entry_tick
+        limits = contract.limit_order or LimitOrder()
+        stop_loss = LimitOrder.amount(limits.stop_loss)
         return cls(
             intent_id=intent.intent_id,
             strategy=intent.strategy,
@@ -415,7 +414,30 @@ class ContractUpdate:
             spot=None if spot is None else spot.quote,
             entry_epoch=None if entry is None else entry.epoch,
             entry_quote=None if entry is None else entry.quote,
+            is_valid_to_sell=contract.is_valid_to_sell,
+            is_valid_to_cancel=contract.is_valid_to_cancel,
+            is_valid_to_update=contract.is_valid_to_update,
+            barrier=_level(contract.barrier),
+            # An Accumulator's live range is the one around the current spot.
+            high_barrier=_level(contract.current_spot_high_barrier or contract.high_barrier),
+            low_barrier=_level(contract.current_spot_low_barrier or contract.low_barrier),
+            tick_passed=contract.tick_passed,
+            take_profit=LimitOrder.amount(limits.take_profit),
+            # Deriv signs a stop-loss as the loss (negative); the strategy set an amount.
+            stop_loss=None if stop_loss is None else abs(stop_loss),
+            stop_out=LimitOrder.amount(limits.stop_out),
+            cancellation_expiry=contract.cancellation_expiry,
         )
+
+
+def _level(text: str | None) -> float | None:
+    """A barrier as a number (``None`` when absent or not a price, e.g. a digit's ``"x"``)."""
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 ContractRef: TypeAlias = ContractUpdate | TradeIntent | int
@@ -508,12 +530,17 @@ class ClosedContract:
         )
 
     @classmethod
-    def from_open_contract(cls, contract: OpenContract, intent: TradeIntent) -> ClosedContract:
+    def from_open_contract(
+        cls, contract: OpenContract, intent: TradeIntent, closed_by: str | None = None
+    ) -> ClosedContract:
         """Build from the final live ``proposal_open_contract`` (``is_sold`` set).
 
         Args:
             contract: the decoded final message.
             intent: the intent it was bought for.
+            closed_by: the kind of the bot's own order that closed it (``"sell"``,
+                ``"cancel"``), if one did: ``end`` follows
+                :meth:`~framework.deriv.models.OpenContract.end_reason`.
 
         Returns:
             The closed contract.
@@ -523,12 +550,10 @@ class ClosedContract:
         """
         if not contract.is_sold or contract.sell_price is None:
             raise ValueError(f"contract {contract.contract_id} is not settled yet")
-        profit = (
-            contract.profit
-            if contract.profit is not None
-            else round(contract.sell_price - contract.buy_price, 2)
+        profit = contract.final_profit
+        status = (
+            contract.status if contract.status in ("won", "lost", "sold", "cancelled") else "sold"
         )
-        status = contract.status if contract.status in ("won", "lost", "sold") else "sold"
         entry, exit_ = contract.entry_tick, contract.exit_tick
         return cls(
             intent_id=intent.intent_id,
@@ -549,4 +574,5 @@ class ClosedContract:
             exit_quote=None if exit_ is None else exit_.quote,
             purchase_time=contract.purchase_time or intent.created_epoch,
             sell_time=contract.sell_time or contract.date_expiry or intent.created_epoch,
+            end=contract.end_reason(closed_by),
         )
