@@ -30,9 +30,9 @@ lint: $(STAMP)
 
 # Branch coverage over framework, bots and strategies: the table prints, and the run fails
 # under COVERAGE_MIN % overall or under 100 % on the paths where money moves (the execution
-# actor, the lost-buy reconciler, the journal).
+# actor, the reconcilers of lost buys and orders, the journal).
 COVERAGE_MIN ?= 95
-MONEY_PATHS := framework/execution/*,framework/client/reconcile.py,framework/client/reconciler.py,framework/journal.py
+MONEY_PATHS := framework/execution/*,framework/client/reconcile*.py,framework/journal.py
 
 test: lint
 	$(BIN)/pytest -q --cov=framework --cov=bots --cov=strategies --cov-branch \

@@ -27,10 +27,10 @@ from .results import App as App
 from .results import BuyOutcome as BuyOutcome
 from .results import ContractMatch as ContractMatch
 from .results import NewAccount as NewAccount
+from .results import OrderOutcome as OrderOutcome
 from .results import PaymentAgentMove as PaymentAgentMove
 from .results import PortfolioContract as PortfolioContract
 from .results import ProfitTableEntry as ProfitTableEntry
-from .results import SellOutcome as SellOutcome
 from .results import StatementEntry as StatementEntry
 from .results import TickHistory as TickHistory
 from .results import TopUp as TopUp
@@ -42,11 +42,11 @@ __all__ = [
     "Client",
     "ContractMatch",
     "NewAccount",
+    "OrderOutcome",
     "PaymentAgentMove",
     "PortfolioContract",
     "ProfitTableEntry",
     "Reconciler",
-    "SellOutcome",
     "StatementEntry",
     "TickHistory",
     "TopUp",

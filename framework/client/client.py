@@ -10,14 +10,15 @@
   ``<call>_stream`` for the calls that stream optionally (``balance_stream``,
   ``proposal_stream``, ``open_contract_stream``, ``ticks_history_stream``,
   ``website_status_stream``).
-* :meth:`Client.buy` and :meth:`Client.sell` return exactly one outcome per attempt
-  (:class:`BuyOutcome`, :class:`SellOutcome`). A buy is never re-sent; when its answer is
-  lost the client's :class:`~framework.client.reconciler.Reconciler` decides it from the
-  account's records once the connection is back.
+* :meth:`Client.buy` and the orders on a contract (:meth:`Client.sell`,
+  :meth:`Client.contract_update`, :meth:`Client.cancel`) return exactly one outcome per
+  attempt (:class:`BuyOutcome`, :class:`OrderOutcome`). Neither is ever re-sent; when its
+  answer is lost the client's :class:`~framework.client.reconciler.Reconciler` decides it,
+  a buy from the account's records, an order from its contract's state.
 * :meth:`Client.call` and :meth:`Client.subscribe` reach every other call of the table.
 * An answer whose payload the models refuse is logged and counted once
   (:meth:`Client.read`) and raises :class:`~framework.deriv.errors.PayloadError`, except a
-  ``buy`` or ``sell`` answer: that one is an unknown outcome, decided like a lost answer.
+  ``buy`` or order answer: that one is an unknown outcome, decided like a lost answer.
   Lossless streams (``transaction``, ``open_contract_stream``) yield an
   :class:`~framework.connection.Unreadable` in place of an update they cannot read.
 
@@ -49,11 +50,14 @@ from ..deriv.models import (
     Balance,
     BuyReceipt,
     Candle,
+    ContractUpdateReceipt,
     OpenContract,
+    OrderKind,
     Proposal,
     SellReceipt,
     Tick,
     Transaction,
+    UpdateHistoryEntry,
 )
 from ..deriv.protocol import StreamUpdate
 from ..logs import get_logger
@@ -64,10 +68,10 @@ from .results import (
     BuyOutcome,
     ContractMatch,
     NewAccount,
+    OrderOutcome,
     PaymentAgentMove,
     PortfolioContract,
     ProfitTableEntry,
-    SellOutcome,
     StatementEntry,
     TickHistory,
     TopUp,
@@ -116,6 +120,12 @@ def _unreadable_answer(call: str, error: PayloadError) -> OutcomeUnknown:
     request was answered, what is unknown is only what the answer said.
     """
     return OutcomeUnknown(call, 0, 0.0, error)
+
+
+def _list(data: Any) -> list[Any]:
+    if not isinstance(data, list):
+        raise PayloadError(f"expected a list, got {type(data).__name__}")
+    return data
 
 
 def _model_parser(model: Any) -> Parser:
@@ -703,45 +713,120 @@ class Client:
 
     async def sell(
         self, contract_id: int, *, price: float = 0, loginid: str | None = None
-    ) -> SellOutcome:
-        """Sell an open contract (``price`` 0 = at market); exactly one outcome. Never re-sent.
+    ) -> OrderOutcome:
+        """Sell an open contract at ``price`` or better (0 = at market); exactly one outcome.
+
+        Never re-sent: a lost or unreadable answer is decided from the contract's state
+        (:meth:`Reconciler.decide_order`).
 
         Raises:
             LocalProtocolError: invalid request (nothing sent).
-            ConnectionClosed: the connection stopped before a lost answer was reconciled.
+            OutcomeUnknown: the answer was lost and the contract's state cannot be read.
+            ConnectionClosed: the connection stopped before a lost answer was decided.
         """
+        return await self._order(
+            "sell", contract_id, _fields(sell=contract_id, price=price, loginid=loginid), loginid
+        )
+
+    async def cancel(self, contract_id: int, *, loginid: str | None = None) -> OrderOutcome:
+        """``cancel``: use a Multiplier's deal cancellation (the stake back); one outcome.
+
+        Never re-sent; a lost answer is decided from the contract's state.
+
+        Raises:
+            LocalProtocolError: invalid request (nothing sent).
+            OutcomeUnknown: the answer was lost and the contract's state cannot be read.
+            ConnectionClosed: the connection stopped before a lost answer was decided.
+        """
+        return await self._order(
+            "cancel", contract_id, _fields(cancel=contract_id, loginid=loginid), loginid
+        )
+
+    async def contract_update(
+        self,
+        contract_id: int,
+        limit_order: Mapping[str, float | None],
+        *,
+        loginid: str | None = None,
+    ) -> OrderOutcome:
+        """``contract_update``: change a contract's take-profit / stop-loss; one outcome.
+
+        Args:
+            contract_id: the contract.
+            limit_order: the levels to change (``take_profit``, ``stop_loss``); ``None``
+                removes one.
+            loginid: the account, with several on one connection.
+
+        Never re-sent; a lost answer is decided from the contract's state.
+
+        Raises:
+            LocalProtocolError: invalid request (nothing sent).
+            OutcomeUnknown: the answer was lost and the contract's state cannot be read.
+            ConnectionClosed: the connection stopped before a lost answer was decided.
+        """
+        fields = _fields(
+            contract_update=1,
+            contract_id=contract_id,
+            limit_order=dict(limit_order),
+            loginid=loginid,
+        )
+        return await self._order("update", contract_id, fields, loginid, limit_order)
+
+    async def _order(
+        self,
+        kind: OrderKind,
+        contract_id: int,
+        fields: dict[str, Any],
+        loginid: str | None,
+        limit_order: Mapping[str, float | None] | None = None,
+    ) -> OrderOutcome:
+        call = "contract_update" if kind == "update" else kind
         try:
-            data = await self.call(
-                "sell", **_fields(sell=contract_id, price=price, loginid=loginid)
-            )
-            receipt = self.read("sell", SellReceipt.from_payload, data)
+            data = await self.call(call, **fields)
+            if kind == "update":
+                limits = self.read(call, ContractUpdateReceipt.from_payload, data)
+                return OrderOutcome(kind, contract_id, done=True, limits=limits, detail="updated")
+            receipt = self.read(call, SellReceipt.from_payload, data)
         except APIError as exc:
-            return SellOutcome(contract_id, sold=False, error=exc, detail=f"refused: {exc}")
+            return OrderOutcome(kind, contract_id, done=False, error=exc, detail=f"refused: {exc}")
         except NotConnected as exc:
-            return SellOutcome(contract_id, sold=False, detail=f"not sent: {exc}")
+            return OrderOutcome(kind, contract_id, done=False, detail=f"not sent: {exc}")
         except (OutcomeUnknown, PayloadError) as exc:
             # Unreadable or lost, the answer says nothing: the contract's state decides.
+            lost = exc if isinstance(exc, OutcomeUnknown) else _unreadable_answer(call, exc)
             log.warning(
-                "sell outcome unknown; reconciling", contract_id=contract_id, cause=str(exc)
+                f"{call} outcome unknown; deciding it from the contract",
+                contract_id=contract_id,
+                cause=str(lost.cause),
             )
-            state: OpenContract = await self.reconciler.query(
-                "proposal_open_contract",
-                {"proposal_open_contract": 1, "contract_id": contract_id}
-                | _fields(loginid=loginid),
-                read=OpenContract.from_payload,
-            )
-            sold = state.is_sold and state.status == "sold"
-            log.info("lost sell reconciled", contract_id=contract_id, sold=sold)
-            return SellOutcome(
-                contract_id,
-                sold=sold,
-                sold_for=state.sell_price if sold else None,
-                contract=state,
-                reconciled=True,
-                detail=f"answer lost; contract is {state.status}",
-            )
-        return SellOutcome(
-            contract_id, sold=True, sold_for=receipt.sold_for, receipt=receipt, detail="sold"
+            try:
+                return await self.reconciler.decide_order(
+                    kind, contract_id, limit_order=limit_order, loginid=loginid
+                )
+            except APIError as error:
+                log.error("the contract's state cannot be read", error=str(error))
+                raise lost from error
+        return OrderOutcome(
+            kind,
+            contract_id,
+            done=True,
+            sold_for=receipt.sold_for,
+            receipt=receipt,
+            detail="sold" if kind == "sell" else "cancelled",
+        )
+
+    async def contract_update_history(
+        self, contract_id: int, *, limit: int | None = None, loginid: str | None = None
+    ) -> tuple[UpdateHistoryEntry, ...]:
+        """``contract_update_history``: every change of a contract's limit order, newest first."""
+        data = await self.call(
+            "contract_update_history",
+            **_fields(contract_id=contract_id, limit=limit, loginid=loginid),
+        )
+        return self.read(
+            "contract_update_history",
+            lambda rows: tuple(UpdateHistoryEntry.from_payload(row) for row in _list(rows)),
+            data,
         )
 
     async def sell_expired(self, *, loginid: str | None = None) -> int:

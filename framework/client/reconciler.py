@@ -26,11 +26,15 @@ Rules of operation:
    error ends them.
 5. Nothing found: one more look after ``grace`` seconds (the server may still have been
    executing the buy), then "not bought".
+6. A lost order on a contract (sell, ``contract_update``, ``cancel``) is decided from that
+   contract's state (:meth:`Reconciler.decide_order`, rules in
+   :mod:`~framework.client.reconcile_orders`), read as patiently, with the same second
+   look after ``grace`` before "not done". It needs no turn: nothing is attributed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import trio
@@ -38,11 +42,14 @@ import trio
 from ..connection import Connection, RequestTimeout
 from ..connection.unreadable import unreadable
 from ..deriv.errors import PayloadError, RateLimit
+from ..deriv.models import OpenContract, OrderKind
 from ..logs import get_logger
 from .reconcile import Candidate, candidates_from, pick, window
+from .reconcile_orders import order_done
 from .results import (
     BuyOutcome,
     ContractMatch,
+    OrderOutcome,
     PortfolioContract,
     ProfitTableEntry,
     StatementEntry,
@@ -229,4 +236,52 @@ class Reconciler:
             bought=False,
             reconciled=True,
             detail="answer lost; no matching contract in the account's records",
+        )
+
+    async def decide_order(
+        self,
+        kind: OrderKind,
+        contract_id: int,
+        *,
+        limit_order: Mapping[str, float | None] | None = None,
+        loginid: str | None = None,
+    ) -> OrderOutcome:
+        """Decide a lost sell, ``contract_update`` or ``cancel`` from the contract's state.
+
+        Args:
+            kind: ``"sell"``, ``"update"`` or ``"cancel"``.
+            contract_id: the contract.
+            limit_order: an update's changes.
+            loginid: the account, with several on one connection.
+
+        Returns:
+            The order's outcome (``reconciled``, with the state it was decided from).
+
+        Raises:
+            APIError: the state cannot be read (e.g. the token lacks ``read``).
+            ConnectionClosed: the connection stopped for good.
+        """
+        fields: dict[str, Any] = {"proposal_open_contract": 1, "contract_id": contract_id}
+        if loginid is not None:
+            fields["loginid"] = loginid
+        state: OpenContract = await self.query(
+            "proposal_open_contract", fields, read=OpenContract.from_payload
+        )
+        done, detail = order_done(kind, state, limit_order)
+        if not done:
+            # The server may still have been executing it: one more look, then decide.
+            await trio.sleep(self.grace)
+            state = await self.query(
+                "proposal_open_contract", fields, read=OpenContract.from_payload
+            )
+            done, detail = order_done(kind, state, limit_order)
+        log.info("lost order decided", kind=kind, contract_id=contract_id, done=done)
+        return OrderOutcome(
+            kind,
+            contract_id,
+            done=done,
+            sold_for=state.sell_price if done and kind != "update" else None,
+            contract=state,
+            reconciled=True,
+            detail=detail,
         )

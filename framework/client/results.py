@@ -1,7 +1,8 @@
 """Typed results the client returns where ``framework.deriv.models`` has no model.
 
-Includes the buy and sell outcomes: exactly one per buy (or sell) that reached the wire,
-whether its answer arrived or had to be reconciled after a reconnect.
+Includes the buy and order outcomes: exactly one per buy (or sell, ``contract_update``,
+``cancel``) that reached the wire, whether its answer arrived or had to be decided after a
+reconnect.
 
 A result parsed from the server keeps the server's object as ``raw`` (not compared, not
 shown in a repr), as ``framework.deriv.models`` does: a caller that must pass the answer on
@@ -16,7 +17,14 @@ from typing import Any, Protocol
 import attrs
 
 from ..deriv.errors import APIError, PayloadError
-from ..deriv.models import BuyReceipt, Candle, OpenContract, SellReceipt
+from ..deriv.models import (
+    BuyReceipt,
+    Candle,
+    ContractUpdateReceipt,
+    OpenContract,
+    OrderKind,
+    SellReceipt,
+)
 
 __all__ = [
     "ApiToken",
@@ -25,10 +33,10 @@ __all__ = [
     "BuyOutcome",
     "ContractMatch",
     "NewAccount",
+    "OrderOutcome",
     "PaymentAgentMove",
     "PortfolioContract",
     "ProfitTableEntry",
-    "SellOutcome",
     "StatementEntry",
     "TickHistory",
     "TopUp",
@@ -456,25 +464,35 @@ class BuyOutcome:
 
 
 @attrs.frozen
-class SellOutcome:
-    """The one outcome of one sell that was attempted.
+class OrderOutcome:
+    """The one outcome of one order on an open contract: ``sell``, ``contract_update`` or
+    ``cancel``.
 
     Attributes:
+        kind: ``"sell"``, ``"update"`` (``contract_update``) or ``"cancel"``.
         contract_id: the contract.
-        sold: whether our sell closed it.
-        sold_for: the price, when sold.
-        receipt: the server's answer, when it arrived.
-        contract: the contract's state as reconciliation found it.
+        done: whether the server carried the order out (sold, updated, cancelled).
+        sold_for: what a sale or cancellation credited, when done.
+        receipt: the ``sell``/``cancel`` answer, when it arrived (both have one shape).
+        limits: the ``contract_update`` answer, when it arrived.
+        contract: the contract's state as the decision after a lost answer found it.
         reconciled: the answer was lost and this outcome comes from the contract's state.
         error: the server's refusal, when it refused.
         detail: a sentence for the journal and the logs.
     """
 
+    kind: OrderKind
     contract_id: int
-    sold: bool
+    done: bool
     sold_for: float | None = None
     receipt: SellReceipt | None = None
+    limits: ContractUpdateReceipt | None = None
     contract: OpenContract | None = None
     reconciled: bool = False
     error: APIError | None = None
     detail: str = ""
+
+    @property
+    def sold(self) -> bool:
+        """A sell that closed the contract."""
+        return self.done and self.kind == "sell"
