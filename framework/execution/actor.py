@@ -26,6 +26,26 @@ Each bought contract is followed in its own task through ``proposal_open_contrac
 it is sold; the settlement is written once (the journal refuses a second), then handed to
 the :class:`ExecutionSink` (risk gate, sizing, the strategy's ``on_contract_closed``).
 
+Orders on an open contract (:meth:`ExecutionActor.order`: sell, ``contract_update``,
+cancel) follow the buy's rules, each in its own task, one at a time per contract:
+
+1. ``journal.record_order`` (``pending``) at once, inside :meth:`order`; then
+   ``journal.mark_order_sending`` (with the latest server epoch) right before it leaves;
+2. its one outcome goes to the journal: ``done`` (from the answer, or decided from the
+   contract's state after a lost answer) or ``failed`` with the server's code and
+   message, which the strategy also gets (:meth:`ExecutionSink.order_failed`).
+   ``RateLimit`` backs off and tries again (an error answer proves nothing happened); a
+   lost answer whose contract state cannot be read yet is decided later, in the
+   background, and never re-sent;
+3. a sale or cancellation closes nothing by itself: the contract's final
+   ``proposal_open_contract`` does, once, like any other end. A final state that arrives
+   while an order of the same contract is still on its way waits for the order's outcome,
+   so that ``end`` (:meth:`~framework.deriv.models.OpenContract.end_reason`) knows
+   whether the bot's own sale closed it: a sale and the state that reports it are one
+   closing, not two.
+
+After :meth:`close_intake` orders are journaled and failed, not sent, like intents.
+
 Messages that cannot be read were logged and counted at the edge (the connection and the
 client); here each has one rule. A buy answer that cannot be read is an unknown outcome
 (the client decides it from the records, as a lost one). A contract update that cannot be
@@ -66,14 +86,28 @@ from framework.deriv.errors import (
     RateLimit,
 )
 from framework.deriv.models import OpenContract, Proposal, Transaction
-from framework.journal import Journal
+from framework.journal import Journal, JournalError
 from framework.logs import get_logger
 from framework.risk import RiskGate
-from framework.strategy.events import ClosedContract, ContractOrder, ContractUpdate, TradeIntent
+from framework.strategy.events import (
+    ClosedContract,
+    ContractOrder,
+    ContractUpdate,
+    OrderFailed,
+    TradeIntent,
+)
 
-from .broker import Broker, BuyOutcome
+from .broker import Broker, BuyOutcome, OrderOutcome
 
-__all__ = ["ExecutionActor", "ExecutionSink", "ExecutionStats", "Followed", "journal_bought"]
+__all__ = [
+    "NOT_SENT",
+    "OUTCOME_LOST",
+    "ExecutionActor",
+    "ExecutionSink",
+    "ExecutionStats",
+    "Followed",
+    "journal_bought",
+]
 
 #: Back-off after a ``RateLimit`` answer to a buy, doubled each time.
 RATE_LIMIT_DELAYS = (1.0, 2.0, 4.0)
@@ -83,6 +117,10 @@ FOLLOW_RETRY = 2.0
 TICK_ORDER_WAIT = 2.0
 #: The journal's reason for an intent the stop caught before anything was sent for it.
 STOPPED_UNSENT = "bot stopping: not sent"
+#: The code of a failed order that was never sent (stopping, not connected, a duplicate).
+NOT_SENT = "NotSent"
+#: The code of an order whose answer was lost and that the contract's state shows not done.
+OUTCOME_LOST = "OutcomeLost"
 
 
 class ExecutionSink(Protocol):
@@ -98,6 +136,11 @@ class ExecutionSink(Protocol):
 
     def closed(self, intent: TradeIntent, result: ClosedContract) -> None:
         """A contract settled (exactly once per contract)."""
+        ...
+
+    def order_failed(self, failure: OrderFailed) -> None:
+        """An order was not carried out: the server's code and message (or :data:`NOT_SENT`,
+        :data:`OUTCOME_LOST` and why)."""
         ...
 
     def transaction(self, tx: Transaction) -> None:
@@ -123,6 +166,9 @@ class ExecutionStats:
     profit: float = 0.0
     requotes: int = 0
     unknown: int = 0
+    orders: int = 0
+    orders_done: int = 0
+    orders_failed: int = 0
 
 
 @attrs.define(eq=False)
@@ -212,6 +258,11 @@ class ExecutionActor:
         # The waits of the intent being executed before its buy leaves; the stop cancels it.
         self._unsent = trio.CancelScope()
         self._credited: set[int] = set()
+        # One order at a time per contract; a settlement waits for the one on its way.
+        self._order_turns: dict[int, trio.Lock] = {}
+        self._orders_open = 0
+        # The waits of orders before they are sent (back-offs); the stop cancels them.
+        self._order_waits: set[trio.CancelScope] = set()
         self._idle = trio.Event()
         self._idle.set()
         self._nursery: trio.Nursery | None = None
@@ -229,21 +280,41 @@ class ExecutionActor:
         self._idle = trio.Event() if self._idle.is_set() else self._idle
         self._send.send_nowait(intent)
 
-    def order(self, order: ContractOrder) -> None:  # pragma: no cover - issue 12 fills it
-        """Take a sell, update or cancel order of an open contract; never blocks."""
-        raise NotImplementedError("contract orders live: issue 12 in progress")
+    def order(self, order: ContractOrder) -> None:
+        """Take a sell, update or cancel order of an open contract; never blocks.
+
+        Journaled ``pending`` before this returns; sent by its own task (module docstring).
+        """
+        self.stats.orders += 1
+        try:
+            self._journal.record_order(order, order.to_request())
+        except JournalError as exc:
+            # Nothing can be journaled for it, so nothing is sent (its id is taken).
+            self.stats.orders_failed += 1
+            self._log.error("order not journaled; not sent", order=order.order_id, error=str(exc))
+            self._sink.order_failed(self._failure(order, NOT_SENT, str(exc)))
+            return
+        if not self._accepting:
+            self._order_failed(order, NOT_SENT, STOPPED_UNSENT)
+            return
+        assert self._nursery is not None, "run() first"
+        self._orders_open += 1
+        self._idle = trio.Event() if self._idle.is_set() else self._idle
+        self._nursery.start_soon(self._run_order, order)
 
     # -- control -------------------------------------------------------------------------
 
     @property
     def idle(self) -> bool:
-        """Nothing queued, being bought, or open."""
-        return self.open_contracts == 0
+        """Nothing queued, being bought, open, or ordered."""
+        return self.open_contracts == 0 and self._orders_open == 0
 
     def close_intake(self) -> None:
-        """Stop buying: nothing is sent from now on (see the module docstring)."""
+        """Stop buying and ordering: nothing is sent from now on (see the module docstring)."""
         self._accepting = False
         self._unsent.cancel()
+        for scope in self._order_waits:
+            scope.cancel()
 
     def _may_send(self) -> bool:
         """Asked by the broker right before a buy is written."""
@@ -529,7 +600,11 @@ class ExecutionActor:
         return False
 
     async def _settle(self, c: Followed, contract: OpenContract) -> None:
-        result = ClosedContract.from_open_contract(contract, c.intent)
+        # An order of this contract on its way decides whether the bot closed it: wait.
+        async with self._order_turn(c.contract_id):
+            closed_by = self._journal.closing_order(c.contract_id)
+        self._order_turns.pop(c.contract_id, None)
+        result = ClosedContract.from_open_contract(contract, c.intent, closed_by)
         if not c.recovered:
             ended = result.exit_epoch if result.exit_epoch is not None else result.sell_time
             with trio.move_on_after(TICK_ORDER_WAIT):
@@ -544,6 +619,7 @@ class ExecutionActor:
             exit_epoch=result.exit_epoch,
             exit_quote=result.exit_quote,
             settled_at=result.sell_time,
+            end=result.end,
         )
         if not first:
             self._log.info("settlement already journaled", contract_id=c.contract_id)
@@ -561,10 +637,130 @@ class ExecutionActor:
             contract_id=c.contract_id,
             strategy=c.intent.strategy,
             status=result.status,
+            end=result.end,
             profit=result.profit,
             exit_epoch=result.exit_epoch,
         )
         self._sink.closed(c.intent, result)
+
+    # -- orders --------------------------------------------------------------------------
+
+    def _order_turn(self, contract_id: int) -> trio.Lock:
+        turn = self._order_turns.get(contract_id)
+        if turn is None:
+            turn = self._order_turns[contract_id] = trio.Lock()
+        return turn
+
+    async def _run_order(self, order: ContractOrder) -> None:
+        log = self._log.bind(order=order.order_id, kind=order.kind, contract_id=order.contract_id)
+        try:
+            async with self._order_turn(order.contract_id):
+                await self._send_order(order, log)
+        finally:
+            self._orders_open -= 1
+            self._check_idle()
+
+    async def _send_order(self, order: ContractOrder, log: Any) -> None:
+        if not self._accepting:  # the stop came while it waited for its turn
+            self._order_failed(order, NOT_SENT, STOPPED_UNSENT)
+            return
+        self._journal.mark_order_sending(
+            order.order_id,
+            server_epoch=max(order.created_epoch, self._broker.server_epoch() or 0),
+        )
+        delays = iter(RATE_LIMIT_DELAYS)
+        while True:
+            try:
+                outcome = await self._broker.order(order)
+            except ConnectionClosed:
+                # Stopping with the answer lost: the journal keeps it ``sending`` and the
+                # next start decides it from the contract. Never re-sent.
+                log.warning("connection closed before the order's outcome was known")
+                return
+            except OutcomeUnknown as exc:
+                log.error("order outcome unknown; deciding it later", error=str(exc))
+                await self._decide_later(order, log)
+                return
+            error = outcome.error
+            if isinstance(error, RateLimit):
+                delay = next(delays, None)
+                if delay is not None and self._accepting:
+                    log.warning("order rate limited; backing off", delay=delay)
+                    with trio.CancelScope() as waiting:
+                        self._order_waits.add(waiting)
+                        try:
+                            await trio.sleep(delay)
+                        finally:
+                            self._order_waits.discard(waiting)
+                    if not waiting.cancelled_caught:
+                        continue
+            self.order_outcome(order, outcome, log)
+            return
+
+    async def _decide_later(self, order: ContractOrder, log: Any) -> None:
+        """Decide an order whose answer was lost, asking until the contract's state says."""
+        delay = 1.0
+        while True:
+            try:
+                outcome = await self._broker.decide_order(order)
+            except ConnectionClosed:
+                log.warning("stopping before the order's outcome was known")
+                return
+            except (OutcomeUnknown, RequestTimeout, NotConnected, APIError) as exc:
+                log.warning("order outcome not decidable yet", error=str(exc), retry_in=delay)
+                await trio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+                continue
+            self.order_outcome(order, outcome, log)
+            return
+
+    def decide_order_later(self, order: ContractOrder) -> None:
+        """Decide in the background an order a previous run left ``sending`` (recovery).
+
+        It holds its contract's turn meanwhile: the contract's settlement waits for it.
+        """
+        assert self._nursery is not None, "run() first"
+        self._orders_open += 1
+        self._idle = trio.Event() if self._idle.is_set() else self._idle
+        self._nursery.start_soon(self._decide_in_turn, order)
+
+    async def _decide_in_turn(self, order: ContractOrder) -> None:
+        log = self._log.bind(order=order.order_id, kind=order.kind, contract_id=order.contract_id)
+        try:
+            async with self._order_turn(order.contract_id):
+                await self._decide_later(order, log)
+        finally:
+            self._orders_open -= 1
+            self._check_idle()
+
+    def order_outcome(self, order: ContractOrder, outcome: OrderOutcome, log: Any = None) -> None:
+        """Journal an order's one outcome (and tell its strategy when it failed)."""
+        log = log or self._log.bind(order=order.order_id, kind=order.kind)
+        if outcome.done:
+            answer = None if outcome.reconciled else _answer(outcome)
+            self._journal.record_order_done(order.order_id, outcome.detail, answer)
+            self.stats.orders_done += 1
+            log.info("order done", detail=outcome.detail, sold_for=outcome.sold_for)
+            return
+        error = outcome.error
+        if error is not None:
+            self._order_failed(order, error.code, error.message, log)
+        elif outcome.reconciled:
+            self._order_failed(order, OUTCOME_LOST, outcome.detail, log)
+        else:
+            self._order_failed(order, NOT_SENT, outcome.detail, log)
+
+    def _order_failed(self, order: ContractOrder, code: str, message: str, log: Any = None) -> None:
+        self._journal.record_order_failed(order.order_id, f"{code}: {message}")
+        self.stats.orders_failed += 1
+        (log or self._log).warning(
+            "order failed", order=order.order_id, kind=order.kind, code=code, reason=message
+        )
+        self._sink.order_failed(self._failure(order, code, message))
+
+    def _failure(self, order: ContractOrder, code: str, message: str) -> OrderFailed:
+        # The tick time it failed at: the latest tick, never before the order was made.
+        return OrderFailed(order, code, message, max(self.now, order.created_epoch))
 
     # -- the transaction stream ----------------------------------------------------------
 
@@ -596,3 +792,12 @@ class ExecutionActor:
                 started = True
                 task_status.started()
             await trio.sleep(FOLLOW_RETRY)
+
+
+def _answer(outcome: OrderOutcome) -> dict[str, Any] | None:
+    """The server's answer to an order, for the journal's event log."""
+    if outcome.receipt is not None:
+        return attrs.asdict(outcome.receipt)
+    if outcome.limits is not None:
+        return attrs.asdict(outcome.limits)
+    return None

@@ -3,8 +3,8 @@
 The execution actor never talks to the connection or the client directly: it talks to a
 :class:`Broker`. The live implementation (:class:`~framework.execution.live.ClientBroker`)
 sits on the typed client; tests may give a scripted one. Keeping the seam this narrow is
-what lets the actor's rules (journal before sending, one outcome per buy, settle once) be
-read in one file.
+what lets the actor's rules (journal before sending, one outcome per buy or order, settle
+once) be read in one file.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
-from framework.client.results import BuyOutcome
+from framework.client.results import BuyOutcome, OrderOutcome
 from framework.connection import ConnectionRestored, Unreadable
 from framework.deriv.models import OpenContract, Proposal
-from framework.strategy.events import TradeIntent
+from framework.strategy.events import ContractOrder, TradeIntent
 
-__all__ = ["Broker", "BuyOutcome"]
+__all__ = ["Broker", "BuyOutcome", "OrderOutcome"]
 
 
 class Broker(Protocol):
@@ -65,6 +65,30 @@ class Broker(Protocol):
 
         Raises:
             APIError: the records could not be read (the caller tries again later).
+        """
+        ...
+
+    async def order(self, order: ContractOrder) -> OrderOutcome:
+        """Send a sell, ``contract_update`` or ``cancel`` order; return its one outcome.
+
+        Done (from the answer, or decided from the contract's state when the answer was
+        lost), refused (``error`` set), or not sent (``error`` unset, not done: the
+        connection was down).
+
+        Raises:
+            OutcomeUnknown: the answer was lost and the contract's state cannot be read
+                yet (decide it later with :meth:`decide_order`).
+        """
+        ...
+
+    async def decide_order(self, order: ContractOrder) -> OrderOutcome:
+        """Decide, from the contract's state, whether an order whose answer was lost happened.
+
+        Used for an order whose outcome stayed unknown, now or in a previous process (the
+        journal left it ``sending``).
+
+        Raises:
+            APIError: the contract's state could not be read (the caller tries again later).
         """
         ...
 

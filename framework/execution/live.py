@@ -2,8 +2,10 @@
 
 Buying, and deciding a buy whose answer was lost, are the client's: :meth:`Client.buy`
 returns exactly one outcome and its :class:`~framework.client.Reconciler` holds the one
-claimed set. This adapter seeds that set with the journal's contracts and hands the
-reconciler the buys a *previous* process left ``sending``, described by their journal rows.
+claimed set. So are the orders on a contract (sell, ``contract_update``, cancel), decided
+from the contract's state when their answer is lost. This adapter seeds that set with the
+journal's contracts and hands the reconciler the buys and orders a *previous* process left
+``sending``, described by their journal rows.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from framework.client import Client
-from framework.client.results import BuyOutcome, ContractMatch
+from framework.client.results import BuyOutcome, ContractMatch, OrderOutcome
 from framework.connection import ConnectionRestored, Unreadable
 from framework.deriv.models import OpenContract, Proposal
-from framework.strategy.events import TradeIntent
+from framework.strategy.events import ContractOrder, TradeIntent
 
 __all__ = ["ClientBroker"]
 
@@ -38,20 +40,10 @@ class ClientBroker:
         return self.client.server_epoch
 
     async def quote(self, intent: TradeIntent) -> Proposal:
-        """Price the intent's contract."""
-        extra: dict[str, Any] = {}
-        if intent.barrier is not None:
-            extra["barrier"] = intent.barrier
-        return await self.client.proposal(
-            contract_type=intent.contract_type,
-            symbol=intent.symbol,
-            amount=intent.amount,
-            basis=intent.basis,
-            currency=intent.currency,
-            duration=intent.duration,
-            duration_unit=intent.duration_unit,
-            **extra,
-        )
+        """Price the intent's contract: every term :meth:`TradeIntent.to_proposal` sends."""
+        fields = intent.to_proposal()
+        del fields["proposal"]
+        return await self.client.proposal(**fields)
 
     async def buy(
         self, intent: TradeIntent, proposal: Proposal, *, may_send: Callable[[], bool]
@@ -83,6 +75,26 @@ class ClientBroker:
         reconciler = self.client.reconciler
         async with reconciler.turn():
             return await reconciler.decide(intent.intent_id, match, sent_epoch=sent_epoch)
+
+    async def order(self, order: ContractOrder) -> OrderOutcome:
+        """Send the order's call (``sell`` at its minimum price, ``contract_update``, ``cancel``).
+
+        The client decides a lost answer from the contract's state.
+        """
+        client = self.client
+        if order.kind == "sell":
+            return await client.sell(order.contract_id, price=order.min_price or 0)
+        if order.kind == "cancel":
+            return await client.cancel(order.contract_id)
+        return await client.contract_update(order.contract_id, order.limit_order())
+
+    async def decide_order(self, order: ContractOrder) -> OrderOutcome:
+        """Decide an order whose answer was lost from its contract's state."""
+        return await self.client.reconciler.decide_order(
+            order.kind,
+            order.contract_id,
+            limit_order=order.limit_order() if order.kind == "update" else None,
+        )
 
     @asynccontextmanager
     async def follow(

@@ -6,6 +6,11 @@ The journal's rules make a crash leave exactly two kinds of loose ends:
   before the buy), so it is closed as not bought. A ``sending`` one may or may not have
   bought a contract: the account's records decide (never a blind re-send); if they cannot
   be read yet, the actor keeps asking in the background and counts it as open meanwhile.
+* orders (sell, ``contract_update``, cancel) without an outcome. A ``pending`` one never
+  left: failed, not sent. A ``sending`` one is decided from its contract's state (never
+  re-sent); if that cannot be read yet, the actor keeps asking in the background, holding
+  the contract's turn so that its settlement waits for the decision. Orders come before
+  contracts: whether the bot's own sale closed a contract decides how it ended.
 * contracts without a settlement. Each one's current state is asked once: one that ended
   while the bot was down is settled now (exactly once: the journal refuses a second
   settlement); the others are followed to settlement like any new contract.
@@ -13,19 +18,23 @@ The journal's rules make a crash leave exactly two kinds of loose ends:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
 from framework.connection import NotConnected, OutcomeUnknown, RequestTimeout
 from framework.deriv.errors import APIError, PayloadError
-from framework.journal import Journal, JournaledContract, JournaledIntent
-from framework.strategy.events import TradeIntent
+from framework.deriv.models import OrderKind
+from framework.journal import Journal, JournaledContract, JournaledIntent, JournaledOrder
+from framework.strategy.events import ContractOrder, TradeIntent
 
-from .actor import ExecutionActor, Followed, journal_bought
+from .actor import NOT_SENT, ExecutionActor, Followed, journal_bought
 from .broker import Broker
 
-__all__ = ["RecoveryReport", "intent_from_journal", "recover"]
+__all__ = ["RecoveryReport", "intent_from_journal", "order_from_journal", "recover"]
+
+#: Why a ``pending`` order of a previous run is failed.
+ORDER_NEVER_SENT = "the bot stopped before sending"
 
 
 @attrs.define
@@ -39,6 +48,10 @@ class RecoveryReport:
         deferred: ``sending`` intents left to background reconciliation.
         settled: open contracts found settled and settled now.
         following: open contracts being followed.
+        orders_never_sent: ``pending`` orders failed as not sent.
+        orders_done: ``sending`` orders the contract's state shows done.
+        orders_failed: ``sending`` orders the contract's state shows not done.
+        orders_deferred: ``sending`` orders left to background decision.
     """
 
     never_sent: int = 0
@@ -47,6 +60,10 @@ class RecoveryReport:
     deferred: int = 0
     settled: int = 0
     following: int = 0
+    orders_never_sent: int = 0
+    orders_done: int = 0
+    orders_failed: int = 0
+    orders_deferred: int = 0
 
     def summary(self) -> dict[str, int]:
         """The counters as a dict (for the log line)."""
@@ -60,14 +77,62 @@ def intent_from_journal(row: JournaledIntent) -> TradeIntent:
         strategy=row.strategy,
         symbol=row.symbol,
         contract_type=row.contract_type,
-        duration=row.duration if row.duration is not None else 0,
-        duration_unit=row.duration_unit or "t",
+        duration=row.duration,
+        duration_unit=row.duration_unit,
         barrier=row.barrier,
         amount=row.amount,
         basis="payout" if row.basis == "payout" else "stake",
         currency=row.currency,
         created_epoch=int(row.created_epoch),
     )
+
+
+def order_from_journal(row: JournaledOrder) -> ContractOrder:
+    """Rebuild the order a journal row was written from (its request says its terms)."""
+    request = row.request
+    limit_order = request.get("limit_order") or {}
+    price = request.get("price")
+    return ContractOrder(
+        order_id=row.order_id,
+        kind=cast(OrderKind, row.kind),
+        strategy=row.strategy,
+        intent_id=row.intent_id or "",
+        contract_id=row.contract_id,
+        created_epoch=row.created_epoch,
+        min_price=float(price) if price else None,
+        take_profit=limit_order.get("take_profit"),
+        stop_loss=limit_order.get("stop_loss"),
+        set_take_profit="take_profit" in limit_order,
+        set_stop_loss="stop_loss" in limit_order,
+    )
+
+
+async def _recover_orders(
+    actor: ExecutionActor, journal: Journal, broker: Broker, report: RecoveryReport, log: Any
+) -> None:
+    for row in journal.unresolved_orders():
+        order = order_from_journal(row)
+        if row.status == "pending":
+            journal.record_order_failed(row.order_id, f"{NOT_SENT}: {ORDER_NEVER_SENT}")
+            report.orders_never_sent += 1
+            continue
+        try:
+            outcome = await broker.decide_order(order)
+        except (OutcomeUnknown, RequestTimeout, NotConnected, APIError) as exc:
+            log.warning(
+                "cannot decide an unfinished order yet; retrying in background",
+                order=row.order_id,
+                error=str(exc),
+            )
+            actor.decide_order_later(order)
+            report.orders_deferred += 1
+            continue
+        log.warning("unfinished order decided", order=row.order_id, done=outcome.done)
+        actor.order_outcome(order, outcome)
+        if outcome.done:
+            report.orders_done += 1
+        else:
+            report.orders_failed += 1
 
 
 def _intent_of(journal: Journal, contract: JournaledContract, currency: str) -> TradeIntent:
@@ -80,8 +145,8 @@ def _intent_of(journal: Journal, contract: JournaledContract, currency: str) -> 
         strategy=contract.strategy,
         symbol=contract.symbol,
         contract_type=contract.contract_type,
-        duration=0,
-        duration_unit="t",
+        duration=None,
+        duration_unit=None,
         barrier=None,
         amount=contract.buy_price,
         basis="stake",
@@ -147,6 +212,7 @@ async def recover(
             journal.record_not_bought(row.intent_id, f"reconciled: {outcome.detail}")
             report.reconciled_absent += 1
             log.info("unfinished buy reconciled: not bought", intent=row.intent_id)
+    await _recover_orders(actor, journal, broker, report, log)
     for contract in journal.open_contracts():
         intent = _intent_of(journal, contract, actor.currency)
         followed = Followed(

@@ -21,7 +21,7 @@ from framework.execution import ClientBroker, ExecutionActor
 from framework.journal import Journal
 from framework.risk import RiskGate, RiskLimits
 from framework.simulator import Simulator, open_simulator
-from framework.strategy.events import ClosedContract, ContractUpdate, TradeIntent
+from framework.strategy.events import ClosedContract, ContractUpdate, OrderFailed, TradeIntent
 
 #: Fixed simulator start: the same seed and start give the same ticks on every run.
 START = 1_700_000_000
@@ -79,6 +79,9 @@ class Sink:
     def __init__(self) -> None:
         self.refusals: list[tuple[str, str]] = []
         self.closed_contracts: list[ClosedContract] = []
+        self.updates: list[ContractUpdate] = []
+        self.failed_orders: list[tuple[str, str, str]] = []
+        self.failures: list[OrderFailed] = []
         self.transactions: list[Transaction] = []
         self.got_transaction = trio.Event()
         self.got_update = trio.Event()
@@ -87,7 +90,12 @@ class Sink:
         self.refusals.append((intent.intent_id, reason))
 
     def update(self, intent: TradeIntent, update: ContractUpdate) -> None:
+        self.updates.append(update)
         self.got_update.set()
+
+    def order_failed(self, failure: OrderFailed) -> None:
+        self.failed_orders.append((failure.order.order_id, failure.code, failure.message))
+        self.failures.append(failure)
 
     def closed(self, intent: TradeIntent, result: ClosedContract) -> None:
         self.closed_contracts.append(result)

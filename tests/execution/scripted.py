@@ -13,9 +13,9 @@ from typing import Any
 
 import trio
 
-from framework.client.results import BuyOutcome
+from framework.client.results import BuyOutcome, OrderOutcome
 from framework.deriv.models import OpenContract, Proposal
-from framework.strategy.events import TradeIntent
+from framework.strategy.events import ContractOrder, TradeIntent
 
 EPOCH = 1_700_000_000
 
@@ -64,6 +64,18 @@ def bought(contract_id: int, *, payout: float | None = 19.5, detail: str = "") -
     )
 
 
+def done(order: ContractOrder, *, reconciled: bool = False) -> OrderOutcome:
+    """The order's call carried out (a sale or cancellation credits 12.0)."""
+    return OrderOutcome(
+        order.kind,
+        order.contract_id,
+        done=True,
+        sold_for=None if order.kind == "update" else 12.0,
+        reconciled=reconciled,
+        detail="decided" if reconciled else "done",
+    )
+
+
 def _next(script: list[Any]) -> Any:
     item = script.pop(0)
     if isinstance(item, BaseException):
@@ -78,9 +90,12 @@ class Scripted:
         buys: outcomes (or exceptions) of successive buys.
         quotes: proposals (or exceptions); a fresh proposal when empty.
         reconciles: outcomes (or exceptions) of successive reconciliations.
-        follows: per ``follow`` call, the items its stream yields, or an exception.
+        follows: per ``follow`` call, the items its stream yields (it waits at an event
+            until it is set), or an exception.
         contracts: answers (or exceptions) of successive ``contract`` calls.
         transactions: per ``transactions`` call, the items, or an exception.
+        orders: outcomes (or exceptions) of successive orders.
+        decisions: outcomes (or exceptions) of successive ``decide_order`` calls.
         epoch: what :meth:`server_epoch` says.
     """
 
@@ -93,6 +108,8 @@ class Scripted:
         follows: list[Any] | None = None,
         contracts: list[Any] | None = None,
         transactions: list[Any] | None = None,
+        orders: list[Any] | None = None,
+        decisions: list[Any] | None = None,
         epoch: int | None = EPOCH + 5,
     ) -> None:
         self.buys = buys or []
@@ -101,6 +118,14 @@ class Scripted:
         self.follows = follows or []
         self.contracts = contracts or []
         self.transaction_scripts = transactions or []
+        self.order_outcomes = orders or []
+        self.decisions = decisions or []
+        #: The orders sent and the orders decided, in order.
+        self.sent_orders: list[ContractOrder] = []
+        self.decided: list[ContractOrder] = []
+        #: When set: the answers of sent orders wait for it (the order is on the wire).
+        self.order_answer: trio.Event | None = None
+        self.order_sent = trio.Event()
         self.epoch = epoch
         self.quoted = 0
         self.bought: list[str] = []
@@ -151,11 +176,23 @@ class Scripted:
         answer: BuyOutcome = _next(self.reconciles)
         return answer
 
+    async def order(self, order: ContractOrder) -> OrderOutcome:
+        self.sent_orders.append(order)
+        self.order_sent.set()
+        if self.order_answer is not None:
+            await self.order_answer.wait()
+        answer: OrderOutcome = _next(self.order_outcomes)
+        return answer
+
+    async def decide_order(self, order: ContractOrder) -> OrderOutcome:
+        self.decided.append(order)
+        answer: OrderOutcome = _next(self.decisions)
+        return answer
+
     @asynccontextmanager
     async def follow(self, contract_id: int) -> AsyncIterator[AsyncIterator[Any]]:
         items = _next(self.follows) if self.follows else [state(contract_id)]
-        async with _stream(items) as stream:
-            yield stream
+        yield _paced(items)
 
     async def contract(self, contract_id: int) -> OpenContract | None:
         answer: OpenContract | None = _next(self.contracts)
@@ -166,6 +203,15 @@ class Scripted:
         items = _next(self.transaction_scripts) if self.transaction_scripts else []
         async with _stream(items, stay_open=not self.transaction_scripts) as stream:
             yield stream
+
+
+async def _paced(items: list[Any]) -> AsyncIterator[Any]:
+    """The items of a follow script; at a :class:`trio.Event` the stream waits for it."""
+    for item in items:
+        if isinstance(item, trio.Event):
+            await item.wait()
+        else:
+            yield item
 
 
 @asynccontextmanager

@@ -49,6 +49,10 @@ async def test_never_sent_absent_and_still_open(vclock: MockClock, tmp_path: Pat
             "deferred": 0,
             "settled": 0,
             "following": 1,
+            "orders_never_sent": 0,
+            "orders_done": 0,
+            "orders_failed": 0,
+            "orders_deferred": 0,
         }
         assert journal.unresolved_intents() == [] and journal.open_contracts() == []
         never = journal.intent("t-2")
