@@ -36,7 +36,7 @@ def test_runtime_calls_need_read_and_trade() -> None:
     assert dict(scopes_needed(needs)) == {
         "read": ("proposal_open_contract", "transaction", "balance", "portfolio",
                  "profit_table", "statement"),
-        "trade": ("buy",),
+        "trade": ("buy", "sell", "contract_update", "cancel"),
     }  # fmt: skip
     assert check_scopes(needs, ["read", "trade"]).ok
 
@@ -47,9 +47,11 @@ def test_missing_scope_names_the_call_and_the_strategy() -> None:
     assert not report.ok
     (missing,) = report.missing
     assert missing.scope == "trade"
-    assert missing.calls == ("buy", "sell")
+    assert missing.calls == ("buy", "sell", "contract_update", "cancel")
     assert missing.needed_by == ("runtime", "scalper")
-    assert report.problems() == ["'trade' for buy, sell, needed by runtime, scalper"]
+    assert report.problems() == [
+        "'trade' for buy, sell, contract_update, cancel, needed by runtime, scalper"
+    ]
 
 
 def test_a_strategy_only_scope_is_attributed_to_that_strategy() -> None:
