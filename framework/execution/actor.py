@@ -27,7 +27,8 @@ it is sold; the settlement is written once (the journal refuses a second), then 
 the :class:`ExecutionSink` (risk gate, sizing, the strategy's ``on_contract_closed``).
 
 Orders on an open contract (:meth:`ExecutionActor.order`: sell, ``contract_update``,
-cancel) follow the buy's rules, each in its own task, one at a time per contract:
+cancel) follow the buy's rules; one task per contract sends them one at a time, in the order
+they were given:
 
 1. ``journal.record_order`` (``pending``) at once, inside :meth:`order`; then
    ``journal.mark_order_sending`` (with the latest server epoch) right before it leaves;
@@ -62,6 +63,7 @@ first, but the two arrive on different streams), so ``on_tick(E)`` always comes 
 
 from __future__ import annotations
 
+import collections
 import math
 from typing import Any, Protocol
 
@@ -86,7 +88,7 @@ from framework.deriv.errors import (
     RateLimit,
 )
 from framework.deriv.models import OpenContract, Proposal, Transaction
-from framework.journal import Journal, JournalError
+from framework.journal import Journal
 from framework.logs import get_logger
 from framework.risk import RiskGate
 from framework.strategy.events import (
@@ -117,7 +119,7 @@ FOLLOW_RETRY = 2.0
 TICK_ORDER_WAIT = 2.0
 #: The journal's reason for an intent the stop caught before anything was sent for it.
 STOPPED_UNSENT = "bot stopping: not sent"
-#: The code of a failed order that was never sent (stopping, not connected, a duplicate).
+#: The code of a failed order that was never sent (stopping, not connected).
 NOT_SENT = "NotSent"
 #: The code of an order whose answer was lost and that the contract's state shows not done.
 OUTCOME_LOST = "OutcomeLost"
@@ -260,6 +262,8 @@ class ExecutionActor:
         self._credited: set[int] = set()
         # One order at a time per contract; a settlement waits for the one on its way.
         self._order_turns: dict[int, trio.Lock] = {}
+        # The orders of each contract waiting to be sent, in the order they were given.
+        self._order_queues: dict[int, collections.deque[ContractOrder]] = {}
         self._orders_open = 0
         # The waits of orders before they are sent (back-offs); the stop cancels them.
         self._order_waits: set[trio.CancelScope] = set()
@@ -284,23 +288,39 @@ class ExecutionActor:
         """Take a sell, update or cancel order of an open contract; never blocks.
 
         Journaled ``pending`` before this returns; sent by its own task (module docstring).
+        What the actor reports of it (:class:`OrderFailed`) carries the id it was journaled
+        under (see :meth:`_unique`).
         """
         self.stats.orders += 1
-        try:
-            self._journal.record_order(order, order.to_request())
-        except JournalError as exc:
-            # Nothing can be journaled for it, so nothing is sent (its id is taken).
-            self.stats.orders_failed += 1
-            self._log.error("order not journaled; not sent", order=order.order_id, error=str(exc))
-            self._sink.order_failed(self._failure(order, NOT_SENT, str(exc)))
-            return
+        order = self._unique(order)
+        self._journal.record_order(order, order.to_request())
         if not self._accepting:
             self._order_failed(order, NOT_SENT, STOPPED_UNSENT)
             return
         assert self._nursery is not None, "run() first"
         self._orders_open += 1
         self._idle = trio.Event() if self._idle.is_set() else self._idle
-        self._nursery.start_soon(self._run_order, order)
+        queue = self._order_queues.get(order.contract_id)
+        if queue is not None:
+            queue.append(order)  # its contract's task sends it after the ones before
+            return
+        self._order_queues[order.contract_id] = collections.deque([order])
+        self._nursery.start_soon(self._run_orders, order.contract_id)
+
+    def _unique(self, order: ContractOrder) -> ContractOrder:
+        """The order under an id the journal does not hold yet.
+
+        A restarted bot numbers a recovered contract's orders from 1 again; the journal
+        keeps the previous run's, so the new one gets the first free ``#n`` suffix.
+        """
+        order_id, n = order.order_id, 1
+        while self._journal.order(order_id) is not None:
+            n += 1
+            order_id = f"{order.order_id}#{n}"
+        if n == 1:
+            return order
+        self._log.info("order id taken by an earlier run", order=order.order_id, now=order_id)
+        return attrs.evolve(order, order_id=order_id)
 
     # -- control -------------------------------------------------------------------------
 
@@ -651,14 +671,21 @@ class ExecutionActor:
             turn = self._order_turns[contract_id] = trio.Lock()
         return turn
 
-    async def _run_order(self, order: ContractOrder) -> None:
-        log = self._log.bind(order=order.order_id, kind=order.kind, contract_id=order.contract_id)
-        try:
-            async with self._order_turn(order.contract_id):
-                await self._send_order(order, log)
-        finally:
-            self._orders_open -= 1
-            self._check_idle()
+    async def _run_orders(self, contract_id: int) -> None:
+        """Send the orders of one contract, one at a time, in the order they were given."""
+        queue = self._order_queues[contract_id]
+        async with self._order_turn(contract_id):
+            # No checkpoint between finding the queue empty and dropping it: an order
+            # given meanwhile starts a new task.
+            while queue:
+                order = queue.popleft()
+                log = self._log.bind(order=order.order_id, kind=order.kind, contract_id=contract_id)
+                try:
+                    await self._send_order(order, log)
+                finally:
+                    self._orders_open -= 1
+                    self._check_idle()
+            del self._order_queues[contract_id]
 
     async def _send_order(self, order: ContractOrder, log: Any) -> None:
         if not self._accepting:  # the stop came while it waited for its turn

@@ -301,17 +301,27 @@ async def test_orders_after_the_stop_or_waiting_their_turn_are_not_sent(
     assert [code for _, code, _ in held.sink.failed_orders] == [NOT_SENT, NOT_SENT]
 
 
-async def test_an_order_whose_id_is_taken_is_not_sent(autojump_clock: trio.abc.Clock) -> None:
-    broker = Scripted(orders=[done(order())])
+async def test_an_order_id_an_earlier_run_journaled_gets_a_suffix(
+    autojump_clock: trio.abc.Clock,
+) -> None:
+    # A restarted bot numbers a recovered contract's orders from 1 again.
+    refusal = api_error("PriceMoved", "The underlying market has moved too much.")
+    broker = Scripted(
+        orders=[OrderOutcome("sell", CONTRACT, done=False, error=refusal)] * 2 + [done(order())]
+    )
     async with holding(broker) as held:
-        held.actor.order(order())
-        held.actor.order(order())  # the same id again: the journal refuses it
+        for _ in range(3):
+            held.actor.order(order())
+        await until(lambda: held.order_row("s-1/sell-1#3")[0] == "done")
         held.gate.set()
         await held.idle()
-    assert len(broker.sent_orders) == 1
-    ((order_id, code, message),) = held.sink.failed_orders
-    assert (order_id, code) == ("s-1/sell-1", NOT_SENT) and "already journaled" in message
-    assert held.actor.stats.orders == 2 and held.actor.stats.orders_failed == 1
+    assert [o.order_id for o in broker.sent_orders] == [
+        "s-1/sell-1",
+        "s-1/sell-1#2",
+        "s-1/sell-1#3",
+    ]
+    assert [f.order.order_id for f in held.sink.failures] == ["s-1/sell-1", "s-1/sell-1#2"]
+    assert held.actor.stats.orders == 3 and held.actor.stats.orders_done == 1
 
 
 async def test_an_order_the_connection_could_not_send_fails_not_sent(
