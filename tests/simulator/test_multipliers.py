@@ -16,6 +16,8 @@ from framework.market.multiplier import MultiplierPosition
 from framework.market.openended import MultiplierTerms
 from framework.market.positions import open_position
 from framework.market.pricing import price
+from framework.market.symbols import get_symbol
+from framework.market.terms import cancellation_options, growth_rates, multiplier_range
 from framework.simulator import Simulator
 from tests.simulator.client import RawClient
 from tests.simulator.session_script import MULTIPLIER
@@ -262,3 +264,18 @@ async def test_a_take_profit_closes_the_multiplier_on_the_tick_that_reaches_it(
     assert view["sell_price"] == expected.sell_price
     assert view["exit_tick_time"] == expected.exit_epoch
     assert view["sell_time"] == expected.sell_epoch
+
+
+async def test_contracts_for_lists_the_ranges_of_each_symbol(
+    autojump_clock: MockClock, client: RawClient
+) -> None:
+    for symbol in ("R_100", "1HZ10V"):
+        reply = await client.call({"contracts_for": symbol})
+        rows = {row["contract_type"]: row for row in reply["contracts_for"]["available"]}
+        spec = get_symbol(symbol)
+        assert rows["MULTUP"]["multiplier_range"] == list(multiplier_range(spec))
+        assert rows["MULTDOWN"]["cancellation_range"] == list(cancellation_options(spec))
+        assert rows["MULTUP"]["expiry_type"] == "no_expiry"
+        assert rows["ACCU"]["growth_rate_range"] == list(growth_rates(spec))
+        assert "multiplier_range" not in rows["ACCU"]
+        assert "growth_rate_range" not in rows["CALL"]

@@ -254,8 +254,15 @@ def _offering_row(offering: Offering) -> dict[str, Any]:
         "submarket": offering.submarket,
         "underlying_symbol": offering.underlying_symbol,
     }
-    if offering.last_digit_range:
-        row["last_digit_range"] = list(offering.last_digit_range)
+    # Each range only where the market model gives one (Multipliers, Accumulators, digits).
+    for name, values in (
+        ("last_digit_range", offering.last_digit_range),
+        ("multiplier_range", offering.multiplier_range),
+        ("growth_rate_range", offering.growth_rate_range),
+        ("cancellation_range", offering.cancellation_range),
+    ):
+        if values:
+            row[name] = list(values)
     return row
 
 
