@@ -133,7 +133,9 @@ def open_position(
 
     Args:
         spec: the contract (normally ``quote.spec``).
-        quote: its price; ``buy_price`` = ``quote.ask_price``.
+        quote: its price; ``buy_price`` = ``quote.ask_price`` (a Multiplier or
+            Accumulator whose spec differs from ``quote.spec`` is priced afresh at
+            ``quote.spot``).
         purchase_epoch: purchase time.
         contract_id: id to carry into the settlement.
         config: pricing config (its commission is used for binary bids).
@@ -150,9 +152,11 @@ def open_position(
         validate(spec, min_stake=config.min_stake, max_payout=config.max_payout)
     symbol = get_symbol(spec.symbol)
     if spec.contract_type in OPEN_ENDED:
-        # The terms depend on the spec (multiplier, limit orders): reprice a different one
-        # at the quote's spot.
-        terms = quote.terms if same else price(spec, quote.spot, config=config).terms
+        if not same:
+            # The terms (multiplier, limit orders, cancellation fee) belong to the spec:
+            # price this one at the quote's spot.
+            quote = price(spec, quote.spot, date_start=quote.date_start, config=config)
+        terms = quote.terms
         if isinstance(terms, MultiplierTerms):
             return MultiplierPosition(
                 spec, symbol, terms, contract_id=contract_id, buy_price=quote.ask_price,

@@ -111,7 +111,8 @@ class Quote:
         ask_price: price to buy (the stake), 2 decimals.
         payout: amount paid if won, 2 decimals.
         probability: theoretical probability of winning (without commission).
-        commission: commission used.
+        commission: binary options: the commission rate added to the probability; a
+            Multiplier: the commission amount (``proposal.commission``); an Accumulator: 0.
         spot: the spot the price is based on.
         date_start: epoch the quote was made for (``None`` if not given).
         date_expiry: expiry epoch for time-based contracts when ``date_start`` is known;

@@ -343,8 +343,9 @@ def test_cancel_refusals() -> None:
 
 def test_open_position_reprices_another_spec() -> None:
     quoted = mult()
-    other = mult(multiplier=40)
+    other = mult(multiplier=40, cancellation="5m")
     pos = open_position(other, price(quoted, SPOT), P)
     assert isinstance(pos, MultiplierPosition) and pos.terms.multiplier == 40
+    assert pos.buy_price == price(other, SPOT).ask_price > 10
     assert pos.tick_stream == [] and pos.date_expiry is None and pos.barrier is None
     assert (pos.high_barrier, pos.low_barrier) == (None, None)
