@@ -549,7 +549,8 @@ def price(
         spec: the contract.
         spot: current spot of its symbol.
         date_start: current epoch (the contract would start now); sets ``date_expiry``.
-        config: commission and limits.
+        config: commission and limits of the binary options (Multipliers and
+            Accumulators have their own, in :mod:`framework.market.terms`).
 
     Returns:
         The quote.
