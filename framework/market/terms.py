@@ -27,7 +27,9 @@ stated rule, so that every symbol (and every symbol added later) gets consistent
   ``(1 + g)(1 - g) = 1 - g^2`` (Deriv's own sell commission,
   ``stake * (1 - ((1 + g)(1 - g))^n)``, prices exactly that): with the tick's log return
   ``N(0, sigma^2 dt)``, ``tick_size_barrier = sigma * sqrt(dt) * Phi^-1(1 - g / 2)``. For R_10
-  at 5 % this gives 4.9358e-05, the figure in Deriv's proposal schema.
+  at 5 % this gives 4.9358e-05 (and 5.465e-05, "0.00546%", at 3 %), the figures in Deriv's
+  proposal schema. On the Jump indices the rule sees only the diffusion: their rare jumps
+  knock an Accumulator out a little more often than ``g`` per tick.
 * **Maximum ticks** per growth rate: the ticks for the stake to grow tenfold, rounded down
   to a multiple of 5: ``5 * floor(ln 10 / ln(1 + g) / 5)`` = 230, 115, 75, 55, 45 ticks
   (Deriv's published 230 / 75 / 55 / 45 for 1 / 3 / 4 / 5 %).
