@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from framework.market import (
     AccumulatorPosition,
     ContractSpec,
+    MarketError,
     MultiplierPosition,
     get_symbol,
     open_position,
@@ -72,23 +73,34 @@ class MultCase:
     stop_loss: float | None
     cancellation: str | None
     path: Path
+    update_at: int | None  # index of the tick after which the owner sets new orders
+    new_take_profit: float | None  # None removes it
+    new_stop_loss: float | None
 
 
 @st.composite
 def mult_cases(draw: st.DrawFn) -> MultCase:
     kind = draw(st.sampled_from(["MULTUP", "MULTDOWN"]))
     multiplier = draw(st.sampled_from([40, 80, 120, 160, 200]))
-    cancellation = draw(st.none() | st.sampled_from(["5m", "10m"]))
+    cancellation = draw(st.sampled_from([None, None, None, "5m", "10m"]))
     take_profit = stop_loss = None
     if cancellation is None:
         take_profit = draw(st.none() | st.integers(10, 3000).map(lambda c: c / 100))
         stop_loss = draw(st.none() | st.integers(60, 1000).map(lambda c: c / 100))
     path = draw(paths(step=8 * 10_000 // multiplier, longest=60))
-    return MultCase(kind, multiplier, take_profit, stop_loss, cancellation, path)
+    update_at = None
+    if cancellation is None:
+        update_at = draw(st.none() | st.integers(2, min(len(path.pips) - 1, 8)) | st.just(2))
+    new_tp = draw(st.none() | st.integers(1, 3000).map(lambda c: c / 100))
+    new_sl = draw(st.none() | st.integers(1, 1100).map(lambda c: c / 100))
+    return MultCase(
+        kind, multiplier, take_profit, stop_loss, cancellation, path, update_at, new_tp, new_sl
+    )
 
 
-def mult_reference(case: MultCase) -> tuple[int | None, str, str, float]:
-    """(index of the closing tick, status, end, amount credited); index None if open."""
+def mult_reference(case: MultCase) -> tuple[tuple[int | None, str, str, float], bool | None]:
+    """((index of the closing tick, status, end, amount credited), update accepted); the
+    index is None while open, the update flag None when no update was tried."""
     stake = 10.0
     sign = 1 if case.contract_type == "MULTUP" else -1
     c = multiplier_commission(get_symbol(SYMBOL))
@@ -101,25 +113,38 @@ def mult_reference(case: MultCase) -> tuple[int | None, str, str, float]:
     def value(q: int) -> float:
         return stake + notional * (sign * (q / SCALE - b) / b - c)
 
+    def update_ok(pnl: float) -> bool:
+        tp, sl = case.new_take_profit, case.new_stop_loss
+        top = min(0.9 * case.multiplier, 50.0) * stake
+        tp_ok = tp is None or (tp >= 0.1 and tp <= top and tp > max(pnl, 0.0))
+        sl_ok = sl is None or (sl >= 0.1 and sl <= stake and sl > max(-pnl, 0.0))
+        return tp_ok and sl_ok
+
     window = P + cancellation_seconds(case.cancellation) if case.cancellation else None
+    take_profit, stop_loss = case.take_profit, case.stop_loss
+    accepted: bool | None = None
     last = 1
     for i in range(2, len(case.path.pips)):
         epoch, q = case.path.epochs[i], case.path.pips[i]
         last = i
+        bid = max(round_money(value(q)), 0.0)
         if sign * q <= sign * level_pips(-stake):
             if window is not None and epoch < window:
-                return i, "cancelled", "cancelled", stake
-            return i, "lost", "stopped_out", max(round_money(value(q)), 0.0)
-        if case.stop_loss is not None and sign * q <= sign * level_pips(-case.stop_loss):
-            return i, "lost", "stop_loss", max(round_money(value(q)), 0.0)
-        if case.take_profit is not None and sign * q >= sign * level_pips(case.take_profit):
-            return i, "won", "take_profit", max(round_money(value(q)), 0.0)
+                return (i, "cancelled", "cancelled", stake), accepted
+            return (i, "lost", "stopped_out", bid), accepted
+        if stop_loss is not None and sign * q <= sign * level_pips(-stop_loss):
+            return (i, "lost", "stop_loss", bid), accepted
+        if take_profit is not None and sign * q >= sign * level_pips(take_profit):
+            return (i, "won", "take_profit", bid), accepted
+        if case.update_at == i:
+            accepted = update_ok(round_money(value(q) - stake))
+            if accepted:
+                take_profit, stop_loss = case.new_take_profit, case.new_stop_loss
         if case.path.sell_at == i:
-            bid = max(round_money(value(q)), 0.0)
             if window is not None and epoch + 1 < window and bid < stake:
                 continue  # refused: cancellation would be better
-            return i, "sold", "sold", bid
-    return None, "open", "", max(round_money(value(case.path.pips[last])), 0.0)
+            return (i, "sold", "sold", bid), accepted
+    return (None, "open", "", max(round_money(value(case.path.pips[last])), 0.0)), accepted
 
 
 @settings(max_examples=400, deadline=None)
@@ -133,18 +158,27 @@ def test_multiplier_matches_reference(case: MultCase) -> None:
     pos = open_position(spec, price(spec, BASIS / SCALE), P, contract_id=1)
     assert isinstance(pos, MultiplierPosition)
     got: tuple[int | None, str, str, float] | None = None
+    accepted: bool | None = None
     for i, (epoch, q) in enumerate(zip(case.path.epochs, case.path.pips, strict=True)):
         settlement = pos.on_tick(epoch, q / SCALE)
         if settlement is not None:
             got = (i, settlement.status, settlement.end, settlement.sell_price)
             assert (settlement.exit_epoch, settlement.exit_quote) == (epoch, q / SCALE)
             break
+        if case.update_at == i:
+            try:
+                pos.update(epoch, case.new_take_profit, case.new_stop_loss)
+                accepted = True
+            except MarketError:
+                accepted = False
         if case.path.sell_at == i and pos.is_valid_to_sell(epoch + 1):
             sold = pos.sell(epoch + 1)
             got = (i, sold.status, sold.end, sold.sell_price)
             break
-    expected = mult_reference(case)
+    expected, expected_accepted = mult_reference(case)
+    assert accepted == expected_accepted
     event(expected[2] or "open")
+    event(f"update {'none' if accepted is None else accepted}")
     if got is None:
         assert expected[0] is None and pos.status == "open"
         assert pos.bid_price(P) == expected[3]
