@@ -23,8 +23,9 @@ from rich.progress import (
 from rich.table import Table
 
 from .engine import BacktestResult
+from .metrics import ends_text
 
-__all__ = ["ReplayProgress", "ends_text", "summary_panel"]
+__all__ = ["ReplayProgress", "summary_panel"]
 
 
 class ReplayProgress:
@@ -94,11 +95,6 @@ def _pnl(value: float | None) -> str:
         return "-"
     colour = "green" if value > 0 else "red" if value < 0 else "white"
     return f"[{colour}]{value:+,.2f}[/]"
-
-
-def ends_text(ends: dict[str, int]) -> str:
-    """How contracts ended, for people: ``expired 120, sold 14, stopped out 2``."""
-    return ", ".join(f"{end.replace('_', ' ')} {count:,}" for end, count in ends.items())
 
 
 def summary_panel(result: BacktestResult) -> Panel:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["EquityCurve", "Metrics"]
+__all__ = ["EquityCurve", "Metrics", "ends_text"]
 
 
 class Metrics:
@@ -192,6 +192,18 @@ class Metrics:
             "average_stake": cents(self.turnover / self.trades) if self.trades else None,
             "ends": dict(self.ends),
         }
+
+
+def ends_text(ends: dict[str, int]) -> str:
+    """How contracts ended, for people: ``expired 120, sold 14, stopped out 2``.
+
+    Args:
+        ends: trades by end reason (:attr:`Metrics.ends`).
+
+    Returns:
+        The reasons with their counts, in the given order.
+    """
+    return ", ".join(f"{end.replace('_', ' ')} {count:,}" for end, count in ends.items())
 
 
 class EquityCurve:

@@ -1,4 +1,4 @@
-"""A bot's history from its journal: trades, win rate, P&L, drawdown, per strategy.
+"""A bot's history from its journal: trades, win rate, P&L, drawdown, how contracts ended.
 
 The figures are the backtest's (:class:`~framework.backtest.metrics.Metrics`), fed the
 journal's settled contracts in settlement order, so a live run and a replay are summarised
@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from framework.backtest.metrics import Metrics
+from framework.backtest.metrics import Metrics, ends_text
 from framework.journal import Journal
 from framework.risk import Trip
 
@@ -85,6 +85,8 @@ class JournalReport:
             f"{'-' if pf is None else f'{pf:.2f}'}  longest losing streak "
             f"{self.total.longest_losing_streak}"
         )
+        if self.total.ends:
+            out.append("ended " + ends_text(self.total.ends))
         out.append(
             "intents " + (", ".join(f"{k} {v}" for k, v in sorted(self.intents.items())) or "none")
         )
@@ -119,8 +121,9 @@ def journal_report(journal: Journal) -> JournalReport:
     per: dict[str, Metrics] = {}
     for c in settled:
         assert c.profit is not None
-        total.add(c.buy_price, c.profit)
-        per.setdefault(c.strategy, Metrics()).add(c.buy_price, c.profit)
+        end = c.end or "expired"
+        total.add(c.buy_price, c.profit, end)
+        per.setdefault(c.strategy, Metrics()).add(c.buy_price, c.profit, end)
     intents = journal.intents()
     statuses = Counter(i.status for i in intents)
     reasons = Counter(

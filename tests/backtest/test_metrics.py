@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from framework.backtest import EquityCurve, Metrics
-from framework.backtest.console import ends_text
+from framework.backtest.metrics import ends_text
 
 
 def test_known_sequence() -> None:

@@ -13,7 +13,15 @@ from framework.runtime.report import journal_report
 from framework.strategy.events import TradeIntent
 
 
-def _trade(journal: Journal, n: int, strategy: str, profit: float, *, settle: bool = True) -> None:
+def _trade(
+    journal: Journal,
+    n: int,
+    strategy: str,
+    profit: float,
+    *,
+    settle: bool = True,
+    end: str = "expired",
+) -> None:
     intent = TradeIntent(
         intent_id=f"{strategy}-{n}",
         strategy=strategy,
@@ -40,7 +48,7 @@ def _trade(journal: Journal, n: int, strategy: str, profit: float, *, settle: bo
     if settle:
         journal.record_settlement(
             n,
-            status="won" if profit > 0 else "lost",
+            status="sold" if end == "sold" else "won" if profit > 0 else "lost",
             sell_price=round(1.0 + profit, 2),
             profit=profit,
             entry_epoch=None,
@@ -48,7 +56,7 @@ def _trade(journal: Journal, n: int, strategy: str, profit: float, *, settle: bo
             exit_epoch=None,
             exit_quote=None,
             settled_at=intent.created_epoch + 6,
-            end="expired",
+            end=end,
         )
 
 
@@ -59,7 +67,7 @@ def journal_path(tmp_path: Path) -> Path:
         _trade(journal, 1, "a", 0.95)
         _trade(journal, 2, "b", -1.0)
         _trade(journal, 3, "a", -1.0)
-        _trade(journal, 4, "a", 0.95)
+        _trade(journal, 4, "a", 0.35, end="sold")
         _trade(journal, 5, "b", 0.0, settle=False)
         refused = TradeIntent("a-6", "a", "R_100", "CALL", 5, "t", None, 1.0, "stake", "USD", 0)
         journal.record_intent(refused)
@@ -72,13 +80,15 @@ def test_figures_follow_the_settled_contracts(journal_path: Path) -> None:
         report = journal_report(journal)
     total = report.total
     assert (total.trades, total.wins) == (4, 2)
-    assert round(total.net, 2) == -0.1
-    # Equity 0.95, -0.05, -1.05, -0.10: the fall from the 0.95 peak is 2.00.
+    assert round(total.net, 2) == -0.7
+    # Equity 0.95, -0.05, -1.05, -0.70: the fall from the 0.95 peak is 2.00.
     assert round(total.max_drawdown, 2) == 2.0
     assert {k: (m.trades, round(m.net, 2)) for k, m in report.strategies.items()} == {
-        "a": (3, 0.9),
+        "a": (3, 0.3),
         "b": (1, -1.0),
     }
+    assert total.ends == {"expired": 3, "sold": 1}
+    assert report.strategies["a"].ends == {"expired": 2, "sold": 1}
     assert report.open == 1
     assert report.not_bought == {"max_open_contracts": 1}
 
@@ -88,11 +98,14 @@ def test_report_command_text_and_json(
 ) -> None:
     assert main(["report", str(journal_path)]) == 0
     text = capsys.readouterr().out
-    assert "total" in text and "-0.10" in text and "open contracts 1" in text
+    assert "total" in text and "-0.70" in text and "open contracts 1" in text
+    assert "ended expired 3, sold 1" in text
     assert main(["report", str(journal_path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["trades"] == 4 and data["win_rate"] == 0.5
     assert [row["strategy"] for row in data["strategies"]] == ["a", "b"]
+    assert data["ends"] == {"expired": 3, "sold": 1}
+    assert data["strategies"][1]["ends"] == {"expired": 1}
 
 
 def test_report_on_a_missing_journal_is_a_usage_error(
