@@ -1,6 +1,6 @@
 """The shipped strategies are plugins like any other: registered as entry points, public imports.
 
-The short names ``momentum``, ``mean_reversion`` and ``digit_stats`` come from triobot's own
+The short names (``momentum``, ``accumulators``...) come from triobot's own
 ``[project.entry-points."triobot.strategies"]`` table, not from a table in the code; the
 strategy modules import triobot only through the plugin API, :mod:`framework.strategy`.
 """
@@ -38,7 +38,9 @@ def test_every_shipped_strategy_class_is_registered_once() -> None:
         if inspect.isclass(obj) and issubclass(obj, Strategy) and obj.__module__ == module.__name__
     }
     assert sorted(registered.values()) == sorted(classes)
-    assert set(registered) == {"momentum", "mean_reversion", "digit_stats"}
+    assert set(registered) == {
+        "momentum", "mean_reversion", "digit_stats", "accumulators", "multipliers"
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(("name", "target"), sorted(_registered().items()))
