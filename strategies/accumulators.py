@@ -204,7 +204,10 @@ class CalmAccumulator(Strategy[AccumulatorParams]):
     def on_contract_update(self, update: ContractUpdate) -> None:
         if update.high_barrier is not None and update.low_barrier is not None:
             learned = barrier_distance(update.high_barrier, update.low_barrier)
-            if learned > 0.0 and learned != self._distance.get(update.symbol):
+            known = self._distance.get(update.symbol)
+            # Shown barriers are rounded, so the figure wobbles from tick to tick; only a
+            # real change (another growth rate, another market) is worth keeping.
+            if learned > 0.0 and (known is None or abs(learned - known) > 0.01 * known):
                 self._distance[update.symbol] = learned
                 self.ctx.state[f"distance:{update.symbol}"] = learned
         if update.contract_id in self._selling or not update.is_valid_to_sell:
