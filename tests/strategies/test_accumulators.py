@@ -281,3 +281,15 @@ def test_a_failed_sale_is_asked_again_on_a_later_update() -> None:
     host.contract_update(update(intent, 8, 1002.0, tick_passed=1))
     assert [o.order_id for o in venue.orders] == [f"{intent.intent_id}/sell-1",
                                                   f"{intent.intent_id}/sell-2"]  # fmt: skip
+
+
+def test_rounding_wobble_of_the_barriers_does_not_move_the_distance() -> None:
+    state = MemoryStateStore()
+    host, venue = accumulator(state, window=3)
+    feed = Feed(host, venue)
+    [intent] = feed.quotes(walk(1000.0, 0.1, 4))
+    host.contract_update(update(intent, 6, 1000.0, distance=0.001))
+    host.contract_update(update(intent, 6, 1000.0, distance=0.001005))  # 0.5 %: rounding
+    assert state["distance:R_100"] == pytest.approx(0.001)
+    host.contract_update(update(intent, 6, 1000.0, distance=0.0012))  # 20 %: a new figure
+    assert state["distance:R_100"] == pytest.approx(0.0012)
