@@ -165,14 +165,15 @@ def test_first_contract_is_a_probe_once_the_window_is_full() -> None:
 
 def test_learns_the_distance_and_then_buys_only_when_calm() -> None:
     state = MemoryStateStore()
-    host, venue = accumulator(state, window=5, calm=0.3, exit_move=0.6)
+    host, venue = accumulator(state, window=5, calm=0.3, exit_move=0.6, cooldown=5)
     feed = Feed(host, venue)
     [probe] = feed.quotes(walk(1000.0, 0.1, 6))
     host.contract_update(update(probe, 7, 1000.0))
     assert host.strategy.distance("R_100") == pytest.approx(D)  # type: ignore[attr-defined]
     assert state["distance:R_100"] == pytest.approx(D)
     host.contract_closed(close(venue, probe, 7, "take_profit"))
-    # Moves of 0.5 on 1000 (5e-4 > 0.3 * D) are not calm: no trade.
+    # Moves of 0.5 on 1000 (5e-4 > 0.3 * D) are not calm: no trade (the cooldown lets
+    # them fill the window first).
     assert feed.quotes(walk(1000.0, 0.5, 30)) == []
     # Moves of 0.2 (2e-4 <= 3e-4) are, once they fill the window.
     bought = feed.quotes(walk(1000.0, 0.2, 30))
