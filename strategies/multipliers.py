@@ -32,7 +32,7 @@ the live state of a contract in ``on_contract_update``.
 Config::
 
     plugin: multipliers
-    contract: {multiplier: 100, take_profit: 5.0, stop_loss: 3.0}
+    contract: {multiplier: 80, take_profit: 5.0, stop_loss: 3.0}
     params: {fast: 10, slow: 40, gap: 0.0, trail: 2.0, min_stop: 0.5, trail_step: 0.25}
 
 Per tick the work is two exponential-average updates: O(1), no allocation.

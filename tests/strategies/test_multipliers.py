@@ -22,7 +22,7 @@ from framework.strategy._host import Slot
 from framework.strategy.events import ContractOrder
 from strategies.multipliers import MultiplierParams, Trend, TrendMultiplier
 
-MULT = ContractTemplate(multiplier=100, take_profit=5.0, stop_loss=3.0)
+MULT = ContractTemplate(multiplier=80, take_profit=5.0, stop_loss=3.0)
 
 
 def multiplier(
@@ -157,7 +157,7 @@ def test_buys_the_trend_with_the_configured_terms() -> None:
     assert feed.quotes(up(100.0, 3)) == []  # the slow average is still warming up
     [intent] = feed.quotes(up(103.0, 1))
     assert intent.contract_type == "MULTUP"
-    assert (intent.multiplier, intent.take_profit, intent.stop_loss) == (100, 5.0, 3.0)
+    assert (intent.multiplier, intent.take_profit, intent.stop_loss) == (80, 5.0, 3.0)
     assert intent.duration is None and intent.duration_unit is None
     assert feed.quotes(up(104.0, 10)) == []  # one contract per symbol
 
@@ -222,7 +222,7 @@ def test_a_reversal_waits_until_the_contract_can_be_sold() -> None:
 
 
 def test_a_losing_reversal_inside_the_window_is_cancelled() -> None:
-    template = ContractTemplate(multiplier=100, take_profit=5.0, cancellation="5m")
+    template = ContractTemplate(multiplier=80, take_profit=5.0, cancellation="5m")
     host, venue, feed = multiplier(template)
     [intent] = feed.quotes(up(100.0, 4))
     assert intent.cancellation == "5m"
@@ -232,7 +232,7 @@ def test_a_losing_reversal_inside_the_window_is_cancelled() -> None:
 
 
 def test_a_winning_reversal_is_sold_even_inside_the_window() -> None:
-    host, venue, feed = multiplier(ContractTemplate(multiplier=100, cancellation="5m"))
+    host, venue, feed = multiplier(ContractTemplate(multiplier=80, cancellation="5m"))
     [intent] = feed.quotes(up(100.0, 4))
     feed.quotes(down(103.0, 3))
     host.contract_update(update(intent, 12, 0.3, cancel=True))
@@ -240,7 +240,7 @@ def test_a_winning_reversal_is_sold_even_inside_the_window() -> None:
 
 
 def test_cancel_losers_off_sells_instead() -> None:
-    host, venue, feed = multiplier(ContractTemplate(multiplier=100), cancel_losers=False)
+    host, venue, feed = multiplier(ContractTemplate(multiplier=80), cancel_losers=False)
     [intent] = feed.quotes(up(100.0, 4))
     feed.quotes(down(103.0, 3))
     host.contract_update(update(intent, 12, -0.3, cancel=True))
@@ -275,7 +275,7 @@ def test_the_trailing_stop_follows_the_best_profit_and_then_sells() -> None:
 
 
 def test_the_trailing_stop_sets_a_stop_where_none_was_configured() -> None:
-    host, venue, feed = multiplier(ContractTemplate(multiplier=100), trail=2.0)
+    host, venue, feed = multiplier(ContractTemplate(multiplier=80), trail=2.0)
     [intent] = feed.quotes(up(100.0, 4))
     host.contract_update(update(intent, 22, -0.2))
     [order] = venue.orders
@@ -313,7 +313,7 @@ def test_updates_of_other_contracts_are_ignored_and_closes_free_the_symbol() -> 
 
 
 def test_a_failed_cancellation_sells_on_the_next_update() -> None:
-    host, venue, feed = multiplier(ContractTemplate(multiplier=100, cancellation="5m"))
+    host, venue, feed = multiplier(ContractTemplate(multiplier=80, cancellation="5m"))
     [intent] = feed.quotes(up(100.0, 4))
     feed.quotes(down(103.0, 3))
     host.contract_update(update(intent, 41, -0.5, cancel=True))
