@@ -8,6 +8,7 @@ import attrs
 import pytest
 
 from framework.config import ConfigError, parse_config
+from framework.sizing import Fixed
 from framework.strategy import (
     ClosedContract,
     ContractTemplate,
@@ -37,6 +38,7 @@ def multiplier(
         name="mult",
         symbols=("R_100", "R_50"),
         contract=contract,
+        stake=Fixed(10.0),  # a stop-loss of 3.00 needs a stake of at least that
     )
     host.start()
     return host, venue, Feed(host, venue)
@@ -222,7 +224,7 @@ def test_a_reversal_waits_until_the_contract_can_be_sold() -> None:
 
 
 def test_a_losing_reversal_inside_the_window_is_cancelled() -> None:
-    template = ContractTemplate(multiplier=80, take_profit=5.0, cancellation="5m")
+    template = ContractTemplate(multiplier=80, cancellation="5m")
     host, venue, feed = multiplier(template)
     [intent] = feed.quotes(up(100.0, 4))
     assert intent.cancellation == "5m"
