@@ -263,11 +263,11 @@ def test_a_restart_keeps_the_learned_distance() -> None:
     host, venue = accumulator(state, window=3)
     feed = Feed(host, venue)
     [intent] = feed.quotes(walk(1000.0, 0.1, 4))
-    host.contract_update(update(intent, 6, 1000.0, distance=0.0004))
+    host.contract_update(update(intent, 6, 1000.0, distance=0.0003))
     host.contract_closed(close(venue, intent, 6, "sold"))
     host.restart()
-    assert host.strategy.distance("R_100") == pytest.approx(0.0004)  # type: ignore[attr-defined]
-    # Learned: moves of 1e-4 > 0.3 * 4e-4 are no longer calm enough to buy.
+    assert host.strategy.distance("R_100") == pytest.approx(0.0003)  # type: ignore[attr-defined]
+    # Learned: moves of 1e-4 > 0.3 * 3e-4 are not calm enough to buy.
     assert feed.quotes(walk(1000.0, 0.1, 20)) == []
 
 
