@@ -17,7 +17,7 @@ from trio.testing import MockClock
 
 from bots.cli import main
 from bots.commands.backtest import synthetic_source
-from framework.backtest import TradeCollector, run_backtest
+from framework.backtest import Backtest, TradeCollector
 from framework.backtest.setup import setup_from_config
 from framework.backtest.trades import Trade
 from framework.config import BotConfig, load_config
@@ -38,11 +38,10 @@ def replay(name: str, count: int) -> tuple[list[Trade], dict[str, dict[str, int]
     """
     config = load_config(CONFIGS / f"{name}.yaml", environ={})
     trades = TradeCollector()
-    result = run_backtest(
-        setup_from_config(config), synthetic_source(config, count, None), sinks=[trades]
-    )
+    backtest = Backtest(setup_from_config(config), sinks=[trades])
+    result = backtest.run(synthetic_source(config, count, None))
     assert result.ticks == count * len({s for st in config.strategies for s in st.symbols})
-    orders = {row.name: dict(row.orders) for row in result.strategies}
+    orders = {name: dict(slot.ctx.order_counts) for name, slot in backtest.host.slots.items()}
     return trades.trades, orders
 
 
