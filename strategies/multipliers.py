@@ -13,14 +13,16 @@ This strategy keeps a fast and a slow exponential moving average of each symbol'
   trend once: after a take-profit or stop-loss it waits for the trend to turn before it
   buys again;
 * **early exit on a reversal**: when the trend turns against an open contract, it sells it
-  at market (``exit_on_reversal``); when the contract is at a loss and still inside its
-  deal cancellation window, it cancels it instead (``cancel_losers``);
-* **trailing stop** (``trail`` > 0): it follows the contract's best profit. When the profit
-  falls ``trail`` below its best, it sells. Deriv's stop-loss can only name a loss, not a
-  profit to keep, so the strategy also moves the contract's stop-loss up behind the best
-  profit with ``contract_update`` (never below ``min_stop``, and only in steps of
-  ``trail_step`` to spare the rate limit): the server closes the contract even while the bot
-  is disconnected;
+  at market (``exit_on_reversal``); when the contract is worth less than its stake and
+  still inside its deal cancellation window, it cancels it instead (``cancel_losers``:
+  cancelling returns the stake, selling only the bid);
+* **trailing stop** (``trail`` > 0): it follows the contract's best profit and wants the
+  contract closed when the profit falls ``trail`` below it. While that level is a loss of at
+  least ``min_stop``, the contract's own stop-loss keeps it: the strategy moves the
+  stop-loss up behind the best profit with ``contract_update`` (only in steps of
+  ``trail_step``, to spare the rate limit), and the server closes the contract even while
+  the bot is disconnected. Deriv's stop-loss can only name a loss, so once the level is a
+  smaller loss or a gain to keep, the strategy sells the contract itself;
 * the configured take-profit and stop-loss (``contract: take_profit / stop_loss``) do the
   rest.
 
@@ -128,11 +130,12 @@ class Trend:
 class _Holding:
     """One contract of this strategy: its direction, best profit, stop and orders."""
 
-    __slots__ = ("best", "exiting", "side", "stop", "symbol")
+    __slots__ = ("best", "exiting", "side", "stake", "stop", "symbol")
 
-    def __init__(self, symbol: str, side: int, stop: float | None) -> None:
+    def __init__(self, symbol: str, side: int, stake: float, stop: float | None) -> None:
         self.symbol = symbol
         self.side = side
+        self.stake = stake
         self.stop = stop
         self.best: float | None = None
         self.exiting = False
@@ -169,7 +172,7 @@ class TrendMultiplier(Strategy[MultiplierParams]):
         intent = self.ctx.buy("MULTUP" if side > 0 else "MULTDOWN", symbol=symbol)
         if intent is not None:
             self._entered[symbol] = side
-            self._held[intent.intent_id] = _Holding(symbol, side, intent.stop_loss)
+            self._held[intent.intent_id] = _Holding(symbol, side, intent.amount, intent.stop_loss)
 
     def on_contract_update(self, update: ContractUpdate) -> None:
         held = self._held.get(update.intent_id)
@@ -184,13 +187,20 @@ class TrendMultiplier(Strategy[MultiplierParams]):
         if p.exit_on_reversal and trend is not None and trend.side == -held.side:
             self._exit(held, update)
         elif p.trail > 0.0:
-            if best - profit >= p.trail:
+            # The server's stop-loss keeps the trail while it names a loss it may take
+            # (``trail - best``, at least ``min_stop``); beyond that the trail keeps a gain,
+            # which only a sale can, and so does a contract without a stop-loss.
+            wanted = p.trail - best
+            if profit <= best - p.trail and (held.stop is None or wanted < p.min_stop):
                 self._exit(held, update)
             else:
                 self._trail(held, update, best)
 
     def _exit(self, held: _Holding, update: ContractUpdate) -> None:
-        if self.params.cancel_losers and update.is_valid_to_cancel and (update.profit or 0) < 0:
+        # Cancelling returns the stake; selling returns the bid: cancel what is worth less.
+        bid = update.bid_price
+        losing = bid is not None and bid < held.stake
+        if self.params.cancel_losers and update.is_valid_to_cancel and losing:
             held.exiting = self.ctx.cancel(update) is not None
         elif update.is_valid_to_sell:
             held.exiting = self.ctx.sell(update) is not None

@@ -229,8 +229,19 @@ def test_a_losing_reversal_inside_the_window_is_cancelled() -> None:
     [intent] = feed.quotes(up(100.0, 4))
     assert intent.cancellation == "5m"
     feed.quotes(down(103.0, 3))
+    # Worth 9.40 of a 10.00 stake: cancelling gets the 10.00 back.
     host.contract_update(update(intent, 12, -0.6, cancel=True))
     assert kinds(venue.orders) == [("cancel", 12)]
+
+
+def test_a_reversal_worth_more_than_the_stake_is_sold_inside_the_window() -> None:
+    host, venue, feed = multiplier(ContractTemplate(multiplier=80, cancellation="5m"))
+    [intent] = feed.quotes(up(100.0, 4))
+    feed.quotes(down(103.0, 3))
+    # The fee (0.50, in the price) makes the profit negative, but the bid is above the stake.
+    bought = attrs.evolve(update(intent, 13, -0.3, cancel=True), buy_price=10.5, bid_price=10.2)
+    host.contract_update(bought)
+    assert kinds(venue.orders) == [("sell", 13)]
 
 
 def test_a_winning_reversal_is_sold_even_inside_the_window() -> None:
@@ -274,6 +285,22 @@ def test_the_trailing_stop_follows_the_best_profit_and_then_sells() -> None:
     ]
     assert kinds(venue.orders)[-1] == ("sell", 21)
     assert len(venue.orders) == 5
+
+
+def test_the_stop_loss_keeps_the_trail_while_it_names_a_loss() -> None:
+    host, venue, feed = multiplier(trail=2.0, min_stop=0.5)
+    [intent] = feed.quotes(up(100.0, 4))
+    host.contract_update(update(intent, 25, 0.4))  # stop 3.0 -> 1.6
+    host.contract_update(update(intent, 25, -1.7))  # 2.1 below the best: the server's job
+    assert kinds(venue.orders) == [("update", 25)]
+
+
+def test_without_a_stop_loss_the_trail_sells_itself() -> None:
+    host, venue, feed = multiplier(ContractTemplate(multiplier=80), trail=2.0)
+    [intent] = feed.quotes(up(100.0, 4))
+    host.contract_update(update(intent, 26, 0.4, can_update=False))
+    host.contract_update(update(intent, 26, -1.7, can_update=False))
+    assert kinds(venue.orders) == [("sell", 26)]
 
 
 def test_the_trailing_stop_sets_a_stop_where_none_was_configured() -> None:
