@@ -7,6 +7,7 @@ drives the Multiplier bot against the embedded simulator in virtual time.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -97,15 +98,23 @@ def test_multipliers_trail_sell_on_reversals_and_cancel_losers() -> None:
             assert closed.status == "cancelled" and not closed.won
 
 
+@pytest.mark.parametrize(
+    ("name", "ends"),
+    [
+        ("accumulators", {"take_profit", "sold", "knocked_out"}),
+        ("multipliers", {"take_profit", "stop_loss", "sold", "cancelled"}),
+    ],
+)
 def test_the_backtest_command_reports_how_each_contract_ended(
-    capsys: pytest.CaptureFixture[str],
+    name: str, ends: set[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for name in ("accumulators", "multipliers"):
-        assert main(["backtest", str(CONFIGS / f"{name}.yaml"), "--count", "20000"]) == 0
-        out = capsys.readouterr().out
-        assert "trades" in out
-        for end in ("take profit", "sold"):
-            assert end in out, out
+    config = str(CONFIGS / f"{name}.yaml")
+    assert main(["backtest", config, "--count", "20000"]) == 0
+    assert "ended" in capsys.readouterr().out  # the panel's line of end reasons
+    assert main(["backtest", config, "--count", "20000", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["trades"] == sum(summary["ends"].values()) > 0
+    assert ends <= set(summary["ends"]), summary["ends"]
 
 
 async def test_the_multiplier_bot_trades_on_the_embedded_simulator(
