@@ -1,23 +1,30 @@
-"""configs/accumulators.yaml and configs/multipliers.yaml: they check, and they backtest.
+"""configs/accumulators.yaml and configs/multipliers.yaml: they check, backtest and trade.
 
 The backtests replay the synthetic market of each config (the simulator's own ticks) through
-the real replay engine and market model, and look at how each contract ended.
+the real replay engine and market model, and look at how each contract ended; the run
+drives the Multiplier bot against the embedded simulator in virtual time.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
+import attrs
 import pytest
+import trio
+from trio.testing import MockClock
 
 from bots.cli import main
 from bots.commands.backtest import synthetic_source
 from framework.backtest import Backtest, TradeCollector
 from framework.backtest.setup import setup_from_config
 from framework.backtest.trades import Trade
-from framework.config import load_config
+from framework.config import BotConfig, load_config
+from framework.journal import Journal
+from framework.runtime import Bot
 from strategies.accumulators import CalmAccumulator
 from strategies.multipliers import TrendMultiplier
 
@@ -108,3 +115,27 @@ def test_the_backtest_command_reports_how_each_contract_ended(
     summary = json.loads(capsys.readouterr().out)
     assert summary["trades"] == sum(summary["ends"].values()) > 0
     assert ends <= set(summary["ends"]), summary["ends"]
+
+
+async def test_the_multiplier_bot_trades_on_the_embedded_simulator(
+    tmp_path: Path, vclock: MockClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(CONFIGS / "multipliers.yaml", tmp_path)
+    monkeypatch.chdir(tmp_path)  # the config's journal and state are relative paths
+    config: BotConfig = load_config(tmp_path / "multipliers.yaml", environ={})
+    # The config's own simulator (seed, speed, balance), from a fixed start: the same ticks.
+    sim = attrs.evolve(config.simulator, start_epoch=1_700_000_000)
+    bot = Bot(config, simulator_config=sim)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(bot.run)
+        await trio.sleep(40)
+        bot.stop.request("test")
+    summary = bot.summary
+    assert summary is not None and summary.bought >= 1
+    with Journal(tmp_path / "triobot-multipliers.sqlite") as journal:
+        contracts = journal.contracts()
+    assert contracts and {c.contract_type for c in contracts} <= {"MULTUP", "MULTDOWN"}
+    ends = {c.end for c in contracts if c.status != "open"}
+    assert ends and ends <= {"sold", "take_profit", "stop_loss", "stopped_out", "cancelled"}
+    trend = next(row for row in summary.strategies if row["strategy"] == "trend-mult")
+    assert trend["orders"], trend  # it sold, or moved its stop-loss, live

@@ -90,7 +90,11 @@ def test_builtin_names_resolve() -> None:
 @pytest.mark.parametrize(
     ("ref", "message"),
     [
-        ("nope", "unknown strategy 'nope' (known: accumulators, digit_stats, mean_reversion, momentum, multipliers"),
+        (
+            "nope",
+            "unknown strategy 'nope' (known: accumulators, digit_stats, mean_reversion, "
+            "momentum, multipliers",
+        ),
         ("foo.bar:Baz", "cannot import 'foo.bar:Baz': No module named 'foo'"),
         ("strategies.momentum:Nope", "module 'strategies.momentum' has no attribute 'Nope'"),
         ("strategies.momentum:MomentumParams", "is not a Strategy subclass"),
