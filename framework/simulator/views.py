@@ -16,7 +16,7 @@ from framework.market.contracts import CONTRACT_TYPES
 from framework.market.digits import format_quote
 from framework.market.money import format_money
 from framework.market.multiplier import MultiplierPosition
-from framework.market.openended import MultiplierTerms
+from framework.market.openended import AccumulatorTerms, MultiplierTerms
 from framework.market.positions import OpenPosition
 from framework.market.pricing import Quote
 from framework.market.selling import LIMIT_NAMES, LimitOrderChange
@@ -71,6 +71,11 @@ def _order(
     }
 
 
+def _growth_target(amount: float, date: int) -> dict[str, Any]:
+    """An Accumulator's take-profit: an amount, with no spot it closes at (no ``value``)."""
+    return {"display_name": LIMIT_NAMES["take_profit"], "order_amount": amount, "order_date": date}
+
+
 def quote_payload(record_id: str, quote: Quote, spot: float, spot_time: int) -> dict[str, Any]:
     """Build a ``proposal`` object.
 
@@ -83,7 +88,7 @@ def quote_payload(record_id: str, quote: Quote, spot: float, spot_time: int) -> 
     Returns:
         The payload; a Multiplier's adds its commission, multiplier, limit orders (the
         stop-out and those asked for) and deal cancellation, an Accumulator's its
-        ``contract_details``.
+        ``contract_details`` and its take-profit.
     """
     payload: dict[str, Any] = {
         "ask_price": quote.ask_price,
@@ -102,8 +107,10 @@ def quote_payload(record_id: str, quote: Quote, spot: float, spot_time: int) -> 
     if details is not None:
         payload["contract_details"] = details
     terms = quote.terms
+    now = spot_time if quote.date_start is None else quote.date_start
+    if isinstance(terms, AccumulatorTerms) and terms.take_profit is not None:
+        payload["limit_order"] = {"take_profit": _growth_target(terms.take_profit, now)}
     if isinstance(terms, MultiplierTerms):
-        now = spot_time if quote.date_start is None else quote.date_start
         pip = terms.pip_size
         orders = {"stop_out": _order("stop_out", terms.stake, now, terms.stop_out_level, pip)}
         if terms.take_profit is not None:
@@ -239,10 +246,8 @@ def _accumulator(data: dict[str, Any], pos: AccumulatorPosition, now: int) -> No
         tick_stream=_ticks(pos.tick_stream, pip),
     )
     if pos.take_profit is not None:
-        # An Accumulator's take-profit is an amount: the server shows no spot for it.
-        order = _order("take_profit", pos.take_profit, _placed(pos, "take_profit"), None, pip)
-        del order["value"]
-        data["limit_order"] = {"take_profit": order}
+        target = _growth_target(pos.take_profit, _placed(pos, "take_profit"))
+        data["limit_order"] = {"take_profit": target}
     high, low = pos.high_barrier, pos.low_barrier
     if high is not None and low is not None:
         data["high_barrier"] = format_quote(high, shown)

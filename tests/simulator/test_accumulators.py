@@ -143,3 +143,19 @@ async def test_an_accumulator_take_profit_can_change(
     assert error_of(refused)[0] == "OrderUpdateNotAllowed"
     history = await trader.call({"contract_update_history": 1, "contract_id": contract_id})
     assert [e["order_amount"] for e in history["contract_update_history"]] == ["2.00"]
+
+
+async def test_an_accumulator_proposal_shows_its_take_profit(
+    autojump_clock: MockClock, trader: RawClient
+) -> None:
+    terms = {"proposal": 1, **ACCUMULATOR, "limit_order": {"take_profit": 4}}
+    proposal = (await trader.call(terms))["proposal"]
+    assert proposal["limit_order"] == {
+        "take_profit": {
+            "display_name": "Take profit",
+            "order_amount": 4,
+            "order_date": proposal["date_start"],
+        }
+    }
+    plain = (await trader.call({"proposal": 1, **ACCUMULATOR}))["proposal"]
+    assert "limit_order" not in plain
