@@ -114,16 +114,20 @@ async def trade_accumulators(api: Any, summary: dict[str, Any]) -> None:
     ended = asyncio.ensure_future(
         first(poc, 1, lambda m: m["proposal_open_contract"].get("is_sold") == 1)
     )
-    grown = await first(
-        poc, 1, lambda m: m["proposal_open_contract"].get("tick_passed", 0) >= 2, keep=True
-    )
-    view = grown[0]["proposal_open_contract"]
+
+    def grown_or_ended(message: Message) -> bool:
+        view = message["proposal_open_contract"]
+        return bool(view.get("tick_passed", 0) >= 2 or view.get("is_sold"))
+
+    view = (await first(poc, 1, grown_or_ended, keep=True))[0]["proposal_open_contract"]
     summary["accumulator_barriers"] = "high_barrier" in view and "low_barrier" in view
-    try:
-        sold = await api.sell({"sell": contract_id, "price": 0})
-        summary["accumulator_sold_for"] = sold["sell"]["sold_for"]
-    except Exception as exc:  # knocked out between the view and the sale
-        summary["accumulator_sold_for"] = getattr(exc, "code", repr(exc))
+    summary["accumulator_sold_for"] = None  # knocked out before it grew: nothing to sell
+    if not view["is_sold"]:
+        try:
+            sold = await api.sell({"sell": contract_id, "price": 0})
+            summary["accumulator_sold_for"] = sold["sell"]["sold_for"]
+        except Exception as exc:  # knocked out between the view and the sale
+            summary["accumulator_sold_for"] = getattr(exc, "code", repr(exc))
     summary["accumulator_status"] = (await ended)[0]["proposal_open_contract"]["status"]
 
 
