@@ -213,6 +213,8 @@ class AccumulatorPosition:
             sell_epoch=when,
             tick_stream=tuple(self.tick_stream),
             end=end,
+            high_barrier=self.high_barrier,
+            low_barrier=self.low_barrier,
         )
         self.settlement = settlement
         return settlement

@@ -142,31 +142,38 @@ _RULES: Final = {
 
 @attrs.frozen
 class Settlement:
-    """The end of a contract: expiry (won/lost) or sale.
+    """The end of a contract, whichever way it ended (:attr:`end`).
 
     Attributes:
         contract_id: the position's id.
         contract_type: Deriv contract type.
-        status: ``"won"``, ``"lost"`` or ``"sold"``.
-        entry_epoch: epoch of the entry tick.
-        entry_quote: quote of the entry tick.
-        exit_epoch: epoch of the exit tick (the touching tick, the expiry tick, or the last
-            tick seen when sold).
+        status: ``"won"``, ``"lost"``, ``"sold"`` or ``"cancelled"`` (a Multiplier's
+            limit order or stop-out, or an Accumulator's own close, is ``"won"`` or
+            ``"lost"``).
+        entry_epoch: epoch of the entry tick (a Multiplier's: the purchase).
+        entry_quote: quote of the entry tick (a Multiplier's: the basis spot).
+        exit_epoch: epoch of the exit tick (the touching tick, the expiry tick, the tick
+            that closed a Multiplier or Accumulator, or the last tick seen when sold or
+            cancelled).
         exit_quote: its quote.
         barrier: absolute barrier the contract was settled against (the digit for digit
             contracts, the selected tick's quote for High/Low Ticks, the entry spot for
-            Only Ups/Downs, ``None`` for even/odd and two-barrier types).
+            Only Ups/Downs, ``None`` for even/odd, two-barrier types, Multipliers and
+            Accumulators).
         buy_price: what was paid.
-        payout: the contract's payout (what a win pays).
-        sell_price: what is credited: ``payout`` if won, 0 if lost, the bid if sold.
+        payout: the contract's payout (what a win pays; 0 for Multipliers and
+            Accumulators, which have none).
+        sell_price: what is credited: ``payout`` if won, 0 if lost, the bid if sold; a
+            Multiplier's or Accumulator's value when it closed, the stake when cancelled.
         profit: ``sell_price - buy_price``.
         sell_epoch: when the contract was settled or sold (the epoch of the tick that
             settled it, which for time contracts may be after the exit tick).
         tick_stream: ``(epoch, quote)`` from the entry tick to the exit tick (tick-expiry
-            contracts only; empty otherwise).
+            contracts; an Accumulator's last 10 ticks; empty otherwise).
         end: how it ended (:data:`EndReason`).
-        high_barrier: two-barrier types: the absolute high barrier, else ``None``.
-        low_barrier: two-barrier types: the absolute low barrier, else ``None``.
+        high_barrier: two-barrier types: the absolute high barrier; an Accumulator: the
+            high barrier its last tick was checked against, as shown; else ``None``.
+        low_barrier: likewise the low barrier.
     """
 
     contract_id: int

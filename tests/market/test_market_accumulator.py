@@ -153,6 +153,10 @@ def test_grows_then_knocks_out() -> None:
     assert (s.status, s.end, s.sell_price, s.profit) == ("lost", "knocked_out", 0.0, -10.0)
     assert (s.entry_epoch, s.exit_epoch, s.exit_quote) == (P + 2, P + 8, 1001.6)
     assert s.tick_stream == ((P + 2, 1000.0), (P + 4, 1000.5), (P + 6, 1001.0), (P + 8, 1001.6))
+    assert (s.high_barrier, s.low_barrier) == (
+        round_barrier(1001.0 * (1 + TSB), 2, up=True),
+        round_barrier(1001.0 * (1 - TSB), 2, up=False),
+    )
     assert pos.is_expired(P + 8) and pos.bid_price(P + 9) == 0.0
     assert pos.on_tick(P + 10, 1001.6) is None
 
