@@ -195,6 +195,8 @@ class AccuCase:
     stake: float
     take_profit: float | None
     path: Path
+    update_at: int | None  # index of the tick after which the owner sets a new take-profit
+    new_take_profit: float | None  # None removes it
 
 
 @st.composite
@@ -203,11 +205,15 @@ def accu_cases(draw: st.DrawFn) -> AccuCase:
     stake = draw(st.sampled_from([1.0, 10.0, 999.0, 1000.0]))
     take_profit = draw(st.none() | st.integers(1, 2000).map(lambda c: c / 100))
     width = round(tick_size_barrier(get_symbol(SYMBOL), g) * BASIS)
-    return AccuCase(g, stake, take_profit, draw(paths(step=2 * width, longest=250)))
+    path = draw(paths(step=2 * width, longest=250))
+    update_at = draw(st.none() | st.integers(2, min(len(path.pips) - 1, 12)))
+    new_tp = draw(st.none() | st.integers(0, 3000).map(lambda c: c / 100))
+    return AccuCase(g, stake, take_profit, path, update_at, new_tp)
 
 
-def accu_reference(case: AccuCase) -> tuple[int | None, str, str, float]:
-    """(index of the closing tick, status, end, amount credited); index None if open."""
+def accu_reference(case: AccuCase) -> tuple[tuple[int | None, str, str, float], bool | None]:
+    """((index of the closing tick, status, end, amount credited), update accepted); the
+    index is None while open, the update flag None when no update was tried."""
     g, stake, tp = case.growth_rate, case.stake, case.take_profit
     tsb = tick_size_barrier(get_symbol(SYMBOL), g)
 
@@ -220,22 +226,32 @@ def accu_reference(case: AccuCase) -> tuple[int | None, str, str, float]:
             n += 1
         return n
 
-    close = min(accumulator_max_ticks(g), first_reaching(ACCU_MAX_PAYOUT))
-    if tp:
-        close = min(close, first_reaching(stake + tp))
+    def closing_tick(tp: float | None) -> int:
+        close = min(accumulator_max_ticks(g), first_reaching(ACCU_MAX_PAYOUT))
+        return min(close, first_reaching(stake + tp)) if tp else close
+
+    close = closing_tick(tp)
+    accepted: bool | None = None
     pips = case.path.pips
     n = 0
-    for i in range(3, len(pips)):  # index 2 is the entry tick
-        n += 1
-        prev, q = pips[i - 1] / SCALE, pips[i] / SCALE
-        if q >= prev * (1 + tsb) or q <= prev * (1 - tsb):
-            return i, "lost", "knocked_out", 0.0
-        if n == close:
-            end = "take_profit" if tp and value(n) >= stake + tp else "expired"
-            return i, "won", end, value(n)
-        if case.path.sell_at == i:
-            return i, "sold", "sold", value(n)
-    return None, "open", "", value(n)
+    for i in range(2, len(pips)):  # index 2 is the entry tick
+        if i > 2:
+            n += 1
+            prev, q = pips[i - 1] / SCALE, pips[i] / SCALE
+            if q >= prev * (1 + tsb) or q <= prev * (1 - tsb):
+                return (i, "lost", "knocked_out", 0.0), accepted
+            if n == close:
+                end = "take_profit" if tp and value(n) >= stake + tp else "expired"
+                return (i, "won", end, value(n)), accepted
+        if case.update_at == i:
+            new = case.new_take_profit
+            profit = max(value(n) - stake, 0.0)
+            accepted = new is None or profit < new <= ACCU_MAX_PAYOUT - stake
+            if accepted:
+                tp, close = new, closing_tick(new)
+        if case.path.sell_at == i and n >= 1:
+            return (i, "sold", "sold", value(n)), accepted
+    return (None, "open", "", value(n)), accepted
 
 
 @settings(max_examples=400, deadline=None)
@@ -248,18 +264,27 @@ def test_accumulator_matches_reference(case: AccuCase) -> None:
     pos = open_position(spec, price(spec, BASIS / SCALE), P, contract_id=2)
     assert isinstance(pos, AccumulatorPosition)
     got: tuple[int | None, str, str, float] | None = None
+    accepted: bool | None = None
     for i, (epoch, q) in enumerate(zip(case.path.epochs, case.path.pips, strict=True)):
         settlement = pos.on_tick(epoch, q / SCALE)
         if settlement is not None:
             got = (i, settlement.status, settlement.end, settlement.sell_price)
             assert settlement.tick_stream[-1] == (epoch, q / SCALE)
             break
+        if case.update_at == i:
+            try:
+                pos.update(epoch, take_profit=case.new_take_profit)
+                accepted = True
+            except MarketError:
+                accepted = False
         if case.path.sell_at == i and pos.is_valid_to_sell(epoch):
             sold = pos.sell(epoch)
             got = (i, sold.status, sold.end, sold.sell_price)
             break
-    expected = accu_reference(case)
+    expected, expected_accepted = accu_reference(case)
+    assert accepted == expected_accepted
     event(expected[2] or "open")
+    event(f"update {'none' if accepted is None else accepted}")
     if got is None:
         assert expected[0] is None and pos.status == "open"
         assert pos.bid_price(P) == expected[3]
