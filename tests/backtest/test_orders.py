@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,6 +19,7 @@ from framework.backtest import (
     TradesCsvWriter,
     run_backtest,
 )
+from framework.backtest.report import write_report
 from framework.deriv.models import Tick
 from framework.market import ContractSpec, open_position, price
 from framework.sizing import Fixed
@@ -306,3 +308,14 @@ def test_an_accumulator_with_a_take_profit_closes_itself() -> None:
             assert c.profit >= 0.5
         else:
             assert c.end == "knocked_out" and c.profit == -5.0
+
+
+def test_the_report_files_say_how_contracts_ended(tmp_path: Path) -> None:
+    result = run_backtest(setup_for(TWO_MINUTES, SellParams(hold=4)), MemorySource(ticks(100)))
+    sold = result.metrics.trades
+    assert write_report(result, tmp_path, title="sells") == []
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["ends"] == {"sold": sold} == summary["strategies"][0]["ends"]
+    assert summary["strategies"][0]["orders"]["sell"] >= sold
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert f"<td>How contracts ended</td><td>sold: {sold}</td>" in page
