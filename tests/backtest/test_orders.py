@@ -9,6 +9,8 @@ from typing import Any, ClassVar
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from framework.backtest import (
     BacktestSetup,
@@ -319,3 +321,88 @@ def test_the_report_files_say_how_contracts_ended(tmp_path: Path) -> None:
     assert summary["strategies"][0]["orders"]["sell"] >= sold
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert f"<td>How contracts ended</td><td>sold: {sold}</td>" in page
+
+
+@attrs.frozen
+class RandomParams:
+    """Per tick, one action drawn from ``script`` (cycled): buy, sell, update, cancel, wait."""
+
+    script: tuple[str, ...] = ("buy",)
+
+
+class Randomly(Strategy[RandomParams]):
+    """Buys and orders on its open contracts by a script, whatever their state."""
+
+    Params = RandomParams
+    closed: ClassVar[list[ClosedContract]] = []
+    failed: ClassVar[list[OrderFailed]] = []
+
+    def on_start(self) -> None:
+        self.n = 0
+
+    def on_tick(self, tick: Tick) -> None:
+        action = self.params.script[self.n % len(self.params.script)]
+        self.n += 1
+        held = list(self.ctx.open_contracts.values())
+        if action == "buy" or not held:
+            self.ctx.buy()
+        elif action == "sell":
+            self.ctx.sell(held[0])
+        elif action == "update":
+            self.ctx.update(held[-1], take_profit=None if self.n % 2 else 2.0, stop_loss=1.0)
+        elif action == "cancel":
+            self.ctx.cancel(held[0])
+
+    def on_contract_closed(self, result: ClosedContract) -> None:
+        Randomly.closed.append(result)
+
+    def on_order_failed(self, failure: OrderFailed) -> None:
+        Randomly.failed.append(failure)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    script=st.lists(
+        st.sampled_from(("buy", "sell", "update", "cancel", "wait")), min_size=1, max_size=12
+    ),
+    cancellation=st.booleans(),
+    seed=st.integers(0, 50),
+)
+def test_every_contract_closes_once_whatever_is_ordered(
+    script: list[str], cancellation: bool, seed: int
+) -> None:
+    Randomly.closed, Randomly.failed = [], []
+    contract = ContractTemplate(
+        type="MULTUP", multiplier=200, cancellation="5m" if cancellation else None
+    )
+    setup = BacktestSetup(
+        (
+            StrategySetup(
+                "r",
+                Randomly,
+                RandomParams(tuple(script)),
+                ("R_100",),
+                contract=contract,
+                stake=Fixed(5.0),
+            ),
+        ),
+        balance=1000.0,
+    )
+    collector = TradeCollector()
+    result = run_backtest(setup, MemorySource(ticks(120, seed=seed)), sinks=[collector])
+    ids = [c.contract_id for c in Randomly.closed]
+    assert len(ids) == len(set(ids)) == result.metrics.trades == len(collector.trades)
+    assert not {o.contract_id for o in result.open_at_end} & set(ids)
+    open_stakes = sum(o.buy_price for o in result.open_at_end)
+    assert result.final_balance == pytest.approx(1000.0 + result.metrics.net - open_stakes)
+    assert {c.end for c in Randomly.closed} <= {
+        "sold",
+        "cancelled",
+        "stopped_out",
+        "take_profit",
+        "stop_loss",
+    }
+    report = result.strategies[0]
+    bought = result.metrics.trades + len(result.open_at_end)
+    assert report.intents == bought + sum(report.rejections.values())
+    assert sum(report.order_failures.values()) == len(Randomly.failed)
