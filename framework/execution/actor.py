@@ -20,7 +20,8 @@ After :meth:`ExecutionActor.close_intake` (a graceful stop) nothing more is sent
 intents are refused; every wait before a buy leaves (a quote held by the rate limiter, a
 back-off, a re-quote) is cancelled and the intent journaled as not sent, with why; a buy
 waiting for its turn at the client is withdrawn before it is written. Only a buy already on
-the wire runs to its outcome, and open contracts are still followed to settlement.
+the wire runs to its outcome, and open contracts are still followed to settlement (orders on
+them are still sent: see below).
 
 Each bought contract is followed in its own task through ``proposal_open_contract`` until
 it is sold; the settlement is written once (the journal refuses a second), then handed to
@@ -45,7 +46,9 @@ they were given:
    whether the bot's own sale closed it: a sale and the state that reports it are one
    closing, not two.
 
-After :meth:`close_intake` orders are journaled and failed, not sent, like intents.
+:meth:`close_intake` does not stop orders: each closes or protects a contract already open,
+and a stopping bot waits for its open contracts (a Multiplier never expires: its strategy's
+sale is how it ends).
 
 Messages that cannot be read were logged and counted at the edge (the connection and the
 client); here each has one rule. A buy answer that cannot be read is an unknown outcome
@@ -119,7 +122,7 @@ FOLLOW_RETRY = 2.0
 TICK_ORDER_WAIT = 2.0
 #: The journal's reason for an intent the stop caught before anything was sent for it.
 STOPPED_UNSENT = "bot stopping: not sent"
-#: The code of a failed order that was never sent (stopping, not connected).
+#: The code of a failed order that was never sent (the connection was down).
 NOT_SENT = "NotSent"
 #: The code of an order whose answer was lost and that the contract's state shows not done.
 OUTCOME_LOST = "OutcomeLost"
@@ -265,8 +268,6 @@ class ExecutionActor:
         # The orders of each contract waiting to be sent, in the order they were given.
         self._order_queues: dict[int, collections.deque[ContractOrder]] = {}
         self._orders_open = 0
-        # The waits of orders before they are sent (back-offs); the stop cancels them.
-        self._order_waits: set[trio.CancelScope] = set()
         self._idle = trio.Event()
         self._idle.set()
         self._nursery: trio.Nursery | None = None
@@ -294,9 +295,6 @@ class ExecutionActor:
         self.stats.orders += 1
         order = self._unique(order)
         self._journal.record_order(order, order.to_request())
-        if not self._accepting:
-            self._order_failed(order, NOT_SENT, STOPPED_UNSENT)
-            return
         assert self._nursery is not None, "run() first"
         self._orders_open += 1
         self._idle = trio.Event() if self._idle.is_set() else self._idle
@@ -330,11 +328,9 @@ class ExecutionActor:
         return self.open_contracts == 0 and self._orders_open == 0
 
     def close_intake(self) -> None:
-        """Stop buying and ordering: nothing is sent from now on (see the module docstring)."""
+        """Stop buying: no buy is sent from now on (see the module docstring)."""
         self._accepting = False
         self._unsent.cancel()
-        for scope in self._order_waits:
-            scope.cancel()
 
     def _may_send(self) -> bool:
         """Asked by the broker right before a buy is written."""
@@ -688,9 +684,6 @@ class ExecutionActor:
             del self._order_queues[contract_id]
 
     async def _send_order(self, order: ContractOrder, log: Any) -> None:
-        if not self._accepting:  # the stop came while it waited for its turn
-            self._order_failed(order, NOT_SENT, STOPPED_UNSENT)
-            return
         self._journal.mark_order_sending(
             order.order_id,
             server_epoch=max(order.created_epoch, self._broker.server_epoch() or 0),
@@ -711,16 +704,10 @@ class ExecutionActor:
             error = outcome.error
             if isinstance(error, RateLimit):
                 delay = next(delays, None)
-                if delay is not None and self._accepting:
+                if delay is not None:
                     log.warning("order rate limited; backing off", delay=delay)
-                    with trio.CancelScope() as waiting:
-                        self._order_waits.add(waiting)
-                        try:
-                            await trio.sleep(delay)
-                        finally:
-                            self._order_waits.discard(waiting)
-                    if not waiting.cancelled_caught:
-                        continue
+                    await trio.sleep(delay)
+                    continue
             self.order_outcome(order, outcome, log)
             return
 

@@ -23,7 +23,7 @@ from framework.deriv.models import (
     OrderKind,
     SellReceipt,
 )
-from framework.execution.actor import NOT_SENT, OUTCOME_LOST, STOPPED_UNSENT
+from framework.execution.actor import NOT_SENT, OUTCOME_LOST
 from framework.strategy.events import ContractOrder
 from tests.execution.scripted import EPOCH, Scripted, bought, done, state
 from tests.execution.test_actor import Run, intent
@@ -260,45 +260,26 @@ async def test_an_order_rate_limited_past_its_back_offs_fails(
     assert len(broker.sent_orders) == 4
 
 
-async def test_the_stop_cancels_a_back_off_and_the_order_is_not_sent_again(
+async def test_orders_are_still_sent_while_the_bot_stops_in_the_order_given(
     autojump_clock: trio.abc.Clock,
 ) -> None:
-    broker = Scripted(orders=[RATE_LIMITED])
-    async with holding(broker) as held:
-        held.actor.order(order())
-        with trio.fail_after(60):
-            await broker.order_sent.wait()
-        await trio.sleep(0.5)  # backing off now
-        held.actor.close_intake()
-        await trio.lowlevel.checkpoint()
-        held.actor.close_intake()  # a second stop finds no wait to cancel
-        await until(lambda: held.order_row()[0] == "failed")
-        held.gate.set()
-        await held.idle()
-    assert len(broker.sent_orders) == 1
-    assert str(held.order_row()[1]).startswith("RateLimit: ")
-
-
-async def test_orders_after_the_stop_or_waiting_their_turn_are_not_sent(
-    autojump_clock: trio.abc.Clock,
-) -> None:
-    broker = Scripted(orders=[done(order())])
+    # A stopping bot waits for its open contracts; a sale is how a Multiplier ends.
+    update = order("update", take_profit=6.0, set_take_profit=True)
+    broker = Scripted(orders=[done(update), RATE_LIMITED, done(order())])
     broker.order_answer = trio.Event()
     async with holding(broker) as held:
-        held.actor.order(order(n=1))
+        held.actor.order(update)
         with trio.fail_after(60):
             await broker.order_sent.wait()
-        held.actor.order(order(n=2))  # waits for the first one's turn on this contract
-        await trio.sleep(1)
         held.actor.close_intake()
-        held.actor.order(order(n=3))  # after the stop
+        held.actor.order(order())  # after the stop, behind the update on the wire
         broker.order_answer.set()
         held.gate.set()
         await held.idle()
-    assert broker.sent_orders == [order(n=1)]
-    assert held.order_row("s-1/sell-2") == ("failed", f"{NOT_SENT}: {STOPPED_UNSENT}")
-    assert held.order_row("s-1/sell-3") == ("failed", f"{NOT_SENT}: {STOPPED_UNSENT}")
-    assert [code for _, code, _ in held.sink.failed_orders] == [NOT_SENT, NOT_SENT]
+    assert broker.sent_orders == [update, order(), order()]  # the refusal backed off once
+    assert [o.status for o in held.journal.orders()] == ["done", "done"]
+    (closed,) = held.sink.closed_contracts
+    assert closed.end == "sold"
 
 
 async def test_an_order_id_an_earlier_run_journaled_gets_a_suffix(
