@@ -20,7 +20,7 @@ from framework.deriv.errors import PermissionDenied
 from framework.simulator import Simulator, open_simulator
 from framework.simulator.config import DEMO_TOKEN, TokenConfig
 from tests.execution.helpers import settings, sim_options
-from tests.simulator.session_script import PARAMS
+from tests.simulator.session_script import MULTIPLIER, PARAMS
 
 #: A contract that may be sold: five minutes, not ticks.
 MINUTES = {**PARAMS, "duration": 5, "duration_unit": "m"}
@@ -155,3 +155,24 @@ async def test_a_lost_order_whose_contract_cannot_be_read_stays_unknown(
         assert isinstance(lost.value.__cause__, PermissionDenied)
         assert sim.contracts(open_only=True) == []  # sold; this process cannot tell yet
         nursery.cancel_scope.cancel()
+
+
+async def test_the_update_history_of_a_multiplier(
+    sim: Simulator, nursery: trio.Nursery, vclock: MockClock
+) -> None:
+    client = await connect(sim, nursery)
+    outcome = await client.buy(MULTIPLIER | {"limit_order": {"take_profit": 5}}, price=10)
+    assert outcome.contract_id is not None
+    await trio.sleep(5)
+    update = await client.contract_update(
+        outcome.contract_id, {"take_profit": 8.0, "stop_loss": 3.0}
+    )
+    assert update.done and update.limits is not None
+    assert update.limits.take_profit is not None and update.limits.take_profit.amount == 8.0
+    assert update.limits.stop_loss is not None and update.limits.stop_loss.amount == -3.0
+    history = await client.contract_update_history(outcome.contract_id)
+    assert {(h.order_type, h.order_amount) for h in history} >= {
+        ("take_profit", 8.0),
+        ("stop_loss", 3.0),
+    }
+    assert len(await client.contract_update_history(outcome.contract_id, limit=1)) == 1
