@@ -294,3 +294,17 @@ def test_rounding_wobble_of_the_barriers_does_not_move_the_distance() -> None:
     assert state["distance:R_100"] == pytest.approx(0.001)
     host.contract_update(update(intent, 6, 1000.0, distance=0.0012))  # 20 %: a new figure
     assert state["distance:R_100"] == pytest.approx(0.0012)
+
+
+def test_after_a_restart_an_open_contract_waits_for_fresh_moves() -> None:
+    # The restarted instance has no moves yet for the contract it still holds: it neither
+    # sells on no evidence nor trips over the close.
+    host, venue = accumulator(window=3, exit_window=1)
+    feed = Feed(host, venue)
+    [intent] = feed.quotes(walk(1000.0, 0.1, 4))
+    host.contract_update(update(intent, 9, 1000.0))
+    host.restart()
+    host.contract_update(update(intent, 9, 1000.0, tick_passed=2))
+    assert venue.orders == []
+    host.contract_closed(close(venue, intent, 9, "take_profit"))
+    assert len(feed.quotes(walk(1000.0, 0.1, 4))) == 1
