@@ -1,9 +1,12 @@
-"""What the server shows of prices and contracts: ``proposal`` and ``proposal_open_contract``.
+"""What the server shows of prices and contracts.
 
-Pure functions of the market model's quote and position (every figure is the market
-model's); this module only lays them out in the server's fields and formats: quotes with the
-symbol's pip size, money as numbers (or ``"10.00"`` strings where the schema has strings),
-limit orders as ``{display_name, order_amount, order_date, value}``.
+``proposal`` and ``proposal_open_contract`` objects, the ``sell``/``cancel`` receipt, the
+``contract_update`` and ``contract_update_history`` answers, and each family's fields in
+``transaction`` events and ``profit_table`` rows. Pure functions of the market model's quote
+and position (every figure is the market model's); this module only lays them out in the
+server's fields and formats: quotes with the symbol's pip size, money as numbers (or
+``"10.00"`` strings where the schema has strings), limit orders as ``{display_name,
+order_amount, order_date, value}``.
 """
 
 from __future__ import annotations
