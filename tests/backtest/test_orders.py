@@ -406,3 +406,34 @@ def test_every_contract_closes_once_whatever_is_ordered(
     bought = result.metrics.trades + len(result.open_at_end)
     assert report.intents == bought + sum(report.rejections.values())
     assert sum(report.order_failures.values()) == len(Randomly.failed)
+
+
+class BuysThenRaises(Strategy[SellParams]):
+    """Buys, then raises in the same hook: its policy disables it."""
+
+    Params = SellParams
+    updates: ClassVar[int] = 0
+
+    def on_tick(self, tick: Tick) -> None:
+        self.ctx.buy()
+        raise RuntimeError("after the buy")
+
+    def on_contract_update(self, update: ContractUpdate) -> None:
+        BuysThenRaises.updates += 1
+
+
+def test_a_disabled_strategy_gets_no_update_of_what_it_bought_but_its_money_counts() -> None:
+    BuysThenRaises.updates = 0
+    setup = BacktestSetup(
+        (
+            StrategySetup(
+                "x", BuysThenRaises, SellParams(), ("R_100",), contract=TWO_MINUTES,
+                on_error="disable",
+            ),
+        )
+    )  # fmt: skip
+    result = run_backtest(setup, MemorySource(ticks(100)))
+    report = result.strategies[0]
+    assert (report.disabled, report.errors, report.intents) == (True, 1, 1)
+    assert BuysThenRaises.updates == 0
+    assert result.metrics.trades == 1  # followed to its end all the same
