@@ -122,8 +122,6 @@ def summary_panel(result: BacktestResult) -> Panel:
         ("turnover", _num(s["turnover"], True), "losing streak", _num(s["longest_losing_streak"])),
         ("opening", _num(s["opening_balance"], True), "final", _num(s["final_balance"], True)),
     ]
-    if s["ends"]:
-        rows.append(("ended", ends_text(s["ends"]), "", ""))
     for row in rows:
         totals.add_row(*row)
     per = Table(box=None, header_style="bold", pad_edge=False)
@@ -157,7 +155,11 @@ def summary_panel(result: BacktestResult) -> Panel:
         )
     for trip in result.trips:
         notes.append(f"risk limit {trip.limit} tripped {trip.span()}: {trip.reason}")
-    body: list[Any] = [totals, "", per]
+    body: list[Any] = [totals]
+    if s["ends"]:
+        # One line of its own: as a cell of the grid it would squeeze into a column.
+        body.append(f"[dim]ended[/]  {ends_text(s['ends'])}")
+    body += ["", per]
     if notes:
         body += ["", *(f"[yellow]{n}[/]" for n in notes)]
     title = f"backtest: {result.source}"
