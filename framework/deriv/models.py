@@ -544,10 +544,13 @@ class OpenContract:
         2. the bot's own sale (``closed_by="sell"``: a sell order journaled done):
            ``sold``;
         3. an Accumulator lost: ``knocked_out``;
-        4. a Multiplier or Accumulator closed at a level of its limit order:
-           ``stopped_out`` when it lost its stop-out amount (without one, a Multiplier
-           that lost or was credited nothing), ``stop_loss`` when it lost at least its
-           stop-loss amount, ``take_profit`` when it made at least its take-profit amount;
+        4. a Multiplier or Accumulator closed at a level of its limit order, checked as the
+           server does, stop-out first, then stop-loss, then take-profit: a level is reached
+           when the exit tick is at or beyond the level's spot (``value``; a Multiplier's
+           up or down), or, for a level shown without a spot (an Accumulator's
+           take-profit), when the profit is at least its amount (a loss for the stop-loss
+           and stop-out, as Deriv signs them): ``stopped_out``, ``stop_loss`` or
+           ``take_profit``. A Multiplier lost at no level shown was stopped out;
         5. any other ``sold`` status: ``sold`` (sold outside the bot, e.g. on Deriv's
            site);
         6. otherwise (``won``/``lost`` by its own rule, an Accumulator's maximum ticks or
@@ -569,22 +572,31 @@ class OpenContract:
         if kind == "ACCU" and self.status == "lost":
             return "knocked_out"
         if kind == "ACCU" or multiplier:
-            profit = self.final_profit
             limits = self.limit_order or LimitOrder()
-            stop_out = LimitOrder.amount(limits.stop_out)
-            stop_loss = LimitOrder.amount(limits.stop_loss)
-            take_profit = LimitOrder.amount(limits.take_profit)
-            if stop_out is not None:
-                if profit <= -abs(stop_out) + _CENT:
-                    return "stopped_out"
-            elif multiplier and (self.status == "lost" or not self.sell_price):
+            if self._reached(limits.stop_out, loss=True):
                 return "stopped_out"
-            # Deriv signs a stop-loss as the loss; either sign is read as an amount.
-            if stop_loss is not None and profit <= -abs(stop_loss) + _CENT:
+            if self._reached(limits.stop_loss, loss=True):
                 return "stop_loss"
-            if take_profit is not None and profit >= take_profit - _CENT:
+            if self._reached(limits.take_profit, loss=False):
                 return "take_profit"
+            if multiplier and self.status == "lost":
+                return "stopped_out"
         return "sold" if self.status == "sold" else "expired"
+
+    def _reached(self, level: LimitOrderLevel | None, *, loss: bool) -> bool:
+        """Whether the contract closed at ``level`` (see :meth:`end_reason`, rule 4)."""
+        if level is None:
+            return False
+        exit_ = self.exit_tick
+        if level.value is not None and exit_ is not None:
+            # In the contract's direction: the spot falls as a MULTUP (or an ACCU) loses.
+            sign = -1.0 if self.contract_type == "MULTDOWN" else 1.0
+            spot, at = sign * exit_.quote, sign * float(level.value)
+            return spot <= at if loss else spot >= at
+        if level.amount is None:
+            return False
+        profit = self.final_profit
+        return profit <= -abs(level.amount) + _CENT if loss else profit >= level.amount - _CENT
 
     @classmethod
     def from_payload(cls, data: Any) -> OpenContract:

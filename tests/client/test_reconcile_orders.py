@@ -47,22 +47,22 @@ def test_a_removed_level_is_absent_or_without_an_amount() -> None:
 
 def test_a_sale_is_done_only_when_nothing_but_a_sale_closed_the_contract() -> None:
     assert order_done("sell", OPEN) == (False, "answer lost; the contract is still open")
-    assert order_done("sell", sold(status="sold", sell_price=12.0)) == (
+    assert order_done("sell", sold(status="sold", sell=12.0)) == (
         True,
         "answer lost; the contract is sold",
     )
-    assert order_done("sell", sold(status="sold", sell_price=15.0)) == (
+    assert order_done("sell", sold(status="sold", sell=15.0)) == (
         False,
         "answer lost; the contract ended otherwise (take_profit)",
     )
 
 
 def test_a_cancellation_is_done_only_when_the_contract_is_cancelled() -> None:
-    assert order_done("cancel", sold(status="cancelled", sell_price=10.0)) == (
+    assert order_done("cancel", sold(status="cancelled", sell=10.0)) == (
         True,
         "answer lost; the contract is cancelled",
     )
-    assert order_done("cancel", sold(status="sold", sell_price=12.0)) == (
+    assert order_done("cancel", sold(status="sold", sell=12.0)) == (
         False,
         "answer lost; the contract ended otherwise (sold)",
     )
@@ -85,7 +85,7 @@ class States:
 async def test_a_second_look_after_the_grace_decides_a_sale_still_executing(
     autojump_clock: trio.abc.Clock,
 ) -> None:
-    server = States(poc("MULTUP"), sold(status="sold", sell_price=12.0).raw)
+    server = States(poc("MULTUP"), dict(sold(status="sold", sell=12.0).raw))
     rec = Reconciler(cast(Connection, server), grace=2.0)
     start = trio.current_time()
     outcome = await rec.decide_order("sell", 77, loginid="VRTC1")

@@ -22,8 +22,14 @@ from tests.schemas import validator
 EPOCH = 1_700_000_000
 
 
-def _level(amount: float | None, date: int = EPOCH + 1) -> dict[str, Any]:
-    return {"display_name": "Level", "order_amount": amount, "order_date": date, "value": "101.5"}
+def _level(amount: float | None, value: str | None = None) -> dict[str, Any]:
+    """A limit-order level; without ``value`` (its spot) it is read by its amount."""
+    return {
+        "display_name": "Level",
+        "order_amount": amount,
+        "order_date": EPOCH + 1,
+        "value": value,
+    }
 
 
 def poc(contract_type: str = "MULTUP", **fields: Any) -> dict[str, Any]:
@@ -51,7 +57,7 @@ def poc(contract_type: str = "MULTUP", **fields: Any) -> dict[str, Any]:
         data |= {
             "multiplier": 100,
             "commission": 0.05,
-            "limit_order": {"stop_out": _level(-10.0), "take_profit": _level(5.0)},
+            "limit_order": {"stop_out": _level(-10.0, "90.10"), "take_profit": _level(5.0)},
             "cancellation": {"ask_price": 0.45, "date_expiry": EPOCH + 3600},
             "is_valid_to_cancel": 1,
             "is_valid_to_update": {"take_profit": 1, "stop_loss": 1, "stop_out": 0},
@@ -69,8 +75,8 @@ def poc(contract_type: str = "MULTUP", **fields: Any) -> dict[str, Any]:
     return data | fields
 
 
-def sold(contract_type: str = "MULTUP", *, status: str, sell_price: float, **fields: Any) -> Any:
-    """The final state: sold with ``status``, credited ``sell_price``."""
+def sold(contract_type: str = "MULTUP", *, status: str, sell: float, **fields: Any) -> OpenContract:
+    """The final state: sold with ``status``, credited ``sell``."""
     return OpenContract.from_payload(
         poc(
             contract_type,
@@ -78,8 +84,8 @@ def sold(contract_type: str = "MULTUP", *, status: str, sell_price: float, **fie
             is_sold=1,
             is_valid_to_sell=0,
             is_valid_to_cancel=0,
-            sell_price=sell_price,
-            profit=round(sell_price - 10.0, 2),
+            sell_price=sell,
+            profit=round(sell - 10.0, 2),
             sell_time=EPOCH + 9,
             exit_tick=100.9,
             exit_tick_time=EPOCH + 9,
@@ -120,8 +126,8 @@ def test_a_multiplier_state_reads_its_limit_order_cancellation_and_flags() -> No
     state = OpenContract.from_payload(poc("MULTUP"))
     assert state.multiplier == 100 and state.commission == 0.05
     assert state.limit_order == LimitOrder(
-        take_profit=LimitOrderLevel(5.0, EPOCH + 1, "101.5"),
-        stop_out=LimitOrderLevel(-10.0, EPOCH + 1, "101.5"),
+        take_profit=LimitOrderLevel(5.0, EPOCH + 1, None),
+        stop_out=LimitOrderLevel(-10.0, EPOCH + 1, "90.10"),
     )
     assert (state.cancellation_price, state.cancellation_expiry) == (0.45, EPOCH + 3600)
     assert state.is_valid_to_cancel and state.is_valid_to_update
@@ -173,7 +179,7 @@ def test_a_bad_lifecycle_field_names_itself(payload: dict[str, Any], message: st
 
 def test_the_answers_of_orders() -> None:
     receipt = ContractUpdateReceipt.from_payload(
-        {"take_profit": _level(6.0), "stop_loss": _level(None)}
+        {"take_profit": _level(6.0, "101.5"), "stop_loss": _level(None)}
     )
     assert receipt.take_profit == LimitOrderLevel(6.0, EPOCH + 1, "101.5")
     assert receipt.stop_loss is not None and receipt.stop_loss.amount is None
@@ -196,25 +202,41 @@ def test_the_answers_of_orders() -> None:
 TP = {"take_profit": _level(5.0)}
 SL = {"stop_loss": _level(-3.0)}
 OUT = {"stop_out": _level(-10.0)}
+NO_SL = {"stop_loss": _level(None)}  # removed
+
+
+def leveled(status: str, sell: float, kind: str = "MULTUP", **spots: str) -> OpenContract:
+    """A final state whose levels are shown with their spots (its exit tick is 100.9)."""
+    levels = {name: _level(1.0, spot) for name, spot in spots.items()}
+    return sold(kind, status=status, sell=sell, limit_order=levels)
+
 
 #: (final state, the bot's closing order, how it ended), one row per rule of end_reason.
 ENDS = [
-    (sold(status="cancelled", sell_price=10.0), None, "cancelled"),
-    (sold(status="sold", sell_price=10.0), "cancel", "cancelled"),
-    (sold(status="sold", sell_price=15.2), "sell", "sold"),  # sold by the bot at its TP level
-    (sold("ACCU", status="lost", sell_price=0.0), None, "knocked_out"),
-    (sold(status="sold", sell_price=0.0), None, "stopped_out"),
-    (sold(status="lost", sell_price=0.0, limit_order={}), None, "stopped_out"),
-    (sold(status="sold", sell_price=0.0, limit_order=TP), None, "stopped_out"),
-    (sold(status="sold", sell_price=7.0, limit_order=SL), None, "stop_loss"),
-    (sold(status="sold", sell_price=6.0, limit_order=SL | OUT), None, "stop_loss"),
-    (sold(status="sold", sell_price=15.0), None, "take_profit"),
-    (sold("ACCU", status="sold", sell_price=12.05), None, "take_profit"),
-    (sold(status="sold", sell_price=12.0), None, "sold"),  # sold outside the bot
-    (sold(status="sold", sell_price=12.0, limit_order=OUT), None, "sold"),
-    (sold("ACCU", status="won", sell_price=11.0, limit_order=None), None, "expired"),
-    (sold("CALL", status="won", sell_price=19.5), None, "expired"),
-    (sold("CALL", status="sold", sell_price=4.0), None, "sold"),
+    (sold(status="cancelled", sell=10.0), None, "cancelled"),
+    (sold(status="sold", sell=10.0), "cancel", "cancelled"),
+    (sold(status="sold", sell=15.2), "sell", "sold"),  # sold by the bot at its TP level
+    (sold("ACCU", status="lost", sell=0.0), None, "knocked_out"),
+    # Levels with their spots: the exit tick at or beyond the level closed it.
+    (leveled("lost", 0.3, stop_out="100.90"), None, "stopped_out"),
+    (leveled("lost", 0.2, stop_out="100.85", kind="MULTDOWN"), None, "stopped_out"),
+    (leveled("lost", 6.0, stop_out="99.0", stop_loss="101.0"), None, "stop_loss"),
+    (leveled("won", 15.0, stop_out="99.0", take_profit="100.9"), None, "take_profit"),
+    (leveled("won", 14.0, take_profit="101.0", kind="MULTDOWN"), None, "take_profit"),
+    (leveled("sold", 12.0, stop_out="99.0", take_profit="101.0"), None, "sold"),
+    # Levels shown without a spot: by their amounts.
+    (sold(status="sold", sell=0.0, limit_order=OUT), None, "stopped_out"),
+    (sold(status="lost", sell=0.0, limit_order={}), None, "stopped_out"),
+    (sold(status="lost", sell=0.4, limit_order=TP), None, "stopped_out"),
+    (sold(status="sold", sell=7.0, limit_order=SL), None, "stop_loss"),
+    (sold(status="sold", sell=6.0, limit_order=SL | OUT), None, "stop_loss"),
+    (sold(status="sold", sell=15.0, limit_order=TP | NO_SL), None, "take_profit"),
+    (sold("ACCU", status="won", sell=12.05), None, "take_profit"),
+    (sold(status="sold", sell=12.0), None, "sold"),  # sold outside the bot
+    (sold(status="sold", sell=12.0, limit_order=OUT), None, "sold"),
+    (sold("ACCU", status="won", sell=11.0, limit_order=None), None, "expired"),
+    (sold("CALL", status="won", sell=19.5), None, "expired"),
+    (sold("CALL", status="sold", sell=4.0), None, "sold"),
 ]  # fmt: skip
 
 
