@@ -165,7 +165,6 @@ class CalmAccumulator(Strategy[AccumulatorParams]):
     def on_start(self) -> None:
         p = self.params
         self._symbols: dict[str, _Symbol] = {}
-        self._held: dict[str, str] = {}  # intent id -> symbol, for contracts bought
         self._selling: set[int] = set()  # contract ids with a sale asked for
         self._seen = 0
         self._window, self._exit_window = p.window, p.exit_window
@@ -197,9 +196,7 @@ class CalmAccumulator(Strategy[AccumulatorParams]):
         distance = self._distance.get(tick.symbol)
         if distance is not None and state.moves.mean > self.params.calm * distance:
             return
-        intent = self.ctx.buy("ACCU", symbol=tick.symbol)
-        if intent is not None:
-            self._held[intent.intent_id] = tick.symbol
+        self.ctx.buy("ACCU", symbol=tick.symbol)
 
     def on_contract_update(self, update: ContractUpdate) -> None:
         if update.high_barrier is not None and update.low_barrier is not None:
@@ -232,16 +229,14 @@ class CalmAccumulator(Strategy[AccumulatorParams]):
 
     def on_contract_closed(self, result: ClosedContract) -> None:
         self._selling.discard(result.contract_id)
-        symbol = self._held.pop(result.intent_id, result.symbol)
-        state = self._symbols.get(symbol)
+        state = self._symbols.get(result.symbol)
         if state is not None:
             state.quiet_until = self._seen + self.params.cooldown + 1
 
     def _holds(self, symbol: str) -> bool:
-        """Whether a contract of this strategy on ``symbol`` is being bought or is open."""
-        if not self._held:
-            return False
-        open_ = self.ctx.open_contracts
-        for intent_id in [i for i in self._held if i not in open_]:
-            del self._held[intent_id]  # its buy was rejected: no contract will close
-        return symbol in self._held.values()
+        """Whether a contract of this strategy on ``symbol`` is being bought or is open.
+
+        Read from the context, which keeps its open contracts across restarts and forgets
+        a rejected buy, so a restarted instance never buys a second one beside them.
+        """
+        return any(i.symbol == symbol for i in self.ctx.open_contracts.values())

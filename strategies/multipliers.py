@@ -127,6 +127,9 @@ class Trend:
         return self.side
 
 
+_SIDES: dict[str, int] = {"MULTUP": 1, "MULTDOWN": -1}
+
+
 class _Holding:
     """One contract of this strategy: its direction, best profit, stop and orders."""
 
@@ -176,6 +179,8 @@ class TrendMultiplier(Strategy[MultiplierParams]):
 
     def on_contract_update(self, update: ContractUpdate) -> None:
         held = self._held.get(update.intent_id)
+        if held is None:
+            held = self._adopt(update)
         if held is None or held.exiting:
             return
         profit = update.profit
@@ -195,6 +200,22 @@ class TrendMultiplier(Strategy[MultiplierParams]):
                 self._exit(held, update)
             else:
                 self._trail(held, update, best)
+
+    def _adopt(self, update: ContractUpdate) -> _Holding | None:
+        """Take over an open contract bought before a restart (its state comes from now on).
+
+        Returns:
+            Its holding, or ``None`` when it is not one of this strategy's Multipliers.
+        """
+        intent = self.ctx.open_contracts.get(update.intent_id)
+        side = _SIDES.get(update.contract_type)
+        if intent is None or side is None:
+            return None
+        self._entered[update.symbol] = side  # the trend it was bought for: not again
+        held = self._held[update.intent_id] = _Holding(
+            update.symbol, side, intent.amount, update.stop_loss
+        )
+        return held
 
     def _exit(self, held: _Holding, update: ContractUpdate) -> None:
         # Cancelling returns the stake; selling returns the bid: cancel what is worth less.
@@ -228,10 +249,13 @@ class TrendMultiplier(Strategy[MultiplierParams]):
         self._quiet[symbol] = self._seen + self.params.cooldown + 1
 
     def _holds(self, symbol: str) -> bool:
-        """Whether a contract of this strategy on ``symbol`` is being bought or is open."""
-        if not self._held:
-            return False
+        """Whether a contract of this strategy on ``symbol`` is being bought or is open.
+
+        Read from the context, which keeps its open contracts across restarts and forgets
+        a rejected buy (whose holding is dropped here: no contract of it will close).
+        """
         open_ = self.ctx.open_contracts
-        for intent_id in [i for i in self._held if i not in open_]:
-            del self._held[intent_id]  # its buy was rejected: no contract will close
-        return any(h.symbol == symbol for h in self._held.values())
+        if len(self._held) > len(open_):
+            for intent_id in [i for i in self._held if i not in open_]:
+                del self._held[intent_id]
+        return any(i.symbol == symbol for i in open_.values())

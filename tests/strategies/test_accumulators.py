@@ -308,3 +308,12 @@ def test_after_a_restart_an_open_contract_waits_for_fresh_moves() -> None:
     assert venue.orders == []
     host.contract_closed(close(venue, intent, 9, "take_profit"))
     assert len(feed.quotes(walk(1000.0, 0.1, 4))) == 1
+
+
+def test_a_restarted_instance_does_not_buy_beside_its_open_contract() -> None:
+    host, venue = accumulator(window=3, max_open=2)
+    feed = Feed(host, venue)
+    assert len(feed.quotes(walk(1000.0, 0.1, 4))) == 1
+    host.restart()
+    assert feed.quotes(walk(1000.0, 0.1, 10)) == []  # the contract is still open
+    assert len(feed.quotes(walk(200.0, 0.1, 4), "R_50")) == 1  # another symbol is free

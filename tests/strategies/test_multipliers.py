@@ -362,3 +362,29 @@ def test_a_refused_stop_is_not_resent_until_the_next_step() -> None:
     assert len(venue.orders) == 1
     host.contract_update(update(intent, 42, 1.5))  # 0.5 below the refused 1.0
     assert [o.stop_loss for o in venue.orders] == [1.0, 0.5]
+
+
+def test_a_restarted_instance_adopts_its_open_contract() -> None:
+    host, venue, feed = multiplier(trail=2.0)
+    [intent] = feed.quotes(up(100.0, 4))
+    host.restart()
+    feed.quotes(up(104.0, 4))  # the new instance's averages warm up; still up
+    assert feed.quotes(up(108.0, 3)) == []  # no second contract beside the open one
+    stopped = attrs.evolve(update(intent, 51, 1.0), stop_loss=3.0)
+    host.contract_update(stopped)  # adopted: its stop 3.0 trails to 1.0
+    assert [(o.kind, o.stop_loss) for o in venue.orders] == [("update", 1.0)]
+    feed.quotes(down(110.0, 4))
+    host.contract_update(update(intent, 51, 0.5))
+    assert kinds(venue.orders)[-1] == ("sell", 51)
+    host.contract_closed(close(venue, intent, 51, "sold"))
+    [again] = feed.quotes(down(106.0, 3))
+    assert again.contract_type == "MULTDOWN"
+
+
+def test_after_a_restart_only_its_multipliers_are_adopted() -> None:
+    host, venue, feed = multiplier()
+    [intent] = feed.quotes(up(100.0, 4))
+    host.restart()
+    feed.quotes(down(103.0, 8))
+    host.contract_update(attrs.evolve(update(intent, 52, -0.5), contract_type="CALL"))
+    assert venue.orders == []
