@@ -36,17 +36,15 @@ from .openended import (
     accumulator_value,
     round_barrier,
 )
+from .outcome import EndReason, Settlement
 from .selling import (
-    ALREADY_SOLD,
     KEEP,
+    WAITING_FOR_ENTRY,
     LimitChange,
     LimitOrderChange,
-    check_min_price,
-    closed_error,
-    not_cancellable,
+    PositionRules,
     sell_refusal,
 )
-from .settlement import EndReason, Settlement, Status
 from .symbols import SymbolSpec
 from .terms import check_take_profit
 
@@ -56,7 +54,7 @@ STREAM_LENGTH: Final = 10
 """Ticks kept in ``tick_stream`` (Deriv's POC shows the last 10)."""
 
 
-class AccumulatorPosition:
+class AccumulatorPosition(PositionRules):
     """One bought Accumulator (see the module docstring for its rules).
 
     Attributes:
@@ -184,47 +182,18 @@ class AccumulatorPosition:
         n = self.tick_passed + 1
         self.tick_passed = n
         if quote >= prev * self._up or quote <= prev * self._down:
-            return self._close("lost", "knocked_out", 0.0, epoch)
+            return self._close("lost", "knocked_out", 0.0, epoch, quote, epoch)
         if n >= self.ticks:
             value = self._value()
             tp = self.take_profit
             end: EndReason = "take_profit" if tp and value >= self._stake + tp else "expired"
-            return self._close("won", end, value, epoch)
+            return self._close("won", end, value, epoch, quote, epoch)
         return None
 
     def _value(self) -> float:
         return accumulator_value(self._stake, self.terms.growth_rate, self.tick_passed)
 
-    def _close(self, status: Status, end: EndReason, amount: float, when: int) -> Settlement:
-        assert self.entry_epoch is not None
-        settlement = Settlement(
-            contract_id=self.contract_id,
-            contract_type="ACCU",
-            status=status,
-            entry_epoch=self.entry_epoch,
-            entry_quote=self.entry_quote,
-            exit_epoch=self.current_epoch,
-            exit_quote=self.current_quote,
-            barrier=None,
-            buy_price=self.buy_price,
-            payout=0.0,
-            sell_price=amount,
-            profit=round(amount - self.buy_price, 2),
-            sell_epoch=when,
-            tick_stream=tuple(self.tick_stream),
-            end=end,
-            high_barrier=self.high_barrier,
-            low_barrier=self.low_barrier,
-        )
-        self.settlement = settlement
-        return settlement
-
     # -- state ------------------------------------------------------------------------
-
-    @property
-    def status(self) -> Status:
-        """``"open"`` until closed, then the settlement's status."""
-        return "open" if self.settlement is None else self.settlement.status
 
     def _barriers(self, spot: float) -> tuple[float, float]:
         pip = self.symbol.pip_size
@@ -263,47 +232,16 @@ class AccumulatorPosition:
         """The low barrier the next tick will be checked against, as shown."""
         return self._barriers(self.current_quote)[1]
 
-    def is_expired(self, epoch: int) -> bool:
-        """True once closed (an Accumulator ends on a tick, never by time).
-
-        Args:
-            epoch: current time (unused).
-
-        Returns:
-            Whether the contract is closed.
-        """
-        return self.settlement is not None
-
-    def bid_price(self, epoch: int) -> float:
-        """What selling now would pay.
-
-        Args:
-            epoch: current time (the value does not depend on it).
-
-        Returns:
-            The value after ``tick_passed`` ticks (the stake before the entry tick, less
-            on it); after the close, the amount credited.
-        """
-        if self.settlement is not None:
-            return self.settlement.sell_price
+    def _open_bid(self, epoch: int) -> float:
+        """The value after ``tick_passed`` ticks (the stake before the entry tick)."""
         if self.entry_epoch is None:
             return self._stake
         return self._value()
 
-    def sell_error(self, epoch: int) -> MarketError | None:
-        """Why the contract cannot be sold at ``epoch``, or ``None``.
-
-        Args:
-            epoch: current time.
-
-        Returns:
-            ``InvalidSellContractProposal`` (closed, no entry tick yet) or
-            ``SellAtEntryTick``; the minimum price is checked by :meth:`sell`.
-        """
-        if self.settlement is not None:
-            return sell_refusal(ALREADY_SOLD)
+    def _open_sell_error(self, epoch: int) -> MarketError | None:
+        """``InvalidSellContractProposal`` before the entry tick, ``SellAtEntryTick`` on it."""
         if self.entry_epoch is None:
-            return sell_refusal("Waiting for entry tick.")
+            return sell_refusal(WAITING_FOR_ENTRY)
         if self.tick_passed == 0:
             return sell_refusal(
                 "Contract cannot be sold at entry tick. Please wait for the next tick.",
@@ -311,67 +249,14 @@ class AccumulatorPosition:
             )
         return None
 
-    def validation_error(self, epoch: int) -> str | None:
-        """POC ``validation_error``: why it cannot be sold now, or ``None``.
-
-        Args:
-            epoch: current time.
-
-        Returns:
-            Deriv's message, or ``None`` when :meth:`sell` would succeed.
-        """
-        error = self.sell_error(epoch)
-        return None if error is None else error.message
-
-    def is_valid_to_sell(self, epoch: int) -> bool:
-        """POC ``is_valid_to_sell``.
-
-        Args:
-            epoch: current time.
-
-        Returns:
-            True when :meth:`sell` would succeed at market.
-        """
-        return self.sell_error(epoch) is None
-
-    def sell(self, epoch: int, min_price: float = 0.0, currency: str = "USD") -> Settlement:
-        """Sell at the current value.
-
-        Args:
-            epoch: time of the sale.
-            min_price: the least accepted (0: at market).
-            currency: the account currency (named in ``PriceMoved``).
-
-        Returns:
-            The ``"sold"`` settlement (exit tick: the last tick seen).
-
-        Raises:
-            MarketError: :meth:`sell_error`'s refusal, or ``PriceMoved``.
-        """
-        error = self.sell_error(epoch)
-        if error is not None:
-            raise error
-        bid = self._value()
-        check_min_price(bid, min_price, currency)
-        return self._close("sold", "sold", bid, epoch)
-
     # -- take-profit --------------------------------------------------------------------
 
-    def is_valid_to_update(self, epoch: int) -> bool:
-        """POC ``is_valid_to_update`` (the take-profit only).
+    def _open_update_error(self, epoch: int) -> MarketError | None:
+        """None: an open Accumulator's take-profit may always change."""
+        return None
 
-        Args:
-            epoch: current time.
-
-        Returns:
-            True while open.
-        """
-        return self.settlement is None
-
-    def update(
-        self, epoch: int, take_profit: LimitChange = KEEP, stop_loss: LimitChange = KEEP
-    ) -> None:
-        """Change, set or remove the take-profit (``contract_update``).
+    def _change_limits(self, epoch: int, take_profit: LimitChange, stop_loss: LimitChange) -> None:
+        """Change, set or remove the take-profit; the closing tick is recomputed.
 
         Args:
             epoch: time of the update.
@@ -379,11 +264,9 @@ class AccumulatorPosition:
             stop_loss: must stay :data:`KEEP` (Accumulators have no stop-loss).
 
         Raises:
-            MarketError: ``ContractUpdateFailure`` once closed, ``OrderUpdateNotAllowed``
-                for a stop-loss, or the take-profit checks.
+            MarketError: ``OrderUpdateNotAllowed`` for a stop-loss, or the take-profit
+                checks.
         """
-        if self.settlement is not None:
-            raise closed_error()
         if stop_loss is not KEEP:
             raise MarketError(
                 "OrderUpdateNotAllowed", "Only updates to these parameters are allowed take_profit."
@@ -397,25 +280,3 @@ class AccumulatorPosition:
         self.take_profit = take_profit
         self.ticks = accumulator_close_ticks(self._stake, self.terms.growth_rate, take_profit)
         self.history.append(LimitOrderChange(epoch, "take_profit", take_profit, None))
-
-    def is_valid_to_cancel(self, epoch: int) -> bool:
-        """Always False: Accumulators have no deal cancellation.
-
-        Args:
-            epoch: current time.
-
-        Returns:
-            False.
-        """
-        return False
-
-    def cancel(self, epoch: int) -> Settlement:
-        """Refuse: Accumulators have no deal cancellation.
-
-        Args:
-            epoch: current time.
-
-        Raises:
-            MarketError: ``CannotCancelContract`` always.
-        """
-        raise not_cancellable()

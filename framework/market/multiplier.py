@@ -31,16 +31,15 @@ from .contracts import ContractSpec
 from .errors import MarketError
 from .money import round_money
 from .openended import MultiplierTerms
+from .outcome import Settlement
 from .selling import (
-    ALREADY_SOLD,
     KEEP,
     LimitChange,
     LimitOrderChange,
-    check_min_price,
+    PositionRules,
     closed_error,
     sell_refusal,
 )
-from .settlement import EndReason, Settlement, Status
 from .symbols import SymbolSpec
 from .terms import check_stop_loss, check_take_profit
 
@@ -49,7 +48,7 @@ __all__ = ["MultiplierPosition"]
 _INF: Final = float("inf")
 
 
-class MultiplierPosition:
+class MultiplierPosition(PositionRules):
     """One bought Multiplier (see the module docstring for its rules).
 
     Attributes:
@@ -191,67 +190,21 @@ class MultiplierPosition:
         if x <= self._so:
             expiry = self.cancellation_expiry
             if expiry is not None and epoch < expiry:
-                return self._close("cancelled", "cancelled", self.terms.stake, epoch)
-            return self._close("lost", "stopped_out", self._value(), epoch)
+                return self._close("cancelled", "cancelled", self.terms.stake, epoch, quote, epoch)
+            return self._close("lost", "stopped_out", self._value(), epoch, quote, epoch)
         if x <= self._sl:
-            return self._close("lost", "stop_loss", self._value(), epoch)
+            return self._close("lost", "stop_loss", self._value(), epoch, quote, epoch)
         if x >= self._tp:
-            return self._close("won", "take_profit", self._value(), epoch)
+            return self._close("won", "take_profit", self._value(), epoch, quote, epoch)
         return None
 
     def _value(self) -> float:
         return max(round_money(self.terms.value_at(self.current_quote)), 0.0)
 
-    def _close(self, status: Status, end: EndReason, amount: float, when: int) -> Settlement:
-        settlement = Settlement(
-            contract_id=self.contract_id,
-            contract_type=self.spec.contract_type,
-            status=status,
-            entry_epoch=self.purchase_epoch,
-            entry_quote=self.entry_quote,
-            exit_epoch=self.current_epoch,
-            exit_quote=self.current_quote,
-            barrier=None,
-            buy_price=self.buy_price,
-            payout=0.0,
-            sell_price=amount,
-            profit=round(amount - self.buy_price, 2),
-            sell_epoch=when,
-            tick_stream=(),
-            end=end,
-        )
-        self.settlement = settlement
-        return settlement
-
     # -- state ------------------------------------------------------------------------
 
-    @property
-    def status(self) -> Status:
-        """``"open"`` until closed, then the settlement's status."""
-        return "open" if self.settlement is None else self.settlement.status
-
-    def is_expired(self, epoch: int) -> bool:
-        """True once closed (a Multiplier never expires by time).
-
-        Args:
-            epoch: current time (unused: no expiry).
-
-        Returns:
-            Whether the contract is closed.
-        """
-        return self.settlement is not None
-
-    def bid_price(self, epoch: int) -> float:
-        """What selling now would pay: the value at the current spot, floored at 0.
-
-        Args:
-            epoch: current time (the value does not depend on it).
-
-        Returns:
-            The bid in cents; after the close, the amount credited.
-        """
-        if self.settlement is not None:
-            return self.settlement.sell_price
+    def _open_bid(self, epoch: int) -> float:
+        """The value at the current spot, floored at 0 (it does not depend on time)."""
         return self._value()
 
     @property
@@ -271,17 +224,8 @@ class MultiplierPosition:
         expiry = self.cancellation_expiry
         return self.settlement is None and expiry is not None and epoch < expiry
 
-    def sell_error(self, epoch: int) -> MarketError | None:
-        """Why the contract cannot be sold at ``epoch``, or ``None``.
-
-        Args:
-            epoch: current time.
-
-        Returns:
-            The refusal (see the module docstring), without the minimum-price check.
-        """
-        if self.settlement is not None:
-            return sell_refusal(ALREADY_SOLD)
+    def _open_sell_error(self, epoch: int) -> MarketError | None:
+        """Not in the purchase second; ``CancelIsBetter`` while cancellation runs at a loss."""
         if epoch <= self.purchase_epoch:
             return sell_refusal("Contract cannot be sold at this time. Please try again.")
         if self.cancellation_active(epoch) and self._value() < self.terms.stake:
@@ -293,64 +237,10 @@ class MultiplierPosition:
             )
         return None
 
-    def validation_error(self, epoch: int) -> str | None:
-        """POC ``validation_error``: why it cannot be sold now, or ``None``.
-
-        Args:
-            epoch: current time.
-
-        Returns:
-            Deriv's message, or ``None`` when :meth:`sell` would succeed.
-        """
-        error = self.sell_error(epoch)
-        return None if error is None else error.message
-
-    def is_valid_to_sell(self, epoch: int) -> bool:
-        """POC ``is_valid_to_sell``.
-
-        Args:
-            epoch: current time.
-
-        Returns:
-            True when :meth:`sell` would succeed at market.
-        """
-        return self.sell_error(epoch) is None
-
-    def sell(self, epoch: int, min_price: float = 0.0, currency: str = "USD") -> Settlement:
-        """Sell at the bid.
-
-        Args:
-            epoch: time of the sale.
-            min_price: the least accepted (0: at market).
-            currency: the account currency (named in ``PriceMoved``).
-
-        Returns:
-            The ``"sold"`` settlement (exit tick: the last tick seen).
-
-        Raises:
-            MarketError: :meth:`sell_error`'s refusal, or ``PriceMoved``.
-        """
-        error = self.sell_error(epoch)
-        if error is not None:
-            raise error
-        bid = self._value()
-        check_min_price(bid, min_price, currency)
-        return self._close("sold", "sold", bid, epoch)
-
     # -- limit orders -------------------------------------------------------------------
 
-    def update_error(self, epoch: int) -> MarketError | None:
-        """Why limit orders cannot be changed at ``epoch``, or ``None``.
-
-        Args:
-            epoch: current time.
-
-        Returns:
-            ``ContractUpdateFailure`` once closed; ``UpdateTakeProfitNotAllowed`` while
-            deal cancellation runs.
-        """
-        if self.settlement is not None:
-            return closed_error()
+    def _open_update_error(self, epoch: int) -> MarketError | None:
+        """``UpdateTakeProfitNotAllowed`` while deal cancellation runs."""
         if self.cancellation_active(epoch):
             return MarketError(
                 "UpdateTakeProfitNotAllowed",
@@ -358,23 +248,8 @@ class MultiplierPosition:
             )
         return None
 
-    def is_valid_to_update(self, epoch: int) -> bool:
-        """POC ``is_valid_to_update`` (for both take-profit and stop-loss).
-
-        Args:
-            epoch: current time.
-
-        Returns:
-            True when :meth:`update` may change them.
-        """
-        return self.update_error(epoch) is None
-
-    def update(
-        self, epoch: int, take_profit: LimitChange = KEEP, stop_loss: LimitChange = KEEP
-    ) -> None:
-        """Change, set or remove the take-profit and stop-loss (``contract_update``).
-
-        Both are checked before either changes.
+    def _change_limits(self, epoch: int, take_profit: LimitChange, stop_loss: LimitChange) -> None:
+        """Change, set or remove the take-profit and stop-loss; both are checked first.
 
         Args:
             epoch: time of the update.
@@ -382,13 +257,9 @@ class MultiplierPosition:
             stop_loss: new amount (positive), ``None`` to remove, :data:`KEEP` to leave.
 
         Raises:
-            MarketError: :meth:`update_error`, or the amount checks (``TakeProfitTooLow``
-                / ``TakeProfitTooHigh`` / ``StopLossTooLow`` / ``StopLossTooHigh`` /
-                ``LimitOrderIncorrectDecimal``).
+            MarketError: ``TakeProfitTooLow`` / ``TakeProfitTooHigh`` / ``StopLossTooLow``
+                / ``StopLossTooHigh`` / ``LimitOrderIncorrectDecimal``.
         """
-        error = self.update_error(epoch)
-        if error is not None:
-            raise error
         terms = self.terms
         profit = self.profit
         if take_profit is not KEEP and take_profit is not None:
@@ -469,4 +340,7 @@ class MultiplierPosition:
         error = self.cancel_error(epoch)
         if error is not None:
             raise error
-        return self._close("cancelled", "cancelled", self.terms.stake, epoch)
+        stake = self.terms.stake
+        return self._close(
+            "cancelled", "cancelled", stake, self.current_epoch, self.current_quote, epoch
+        )

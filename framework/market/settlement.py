@@ -41,9 +41,7 @@ Positions never look at a clock: every epoch is passed in.
 
 from __future__ import annotations
 
-from typing import Final, Literal
-
-import attrs
+from typing import Final
 
 from .contracts import (
     CONTRACT_TYPES,
@@ -57,47 +55,13 @@ from .contracts import (
 from .digits import last_digit
 from .errors import MarketError
 from .money import round_money
+from .outcome import END_REASONS, EndReason, Settlement, Status, Tick
 from .pricing import probability
-from .selling import (
-    ALREADY_SOLD,
-    KEEP,
-    LimitChange,
-    check_min_price,
-    closed_error,
-    not_cancellable,
-    not_updatable,
-    sell_refusal,
-)
+from .selling import WAITING_FOR_ENTRY, PositionRules, sell_refusal
 from .symbols import SymbolSpec
 
-__all__ = ["END_REASONS", "EndReason", "Position", "Settlement", "Status"]
-
-Status = Literal["open", "won", "lost", "sold", "cancelled"]
-
-EndReason = Literal[
-    "expired", "sold", "take_profit", "stop_loss", "stopped_out", "knocked_out", "cancelled"
-]
-"""How a contract ended, whichever way it did:
-
-* ``expired``: it reached its end by its own rule (expiry, a touch, an Accumulator's maximum
-  ticks or payout) and was settled won or lost;
-* ``sold``: its owner sold it before the end;
-* ``take_profit`` / ``stop_loss``: a Multiplier's or Accumulator's limit order closed it;
-* ``stopped_out``: a Multiplier's loss reached its stake (Deriv's stop-out);
-* ``knocked_out``: an Accumulator's spot left its barriers (the stake is lost);
-* ``cancelled``: a Multiplier's deal cancellation was used (the stake is returned).
-"""
-
-END_REASONS: Final[tuple[EndReason, ...]] = (
-    "expired",
-    "sold",
-    "take_profit",
-    "stop_loss",
-    "stopped_out",
-    "knocked_out",
-    "cancelled",
-)
-Tick = tuple[int, float]
+# How a contract ended lives in .outcome; re-exported here, where callers first met it.
+__all__ = ["END_REASONS", "EndReason", "Position", "Settlement", "Status", "Tick"]
 
 # Settlement rule per contract type, as small ints so the exit test is one comparison chain.
 _CALL, _PUT, _CALLE, _PUTE, _MATCH, _DIFF, _OVER, _UNDER, _EVEN, _ODD, _TOUCH, _NOTOUCH = range(12)
@@ -140,67 +104,7 @@ _RULES: Final = {
 }
 
 
-@attrs.frozen
-class Settlement:
-    """The end of a contract, whichever way it ended (:attr:`end`).
-
-    Attributes:
-        contract_id: the position's id.
-        contract_type: Deriv contract type.
-        status: ``"won"``, ``"lost"``, ``"sold"`` or ``"cancelled"`` (a Multiplier's
-            limit order or stop-out, or an Accumulator's own close, is ``"won"`` or
-            ``"lost"``).
-        entry_epoch: epoch of the entry tick (a Multiplier's: the purchase).
-        entry_quote: quote of the entry tick (a Multiplier's: the basis spot).
-        exit_epoch: epoch of the exit tick (the touching tick, the expiry tick, the tick
-            that closed a Multiplier or Accumulator, or the last tick seen when sold or
-            cancelled).
-        exit_quote: its quote.
-        barrier: absolute barrier the contract was settled against (the digit for digit
-            contracts, the selected tick's quote for High/Low Ticks, the entry spot for
-            Only Ups/Downs, ``None`` for even/odd, two-barrier types, Multipliers and
-            Accumulators).
-        buy_price: what was paid.
-        payout: the contract's payout (what a win pays; 0 for Multipliers and
-            Accumulators, which have none).
-        sell_price: what is credited: ``payout`` if won, 0 if lost, the bid if sold; a
-            Multiplier's or Accumulator's value when it closed, the stake when cancelled.
-        profit: ``sell_price - buy_price``.
-        sell_epoch: when the contract was settled or sold (the epoch of the tick that
-            settled it, which for time contracts may be after the exit tick).
-        tick_stream: ``(epoch, quote)`` from the entry tick to the exit tick (tick-expiry
-            contracts; an Accumulator's last 10 ticks; empty otherwise).
-        end: how it ended (:data:`EndReason`).
-        high_barrier: two-barrier types: the absolute high barrier; an Accumulator: the
-            high barrier its last tick was checked against, as shown; else ``None``.
-        low_barrier: likewise the low barrier.
-    """
-
-    contract_id: int
-    contract_type: str
-    status: Status
-    entry_epoch: int
-    entry_quote: float
-    exit_epoch: int
-    exit_quote: float
-    barrier: float | None
-    buy_price: float
-    payout: float
-    sell_price: float
-    profit: float
-    sell_epoch: int
-    tick_stream: tuple[Tick, ...]
-    end: EndReason = "expired"
-    high_barrier: float | None = None
-    low_barrier: float | None = None
-
-    @property
-    def is_won(self) -> bool:
-        """True when the contract expired in the money."""
-        return self.status == "won"
-
-
-class Position:
+class Position(PositionRules):
     """One bought contract, advanced by :meth:`on_tick` until it settles.
 
     Hot-path object: slotted, no validation, no allocation per tick except the
@@ -495,100 +399,21 @@ class Position:
 
     def _settle(self, won: bool, exit_epoch: int, exit_quote: float, when: int) -> Settlement:
         amount = self.payout if won else 0.0
-        return self._close("won" if won else "lost", amount, exit_epoch, exit_quote, when)
-
-    def _close(
-        self, status: Status, amount: float, exit_epoch: int, exit_quote: float, when: int
-    ) -> Settlement:
-        assert self.entry_epoch is not None
-        settlement = Settlement(
-            contract_id=self.contract_id,
-            contract_type=self.spec.contract_type,
-            status=status,
-            entry_epoch=self.entry_epoch,
-            entry_quote=self.entry_quote,
-            exit_epoch=exit_epoch,
-            exit_quote=exit_quote,
-            barrier=self.barrier,
-            buy_price=self.buy_price,
-            payout=self.payout,
-            sell_price=amount,
-            # Both operands are whole cents, so the exact difference is a whole cent and the
-            # builtin round cannot hit a half-way case; it is 10x cheaper than round_money.
-            profit=round(amount - self.buy_price, 2),
-            sell_epoch=when,
-            tick_stream=tuple(self.tick_stream),
-            end="sold" if status == "sold" else "expired",
-            high_barrier=self.high_barrier,
-            low_barrier=self.low_barrier,
-        )
-        self.settlement = settlement
-        return settlement
+        status: Status = "won" if won else "lost"
+        return self._close(status, "expired", amount, exit_epoch, exit_quote, when)
 
     # -- state for proposal_open_contract -----------------------------------------------
 
-    @property
-    def status(self) -> Status:
-        """``"open"`` until settled, then the settlement's status."""
-        return "open" if self.settlement is None else self.settlement.status
-
-    def is_expired(self, epoch: int) -> bool:
-        """Tell whether the contract is past its expiry at ``epoch`` (POC ``is_expired``).
-
-        Args:
-            epoch: current time.
-
-        Returns:
-            True when settled, or for a time contract when ``epoch >= date_expiry``.
-        """
-        if self.settlement is not None:
-            return True
-        return self.date_expiry is not None and epoch >= self.date_expiry
-
-    def sell_error(self, epoch: int) -> MarketError | None:
-        """Why the contract cannot be sold at ``epoch``, or ``None``.
-
-        Args:
-            epoch: current time.
-
-        Returns:
-            ``ResaleNotOffered`` for tick contracts, ``InvalidSellContractProposal`` when
-            sold, before the entry tick or once expired (see
-            :mod:`framework.market.selling`).
-        """
-        if self.settlement is not None:
-            return sell_refusal(ALREADY_SOLD)
+    def _open_sell_error(self, epoch: int) -> MarketError | None:
+        """``ResaleNotOffered`` for tick contracts, ``InvalidSellContractProposal`` before
+        the entry tick or once expired (see :mod:`framework.market.selling`)."""
         if self._tick_expiry:
             return sell_refusal("Resale of this contract is not offered.", "ResaleNotOffered")
         if self.entry_epoch is None:
-            return sell_refusal("Waiting for entry tick.")
+            return sell_refusal(WAITING_FOR_ENTRY)
         if self.is_expired(epoch):
             return sell_refusal("This contract has already expired.")
         return None
-
-    def validation_error(self, epoch: int) -> str | None:
-        """Why the contract cannot be sold now, or ``None`` if it can.
-
-        Args:
-            epoch: current time.
-
-        Returns:
-            Deriv's message (``"Resale of this contract is not offered."`` for tick
-            contracts), or ``None`` when :meth:`sell` would succeed.
-        """
-        error = self.sell_error(epoch)
-        return None if error is None else error.message
-
-    def is_valid_to_sell(self, epoch: int) -> bool:
-        """POC ``is_valid_to_sell``.
-
-        Args:
-            epoch: current time.
-
-        Returns:
-            True when :meth:`sell` would succeed at ``epoch``.
-        """
-        return self.sell_error(epoch) is None
 
     def win_probability(self, epoch: int) -> float:
         """Theoretical probability of winning from the current state.
@@ -622,97 +447,10 @@ class Position:
             barrier2=self.low_barrier, ticks=max(self.ticks_to_expiry - self.tick_count, 0),
         )  # fmt: skip
 
-    def bid_price(self, epoch: int) -> float:
-        """Estimate what the contract is worth now (POC ``bid_price``).
-
-        Args:
-            epoch: current time.
-
-        Returns:
-            ``payout * max(p - commission, 0)`` rounded to cents; after settlement, the
-            amount credited.
-        """
-        if self.settlement is not None:
-            return self.settlement.sell_price
+    def _open_bid(self, epoch: int) -> float:
+        """POC ``bid_price``: ``payout * max(p - commission, 0)`` rounded to cents."""
         if self._rule in _HIGH_LOW:
             # Deriv bids nothing for High/Low Ticks until they expire (not resellable).
             return 0.0
         p = self.win_probability(epoch) - self.commission
         return round_money(self.payout * min(max(p, 0.0), 1.0))
-
-    def sell(self, epoch: int, min_price: float = 0.0, currency: str = "USD") -> Settlement:
-        """Sell a time contract back at its current bid.
-
-        The exit tick is the last tick fed to :meth:`on_tick` (Deriv: "the tick at which
-        the contract is sold"); the bid is priced at that spot with the time left at
-        ``epoch``.
-
-        Args:
-            epoch: time of the sale (must be before ``date_expiry``).
-            min_price: the least accepted (0: at market).
-            currency: the account currency (named in ``PriceMoved``).
-
-        Returns:
-            The ``"sold"`` settlement.
-
-        Raises:
-            MarketError: :meth:`sell_error`'s refusal, or ``PriceMoved`` when the bid is
-                below ``min_price``.
-        """
-        error = self.sell_error(epoch)
-        if error is not None:
-            raise error
-        bid = self.bid_price(epoch)
-        check_min_price(bid, min_price, currency)
-        return self._close("sold", bid, self.current_epoch, self.current_quote, epoch)
-
-    # -- limit orders and deal cancellation: not offered on binary options ---------------
-
-    def is_valid_to_update(self, epoch: int) -> bool:
-        """Always False: binary options have no limit orders.
-
-        Args:
-            epoch: current time.
-
-        Returns:
-            False.
-        """
-        return False
-
-    def update(
-        self, epoch: int, take_profit: LimitChange = KEEP, stop_loss: LimitChange = KEEP
-    ) -> None:
-        """Refuse: binary options have no take-profit or stop-loss.
-
-        Args:
-            epoch: current time.
-            take_profit: ignored.
-            stop_loss: ignored.
-
-        Raises:
-            MarketError: ``ContractUpdateFailure`` once settled, else
-                ``ContractUpdateNotAllowed``.
-        """
-        raise closed_error() if self.settlement is not None else not_updatable()
-
-    def is_valid_to_cancel(self, epoch: int) -> bool:
-        """Always False: binary options have no deal cancellation.
-
-        Args:
-            epoch: current time.
-
-        Returns:
-            False.
-        """
-        return False
-
-    def cancel(self, epoch: int) -> Settlement:
-        """Refuse: binary options have no deal cancellation.
-
-        Args:
-            epoch: current time.
-
-        Raises:
-            MarketError: ``CannotCancelContract``.
-        """
-        raise not_cancellable()
