@@ -22,14 +22,8 @@ from framework.market.multiplier import MultiplierPosition
 from framework.market.openended import AccumulatorTerms, MultiplierTerms
 from framework.market.positions import OpenPosition
 from framework.market.pricing import Quote
-from framework.market.selling import LIMIT_NAMES, LimitOrderChange
+from framework.market.selling import LIMIT_NAMES, SELL_ERROR, LimitOrderChange
 from framework.market.settlement import Position
-from framework.market.symbols import (
-    CATEGORY_HIGHLOWTICKS,
-    CATEGORY_RUNS,
-    CATEGORY_STAYSINOUT,
-    CATEGORY_TOUCH,
-)
 
 if TYPE_CHECKING:
     from .trading import Contract
@@ -50,10 +44,6 @@ __all__ = [
 # after the purchase (its shortcodes and ``expiry_time`` show it); the market model has none.
 _NO_EXPIRY_DAYS = 36500
 _DAY = 86400
-# Categories whose outcome a tick before the exit can decide (``is_path_dependent``).
-_PATH_DEPENDENT = frozenset(
-    {CATEGORY_TOUCH, CATEGORY_STAYSINOUT, CATEGORY_HIGHLOWTICKS, CATEGORY_RUNS}
-)
 _LOSSES = frozenset({"stop_loss", "stop_out"})
 
 LimitOrders = MultiplierPosition | AccumulatorPosition
@@ -264,7 +254,7 @@ def _accumulator(data: dict[str, Any], pos: AccumulatorPosition, now: int) -> No
 
 def _sell_error_code(pos: OpenPosition, now: int) -> str:
     error = pos.sell_error(now)
-    return "InvalidSellContractProposal" if error is None else error.code
+    return SELL_ERROR if error is None else error.code
 
 
 def _option(data: dict[str, Any], pos: Position) -> None:
@@ -273,11 +263,10 @@ def _option(data: dict[str, Any], pos: Position) -> None:
     if spec.duration_unit == "t":
         data["tick_count"] = _max_ticks(pos)
         data["tick_stream"] = _ticks(pos.tick_stream, pip)
-    if CONTRACT_TYPES[spec.contract_type].barrier_mode == "double":
-        data["barrier_count"] = 2
-        if pos.high_barrier is not None and pos.low_barrier is not None:
-            data["high_barrier"] = format_quote(pos.high_barrier, pip)
-            data["low_barrier"] = format_quote(pos.low_barrier, pip)
+    data["barrier_count"] = CONTRACT_TYPES[spec.contract_type].barrier_count
+    if pos.high_barrier is not None and pos.low_barrier is not None:
+        data["high_barrier"] = format_quote(pos.high_barrier, pip)
+        data["low_barrier"] = format_quote(pos.low_barrier, pip)
     if spec.selected_tick is not None:
         data["selected_tick"] = spec.selected_tick
         if pos.barrier is not None:
@@ -322,9 +311,7 @@ def contract_payload(contract: Contract, now: int, sub_id: str | None = None) ->
         "is_expired": int(expired),
         "is_forward_starting": 0,
         "is_intraday": int(not open_ended),
-        "is_path_dependent": int(
-            open_ended or CONTRACT_TYPES[spec.contract_type].category in _PATH_DEPENDENT
-        ),
+        "is_path_dependent": int(open_ended or CONTRACT_TYPES[spec.contract_type].path_dependent),
         "is_settleable": int(expired and settlement is None),
         "is_sold": int(settlement is not None),
         "is_valid_to_cancel": 0,
