@@ -67,16 +67,8 @@ __all__ = ["END_REASONS", "EndReason", "Position", "Settlement", "Status", "Tick
 _CALL, _PUT, _CALLE, _PUTE, _MATCH, _DIFF, _OVER, _UNDER, _EVEN, _ODD, _TOUCH, _NOTOUCH = range(12)
 _RANGE, _UPORDOWN, _TICKHIGH, _TICKLOW, _RUNHIGH, _RUNLOW = range(12, 18)
 _EXPIRYRANGE, _EXPIRYMISS, _EXPIRYRANGEE, _EXPIRYMISSE = range(18, 22)
-_PATH: Final = frozenset(
-    (_TOUCH, _NOTOUCH, _RANGE, _UPORDOWN, _TICKHIGH, _TICKLOW, _RUNHIGH, _RUNLOW)
-)
-"""Path-dependent rules: a tick before the exit tick may settle them."""
 _HIT_WINS: Final = frozenset((_TOUCH, _UPORDOWN))
-"""Path-dependent rules that win (rather than lose) on the settling hit."""
-_DOUBLE: Final = frozenset(
-    (_RANGE, _UPORDOWN, _EXPIRYRANGE, _EXPIRYMISS, _EXPIRYRANGEE, _EXPIRYMISSE)
-)
-"""Two-barrier rules."""
+"""Path-dependent types that win (rather than lose) on the settling hit."""
 _HIGH_LOW: Final = (_TICKHIGH, _TICKLOW)
 _RULES: Final = {
     "CALL": _CALL,
@@ -139,6 +131,7 @@ class Position(PositionRules):
         "_barrier2_spec",
         "_barrier_spec",
         "_digit",
+        "_double",
         "_high",
         "_initial_probability",
         "_low",
@@ -205,7 +198,10 @@ class Position(PositionRules):
         self._tick_expiry = spec.duration_unit == "t"
         self._barrier_spec = price_barrier(spec, ctype, symbol.pip_size)
         self._barrier2_spec = price_barrier2(spec, ctype, symbol.pip_size)
-        self._path = self._rule in _PATH
+        # Which types a tick before the exit may settle, and which have two barriers, are
+        # the contract types' facts: read them once here, not per tick.
+        self._path = ctype.path_dependent
+        self._double = ctype.barrier_count == 2
         self._selected = spec.selected_tick or 0
         self.high_barrier: float | None = None
         self.low_barrier: float | None = None
@@ -236,7 +232,7 @@ class Position(PositionRules):
         self._high = quote
         self._low = quote
         rule = self._rule
-        if rule in _DOUBLE:
+        if self._double:
             high, low = self._barrier_spec, self._barrier2_spec
             assert high is not None and low is not None
             self.high_barrier = high.resolve(quote, self._pip_size)
@@ -436,7 +432,7 @@ class Position(PositionRules):
         rule = self._rule
         if rule in _HIGH_LOW:
             return self._initial_probability
-        if rule in _DOUBLE:
+        if self._double:
             level = self.high_barrier
         elif rule >= _MATCH and rule <= _ODD:
             level = None
