@@ -130,8 +130,13 @@ def _refuse(code: str, message: str, field: str) -> MarketError:
     return MarketError(code, message, {"field": field})
 
 
-def _join(values: tuple[float, ...]) -> str:
-    return ", ".join(f"{v:g}" for v in values)
+def _check_offered(
+    value: float, offered: tuple[float, ...], code: str, name: str, field: str
+) -> None:
+    """Refuse a term outside the values ``offered`` (Deriv lists the ones it accepts)."""
+    if value not in offered:
+        accepts = ", ".join(f"{v:g}" for v in offered)
+        raise _refuse(code, f"{name} is not in acceptable range. Accepts {accepts}.", field)
 
 
 # -- per-symbol figures -------------------------------------------------------------------
@@ -388,13 +393,10 @@ def _validate_multiplier(spec: ContractSpec, symbol: SymbolSpec) -> None:
     _check_common(spec, _MULT_TERMS, MULT_MIN_STAKE)
     if spec.multiplier is None:
         raise _refuse(BUY_ERROR, "Missing required contract parameters (multiplier).", "multiplier")
-    offered = multiplier_range(symbol)
-    if spec.multiplier not in offered:
-        raise _refuse(
-            "MultiplierOutOfRange",
-            f"Multiplier is not in acceptable range. Accepts {_join(offered)}.",
-            "multiplier",
-        )
+    _check_offered(
+        spec.multiplier, multiplier_range(symbol), "MultiplierOutOfRange", "Multiplier",
+        "multiplier",
+    )  # fmt: skip
     if spec.amount > MULT_MAX_STAKE:
         raise _stake_limit(MULT_MAX_STAKE)
     if spec.cancellation is not None:
@@ -444,13 +446,10 @@ def _validate_accumulator(spec: ContractSpec, symbol: SymbolSpec) -> None:
         raise _refuse(
             "NegativeTakeProfit", "Negative take profit value is not accepted", "take_profit"
         )
-    offered = growth_rates(symbol)
-    if spec.growth_rate not in offered:
-        raise _refuse(
-            "GrowthRateOutOfRange",
-            f"Growth rate is not in acceptable range. Accepts {_join(offered)}.",
-            "growth_rate",
-        )
+    _check_offered(
+        spec.growth_rate, growth_rates(symbol), "GrowthRateOutOfRange", "Growth rate",
+        "growth_rate",
+    )  # fmt: skip
     if spec.amount > ACCU_MAX_STAKE:
         raise _stake_limit(ACCU_MAX_STAKE)
     if spec.take_profit is not None:
