@@ -105,6 +105,12 @@ class Context:
         self._params = params
         self._symbols = symbols
         self._contract = contract
+        # The open-ended and two-barrier terms, as the template gives them: most buys take
+        # them all from it, and then the terms and the validation key are this one tuple.
+        self._template_terms = (
+            contract.multiplier, contract.growth_rate, contract.take_profit,
+            contract.stop_loss, contract.cancellation, contract.selected_tick,
+        )  # fmt: skip
         self._sizer = sizer
         self._gate = gate
         self._venue = venue
@@ -235,39 +241,35 @@ class Context:
         else:
             length = duration if duration is not None else t.duration
             unit = duration_unit if duration_unit is not None else t.duration_unit
+        if (
+            multiplier is None and growth_rate is None and take_profit is None
+            and stop_loss is None and cancellation is None and selected_tick is None
+        ):  # fmt: skip
+            terms = self._template_terms
+        else:
+            terms = (
+                multiplier if multiplier is not None else t.multiplier,
+                growth_rate if growth_rate is not None else t.growth_rate,
+                take_profit if take_profit is not None else t.take_profit,
+                stop_loss if stop_loss is not None else t.stop_loss,
+                cancellation if cancellation is not None else t.cancellation,
+                selected_tick if selected_tick is not None else t.selected_tick,
+            )
+        venue = self._venue
+        # Positional: TradeIntent's field order (a ctx.buy per tick is a hot path).
         intent = TradeIntent(
-            intent_id=f"{self._name}-{self._seq + 1}",
-            strategy=self._name,
-            symbol=sym,
-            contract_type=ctype,
-            duration=length,
-            duration_unit=unit,
-            barrier=barrier_text,
-            amount=amount,
-            basis=basis_,  # type: ignore[arg-type]
-            currency=self._venue.currency,
-            created_epoch=self._venue.now,
-            barrier2=barrier2_text,
-            multiplier=multiplier if multiplier is not None else t.multiplier,
-            growth_rate=growth_rate if growth_rate is not None else t.growth_rate,
-            take_profit=take_profit if take_profit is not None else t.take_profit,
-            stop_loss=stop_loss if stop_loss is not None else t.stop_loss,
-            cancellation=cancellation if cancellation is not None else t.cancellation,
-            selected_tick=selected_tick if selected_tick is not None else t.selected_tick,
-        )
+            f"{self._name}-{self._seq + 1}", self._name, sym, ctype, length, unit,
+            barrier_text, amount, basis_, venue.currency, venue.now, barrier2_text,  # type: ignore[arg-type]
+            *terms,
+        )  # fmt: skip
         # Validating a contract costs microseconds; a strategy repeats a handful of distinct
         # contracts, so each distinct one (amount included) is validated once.
-        key = (
-            ctype, sym, length, unit, barrier_text, basis_, amount, barrier2_text,
-            intent.multiplier, intent.growth_rate, intent.take_profit, intent.stop_loss,
-            intent.cancellation, intent.selected_tick,
-        )  # fmt: skip
+        key = (ctype, sym, length, unit, barrier_text, basis_, amount, barrier2_text, terms)
         if key not in self._valid:
             check_intent(intent)
             if len(self._valid) >= 4096:
                 self._valid.clear()
             self._valid.add(key)
-        venue = self._venue
         decision = self._gate.check(
             intent, RiskSnapshot(venue.now, venue.balance, venue.open_contracts)
         )
