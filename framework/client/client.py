@@ -75,7 +75,7 @@ from .results import (
     StatementEntry,
     TickHistory,
     TopUp,
-    candles_from_payload,
+    candles_of_message,
     epoch_from_payload,
 )
 
@@ -148,7 +148,7 @@ def _history_parser(update: StreamUpdate) -> Any:
     if update.msg_type == "history":
         return TickHistory.from_message(update.message)
     if update.msg_type == "candles":
-        return candles_from_payload(update.data)
+        return candles_of_message(update.message)
     return raw_parser(update)
 
 
@@ -503,7 +503,7 @@ class Client:
             ),
         )
         if reply.msg_type == "candles":
-            return candles_from_payload(reply.data)
+            return candles_of_message(reply.message)
         return TickHistory.from_message(reply.message)
 
     def ticks_history_stream(

@@ -41,6 +41,7 @@ __all__ = [
     "TickHistory",
     "TopUp",
     "candles_from_payload",
+    "candles_of_message",
     "epoch_from_payload",
 ]
 
@@ -368,11 +369,28 @@ def epoch_from_payload(data: Any) -> int:
     return data
 
 
-def candles_from_payload(data: Any) -> tuple[Candle, ...]:
-    """Parse a ``candles`` list."""
+def candles_from_payload(
+    data: Any, *, symbol: str = "", granularity: int = 0
+) -> tuple[Candle, ...]:
+    """Parse a ``candles`` list (whose entries name neither the symbol nor the granularity:
+    pass them from the request)."""
     if not isinstance(data, list):
         raise PayloadError(f"candles: expected a list, got {type(data).__name__}")
-    return tuple(Candle.from_payload(item) for item in data)
+    return tuple(Candle.from_payload(item, symbol=symbol, granularity=granularity) for item in data)
+
+
+def candles_of_message(message: Mapping[str, Any]) -> tuple[Candle, ...]:
+    """Parse the ``candles`` of a whole ``ticks_history`` answer, naming the symbol and the
+    granularity its request asked for (Deriv's default granularity is 60)."""
+    echo = message.get("echo_req")
+    echo = echo if isinstance(echo, Mapping) else {}
+    symbol = echo.get("ticks_history")
+    granularity = echo.get("granularity", 60)
+    return candles_from_payload(
+        message.get("candles"),
+        symbol=symbol if isinstance(symbol, str) else "",
+        granularity=granularity if type(granularity) is int else 60,
+    )
 
 
 @attrs.frozen

@@ -162,25 +162,56 @@ class TickSpot:
 
 @attrs.frozen
 class Candle:
-    """One OHLC bar (``candles`` answers and ``ohlc`` stream messages)."""
+    """One OHLC bar of a symbol (``candles`` answers, ``ohlc`` stream messages, and the
+    candles strategies receive).
+
+    Attributes:
+        epoch: the bar's open time, aligned to the granularity (``epoch - epoch % g``).
+        open: the first quote in the bar.
+        high: the highest quote.
+        low: the lowest quote.
+        close: the latest (for a closed bar, the last) quote.
+        symbol: the symbol (``""`` when the answer did not say: a ``candles`` list names it
+            only in the request).
+        granularity: the bar's length in seconds (``0`` when the answer did not say).
+    """
 
     epoch: int
     open: float
     high: float
     low: float
     close: float
+    symbol: str = ""
+    granularity: int = 0
+
+    @property
+    def close_time(self) -> int:
+        """The epoch the bar ends at (exclusive): ``epoch + granularity``."""
+        return self.epoch + self.granularity
 
     @classmethod
-    def from_payload(cls, data: Any) -> Candle:
+    def from_payload(cls, data: Any, *, symbol: str = "", granularity: int = 0) -> Candle:
+        """Build from a ``candles`` entry or an ``ohlc`` payload.
+
+        Args:
+            data: the payload.
+            symbol: the symbol, when the payload does not name it (``candles`` lists).
+            granularity: likewise, the granularity.
+        """
         data = _mapping("Candle", data)
         # ``ohlc`` stream messages call the bar's start ``open_time``; ``candles`` say ``epoch``.
         epoch_key = "open_time" if "open_time" in data else "epoch"
+        named = data.get("symbol")
         return cls(
             epoch=_field("Candle", data, epoch_key, int),
             open=_field("Candle", data, "open", float),
             high=_field("Candle", data, "high", float),
             low=_field("Candle", data, "low", float),
             close=_field("Candle", data, "close", float),
+            symbol=named if isinstance(named, str) else symbol,
+            granularity=(
+                _field("Candle", data, "granularity", int) if "granularity" in data else granularity
+            ),
         )
 
 
