@@ -6,7 +6,8 @@ A plugin needs nothing else from triobot::
 
 * :class:`Strategy`, the hooks' base class, and :class:`StrategyContext`, what ``self.ctx``
   offers; :class:`NoParams` for a strategy without parameters;
-* the values that pass through the hooks: :class:`Tick`, :class:`Transaction`,
+* what history it declares: :class:`CandleSeries` (granularities in :data:`GRANULARITIES`);
+* the values that pass through the hooks: :class:`Tick`, :class:`Candle`, :class:`Transaction`,
   :class:`ContractUpdate`, :class:`ClosedContract`, :class:`OrderFailed`, and what
   ``ctx.buy`` makes, :class:`TradeIntent` (from the defaults in :class:`ContractTemplate`),
   and ``ctx.sell``/``update``/``cancel``, :class:`ContractOrder` (naming a contract by a
@@ -22,6 +23,7 @@ the live runtime, the replay engine and the config loader use them; plugins must
 
 from __future__ import annotations
 
+from framework.deriv.models import Candle as Candle
 from framework.deriv.models import Tick as Tick
 from framework.deriv.models import Transaction as Transaction
 from framework.market.digits import last_digit as last_digit
@@ -37,6 +39,8 @@ from .events import ContractTemplate as ContractTemplate
 from .events import ContractUpdate as ContractUpdate
 from .events import OrderFailed as OrderFailed
 from .events import TradeIntent as TradeIntent
+from .series import GRANULARITIES as GRANULARITIES
+from .series import CandleSeries as CandleSeries
 from .state import MemoryStateStore as MemoryStateStore
 from .state import StateError as StateError
 from .state import StateStore as StateStore
@@ -44,6 +48,9 @@ from .testing import MemoryVenue as MemoryVenue
 from .testing import make_host as make_host
 
 __all__ = [
+    "GRANULARITIES",
+    "Candle",
+    "CandleSeries",
     "ClosedContract",
     "ContractOrder",
     "ContractRef",

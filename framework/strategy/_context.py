@@ -10,10 +10,11 @@ lives here once, so a strategy trades exactly the same way in all three. The hos
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import EllipsisType, MappingProxyType
 from typing import Any, Protocol
 
+from framework.deriv.models import Candle, Tick
 from framework.errors import TriobotError
 from framework.market.contracts import CONTRACT_TYPES, OPEN_ENDED, validate
 from framework.market.errors import MarketError
@@ -22,6 +23,7 @@ from framework.market.symbols import SYMBOLS
 from framework.risk import RiskGate, RiskSnapshot
 from framework.sizing import Sizer
 
+from ._history import HistoryError, StrategyHistory
 from .base import AccountFacts
 from .events import (
     ClosedContract,
@@ -83,6 +85,7 @@ class Context:
         state: StateStore,
         log: Any,
         first_seq: int = 0,
+        history: StrategyHistory | None = None,
     ) -> None:
         """Create a context.
 
@@ -98,6 +101,7 @@ class Context:
             log: a structlog logger (bound to ``strategy=name`` here).
             first_seq: the last intent sequence number already used (the runtime passes
                 the journal's, so ids stay unique across restarts).
+            history: its view of the run's market history (none: it declared nothing).
         """
         if not symbols:
             raise ValueError("a strategy needs at least one symbol")
@@ -129,6 +133,7 @@ class Context:
         self._order_counts: dict[str, int] = {}
         self._order_refusals: dict[str, int] = {}
         self._order_failures: dict[str, int] = {}
+        self._history = history
         self.refusals: dict[str, int] = {}
         self.submitted = 0
 
@@ -171,6 +176,51 @@ class Context:
     @property
     def state(self) -> StateStore:
         return self._state
+
+    # -- market history (StrategyContext's accessors) ----------------------------------------
+
+    def _view(self) -> StrategyHistory:
+        if self._history is None:
+            raise IntentError(f"strategy {self._name!r} has no market history to read")
+        return self._history
+
+    def candles(self, granularity: int, symbol: str | None = None) -> Sequence[Candle]:
+        try:
+            return self._view().candles(granularity, symbol)
+        except HistoryError as exc:
+            raise IntentError(str(exc)) from None
+
+    def forming(self, granularity: int, symbol: str | None = None) -> Candle | None:
+        try:
+            return self._view().forming(granularity, symbol)
+        except HistoryError as exc:
+            raise IntentError(str(exc)) from None
+
+    def ticks(self, symbol: str | None = None) -> Sequence[Tick]:
+        try:
+            return self._view().ticks(symbol)
+        except HistoryError as exc:
+            raise IntentError(str(exc)) from None
+
+    def indicator(
+        self,
+        indicator: Any,
+        *,
+        granularity: int | None = None,
+        symbol: str | None = None,
+        input: str = "close",
+    ) -> Any:
+        try:
+            return self._view().indicator(
+                indicator, granularity=granularity, symbol=symbol, input=input
+            )
+        except (HistoryError, ValueError) as exc:
+            raise IntentError(str(exc)) from None
+
+    @property
+    def history(self) -> StrategyHistory | None:
+        """The strategy's view of the market history (the host's)."""
+        return self._history
 
     @property
     def sizer(self) -> Sizer:

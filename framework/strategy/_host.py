@@ -52,15 +52,18 @@ from typing import Any, Literal, Protocol
 
 import attrs
 
-from framework.deriv.models import Tick, Transaction
+from framework.deriv.models import Candle, Tick, Transaction
 from framework.errors import TriobotError
 from framework.logs import get_logger
 from framework.risk import RiskGate
 from framework.sizing import Fixed, StakeConfig, make_sizer
 
 from ._context import Context, Venue
+from ._feeds import FeedBook, SymbolFeed
+from ._history import StrategyHistory
 from .base import Strategy
 from .events import ClosedContract, ContractTemplate, ContractUpdate, OrderFailed, TradeIntent
+from .series import CandleSeries, merge_series
 from .state import StateStore
 
 __all__ = [
@@ -103,6 +106,8 @@ class StrategySetup:
             defaults to ``restart``; a set-up built by hand to ``raise``, so that a bug in
             a test or a benchmark fails loudly.
         max_restarts: restarts before a failing strategy is disabled.
+        candles: candle series added to those the class declares (the config's).
+        tick_history: ticks of look-back, if more than the class declares.
     """
 
     name: str
@@ -113,6 +118,17 @@ class StrategySetup:
     stake: StakeConfig = attrs.field(factory=lambda: Fixed(1.0))
     on_error: OnError = "raise"
     max_restarts: int = 5
+    candles: tuple[CandleSeries, ...] = ()
+    tick_history: int = 0
+
+    def candle_series(self) -> tuple[CandleSeries, ...]:
+        """Every candle series of the strategy: the class's for its params, then the
+        config's, merged (the longest history of a repeated series wins)."""
+        return merge_series(self.cls.candle_series(self.params), self.candles)
+
+    def look_back(self) -> int:
+        """Ticks of history the strategy wants."""
+        return max(self.cls.tick_look_back(self.params), self.tick_history)
 
 
 class Scheduler(Protocol):
@@ -229,6 +245,14 @@ class Slot:
         """Deliver one tick."""
         self.strategy.on_tick(tick)
 
+    def candle(self, candle: Candle) -> None:
+        """Deliver one closed bar."""
+        self.strategy.on_candle(candle)
+
+    def candle_update(self, candle: Candle) -> None:
+        """Deliver the forming bar."""
+        self.strategy.on_candle_update(candle)
+
     def transaction(self, tx: Transaction) -> None:
         """Deliver one transaction (only when the strategy wants them)."""
         if self.wants_transactions:
@@ -287,6 +311,9 @@ class Slot:
         bookkeeping, only the instance's in-memory indicators.
         """
         self.restarts += 1
+        history = self.ctx.history
+        if history is not None:
+            history.drop_indicators()  # the new instance attaches its own in on_start
         self.strategy = self.cls(self.ctx.params, self.ctx)
         self.strategy.on_start()
 
@@ -298,6 +325,9 @@ class StrategyHost:
         slots: the strategies, in config (dispatch) order, by name.
         tick_handlers: symbol -> the ``on_tick`` of each running strategy trading it, in
             order; mutated in place, so a loop may hold a reference to it.
+        book: the market history the strategies declared (ticks and candle series).
+        feeds: symbol -> its history feed, for the symbols that have one (the book's own
+            dict, never replaced: a tick of such a symbol must go through :meth:`tick`).
     """
 
     def __init__(
@@ -316,6 +346,11 @@ class StrategyHost:
         """
         self.slots: dict[str, Slot] = {}
         self.tick_handlers: dict[str, tuple[Callable[[Tick], None], ...]] = {}
+        self.book = FeedBook()
+        self.feeds: dict[str, SymbolFeed] = self.book.feeds
+        self._candle_slots: dict[tuple[str, int], tuple[Slot, ...]] = {}
+        self._forming_slots: dict[tuple[str, int], tuple[Slot, ...]] = {}
+        self._started = False
         self._tx_slots: tuple[Slot, ...] = ()
         self._gate = gate
         self._scheduler: Scheduler = scheduler if scheduler is not None else Immediate()
@@ -343,6 +378,13 @@ class StrategyHost:
         """
         if setup.name in self.slots:
             raise ValueError(f"strategy {setup.name!r} is already hosted")
+        try:
+            series, look_back = setup.candle_series(), setup.look_back()
+        except Exception as exc:  # a plugin's classmethods run arbitrary code
+            raise StrategyFailed(
+                f"strategy {setup.name!r} cannot declare its history: {type(exc).__name__}: {exc}"
+            ) from exc
+        history = StrategyHistory(self.book, setup.name, setup.symbols, series, look_back)
         ctx = Context(
             name=setup.name,
             params=setup.params,
@@ -354,6 +396,7 @@ class StrategyHost:
             state=state,
             log=self._log,
             first_seq=first_seq,
+            history=history,
         )
         try:
             slot = Slot(
@@ -368,6 +411,10 @@ class StrategyHost:
                 f"strategy {setup.name!r} cannot be created: {type(exc).__name__}: {exc}"
             ) from exc
         self.slots[setup.name] = slot
+        # Before any data: the book holds the longest look-back of every strategy so far.
+        self.book.plan(
+            want for s in self.slots.values() if s.ctx.history for want in s.ctx.history.wants()
+        )
         return slot
 
     @property
@@ -393,6 +440,7 @@ class StrategyHost:
 
     def start_all(self) -> None:
         """Run every strategy's ``on_start``; one that raises is handled by its policy."""
+        self._started = True
         for slot in self.slots.values():
             if slot.state == "created":
                 slot.state = "running"
@@ -415,7 +463,15 @@ class StrategyHost:
     # -- events --------------------------------------------------------------------------
 
     def tick(self, tick: Tick) -> None:
-        """Deliver one tick to the running strategies of its symbol, in order."""
+        """Deliver one tick to the running strategies of its symbol, in order.
+
+        For a symbol with a history feed: first the bars this tick closed (``on_candle``),
+        then the tick, then the forming bars of the series that want them.
+        """
+        feed = self.feeds.get(tick[0])
+        if feed is not None:
+            self._feed_tick(feed, tick)
+            return
         handlers = self.tick_handlers.get(tick[0])
         if handlers is not None:
             for on_tick in handlers:
@@ -423,6 +479,60 @@ class StrategyHost:
                     on_tick(tick)
                 except Exception as exc:
                     self.tick_failed(on_tick, exc)
+
+    def _feed_tick(self, feed: SymbolFeed, tick: Tick) -> None:
+        closed = feed.tick(tick)
+        if not self._started:
+            return  # a warm-up: history only
+        for candle in closed:
+            self._deliver_candle(candle)
+        handlers = self.tick_handlers.get(tick[0])
+        if handlers is not None:
+            for on_tick in handlers:
+                try:
+                    on_tick(tick)
+                except Exception as exc:
+                    self.tick_failed(on_tick, exc)
+        if self._forming_slots:
+            for candle in feed.forming():
+                for slot in self._forming_slots.get((candle.symbol, candle.granularity), ()):
+                    if slot.state == "running":
+                        self._guard(slot, slot.candle_update, candle)
+
+    def _deliver_candle(self, candle: Candle) -> None:
+        for slot in self._candle_slots.get((candle.symbol, candle.granularity), ()):
+            if slot.state == "running":
+                self._guard(slot, slot.candle, candle)
+
+    def warm_up(self, tick: Tick) -> None:
+        """Take a tick of history before the strategies start (nothing is delivered)."""
+        feed = self.feeds.get(tick[0])
+        if feed is not None:
+            feed.tick(tick)
+
+    def server_candle(self, candle: Candle, last_epoch: int) -> None:
+        """Live: take the server's forming bar (``ohlc``); deliver the bar it closed."""
+        feed = self.feeds.get(candle.symbol)
+        if feed is not None:
+            for closed in feed.merge(candle, last_epoch):
+                if self._started:
+                    self._deliver_candle(closed)
+
+    def server_history(self, symbol: str, granularity: int, candles: Sequence[Candle]) -> int:
+        """Live: take closed bars of a ``ticks_history`` answer (the warm-up before the
+        start, the gap after a reconnect); deliver those not given out yet, in order.
+
+        Returns:
+            How many bars were new.
+        """
+        feed = self.feeds.get(symbol)
+        if feed is None:
+            return 0
+        new = feed.fill(granularity, candles)
+        if self._started:
+            for closed in new:
+                self._deliver_candle(closed)
+        return len(new)
 
     def tick_failed(self, on_tick: Callable[[Tick], None], exc: Exception) -> None:
         """Apply the policy of the strategy whose handler (from :attr:`tick_handlers`) raised."""
@@ -525,6 +635,19 @@ class StrategyHost:
         self._tx_slots = tuple(
             s for s in self.slots.values() if s.wants_transactions and s.state == "running"
         )
+        candles: dict[tuple[str, int], list[Slot]] = {}
+        forming: dict[tuple[str, int], list[Slot]] = {}
+        for slot in self.slots.values():
+            history = slot.ctx.history
+            if slot.state != "running" or history is None:
+                continue
+            for symbol in slot.ctx.symbols:
+                for g in history.candle_granularities(symbol):
+                    candles.setdefault((symbol, g), []).append(slot)
+                for g in history.forming_granularities(symbol):
+                    forming.setdefault((symbol, g), []).append(slot)
+        self._candle_slots = {k: tuple(v) for k, v in candles.items()}
+        self._forming_slots = {k: tuple(v) for k, v in forming.items()}
 
     def summary(self) -> Sequence[dict[str, Any]]:
         """One row per strategy: state, errors, restarts, intents, refusals, orders (by kind),

@@ -24,13 +24,13 @@ config loader reports their messages with the file and line of the bad value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import EllipsisType
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
-from framework.deriv.models import Tick, Transaction
+from framework.deriv.models import Candle, Tick, Transaction
 
 from .events import (
     ClosedContract,
@@ -41,6 +41,7 @@ from .events import (
     OrderFailed,
     TradeIntent,
 )
+from .series import CandleSeries
 from .state import StateStore
 
 __all__ = ["NoParams", "Strategy", "StrategyContext"]
@@ -113,6 +114,66 @@ class StrategyContext(AccountFacts, Protocol):
     @property
     def state(self) -> StateStore:
         """The strategy's persistent key-value store."""
+        ...
+
+    def candles(self, granularity: int, symbol: str | None = None) -> Sequence[Candle]:
+        """The last closed bars of a declared candle series, oldest first.
+
+        Filled before the first hook (the declared ``history``), then one more per
+        ``on_candle``; at most ``history`` (at least one) are kept.
+
+        Args:
+            granularity: the series' seconds per bar.
+            symbol: the symbol; ``None`` when the strategy trades one symbol only.
+
+        Raises:
+            IntentError: the strategy declared no such series (or ``symbol`` is needed).
+        """
+        ...
+
+    def forming(self, granularity: int, symbol: str | None = None) -> Candle | None:
+        """The bar being formed in a declared series (``None`` before its first tick).
+
+        Raises:
+            IntentError: as :meth:`candles`.
+        """
+        ...
+
+    def ticks(self, symbol: str | None = None) -> Sequence[Tick]:
+        """The last ticks of a symbol, oldest first: as many as the declared
+        ``tick_history`` (filled before the first hook), the latest one included.
+
+        Raises:
+            IntentError: the strategy declared no tick history (or ``symbol`` is needed).
+        """
+        ...
+
+    def indicator(
+        self,
+        indicator: Any,
+        *,
+        granularity: int | None = None,
+        symbol: str | None = None,
+        input: str = "close",
+    ) -> Any:
+        """Attach a talipp indicator to a series; it is fed the history now, and every new
+        value before the hook that reports it (see :mod:`framework.strategy.indicators`).
+
+        Args:
+            indicator: a talipp indicator, created without input values.
+            granularity: the candle series (its closed bars); ``None``: the tick series
+                (every quote of the symbol, whether or not ``tick_history`` is declared).
+            symbol: the symbol; ``None`` when the strategy trades one symbol only.
+            input: which number of a bar feeds an indicator on numbers (``close``,
+                ``open``, ``high``, ``low``, ``hl2``, ``hlc3``, ``ohlc4``); indicators
+                on bars (ATR, Stoch...) get the whole bar.
+
+        Returns:
+            ``indicator`` itself, for ``self.rsi = ctx.indicator(RSI(14), granularity=60)``.
+
+        Raises:
+            IntentError: no such series, or a bad ``input``.
+        """
         ...
 
     def buy(
@@ -216,6 +277,10 @@ class Strategy(Generic[P]):
             token scope check).
         wants_transactions: deliver the account's ``transaction`` stream to
             :meth:`on_transaction`.
+        candles: the candle series it works on (:class:`~framework.strategy.CandleSeries`);
+            the config may add more (see :meth:`candle_series` for per-parameter ones).
+        tick_history: ticks of look-back to have before the first hook
+            (:meth:`StrategyContext.ticks`).
 
     Attributes:
         params: the validated parameters.
@@ -226,6 +291,8 @@ class Strategy(Generic[P]):
     contract_types: ClassVar[tuple[str, ...]] = ()
     extra_calls: ClassVar[tuple[str, ...]] = ()
     wants_transactions: ClassVar[bool] = False
+    candles: ClassVar[tuple[CandleSeries, ...]] = ()
+    tick_history: ClassVar[int] = 0
 
     def __init__(self, params: P, ctx: StrategyContext) -> None:
         """Create the strategy; do set-up that needs the context in :meth:`on_start`.
@@ -263,14 +330,51 @@ class Strategy(Generic[P]):
             return (template,)
         return tuple(attrs.evolve(template, type=kind) for kind in cls.contract_types)
 
+    @classmethod
+    def candle_series(cls, params: P) -> tuple[CandleSeries, ...]:
+        """The candle series this strategy works on with ``params``.
+
+        The default is :attr:`candles`; override it when a parameter picks the granularity
+        or the look-back. The config's ``candles:`` entries are added to these.
+        """
+        return cls.candles
+
+    @classmethod
+    def tick_look_back(cls, params: P) -> int:
+        """Ticks of history wanted with ``params`` (default :attr:`tick_history`)."""
+        return cls.tick_history
+
     def on_start(self) -> None:
-        """Called once before the first tick (and again after a restart)."""
+        """Called once before the first tick (and again after a restart).
+
+        The declared history is there already: :meth:`StrategyContext.candles`,
+        :meth:`StrategyContext.ticks`, and indicators attached here start warm.
+        """
 
     def on_tick(self, tick: Tick) -> None:
         """Called for every tick of each configured symbol, in tick order.
 
         Args:
             tick: the tick.
+        """
+
+    def on_candle(self, candle: Candle) -> None:
+        """Called when a bar of one of the strategy's candle series closes.
+
+        A bar closes with the first tick of a later bar: ``on_candle`` comes right before
+        that tick's ``on_tick``, bars of several granularities in ascending granularity,
+        each strategy in config order. Indicators attached to the series have the bar.
+
+        Args:
+            candle: the closed bar (``symbol`` and ``granularity`` set).
+        """
+
+    def on_candle_update(self, candle: Candle) -> None:
+        """Called after every tick's ``on_tick`` with the forming bar of each series
+        declared with ``forming=True``.
+
+        Args:
+            candle: the forming bar, that tick included.
         """
 
     def on_transaction(self, tx: Transaction) -> None:
