@@ -26,6 +26,15 @@ publishes in (tick to subscribers first, then settlement of open contracts on th
    order given, on the contracts as step 3 left them; what they cause (a close, a failure,
    an update) is delivered in turn, until nothing is left.
 
+**Warm-up and candles.** A strategy that declares history (candle series with a
+``history``, a ``tick_history``) gets it before its first hook, as live: the first ticks of
+the source fill the host's feeds (closed bars, the last ticks) and are not traded on, until
+every declared look-back is there (or, with ``warmup_until``, until the first tick at that
+epoch: how a parity test starts the replay where the live run started). Only then does
+``on_start`` run. After that, a tick of a symbol with candle series goes through the host's
+:meth:`~framework.strategy._host.StrategyHost.tick`: the bars it closed (``on_candle``), then
+the tick (step 2), then the forming bars; the rest of the steps are unchanged.
+
 **Orders.** The simulator serves a request only after it has published a tick and settled
 its contracts on it, so a ``sell`` given in ``on_tick(T)`` reaches a contract that has seen
 ``T``: it sells at the bid at ``T`` (exit tick ``T``), or fails if ``T`` closed it (expiry,
@@ -224,6 +233,10 @@ class BacktestResult:
             :meth:`summary` so that equal replays give equal summaries).
         symbols: the symbols the source held ticks of, sorted.
         traded: the symbols the strategies trade, sorted.
+        warmup_ticks: ticks of the source used as the strategies' declared history (not
+            in ``ticks``, not traded on).
+        warmup_missing: what declared history the source ran out before giving (``""``
+            when the warm-up completed).
     """
 
     source: str
@@ -241,6 +254,8 @@ class BacktestResult:
     elapsed: float
     symbols: tuple[str, ...] = ()
     traded: tuple[str, ...] = ()
+    warmup_ticks: int = 0
+    warmup_missing: str = ""
 
     def untested(self) -> str | None:
         """Why this replay tested nothing, or ``None`` when a strategy saw a tick.
@@ -252,6 +267,11 @@ class BacktestResult:
         Returns:
             The reason, naming the source and the symbols, or ``None``.
         """
+        if self.warmup_missing:
+            return (
+                f"nothing was tested: {self.source} ran out during the warm-up after "
+                f"{self.warmup_ticks} ticks (still missing {self.warmup_missing})"
+            )
         if self.ticks == 0:
             return f"nothing was tested: {self.source} holds no ticks"
         if self.traded and not set(self.traded) & set(self.symbols):
@@ -281,6 +301,7 @@ class BacktestResult:
         return {
             "source": self.source,
             "ticks": self.ticks,
+            "warmup_ticks": self.warmup_ticks,
             "first_epoch": self.first_epoch,
             "last_epoch": self.last_epoch,
             "opening_balance": round(self.opening_balance, 2),
@@ -316,6 +337,7 @@ class Backtest:
         host: the strategies.
         now: the virtual clock (epoch of the current tick).
         ticks: ticks replayed so far.
+        warmup_ticks: ticks used as the strategies' history before they started.
     """
 
     def __init__(
@@ -353,6 +375,7 @@ class Backtest:
         self.gate = RiskGate(setup.risk, log=self.log)
         self.now = 0
         self.ticks = 0
+        self.warmup_ticks = 0
         self._sinks = tuple(sinks)
         self._spots: dict[str, Tick] = {}
         self._contracts: dict[int, tuple[TradeIntent, Slot, _Figures, int, OpenPosition]] = {}
@@ -469,6 +492,7 @@ class Backtest:
         source: TickSource,
         *,
         progress: Callable[[int, float | None], None] | None = None,
+        warmup_until: int | None = None,
     ) -> BacktestResult:
         """Replay every tick of ``source``.
 
@@ -476,6 +500,8 @@ class Backtest:
             source: the ticks.
             progress: called after each chunk with the ticks replayed so far and the
                 source's progress fraction (``None`` when unknown).
+            warmup_until: end the warm-up at the first tick at or after this epoch (default:
+                once every declared look-back is filled; see the module docstring).
 
         Returns:
             The result.
@@ -487,11 +513,11 @@ class Backtest:
         """
         started = time.perf_counter()
         chunks: Iterator[Sequence[Tick]] = iter(source.chunks())
-        first = next(chunks, None)
+        first, missing = self._warm_up(chunks, warmup_until)
         first_epoch = None
         if first is not None:
             first_epoch = first[0].epoch
-            self.now = first_epoch
+            self.now = max(self.now, first_epoch)
         host = self.host
         host.start_all()
         if first is not None:
@@ -500,13 +526,43 @@ class Backtest:
                 if progress is not None:
                     progress(self.ticks, source.progress())
         host.stop_all()
-        return self._result(source.name, first_epoch, time.perf_counter() - started)
+        return self._result(source.name, first_epoch, time.perf_counter() - started, missing)
+
+    def _warm_up(
+        self, chunks: Iterator[Sequence[Tick]], until: int | None
+    ) -> tuple[Sequence[Tick] | None, str]:
+        """Feed the declared history from the first ticks; return the rest of the chunk the
+        warm-up ended in (``None`` when the source ended) and what is still missing."""
+        feeds = self.host.feeds
+        host = self.host
+        if until is None and all(f.satisfied() for f in feeds.values()):
+            return next(chunks, None), ""
+        spots = self._spots
+        for chunk in chunks:
+            for i, tick in enumerate(chunk):
+                if until is not None:
+                    done = tick[1] >= until
+                else:
+                    done = all(f.satisfied() for f in feeds.values())
+                if done:
+                    return chunk[i:], ""
+                if tick[1] > self.now:
+                    self.now = tick[1]
+                spots[tick[0]] = tick
+                host.warm_up(tick)
+                self.warmup_ticks += 1
+        if until is not None:
+            return None, ""
+        missing = "; ".join(m for m in (f.shortfall() for f in feeds.values()) if m)
+        return None, missing
 
     def _replay(self, chunk: Sequence[Tick]) -> None:
         # The hot loop: locals for everything, one dict lookup for the handlers, one for the
         # open contracts of the symbol. try/except is free in 3.11 until something raises.
         handlers = self.host.tick_handlers
         tick_failed = self.host.tick_failed
+        feeds = self.host.feeds
+        host_tick = self.host.tick
         spots = self._spots
         open_by_symbol = self.broker.open_by_symbol
         settle = self.broker.settle
@@ -519,9 +575,11 @@ class Backtest:
                 self.now = tick[1]
             spots[symbol] = tick
             # StrategyHost.tick inlined (a call less per tick); the table and the failure
-            # policy stay the host's, so live and replay dispatch alike.
-            on_ticks = handlers.get(symbol)
-            if on_ticks is not None:
+            # policy stay the host's, so live and replay dispatch alike. A symbol with
+            # candle series or history goes through the host itself.
+            if feeds and symbol in feeds:
+                host_tick(tick)
+            elif (on_ticks := handlers.get(symbol)) is not None:
                 for on_tick in on_ticks:
                     try:
                         on_tick(tick)
@@ -631,7 +689,9 @@ class Backtest:
 
     # -- result ----------------------------------------------------------------------------
 
-    def _result(self, source: str, first_epoch: int | None, elapsed: float) -> BacktestResult:
+    def _result(
+        self, source: str, first_epoch: int | None, elapsed: float, missing: str = ""
+    ) -> BacktestResult:
         open_at_end = tuple(
             OpenAtEnd(
                 intent_id=self._contracts[p.contract_id][0].intent_id,
@@ -679,6 +739,8 @@ class Backtest:
             elapsed=elapsed,
             symbols=tuple(sorted(self._spots)),  # every symbol seen has its last spot there
             traded=tuple(sorted({s for st in self.setup.strategies for s in st.symbols})),
+            warmup_ticks=self.warmup_ticks,
+            warmup_missing=missing,
         )
 
 
@@ -689,6 +751,7 @@ def run_backtest(
     sinks: Sequence[TradeSink] = (),
     progress: Callable[[int, float | None], None] | None = None,
     log: Any = None,
+    warmup_until: int | None = None,
 ) -> BacktestResult:
     """Replay ``source`` with ``setup`` (a fresh :class:`Backtest`).
 
@@ -698,8 +761,11 @@ def run_backtest(
         sinks: trade sinks (see :class:`Backtest`).
         progress: progress callback (see :meth:`Backtest.run`).
         log: a structlog logger.
+        warmup_until: see :meth:`Backtest.run`.
 
     Returns:
         The result.
     """
-    return Backtest(setup, sinks=sinks, log=log).run(source, progress=progress)
+    return Backtest(setup, sinks=sinks, log=log).run(
+        source, progress=progress, warmup_until=warmup_until
+    )
