@@ -47,7 +47,9 @@ def test_candles_in_a_replay_are_the_aggregation_of_its_ticks_and_trade() -> Non
     ticks = [tick for chunk in source.chunks() for tick in chunk]
     backtest = Backtest(setup())
     result = backtest.run(SyntheticSource("R_100", 3000, seed=4, genesis=1_700_000_010))
-    seen = backtest.host.slots["bars"].strategy.seen
+    strategy = backtest.host.slots["bars"].strategy
+    assert isinstance(strategy, Bars)
+    seen = strategy.seen
     assert result.ticks + result.warmup_ticks == len(ticks)
     assert result.metrics.trades > 0
     bars = aggregate(((t.epoch, t.quote) for t in ticks), "R_100", 60)
