@@ -6,6 +6,9 @@ config, exactly as ``triobot run`` would use them. Ticks come from files (``--ti
 by default, from the market model's seeded generator for each configured symbol: the same
 ticks the embedded simulator publishes for the config's ``simulator.seed`` when both start
 at the same epoch (``--genesis``; the simulator's own start is its ``start_epoch``).
+Candle files (``--candles``: CSV or Parquet of OHLC bars, for candle strategies) are replayed
+as up to four ticks per bar, so the strategies' candles are the file's bars: coarser than
+ticks (docs/backtest.md).
 
 ``--report DIR`` writes ``trades.csv`` (streamed while replaying), ``summary.json``,
 ``equity.png`` and a self-contained ``report.html``. A progress bar runs on stderr; a one-screen
@@ -32,6 +35,11 @@ from framework.backtest import (
     TradesCsvWriter,
     open_sources,
     run_backtest,
+)
+from framework.backtest.candlefiles import (
+    candle_inputs,
+    candle_replay_warnings,
+    check_candle_setup,
 )
 from framework.backtest.console import ReplayProgress, summary_panel
 from framework.backtest.report import RecentTrades, prepare_report_dir, write_report
@@ -61,10 +69,17 @@ def register(subparsers: Any) -> None:
         help="tick files (or synthetic:SYMBOL:COUNT[:SEED]) to replay, merged by time",
     )
     parser.add_argument(
+        "--candles",
+        nargs="+",
+        metavar="FILE",
+        help="candle files (.csv, .csv.gz, .parquet of OHLC bars) replayed as up to 4 ticks "
+        "a bar, merged with --ticks: coarser than ticks, for candle strategies",
+    )
+    parser.add_argument(
         "--count",
         type=int,
         default=100_000,
-        help="synthetic ticks per configured symbol when --ticks is not given (default 100000)",
+        help="synthetic ticks per configured symbol without --ticks or --candles (default 100000)",
     )
     parser.add_argument(
         "--seed", help="seed of the synthetic ticks (default: the config's simulator.seed)"
@@ -157,12 +172,16 @@ def _handle(args: argparse.Namespace) -> int:
     setup = setup_from_config(config, balance=args.balance)
     try:
         source = (
-            open_sources(args.ticks)
-            if args.ticks
+            open_sources(args.ticks or [], args.candles or [])
+            if args.ticks or args.candles
             else synthetic_source(config, args.count, args.seed, args.genesis)
         )
+        candles = candle_inputs(source)
+        check_candle_setup(setup, candles)
     except BacktestError as exc:
         raise UserError(str(exc), exit_code=2) from None
+    for warning in candle_replay_warnings(setup, candles):
+        print(f"triobot: warning: {warning}", file=sys.stderr)
     sinks: list[TradeSink] = []
     csv_writer: TradesCsvWriter | None = None
     recent = RecentTrades()

@@ -4,8 +4,8 @@ Each ``--grid`` adds an axis (``strategies[0].params.ticks=2,3,4``; a strategy m
 named: ``strategies[momentum].stake.base=1,2``); the sweep replays the cartesian product, one
 combination per job, in parallel local processes (``--workers``), and prints one row per
 combination sorted by ``--sort`` (best first). Every combination passes the normal config
-checks before anything runs. Ticks are those of ``triobot backtest``: ``--ticks`` files, or
-synthetic ticks of the config's symbols.
+checks before anything runs. Ticks are those of ``triobot backtest``: ``--ticks`` files,
+``--candles`` files, or synthetic ticks of the config's symbols.
 """
 
 from __future__ import annotations
@@ -53,6 +53,9 @@ def register(subparsers: Any) -> None:
         "--set", action="append", default=[], metavar="PATH=VALUE", help="a fixed override"
     )
     parser.add_argument("--ticks", nargs="+", metavar="SOURCE", help="tick files to replay")
+    parser.add_argument(
+        "--candles", nargs="+", metavar="FILE", help="candle files to replay (see backtest)"
+    )
     parser.add_argument("--count", type=int, default=100_000, help="synthetic ticks per symbol")
     parser.add_argument("--seed", help="synthetic seed (default: the config's simulator.seed)")
     parser.add_argument("--genesis", type=int, default=DEFAULT_GENESIS, help=argparse.SUPPRESS)
@@ -96,6 +99,7 @@ def _handle(args: argparse.Namespace) -> int:
         axes=axes,
         fixed=tuple(parse_assignment(s) for s in args.set),
         sources=tuple(args.ticks or ()),
+        candles=tuple(args.candles or ()),
         count=args.count,
         seed=args.seed,
         genesis=args.genesis,

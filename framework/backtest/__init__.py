@@ -3,6 +3,8 @@
 * :mod:`~framework.backtest.sources` and :mod:`~framework.backtest.files`: tick sources
   (JSON lines, CSV, Parquet, synthetic, merged), streamed in chunks; the shared recording
   format and its writer.
+* :mod:`~framework.backtest.candlefiles`: candle files (CSV, Parquet of OHLC bars) replayed
+  as a few ticks per bar, for candle strategies: coarser than ticks.
 * :mod:`~framework.backtest.broker`: pricing and settlement through :mod:`framework.market`.
 * :mod:`~framework.backtest.engine`: the synchronous replay loop and its fill model (the
   strategies are hosted by the live runtime's host; :class:`StrategySetup` and
@@ -11,8 +13,8 @@
   :mod:`~framework.backtest.report`: figures, trade rows and report files.
 * :mod:`~framework.backtest.sweep` and :mod:`~framework.backtest.executors`: parameter grids
   run in parallel behind an executor interface.
-* :mod:`~framework.backtest.download`: ``ticks_history`` downloads and live recordings into
-  tick files, through the typed client.
+* :mod:`~framework.backtest.download`: ``ticks_history`` downloads (ticks, or candles into
+  candle files) and live recordings into tick files, through the typed client.
 """
 
 from framework.strategy._host import StrategyFailed as StrategyFailed
@@ -20,6 +22,7 @@ from framework.strategy._host import StrategySetup as StrategySetup
 
 from .broker import BrokerRejection as BrokerRejection
 from .broker import SimulatedBroker as SimulatedBroker
+from .candlefiles import CandleSource as CandleSource
 from .engine import Backtest as Backtest
 from .engine import BacktestResult as BacktestResult
 from .engine import BacktestSetup as BacktestSetup
@@ -49,6 +52,7 @@ __all__ = [
     "BacktestResult",
     "BacktestSetup",
     "BrokerRejection",
+    "CandleSource",
     "EquityCurve",
     "MemorySource",
     "MergedSource",

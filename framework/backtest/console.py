@@ -22,6 +22,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from .candlefiles import CANDLE_NOTE
 from .engine import BacktestResult
 from .metrics import ends_text
 
@@ -156,8 +157,12 @@ def summary_panel(result: BacktestResult) -> Panel:
     for trip in result.trips:
         notes.append(f"risk limit {trip.limit} tripped {trip.span()}: {trip.reason}")
     body: list[Any] = [totals]
+    # Lines of their own: as cells of the grid they would squeeze into a column.
+    if result.warmup_ticks:
+        body.append(f"[dim]warm-up[/]  {result.warmup_text()}")
+    for bars in result.candles:
+        body.append(f"[dim]candles[/]  {bars.text()}, {CANDLE_NOTE}")
     if s["ends"]:
-        # One line of its own: as a cell of the grid it would squeeze into a column.
         body.append(f"[dim]ended[/]  {ends_text(s['ends'])}")
     body += ["", per]
     if notes:

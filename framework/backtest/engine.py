@@ -33,7 +33,9 @@ every declared look-back is there (or, with ``warmup_until``, until the first ti
 epoch: how a parity test starts the replay where the live run started). Only then does
 ``on_start`` run. After that, a tick of a symbol with candle series goes through the host's
 :meth:`~framework.strategy._host.StrategyHost.tick`: the bars it closed (``on_candle``), then
-the tick (step 2), then the forming bars; the rest of the steps are unchanged.
+the tick (step 2), then the forming bars; the rest of the steps are unchanged. Ticks
+replayed from candle files (:mod:`~framework.backtest.candlefiles`) take the same path; the
+result names the bars they came from.
 
 **Orders.** The simulator serves a request only after it has published a tick and settled
 its contracts on it, so a ``sell`` given in ``on_tick(T)`` reaches a contract that has seen
@@ -84,6 +86,7 @@ from framework.strategy.events import (
 from framework.strategy.state import MemoryStateStore
 
 from .broker import BrokerRejection, SimulatedBroker
+from .candlefiles import CandleInput, candle_inputs, check_candle_setup
 from .errors import BacktestError
 from .metrics import EquityCurve, Metrics
 from .sources import TickSource
@@ -237,6 +240,8 @@ class BacktestResult:
             in ``ticks``, not traded on).
         warmup_missing: what declared history the source ran out before giving (``""``
             when the warm-up completed).
+        candles: the bars of candle files the ticks were replayed from (empty for ticks
+            only; see :mod:`~framework.backtest.candlefiles`).
     """
 
     source: str
@@ -256,6 +261,7 @@ class BacktestResult:
     traded: tuple[str, ...] = ()
     warmup_ticks: int = 0
     warmup_missing: str = ""
+    candles: tuple[CandleInput, ...] = ()
 
     def untested(self) -> str | None:
         """Why this replay tested nothing, or ``None`` when a strategy saw a tick.
@@ -281,6 +287,15 @@ class BacktestResult:
             )
         return None
 
+    def warmup_text(self) -> str:
+        """The warm-up for people (``""`` without one): how many ticks filled the history."""
+        if not self.warmup_ticks:
+            return ""
+        return (
+            f"the first {self.warmup_ticks:,} ticks filled the declared history before "
+            "on_start (not traded on)"
+        )
+
     def missing(self) -> tuple[str, ...]:
         """Symbols a strategy trades that the source held no tick of (sorted)."""
         return tuple(s for s in self.traded if s not in self.symbols)
@@ -294,14 +309,16 @@ class BacktestResult:
         """Return the replay's figures as a JSON-ready dict (deterministic).
 
         Returns:
-            ``source``, ``ticks``, ``first_epoch``, ``last_epoch``, balances, the total
-            figures (see :meth:`Metrics.summary`), ``open_at_end``, ``trips`` and
+            ``source``, ``ticks``, ``warmup_ticks``, ``candles`` (the candle files' bars
+            the ticks were replayed from), ``first_epoch``, ``last_epoch``, balances, the
+            total figures (see :meth:`Metrics.summary`), ``open_at_end``, ``trips`` and
             ``strategies`` (one row each).
         """
         return {
             "source": self.source,
             "ticks": self.ticks,
             "warmup_ticks": self.warmup_ticks,
+            "candles": [c.as_dict() for c in self.candles],
             "first_epoch": self.first_epoch,
             "last_epoch": self.last_epoch,
             "opening_balance": round(self.opening_balance, 2),
@@ -508,10 +525,13 @@ class Backtest:
 
         Raises:
             StrategyFailed: a hook raised and its strategy's ``on_error`` is ``raise``.
-            BacktestError: a source or setup problem.
+            BacktestError: a source or setup problem (a candle series finer than the
+                candle file it would be built from).
             TickFileError: a bad tick file.
         """
         started = time.perf_counter()
+        candles = candle_inputs(source)
+        check_candle_setup(self.setup, candles)
         chunks: Iterator[Sequence[Tick]] = iter(source.chunks())
         first, missing = self._warm_up(chunks, warmup_until)
         first_epoch = None
@@ -526,7 +546,8 @@ class Backtest:
                 if progress is not None:
                     progress(self.ticks, source.progress())
         host.stop_all()
-        return self._result(source.name, first_epoch, time.perf_counter() - started, missing)
+        elapsed = time.perf_counter() - started
+        return self._result(source.name, first_epoch, elapsed, missing, candles)
 
     def _warm_up(
         self, chunks: Iterator[Sequence[Tick]], until: int | None
@@ -690,7 +711,12 @@ class Backtest:
     # -- result ----------------------------------------------------------------------------
 
     def _result(
-        self, source: str, first_epoch: int | None, elapsed: float, missing: str = ""
+        self,
+        source: str,
+        first_epoch: int | None,
+        elapsed: float,
+        missing: str = "",
+        candles: tuple[CandleInput, ...] = (),
     ) -> BacktestResult:
         open_at_end = tuple(
             OpenAtEnd(
@@ -741,6 +767,7 @@ class Backtest:
             traded=tuple(sorted({s for st in self.setup.strategies for s in st.symbols})),
             warmup_ticks=self.warmup_ticks,
             warmup_missing=missing,
+            candles=candles,
         )
 
 

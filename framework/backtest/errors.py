@@ -1,7 +1,7 @@
 """Errors of the backtest package.
 
-:class:`TickFileError` is a user mistake (a malformed or out-of-order tick file) and names the
-file and line; :class:`BacktestError` covers everything else the replay refuses to do.
+:class:`TickFileError` is a user mistake (a malformed or out-of-order tick or candle file) and
+names the file and line; :class:`BacktestError` covers everything else the replay refuses to do.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ class BacktestError(TriobotError):
 
 
 class TickFileError(UserError):
-    """A tick file that cannot be read; the message names the file and line."""
+    """A tick or candle file that cannot be read; the message names the file and line."""
 
     exit_code = 2
 

@@ -37,7 +37,7 @@ from framework.deriv.models import Tick
 from framework.market.digits import format_quote
 from framework.market.symbols import SYMBOLS
 
-from .errors import TickFileError
+from .errors import BacktestError, TickFileError
 from .sources import DEFAULT_CHUNK, MergedSource, TickSource, parse_synthetic
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "last_tick",
     "open_source",
     "open_sources",
+    "parquet_module",
 ]
 
 Format = Literal["jsonl", "csv", "parquet"]
@@ -315,6 +316,21 @@ class CsvSource(_FileSource):
         return Tick(symbol, epoch, quote, pip)
 
 
+def parquet_module(path: str) -> Any:
+    """Import ``pyarrow.parquet`` to read ``path``, or say in one line that it is missing.
+
+    Raises:
+        TickFileError: pyarrow is not installed.
+    """
+    try:
+        # Imported by name: pyarrow is optional and ships no type information.
+        return importlib.import_module("pyarrow.parquet")
+    except ImportError:
+        raise TickFileError(
+            path, None, "reading Parquet needs pyarrow (pip install pyarrow)"
+        ) from None
+
+
 class ParquetSource:
     """Ticks from a Parquet file (columns ``epoch``, ``quote``, ``symbol``, ``pip_size``?).
 
@@ -332,13 +348,7 @@ class ParquetSource:
             TickFileError: pyarrow missing, no such file, or missing columns.
         """
         self.path = str(path)
-        try:
-            # Imported by name: pyarrow is optional and ships no type information.
-            pq: Any = importlib.import_module("pyarrow.parquet")
-        except ImportError:
-            raise TickFileError(
-                self.path, None, "reading Parquet needs pyarrow (pip install pyarrow)"
-            ) from None
+        pq = parquet_module(self.path)
         if not os.path.isfile(self.path):
             raise TickFileError(self.path, None, "no such tick file")
         try:
@@ -403,16 +413,28 @@ def open_source(spec: str | os.PathLike[str], *, chunk_size: int = DEFAULT_CHUNK
     return JsonLinesSource(text, chunk_size=chunk_size)
 
 
-def open_sources(specs: Sequence[str | os.PathLike[str]]) -> TickSource:
+def open_sources(
+    specs: Sequence[str | os.PathLike[str]], candles: Sequence[str | os.PathLike[str]] = ()
+) -> TickSource:
     """Open several sources and merge them by time (one source passes through).
 
     Args:
         specs: paths or synthetic specs.
+        candles: candle files (:mod:`~framework.backtest.candlefiles`), replayed as ticks.
 
     Returns:
         The merged source.
+
+    Raises:
+        BacktestError: nothing given.
     """
     sources = [open_source(s) for s in specs]
+    if candles:
+        from .candlefiles import CandleSource  # it builds on this module
+
+        sources.append(CandleSource(candles))
+    if not sources:
+        raise BacktestError("nothing to replay: no tick or candle file given")
     return sources[0] if len(sources) == 1 else MergedSource(sources)
 
 

@@ -23,12 +23,14 @@ from typing import Any, Final
 
 from framework.errors import UserError
 
+from .candlefiles import CANDLE_NOTE
 from .engine import BacktestResult
 from .trades import TRADE_COLUMNS, Trade
 
 __all__ = ["RecentTrades", "equity_png", "prepare_report_dir", "render_html", "write_report"]
 
 _SUMMARY_ROWS: Final = (
+    ("warmup_ticks", "Warm-up ticks"),
     ("trades", "Trades"),
     ("win_rate", "Win rate"),
     ("net_pnl", "Net P&L"),
@@ -166,6 +168,11 @@ def render_html(
         f"<p>{html.escape(result.source)}: {result.ticks:,} ticks from "
         f"{_when(result.first_epoch)} to {_when(result.last_epoch)} UTC.</p>",
     ]
+    if result.warmup_ticks:
+        parts.append(f"<p>Warm-up: {html.escape(result.warmup_text())}.</p>")
+    if result.candles:
+        bars = "; ".join(c.text() for c in result.candles)
+        parts.append(f"<p>Replayed from candles: {html.escape(bars)}, {CANDLE_NOTE}.</p>")
     if note:
         parts.append(f"<p class='note'>{html.escape(note)}</p>")
     parts.append("<h2>Summary</h2>")

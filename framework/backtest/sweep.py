@@ -73,6 +73,8 @@ class SweepJob:
         sources: tick files or synthetic specs; empty for synthetic ticks of the config's
             symbols.
         count: synthetic ticks per symbol when ``sources`` is empty.
+        candles: candle files replayed beside ``sources`` (see
+            :mod:`~framework.backtest.candlefiles`).
         seed: synthetic seed (``None``: the config's ``simulator.seed``).
         genesis: synthetic start epoch.
         balance: opening balance override.
@@ -87,6 +89,7 @@ class SweepJob:
     overrides: tuple[Assignment, ...]
     sources: tuple[str, ...] = ()
     count: int = 100_000
+    candles: tuple[str, ...] = ()
     seed: int | str | None = None
     genesis: int = DEFAULT_GENESIS
     balance: float | None = None
@@ -96,8 +99,8 @@ class SweepJob:
 
 
 def _source(job: SweepJob, symbols: Iterable[str], seed: int | str) -> TickSource:
-    if job.sources:
-        return open_sources(list(job.sources))
+    if job.sources or job.candles:
+        return open_sources(list(job.sources), job.candles)
     run_seed = seed if job.seed is None else job.seed
     parts = [
         SyntheticSource(s, job.count, seed=run_seed, genesis=job.genesis) for s in sorted(symbols)
@@ -160,6 +163,7 @@ class SweepPlan:
         fixed: overrides applied to every combination (``--set``).
         sources: tick files or synthetic specs (empty: synthetic ticks of the symbols).
         count: synthetic ticks per symbol.
+        candles: candle files replayed beside ``sources``.
         seed: synthetic seed.
         genesis: synthetic start epoch.
         balance: opening balance override.
@@ -173,6 +177,7 @@ class SweepPlan:
     fixed: tuple[Assignment, ...] = ()
     sources: tuple[str, ...] = ()
     count: int = 100_000
+    candles: tuple[str, ...] = ()
     seed: int | str | None = None
     genesis: int = DEFAULT_GENESIS
     balance: float | None = None
@@ -215,6 +220,7 @@ class SweepPlan:
                     overrides=overrides,
                     sources=self.sources,
                     count=self.count,
+                    candles=self.candles,
                     seed=self.seed,
                     genesis=self.genesis,
                     balance=self.balance,

@@ -11,6 +11,8 @@ from framework.deriv.models import Tick
 from framework.risk import RiskLimits
 from framework.sizing import Fixed, StakeConfig
 from framework.strategy import (
+    Candle,
+    CandleSeries,
     ClosedContract,
     ContractTemplate,
     ContractUpdate,
@@ -178,3 +180,31 @@ class Manage(Strategy[ManageParams]):
 
     def on_order_failed(self, failure: OrderFailed) -> None:
         self.failures.append(failure)
+
+
+@attrs.frozen
+class BarParams:
+    """Which bars a :class:`OnBars` strategy works on."""
+
+    granularity: int = 60
+    history: int = 3
+
+
+class OnBars(Strategy[BarParams]):
+    """A candle strategy: records its bars, buys CALL after an up bar and PUT after a down one."""
+
+    Params = BarParams
+    contract_types = ("CALL", "PUT")
+
+    @classmethod
+    def candle_series(cls, params: BarParams) -> tuple[CandleSeries, ...]:
+        return (CandleSeries(params.granularity, history=params.history),)
+
+    def on_start(self) -> None:
+        self.history = list(self.ctx.candles(self.params.granularity))
+        self.bars: list[Candle] = []
+
+    def on_candle(self, candle: Candle) -> None:
+        self.bars.append(candle)
+        if candle.close != candle.open:
+            self.ctx.buy("CALL" if candle.close > candle.open else "PUT", symbol=candle.symbol)
