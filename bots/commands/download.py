@@ -1,4 +1,4 @@
-"""``triobot download SYMBOL --count N --out FILE``: past ticks into a tick file.
+"""``triobot download SYMBOL --count N --out FILE [--granularity G]``: past ticks into a tick file.
 
 Pages through ``ticks_history`` (5000 ticks a request, oldest first) and appends each page to
 ``FILE`` (``.jsonl`` or ``.csv``, optionally ``.gz``) as it arrives. When the server's history
@@ -9,11 +9,16 @@ simulator is the default endpoint (its market for ``--seed``); ``--endpoint
 wss://ws.derivws.com/websockets/v3`` downloads from Deriv (no token needed for ticks). Exit 1
 when the endpoint cannot be reached (within 10 s), 3 when the server refuses the token in
 DERIV_TOKEN or it is malformed.
+
+With ``--granularity G`` (seconds, one Deriv offers) it writes closed bars from
+``ticks_history`` candles into a candle file (``.csv``, optionally ``.gz``) instead:
+``--count`` is then bars, and a resume continues after the file's last bar.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,10 +26,12 @@ import trio
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from framework.backtest.download import download_ticks, open_market_client
+from framework.backtest.candlefiles import CandleWriter, read_candles
+from framework.backtest.download import download_candles, download_ticks, open_market_client
 from framework.backtest.files import TickWriter, last_tick, open_source
 from framework.deriv.protocol import DEFAULT_APP_ID
 from framework.errors import UserError
+from framework.market.candles import GRANULARITIES
 
 from ..logoptions import add_log_options, configure_from
 
@@ -51,8 +58,18 @@ def register(subparsers: Any) -> None:
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
     )
     parser.add_argument("symbol", help="e.g. R_100")
-    parser.add_argument("--count", type=int, default=10_000, help="ticks to fetch (fresh file)")
+    parser.add_argument(
+        "--count", type=int, default=10_000, help="ticks (or bars) to fetch (fresh file)"
+    )
     parser.add_argument("--out", required=True, help="the tick file (.jsonl, .csv, .gz)")
+    parser.add_argument(
+        "--granularity",
+        type=int,
+        choices=GRANULARITIES,
+        metavar="G",
+        help="download closed candles of G seconds into a candle file (.csv, .csv.gz) "
+        f"instead of ticks; G is one of {', '.join(map(str, GRANULARITIES))}",
+    )
     add_endpoint_arguments(parser)
     add_log_options(parser, level="warning")
     parser.set_defaults(handler=_handle)
@@ -62,6 +79,8 @@ def _handle(args: argparse.Namespace) -> int:
     configure_from(args)
     if args.count < 1:
         raise UserError("--count must be at least 1", exit_code=2)
+    if args.granularity is not None:
+        return _candles(args)
     previous = last_tick(args.out)
     if previous is not None and previous.symbol != args.symbol:
         raise UserError(
@@ -126,3 +145,69 @@ def short_delivery(symbol: str, path: str, asked: int) -> str:
         f"{asked:,} were asked, but the server's history of {symbol} begins at {when} "
         f"(epoch {first.epoch}); every tick since then is in the file"
     )
+
+
+def _candles(args: argparse.Namespace) -> int:
+    """``--granularity``: closed bars into a candle file, resumed after its last bar."""
+    g = args.granularity
+    writer = CandleWriter(args.out)  # refuses a non-CSV name before connecting
+    after = None
+    if os.path.isfile(args.out) and os.path.getsize(args.out) > 0:
+        held = read_candles(args.out)
+        if set(held) != {args.symbol}:
+            raise UserError(
+                f"{args.out} holds bars of {', '.join(held)}; use another file for {args.symbol}",
+                exit_code=2,
+            )
+        bars, _ = held[args.symbol]
+        if bars[0].granularity != g:
+            raise UserError(
+                f"{args.out} holds {bars[0].granularity}-second bars; use another file for {g}",
+                exit_code=2,
+            )
+        after = bars[-1].epoch
+    console = Console(stderr=True)
+    with (
+        Progress(
+            TextColumn(f"[bold]{args.symbol} {g}s"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not console.is_terminal,
+        ) as progress,
+        writer,
+    ):
+        task = progress.add_task("download", total=args.count)
+
+        def update(done: int, expected: int) -> None:
+            progress.update(task, completed=done, total=expected)
+
+        async def main() -> int:
+            async with open_market_client(
+                args.endpoint, app_id=args.app_id, seed=args.seed, speed=args.speed
+            ) as client:
+                return await download_candles(
+                    client,
+                    args.symbol,
+                    writer,
+                    count=args.count,
+                    granularity=g,
+                    after=after,
+                    progress=update,
+                )
+
+        written = trio.run(main)
+    what = f"{written:,} {g}-second bars of {args.symbol} written to {args.out}"
+    if after is not None:
+        console.print(f"{what} (resumed after {after})", soft_wrap=True)
+        return 0
+    if written == 0:
+        raise UserError(
+            f"the server has no closed {g}-second bars of {args.symbol}; nothing written"
+        )
+    line = f"{what} (fresh)"
+    if written < args.count:
+        line += f": {args.count:,} were asked, but the server's history holds no more"
+    console.print(line, soft_wrap=True)
+    return 0

@@ -15,6 +15,10 @@ forward with a time window sized from the tick rate seen so far; a full page tha
 reach back to the window's start means the window was too wide, and it is halved and
 asked again (no tick is skipped or written twice).
 
+:func:`download_candles` does the same with ``ticks_history`` candles into a candle file
+(:class:`~framework.backtest.candlefiles.CandleWriter`): closed bars only, in windows of
+whole bars.
+
 :func:`record_ticks` subscribes to live ticks and appends them as they come.
 """
 
@@ -26,14 +30,24 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, Final, Protocol
 
 from framework.deriv.errors import APIError
-from framework.deriv.models import Tick
+from framework.deriv.models import Candle, Tick
 from framework.deriv.protocol import DEFAULT_APP_ID
 from framework.errors import UserError
+from framework.market.candles import open_time
 
+from .candlefiles import CandleWriter
 from .errors import BacktestError
 from .files import TickWriter
 
-__all__ = ["PAGE", "HistorySource", "download_ticks", "open_market_client", "record_ticks"]
+__all__ = [
+    "PAGE",
+    "CandleHistorySource",
+    "HistorySource",
+    "download_candles",
+    "download_ticks",
+    "open_market_client",
+    "record_ticks",
+]
 
 PAGE: Final = 5000
 """Largest ``count`` the server answers in one ``ticks_history``."""
@@ -65,6 +79,23 @@ class HistorySource(Protocol):
         start: int | None = None,
     ) -> Any:
         """Return a ``TickHistory`` (``times``, ``prices``, ``pip_size``)."""
+        ...
+
+
+class CandleHistorySource(Protocol):
+    """The part of :class:`framework.client.Client` a candle download needs."""
+
+    async def ticks_history(
+        self,
+        symbol: str,
+        *,
+        end: str | int = "latest",
+        count: int | None = None,
+        start: int | None = None,
+        style: str | None = None,
+        granularity: int | None = None,
+    ) -> Any:
+        """Return a ``TickHistory``, or candles for ``style="candles"``."""
         ...
 
 
@@ -153,6 +184,93 @@ async def download_ticks(
         cursor = (page_times[-1] if page_times else stop) + 1
         if len(page_times) < PAGE // 2:
             span *= 2  # sparse window: take bigger steps
+    return written
+
+
+async def _bars(
+    client: CandleHistorySource, symbol: str, *, start: int, end: int, count: int, granularity: int
+) -> tuple[Candle, ...]:
+    try:
+        answer = await client.ticks_history(
+            symbol, start=start, end=end, count=count, style="candles", granularity=granularity
+        )
+    except APIError as exc:
+        raise refused("ticks_history", symbol, exc) from None
+    if not isinstance(answer, tuple):
+        raise BacktestError(f"ticks_history candles for {symbol} answered ticks, not candles")
+    return answer
+
+
+async def download_candles(
+    client: CandleHistorySource,
+    symbol: str,
+    writer: CandleWriter,
+    *,
+    count: int,
+    granularity: int,
+    after: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Append the last ``count`` closed bars of ``symbol`` (or those after ``after``).
+
+    Only closed bars are written: by the candle rule the bar of the latest tick is still
+    forming, so the download ends with the bar before it (a resume later picks the rest up).
+    Pages hold at most :data:`PAGE` bars, oldest first; each asks for whole bars
+    (``start`` on a bar's open time, ``end`` on the last second of one).
+
+    Args:
+        client: a connected client.
+        symbol: the symbol.
+        writer: where bars go (flushed after each page).
+        count: how many of the latest closed bars to fetch (fresh download).
+        granularity: seconds per bar, one Deriv offers.
+        after: resume: fetch every closed bar opening after this epoch.
+        progress: called with ``(written, expected)`` after each page.
+
+    Returns:
+        Bars written: fewer than ``count`` on a fresh download only when the server's
+        history holds no more.
+
+    Raises:
+        BacktestError: the server answered something unusable.
+        UserError: the server refused (an unknown symbol...); the message quotes it.
+    """
+    g = granularity
+    times, _, pip = await _page(client, symbol, start=0, end="latest", count=1)
+    if not times:
+        return 0
+    if pip is None:
+        raise BacktestError(f"ticks_history for {symbol} did not say the pip_size")
+    last = open_time(times[-1], g) - g  # the latest closed bar
+    if after is not None:
+        start = after + g
+    else:
+        # Walk back from the latest closed bar to where the last `count` bars begin (the
+        # history may have gaps, or begin later than count bars ago).
+        start, remaining, end = last + g, count, last + g - 1
+        while remaining > 0:
+            page = await _bars(
+                client, symbol, start=0, end=end, count=min(PAGE, remaining), granularity=g
+            )
+            page = tuple(b for b in page if b.epoch <= end)
+            if not page:
+                break
+            start = page[0].epoch
+            remaining -= len(page)
+            end = start - 1
+    expected = max((last - start) // g + 1, 0)
+    written = 0
+    cursor = start
+    while cursor <= last:
+        stop = min(cursor + PAGE * g, last + g) - 1  # a window of at most PAGE whole bars
+        for bar in await _bars(client, symbol, start=cursor, end=stop, count=PAGE, granularity=g):
+            if cursor <= bar.epoch <= last:
+                writer.write(bar, pip)
+                written += 1
+        writer.flush()
+        if progress is not None:
+            progress(written, max(expected, written))
+        cursor = stop + 1
     return written
 
 
