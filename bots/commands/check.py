@@ -32,6 +32,7 @@ from framework.scopes import (
     needs_table,
     scopes_needed,
 )
+from framework.strategy._host import StrategySetup
 from framework.strategy._plugins import strategy_summary
 
 from ..logoptions import add_log_options, configure_from
@@ -185,7 +186,27 @@ def _describe(config: BotConfig) -> list[str]:
             f"    {', '.join(item.symbols)}: {kinds} {t.duration}{t.duration_unit}, "
             f"{t.basis} {sizing}, on_error {item.on_error}"
         )
+        history = _history(item.setup())
+        if history:
+            lines.append(f"    history: {history}")
     return lines
+
+
+def _history(setup: StrategySetup) -> str:
+    """The market history a strategy gets before its first hook, code and config merged."""
+    parts = []
+    for series in setup.candle_series():
+        extras = [f"{series.history} before start"] if series.history else []
+        if series.forming:
+            extras.append("forming updates")
+        if series.symbols:
+            extras.append(", ".join(series.symbols) + " only")
+        more = f" ({', '.join(extras)})" if extras else ""
+        parts.append(f"{series.granularity}s candles{more}")
+    ticks = setup.look_back()
+    if ticks:
+        parts.append(f"{ticks} ticks before start")
+    return "; ".join(parts)
 
 
 def _risk(config: BotConfig) -> str:

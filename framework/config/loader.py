@@ -457,6 +457,16 @@ def _check_strategy(
             report.problems.append(
                 ((*path, "symbols", j), f"unknown symbol {symbol!r} (the simulator has: {known})")
             )
+    for j, section in enumerate(item.candles):
+        for k, symbol in enumerate(section.symbols):
+            if symbol not in item.symbols:
+                report.problems.append(
+                    (
+                        (*path, "candles", j, "symbols", k),
+                        f"{symbol!r} is not one of the strategy's symbols "
+                        f"({', '.join(item.symbols)})",
+                    )
+                )
     if cls is None:
         return  # its plugin already has a problem reported
     for call in unknown_calls(cls.extra_calls):
@@ -465,6 +475,15 @@ def _check_strategy(
         )
     if not params_ok:
         return  # its params already have problems reported
+    try:
+        # As the strategy host asks before start: a plugin's declarations run its code.
+        setup = item.setup()
+        setup.candle_series(), setup.look_back()
+    except Exception as exc:
+        report.problems.append(
+            ((*path, "params"), f"{item.plugin} cannot declare its history: {exc}")
+        )
+        return
     template = item.template
     if cls.contract_types and template.type is not None and template.type not in cls.contract_types:
         report.problems.append(

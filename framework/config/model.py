@@ -9,8 +9,9 @@ not be set from YAML (the resolved token, the strategy classes, the warnings).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Union, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import attrs
@@ -19,15 +20,18 @@ from attrs import validators as v
 from framework.connection.backoff import BackoffPolicy
 from framework.connection.keepalive import KeepalivePolicy
 from framework.deriv.protocol import DEFAULT_APP_ID
+from framework.market.candles import GRANULARITIES
 from framework.risk import RiskLimits
 from framework.simulator.config import SimulatorConfig
 from framework.sizing import StakeConfig
 from framework.strategy._host import OnError, StrategySetup
 from framework.strategy.events import ContractTemplate
+from framework.strategy.series import CandleSeries
 
 __all__ = [
     "EMBEDDED",
     "BotConfig",
+    "CandleSection",
     "Secret",
     "StrategyConfig",
 ]
@@ -37,6 +41,13 @@ INTERNAL = {"internal": True}
 
 _NAME_RE = r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$"
 _SYMBOL_RE = r"^[A-Za-z0-9_]{2,30}$"
+
+MAX_HISTORY = 5000
+"""The most bars (or ticks) of look-back a config may ask for: what one ``ticks_history``
+answer holds at most, so that the live warm-up is one request per series."""
+
+# What YAML may give as a granularity: one of Deriv's, named in the message when it is not.
+_GRANULARITY: Any = cast(Any, Literal)[GRANULARITIES]
 
 
 class Secret:
@@ -160,6 +171,39 @@ class ContractSection:
 
 
 @attrs.frozen
+class CandleSection:
+    """One entry of a strategy's ``candles:`` list, written as a mapping; becomes a
+    :class:`~framework.strategy.CandleSeries` added to those the strategy's code declares.
+
+    A bare granularity (``candles: [60]``) is the same as ``{granularity: 60}``.
+
+    Attributes:
+        granularity: seconds per bar, one of Deriv's granularities.
+        history: closed bars wanted before the strategy's first hook (and kept).
+        forming: also deliver the forming bar after every tick (``on_candle_update``).
+        symbols: the symbols to build the series for, among the strategy's (empty: all).
+    """
+
+    granularity: int = attrs.field(
+        validator=v.in_(GRANULARITIES),
+        metadata={"config_type": _GRANULARITY, "hint": "seconds per bar"},
+    )
+    history: int = attrs.field(default=0, validator=[v.ge(0), v.le(MAX_HISTORY)])
+    forming: bool = False
+    symbols: tuple[str, ...] = attrs.field(
+        default=(), validator=[v.max_len(20), v.deep_iterable(v.matches_re(_SYMBOL_RE))]
+    )
+
+    def series(self) -> CandleSeries:
+        """The series as the strategy host builds it."""
+        return CandleSeries(self.granularity, self.history, self.forming, self.symbols)
+
+
+def _candle_sections(value: Iterable[int | CandleSection]) -> tuple[CandleSection, ...]:
+    return tuple(CandleSection(item) if isinstance(item, int) else item for item in value)
+
+
+@attrs.frozen
 class StrategyConfig:
     """One entry of ``strategies:``.
 
@@ -175,6 +219,10 @@ class StrategyConfig:
             replay at once; up to ``max_restarts``), ``disable`` it, or ``raise`` (stop the
             whole run with the error).
         max_restarts: restarts before the strategy is disabled.
+        candles: candle series added to those the strategy's code declares (a
+            granularity, or a :class:`CandleSection` mapping, each).
+        tick_history: ticks of look-back wanted before the first hook, if more than the
+            strategy's code declares.
         strategy_class: the resolved plugin class (set by the loader).
     """
 
@@ -188,6 +236,13 @@ class StrategyConfig:
     params: Any = None
     on_error: OnError = "restart"
     max_restarts: int = attrs.field(default=5, validator=[v.ge(0), v.le(1000)])
+    candles: tuple[CandleSection, ...] = attrs.field(
+        default=(),
+        converter=_candle_sections,
+        validator=v.max_len(len(GRANULARITIES) * 20),
+        metadata={"config_type": tuple[Union[_GRANULARITY, CandleSection], ...]},  # noqa: UP007
+    )
+    tick_history: int = attrs.field(default=0, validator=[v.ge(0), v.le(MAX_HISTORY)])
     strategy_class: Any = attrs.field(default=None, eq=False, repr=False, metadata=INTERNAL)
 
     @property
@@ -206,6 +261,8 @@ class StrategyConfig:
             stake=self.stake,
             on_error=self.on_error,
             max_restarts=self.max_restarts,
+            candles=tuple(section.series() for section in self.candles),
+            tick_history=self.tick_history,
         )
 
 

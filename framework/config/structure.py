@@ -8,12 +8,13 @@ reported at once, each at its own ``path`` (which the loader turns into ``file:l
 
 Supported field types: ``int``, ``float`` (ints accepted, finite only), ``str``, ``bool``,
 ``pathlib.Path``, ``Literal[...]``, ``X | None``, unions of attrs classes tagged by a common
-``Literal`` field (``scheme: martingale``), ``tuple[X, ...]``, ``dict[str, X]``, nested
-attrs classes and ``Any`` (passed through). A field with a ``converter`` is checked against
-the converter's parameter type. Field metadata ``{"hint": "..."}`` is appended to that
-field's type errors; ``{"internal": True}`` marks a field YAML cannot set;
-``{"config_type": T}`` narrows what YAML may give to ``T`` (a class shared with Python
-callers can take more than a config should).
+``Literal`` field (``scheme: martingale``), unions of scalars and one attrs class (``60``
+or ``{granularity: 60, history: 50}``: a mapping is the class), ``tuple[X, ...]``,
+``dict[str, X]``, nested attrs classes and ``Any`` (passed through). A field with a
+``converter`` is checked against the converter's parameter type. Field metadata
+``{"hint": "..."}`` is appended to that field's type errors; ``{"internal": True}`` marks
+a field YAML cannot set; ``{"config_type": T}`` narrows what YAML may give to ``T`` (a
+class shared with Python callers can take more than a config should).
 
 Scalars are strict: ``"10"`` is not an int and ``1`` is not a bool; YAML 1.1 leftovers
 (``no``, ``1:30``) reach here as strings and are named as such.
@@ -163,6 +164,10 @@ class _Structurer:
             return self.value(value, members[0], path, hint)
         if all(attrs.has(m) for m in members):
             return self.tagged(value, members, path)
+        classes = [m for m in members if attrs.has(m)]
+        if len(classes) == 1 and isinstance(value, dict):
+            # A mapping can only be the class: its own problems say more than "expected X".
+            return self.instance(value, classes[0], path)
         for member in members:
             probe = _Structurer()
             result = probe.value(value, member, path)

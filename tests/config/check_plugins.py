@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from framework.strategy import ContractTemplate, NoParams, Strategy
+from framework.strategy import CandleSeries, ContractTemplate, NoParams, Strategy
 
 
 class Undecided(Strategy[NoParams]):
@@ -30,3 +30,14 @@ class ExtraCalls(Strategy[NoParams]):
     Params = NoParams
     contract_types = ("CALL",)
     extra_calls = ("no_such_call",)
+
+
+class BadHistory(Strategy[NoParams]):
+    """Its history declaration fails: the check reports it before the host would."""
+
+    Params = NoParams
+    contract_types = ("CALL",)
+
+    @classmethod
+    def candle_series(cls, params: NoParams) -> tuple[CandleSeries, ...]:
+        raise ValueError("no history today")

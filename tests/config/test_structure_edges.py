@@ -157,3 +157,25 @@ def test_a_union_of_classes_without_a_common_tag_is_a_programming_error() -> Non
 
     with pytest.raises(TypeError, match="has no common Literal tag field"):
         structure({"a": 1}, A | B)
+
+
+@attrs.frozen
+class Entry:
+    every: int = attrs.field(validator=attrs.validators.ge(1))
+    label: str = ""
+
+
+@attrs.frozen
+class Listing:
+    entries: tuple[int | Entry, ...] = ()
+
+
+def test_a_scalar_or_one_class_takes_a_mapping_as_the_class() -> None:
+    doc, problems = structure({"entries": [3, {"every": 2, "label": "x"}]}, Listing)
+    assert problems == [] and doc.entries == (3, Entry(2, "x"))
+    _, problems = structure({"entries": ["3", {"every": 0}, {"every": 1, "bad": 1}]}, Listing)
+    assert problems == [
+        (("entries", 0), "expected int or a mapping, got '3'"),
+        (("entries", 1, "every"), "must be >= 1, got 0"),  # the class's own message
+        (("entries", 2, "bad"), "unknown key (expected one of: every, label)"),
+    ]
