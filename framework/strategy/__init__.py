@@ -15,7 +15,8 @@ A plugin needs nothing else from triobot::
 * :class:`StateStore` (``ctx.state``) and its :class:`StateError`; :class:`IntentError`, the
   error of a contract that cannot exist;
 * :func:`last_digit`, the digit a digit contract settles on;
-* for tests: :class:`MemoryVenue`, :func:`make_host` and :class:`MemoryStateStore`.
+* for tests: :class:`MemoryVenue`, :func:`make_host` (which returns a
+  :class:`HostedStrategy`) and :class:`MemoryStateStore`.
 
 The modules named ``_x`` (the context, the host, plugin loading) are the framework's own:
 the live runtime, the replay engine and the config loader use them; plugins must not.
@@ -44,6 +45,7 @@ from .series import CandleSeries as CandleSeries
 from .state import MemoryStateStore as MemoryStateStore
 from .state import StateError as StateError
 from .state import StateStore as StateStore
+from .testing import HostedStrategy as HostedStrategy
 from .testing import MemoryVenue as MemoryVenue
 from .testing import make_host as make_host
 
@@ -56,6 +58,7 @@ __all__ = [
     "ContractRef",
     "ContractTemplate",
     "ContractUpdate",
+    "HostedStrategy",
     "IntentError",
     "MemoryStateStore",
     "MemoryVenue",

@@ -1,9 +1,9 @@
-"""An in-memory venue for testing strategies without a runtime or a backtest engine.
+"""Testing strategies without a runtime or a backtest engine: an in-memory venue and a host.
 
 :class:`MemoryVenue` records the intents it is given and lets a test settle them by hand;
-:func:`make_host` wires a strategy class with it, a risk gate and a sizing scheme, through
-the same host assembly the live runtime and the replay engine use (both are importable from
-:mod:`framework.strategy`)::
+:func:`make_host` wires a strategy class with it, a risk gate and a sizing scheme, in the
+same :class:`~framework.strategy._host.StrategyHost` the live runtime and the replay engine
+run strategies in (both are importable from :mod:`framework.strategy`)::
 
     venue = MemoryVenue(balance=1000)
     host = make_host(TickMomentum, TickMomentum.Params(ticks=3), venue, symbols=("R_100",))
@@ -12,6 +12,21 @@ the same host assembly the live runtime and the replay engine use (both are impo
         venue.now = tick.epoch
         host.tick(tick)
     assert [i.contract_type for i in venue.intents] == ["CALL"]
+
+Ticks go through the host as they do live and in a replay, so a candle strategy gets its
+bars too: the bars a tick closes (``on_candle``, indicators attached with ``ctx.indicator``
+fed first), then the tick, then the forming bars it asked for. Its declared history is
+filled by :meth:`HostedStrategy.warm_up` (ticks, before ``start``: nothing is delivered) or
+:meth:`HostedStrategy.bars` (closed bars, as the server's ``ticks_history`` gives them live:
+the warm-up before ``start``, delivered as ``on_candle`` after it)::
+
+    host = make_host(RsiBands, RsiBands.Params(), venue)
+    host.warm_up(history)            # ticks before the start: bars and indicators only
+    host.start()                     # on_start sees ctx.candles(60), warm indicators
+    host.bars([bar1, bar2])          # closed 60-second bars: on_candle for each
+
+A hook that raises reaches the test as itself (the host's ``on_error`` policy is not
+applied), and the strategy keeps receiving events afterwards.
 
 Orders (``ctx.sell``, ``update``, ``cancel``) are recorded in :attr:`MemoryVenue.orders`; a
 contract is the strategy's once an update of it reached the host
@@ -22,13 +37,17 @@ for ``host.contract_closed``) or :meth:`MemoryVenue.failed` (for ``host.order_fa
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from itertools import groupby
 from typing import Any
 
+from framework.deriv.models import Candle, Tick, Transaction
 from framework.market.settlement import EndReason
 from framework.risk import RiskGate, RiskLimits
 from framework.sizing import Fixed, StakeConfig
 
-from ._host import Slot, StrategyHost, StrategySetup
+from ._context import Context
+from ._host import Slot, SlotState, StrategyFailed, StrategyHost, StrategySetup
 from .base import Strategy
 from .events import (
     ClosedContract,
@@ -38,9 +57,10 @@ from .events import (
     OrderFailed,
     TradeIntent,
 )
+from .series import CandleSeries
 from .state import MemoryStateStore, StateStore
 
-__all__ = ["MemoryVenue", "make_host"]
+__all__ = ["HostedStrategy", "MemoryVenue", "make_host"]
 
 
 class MemoryVenue:
@@ -183,6 +203,133 @@ class MemoryVenue:
         )
 
 
+class HostedStrategy:
+    """One strategy in a :class:`~framework.strategy._host.StrategyHost` of its own, for a
+    test (what :func:`make_host` returns).
+
+    Market data goes through the host, as live and in a replay; the contract events go to
+    the strategy's slot directly. Either way an exception of a hook reaches the caller as
+    itself.
+
+    Attributes:
+        host: the host (its ``book`` holds the candle series and ticks kept).
+        slot: the strategy's slot.
+    """
+
+    __slots__ = ("host", "slot")
+
+    def __init__(self, host: StrategyHost, slot: Slot) -> None:
+        self.host = host
+        self.slot = slot
+
+    @property
+    def ctx(self) -> Context:
+        """The strategy's context (kept across restarts)."""
+        return self.slot.ctx
+
+    @property
+    def strategy(self) -> Strategy[Any]:
+        """The current strategy instance."""
+        return self.slot.strategy
+
+    @property
+    def state(self) -> SlotState:
+        """The slot's state (``created``, ``running``...)."""
+        return self.slot.state
+
+    @property
+    def restarts(self) -> int:
+        """Restarts so far."""
+        return self.slot.restarts
+
+    @property
+    def wants_updates(self) -> bool:
+        """The strategy overrides ``on_contract_update``."""
+        return self.slot.wants_updates
+
+    def _through_host(self, deliver: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return deliver(*args)
+        except StrategyFailed as failure:
+            cause = failure.__cause__
+            if cause is None:
+                raise  # the strategy could not declare its history: nothing to revive
+            # The host stopped the strategy (its on_error is raise); a test goes on with it,
+            # as it would after calling the hook itself.
+            self.slot.state = "running"
+            self.host._rebuild()
+            raise cause from None
+
+    def start(self) -> None:
+        """Run ``on_start`` (the declared history is what :meth:`warm_up` or :meth:`bars`
+        gave so far)."""
+        self._through_host(self.host.start_all)
+
+    def warm_up(self, ticks: Iterable[Tick]) -> None:
+        """Take ticks of history before :meth:`start`: they fill the declared tick
+        look-back and candle series (a series never keeps its partial first bar); no hook
+        runs."""
+        for tick in ticks:
+            self.host.warm_up(tick)
+
+    def tick(self, tick: Tick) -> None:
+        """Deliver one tick through the host: the bars it closed (``on_candle``), the tick
+        (``on_tick``), then the forming bars asked for (``on_candle_update``).
+
+        The first tick starts the strategy if the test did not (a strategy always sees
+        ``on_start`` before its first tick).
+        """
+        if self.slot.state == "created":
+            self.start()
+        self._through_host(self.host.tick, tick)
+
+    def bars(self, candles: Iterable[Candle]) -> int:
+        """Give closed bars, oldest first, as the server's ``ticks_history`` does live (each
+        names its ``symbol`` and ``granularity``): before :meth:`start` they are history,
+        after it each new one is delivered as ``on_candle``. Bars not newer than the last
+        one of their series are skipped, as live.
+
+        Returns:
+            How many bars were new.
+        """
+        new = 0
+        for (symbol, granularity), group in groupby(
+            candles, key=lambda c: (c.symbol, c.granularity)
+        ):
+            new += self._through_host(self.host.server_history, symbol, granularity, list(group))
+        return new
+
+    def transaction(self, tx: Transaction) -> None:
+        """Deliver an account transaction (if the strategy wants them)."""
+        self.slot.transaction(tx)
+
+    def contract_update(self, update: ContractUpdate) -> None:
+        """Deliver an update of an open contract (the contract becomes the strategy's)."""
+        self.slot.contract_update(update)
+
+    def contract_closed(self, result: ClosedContract) -> None:
+        """Book a settled contract (gate, sizing, open set), then call the hook."""
+        self.slot.contract_closed(result)
+
+    def order_failed(self, failure: OrderFailed) -> None:
+        """Book an order that failed, then call the hook."""
+        self.slot.order_failed(failure)
+
+    def intent_rejected(self, intent: TradeIntent) -> None:
+        """Forget an intent no contract exists for."""
+        self.slot.intent_rejected(intent)
+
+    def stop(self) -> None:
+        """Run ``on_stop`` and flush the state store."""
+        self.slot.stop()
+
+    def restart(self) -> None:
+        """Replace the instance with a fresh one (the context is kept) and run its
+        ``on_start``, as the host does after a failure."""
+        self.slot.restart()
+        self.host._rebuild()  # the new instance's hooks replace the old one's
+
+
 def make_host(
     cls: type[Strategy[Any]],
     params: Any,
@@ -194,11 +341,13 @@ def make_host(
     stake: StakeConfig | None = None,
     gate: RiskGate | None = None,
     state: StateStore | None = None,
-) -> Slot:
-    """Wire a strategy with an in-memory venue.
+    candles: tuple[CandleSeries, ...] = (),
+    tick_history: int = 0,
+) -> HostedStrategy:
+    """Wire a strategy with an in-memory venue, in a host of its own.
 
-    The returned slot calls the hooks directly and lets their exceptions through (no
-    ``on_error`` policy), so a test sees a strategy's error as itself.
+    Exceptions of its hooks reach the test as themselves (no ``on_error`` policy), so a test
+    sees a strategy's error as itself.
 
     Args:
         cls: the strategy class.
@@ -210,10 +359,18 @@ def make_host(
         stake: sizing scheme (fixed 1.00).
         gate: risk gate (no limits).
         state: state store (in memory).
+        candles: candle series added to those the class declares (as a config's
+            ``candles:``).
+        tick_history: ticks of look-back, if more than the class declares (as a config's
+            ``tick_history:``).
 
     Returns:
-        The strategy's slot: ``start()``, ``tick(tick)``, ``contract_closed(result)``,
-        ``stop()``..., with ``ctx`` and ``strategy`` (call ``start()`` first).
+        The hosted strategy: ``warm_up(ticks)``, ``start()``, ``tick(tick)``,
+        ``bars(candles)``, ``contract_closed(result)``, ``stop()``..., with ``ctx`` and
+        ``strategy`` (call ``start()`` first).
+
+    Raises:
+        StrategyFailed: the strategy's constructor or its history declaration raised.
     """
     gate = gate if gate is not None else RiskGate(RiskLimits())
     setup = StrategySetup(
@@ -223,6 +380,9 @@ def make_host(
         symbols=symbols,
         contract=contract if contract is not None else ContractTemplate(),
         stake=stake if stake is not None else Fixed(1.0),
+        candles=candles,
+        tick_history=tick_history,
     )
     host = StrategyHost(gate)
-    return host.add(setup, venue=venue, state=state if state is not None else MemoryStateStore())
+    slot = host.add(setup, venue=venue, state=state if state is not None else MemoryStateStore())
+    return HostedStrategy(host, slot)

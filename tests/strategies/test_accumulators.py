@@ -13,6 +13,7 @@ from framework.strategy import (
     ClosedContract,
     ContractTemplate,
     ContractUpdate,
+    HostedStrategy,
     MemoryStateStore,
     MemoryVenue,
     OrderFailed,
@@ -20,7 +21,6 @@ from framework.strategy import (
     TradeIntent,
     make_host,
 )
-from framework.strategy._host import Slot
 from strategies.accumulators import (
     AccumulatorParams,
     CalmAccumulator,
@@ -34,7 +34,7 @@ D = 0.001  # the barrier distance the tests' contracts show
 
 def accumulator(
     state: MemoryStateStore | None = None, **params: object
-) -> tuple[Slot, MemoryVenue]:
+) -> tuple[HostedStrategy, MemoryVenue]:
     venue = MemoryVenue()
     host = make_host(
         CalmAccumulator,
@@ -52,7 +52,7 @@ def accumulator(
 class Feed:
     """Ticks with a running epoch, one symbol each call."""
 
-    def __init__(self, host: Slot, venue: MemoryVenue) -> None:
+    def __init__(self, host: HostedStrategy, venue: MemoryVenue) -> None:
         self.host, self.venue, self.epoch = host, venue, 1000
 
     def quotes(self, quotes: list[float], symbol: str = "R_100") -> list[TradeIntent]:

@@ -13,13 +13,13 @@ from framework.strategy import (
     ClosedContract,
     ContractTemplate,
     ContractUpdate,
+    HostedStrategy,
     MemoryVenue,
     OrderFailed,
     Tick,
     TradeIntent,
     make_host,
 )
-from framework.strategy._host import Slot
 from framework.strategy.events import ContractOrder
 from strategies.multipliers import MultiplierParams, Trend, TrendMultiplier
 
@@ -28,7 +28,7 @@ MULT = ContractTemplate(multiplier=80, take_profit=5.0, stop_loss=3.0)
 
 def multiplier(
     contract: ContractTemplate = MULT, **params: object
-) -> tuple[Slot, MemoryVenue, Feed]:
+) -> tuple[HostedStrategy, MemoryVenue, Feed]:
     venue = MemoryVenue()
     values: dict[str, object] = {"fast": 2, "slow": 4, **params}
     host = make_host(
@@ -47,7 +47,7 @@ def multiplier(
 class Feed:
     """Ticks with a running epoch."""
 
-    def __init__(self, host: Slot, venue: MemoryVenue) -> None:
+    def __init__(self, host: HostedStrategy, venue: MemoryVenue) -> None:
         self.host, self.venue, self.epoch = host, venue, 1000
 
     def quotes(self, quotes: list[float], symbol: str = "R_100") -> list[TradeIntent]:

@@ -12,6 +12,7 @@ import pytest
 
 from framework.strategy import (
     ContractTemplate,
+    HostedStrategy,
     MemoryStateStore,
     MemoryVenue,
     Strategy,
@@ -19,13 +20,12 @@ from framework.strategy import (
     TradeIntent,
     make_host,
 )
-from framework.strategy._host import Slot
 from strategies.digit_stats import DigitStats, DigitStatsParams, DigitWindow
 from strategies.mean_reversion import Band, MeanReversion, MeanReversionParams
 from strategies.momentum import MomentumParams, TickMomentum
 
 
-def feed(host: Slot, venue: MemoryVenue, quotes: Sequence[float], symbol: str = "R_100",
+def feed(host: HostedStrategy, venue: MemoryVenue, quotes: Sequence[float], symbol: str = "R_100",
          pip: int = 2, start: int = 1000) -> list[tuple[int, str]]:  # fmt: skip
     """Deliver quotes as ticks; return ``(tick index, contract type)`` of each new intent."""
     out: list[tuple[int, str]] = []
@@ -37,7 +37,7 @@ def feed(host: Slot, venue: MemoryVenue, quotes: Sequence[float], symbol: str = 
     return out
 
 
-def settle_all(host: Slot, venue: MemoryVenue) -> None:
+def settle_all(host: HostedStrategy, venue: MemoryVenue) -> None:
     for intent in list(venue.open.values()):
         host.contract_closed(venue.settle(intent, won=True))
 
@@ -45,7 +45,7 @@ def settle_all(host: Slot, venue: MemoryVenue) -> None:
 # --- momentum -------------------------------------------------------------------------
 
 
-def momentum(**params: Any) -> tuple[Slot, MemoryVenue]:
+def momentum(**params: Any) -> tuple[HostedStrategy, MemoryVenue]:
     venue = MemoryVenue()
     host = make_host(TickMomentum, MomentumParams(**params), venue, name="mom")
     host.start()
@@ -149,7 +149,7 @@ def quotes_with_digits(digits: list[int]) -> list[float]:
 
 
 def digit_host(params: DigitStatsParams, state: MemoryStateStore | None = None
-               ) -> tuple[Slot, MemoryVenue]:  # fmt: skip
+               ) -> tuple[HostedStrategy, MemoryVenue]:  # fmt: skip
     venue = MemoryVenue()
     host = make_host(DigitStats, params, venue, contract=ContractTemplate(duration=1), state=state)
     host.start()

@@ -15,6 +15,7 @@ from framework.strategy import (
     ContractOrder,
     ContractTemplate,
     ContractUpdate,
+    HostedStrategy,
     IntentError,
     MemoryStateStore,
     MemoryVenue,
@@ -25,7 +26,7 @@ from framework.strategy import (
     make_host,
 )
 from framework.strategy._context import contract_label
-from framework.strategy._host import Slot, StrategyHost, StrategySetup
+from framework.strategy._host import StrategyHost, StrategySetup
 
 CALL = ContractTemplate(type="CALL", duration=5, duration_unit="m")
 
@@ -58,7 +59,7 @@ class Recorder(Strategy[NoParams]):
 
 def bought(
     venue: MemoryVenue | None = None, **kwargs: Any
-) -> tuple[Slot, MemoryVenue, TradeIntent]:
+) -> tuple[HostedStrategy, MemoryVenue, TradeIntent]:
     """A started strategy with one contract bought and known to its context."""
     venue = venue if venue is not None else MemoryVenue(now=100)
     slot = make_host(Recorder, NoParams(), venue, name="s", contract=CALL, **kwargs)
