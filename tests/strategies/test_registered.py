@@ -39,7 +39,7 @@ def test_every_shipped_strategy_class_is_registered_once() -> None:
     }
     assert sorted(registered.values()) == sorted(classes)
     assert set(registered) == {
-        "momentum", "mean_reversion", "digit_stats", "accumulators", "multipliers"
+        "momentum", "mean_reversion", "digit_stats", "accumulators", "multipliers", "candles"
     }  # fmt: skip
 
 

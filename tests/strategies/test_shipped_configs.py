@@ -1,4 +1,4 @@
-"""configs/accumulators.yaml and configs/multipliers.yaml: they check, backtest and trade.
+"""configs/accumulators.yaml, multipliers.yaml and candles.yaml: they check, backtest, trade.
 
 The backtests replay the synthetic market of each config (the simulator's own ticks) through
 the real replay engine and market model, and look at how each contract ended; the run
@@ -26,6 +26,7 @@ from framework.config import BotConfig, load_config
 from framework.journal import Journal
 from framework.runtime import Bot
 from strategies.accumulators import CalmAccumulator
+from strategies.candles import RsiBands
 from strategies.multipliers import TrendMultiplier
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
@@ -47,7 +48,8 @@ def replay(name: str, count: int) -> tuple[list[Trade], dict[str, dict[str, int]
 
 
 @pytest.mark.parametrize(
-    ("name", "cls"), [("accumulators", CalmAccumulator), ("multipliers", TrendMultiplier)]
+    ("name", "cls"),
+    [("accumulators", CalmAccumulator), ("multipliers", TrendMultiplier), ("candles", RsiBands)],
 )
 def test_the_config_checks(name: str, cls: type, capsys: pytest.CaptureFixture[str]) -> None:
     config = load_config(CONFIGS / f"{name}.yaml", environ={})
@@ -139,3 +141,45 @@ async def test_the_multiplier_bot_trades_on_the_embedded_simulator(
     assert ends and ends <= {"sold", "take_profit", "stop_loss", "stopped_out", "cancelled"}
     trend = next(row for row in summary.strategies if row["strategy"] == "trend-mult")
     assert trend["orders"], trend  # it sold, or moved its stop-loss, live
+
+
+def test_the_candle_backtest_warms_up_then_trades_rise_fall_on_bar_closes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = str(CONFIGS / "candles.yaml")
+    assert main(["check", config]) == 0
+    assert "history: 60s candles (20 before start)" in capsys.readouterr().out
+    assert main(["backtest", config, "--count", "40000", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    # 20 closed 1-minute bars of 2-second ticks (the partial first bar is not one of them).
+    assert 20 * 30 <= summary["warmup_ticks"] <= 22 * 30
+    assert summary["ticks"] + summary["warmup_ticks"] == 40_000
+    assert summary["trades"] == summary["ends"]["expired"] > 0
+
+
+async def test_the_candle_bot_trades_on_the_embedded_simulator(
+    tmp_path: Path, vclock: MockClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(CONFIGS / "candles.yaml", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    config: BotConfig = load_config(tmp_path / "candles.yaml", environ={})
+    # Short indicators and loose thresholds: a trade within a few bars, so few ticks cross
+    # the loopback (the config's own parameters trade in the backtest test above).
+    [item] = config.strategies
+    quick = attrs.evolve(item.params, rsi=3, bands=3, oversold=49, overbought=51, width=0.5)
+    config = attrs.evolve(config, strategies=(attrs.evolve(item, params=quick),))
+    sim = attrs.evolve(config.simulator, start_epoch=1_700_000_000)
+    bot = Bot(config, simulator_config=sim)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(bot.run)
+        await trio.sleep(3)  # 15 simulated minutes
+        bot.stop.request("test")
+    summary = bot.summary
+    assert summary is not None and summary.bought >= 1
+    with Journal(tmp_path / "triobot-candles.sqlite") as journal:
+        contracts = journal.contracts()
+    assert contracts and {c.contract_type for c in contracts} <= {"CALL", "PUT"}
+    # Decided on bar closes: each bought on the first tick of a minute (ticks come every
+    # 2 seconds), at most a few seconds before the purchase.
+    for contract in contracts:
+        assert contract.purchase_time % 60 < 10, contract

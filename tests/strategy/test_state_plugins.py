@@ -92,8 +92,8 @@ def test_builtin_names_resolve() -> None:
     [
         (
             "nope",
-            "unknown strategy 'nope' (known: accumulators, digit_stats, mean_reversion, "
-            "momentum, multipliers",
+            "unknown strategy 'nope' (known: accumulators, candles, digit_stats, "
+            "mean_reversion, momentum, multipliers",
         ),
         ("foo.bar:Baz", "cannot import 'foo.bar:Baz': No module named 'foo'"),
         ("strategies.momentum:Nope", "module 'strategies.momentum' has no attribute 'Nope'"),
