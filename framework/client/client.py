@@ -6,10 +6,10 @@
   reference lists and rarely used account calls (``residence_list``, ``get_limits``).
   Errors are the typed :class:`~framework.deriv.errors.APIError` subclasses.
 * Streams are async context managers yielding a :class:`~framework.connection.Stream`, which
-  is re-created across reconnects and forgotten on exit: ``ticks``, ``transaction``, and
-  ``<call>_stream`` for the calls that stream optionally (``balance_stream``,
-  ``proposal_stream``, ``open_contract_stream``, ``ticks_history_stream``,
-  ``website_status_stream``).
+  is re-created across reconnects and forgotten on exit: ``ticks``, ``candles`` (a
+  symbol's bars at one granularity), ``transaction``, and ``<call>_stream`` for the calls
+  that stream optionally (``balance_stream``, ``proposal_stream``, ``open_contract_stream``,
+  ``ticks_history_stream``, ``website_status_stream``).
 * :meth:`Client.buy` and the orders on a contract (:meth:`Client.sell`,
   :meth:`Client.contract_update`, :meth:`Client.cancel`) return exactly one outcome per
   attempt (:class:`BuyOutcome`, :class:`OrderOutcome`). Neither is ever re-sent; when its
@@ -66,6 +66,7 @@ from .results import (
     ApiToken,
     App,
     BuyOutcome,
+    CandleUpdate,
     ContractMatch,
     NewAccount,
     OrderOutcome,
@@ -147,6 +148,14 @@ def _history_parser(update: StreamUpdate) -> Any:
         return Candle.from_payload(update.data)
     if update.msg_type == "history":
         return TickHistory.from_message(update.message)
+    if update.msg_type == "candles":
+        return candles_of_message(update.message)
+    return raw_parser(update)
+
+
+def _candle_parser(update: StreamUpdate) -> Any:
+    if update.msg_type == "ohlc":
+        return CandleUpdate.from_payload(update.data)
     if update.msg_type == "candles":
         return candles_of_message(update.message)
     return raw_parser(update)
@@ -526,6 +535,26 @@ class Client:
                 style=style,
                 granularity=granularity,
             ),
+        )
+
+    def candles(
+        self, symbol: str, granularity: int, *, count: int
+    ) -> AbstractAsyncContextManager[Stream[tuple[Candle, ...] | CandleUpdate]]:
+        """The server's bars of one symbol: the last ``count`` (the forming one last), then
+        every move of the forming bar (``ticks_history`` candles with ``subscribe: 1``).
+
+        The stream gives a tuple of named candles for the history answer (again after every
+        reconnect: the subscription is re-sent, and answers the history anew), then one
+        :class:`CandleUpdate` per ``ohlc`` message.
+        """
+        return self.subscribe(
+            "ticks_history",
+            parse=_candle_parser,
+            ticks_history=symbol,
+            end="latest",
+            count=count,
+            style="candles",
+            granularity=granularity,
         )
 
     async def active_symbols(self, kind: str = "brief", **fields: Any) -> list[Mapping[str, Any]]:

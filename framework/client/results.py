@@ -31,6 +31,7 @@ __all__ = [
     "App",
     "BoughtRecord",
     "BuyOutcome",
+    "CandleUpdate",
     "ContractMatch",
     "NewAccount",
     "OrderOutcome",
@@ -391,6 +392,26 @@ def candles_of_message(message: Mapping[str, Any]) -> tuple[Candle, ...]:
         symbol=symbol if isinstance(symbol, str) else "",
         granularity=granularity if type(granularity) is int else 60,
     )
+
+
+@attrs.frozen
+class CandleUpdate:
+    """One message of the ``ohlc`` stream: the server's forming bar, and when it last moved.
+
+    Attributes:
+        candle: the bar (named symbol and granularity, as the message says).
+        epoch: epoch of the latest tick in the bar (the message's ``epoch``; the bar's own
+            start is ``candle.epoch``, the message's ``open_time``).
+    """
+
+    candle: Candle
+    epoch: int
+
+    @classmethod
+    def from_payload(cls, data: Any) -> CandleUpdate:
+        """Build from an ``ohlc`` payload (its prices are strings, as the server sends them)."""
+        data = _mapping("CandleUpdate", data)
+        return cls(candle=Candle.from_payload(data), epoch=_int("CandleUpdate", data, "epoch"))
 
 
 @attrs.frozen

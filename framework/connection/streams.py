@@ -230,6 +230,12 @@ class Stream(Generic[T]):
         """The server subscription ids currently bound."""
         return frozenset(self._sub.server_ids)
 
+    @property
+    def restoring(self) -> bool:
+        """The connection was lost and this stream is not re-created yet: its
+        :class:`ConnectionRestored` marker is still to come."""
+        return self._sub.gap_since is not None
+
     async def receive(self) -> T | ConnectionRestored:
         """Return the next update (or marker).
 
