@@ -133,15 +133,16 @@ class SymbolFeed:
         """Take closed bars from the server's history (live), oldest first.
 
         Bars already given out are skipped, the others booked and returned in order: after a
-        reconnect they are the ones closed during the gap.
+        reconnect they are the ones closed during the gap, the one this feed was forming
+        when the connection was lost first, with the server's values (it holds the ticks of
+        the gap). Only closed bars may be passed (a history answer without its last, forming
+        bar): the server's forming bar goes to :meth:`merge`, after.
         """
         series = self.series.get(granularity)
         if series is None:
             return []
         out: list[Candle] = []
         for candle in candles:
-            if candle.epoch >= series.builder.forming_open_time >= 0:
-                break  # the forming bar (or later): not closed as far as this feed knows
             closed = series.accept(candle)
             if closed is not None:
                 out.append(closed)

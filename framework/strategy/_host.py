@@ -328,6 +328,8 @@ class StrategyHost:
         book: the market history the strategies declared (ticks and candle series).
         feeds: symbol -> its history feed, for the symbols that have one (the book's own
             dict, never replaced: a tick of such a symbol must go through :meth:`tick`).
+        candles: closed bars given out since the start (each once, whatever its series'
+            number of strategies).
     """
 
     def __init__(
@@ -348,6 +350,7 @@ class StrategyHost:
         self.tick_handlers: dict[str, tuple[Callable[[Tick], None], ...]] = {}
         self.book = FeedBook()
         self.feeds: dict[str, SymbolFeed] = self.book.feeds
+        self.candles = 0
         self._candle_slots: dict[tuple[str, int], tuple[Slot, ...]] = {}
         self._forming_slots: dict[tuple[str, int], tuple[Slot, ...]] = {}
         self._started = False
@@ -500,6 +503,7 @@ class StrategyHost:
                         self._guard(slot, slot.candle_update, candle)
 
     def _deliver_candle(self, candle: Candle) -> None:
+        self.candles += 1
         for slot in self._candle_slots.get((candle.symbol, candle.granularity), ()):
             if slot.state == "running":
                 self._guard(slot, slot.candle, candle)
