@@ -53,12 +53,14 @@ EXIT_SCOPES = 3
 #: Who the runtime's own calls are attributed to in reports.
 RUNTIME = "runtime"
 
-#: Calls the bot runtime makes itself: market data, trading (the orders every strategy may
-#: give on its open contracts, ``ctx.sell``/``update``/``cancel``, included), following
-#: contracts, and the reconciliation calls it uses after a restart or a lost answer.
+#: Calls the bot runtime makes itself: market data (ticks; the candles and history the
+#: strategies declare), trading (the orders every strategy may give on its open contracts,
+#: ``ctx.sell``/``update``/``cancel``, included), following contracts, and the
+#: reconciliation calls it uses after a restart or a lost answer.
 RUNTIME_CALLS: tuple[str, ...] = (
     "authorize",
     "ticks",
+    "ticks_history",
     "proposal",
     "buy",
     "sell",
