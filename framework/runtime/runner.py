@@ -58,7 +58,7 @@ class StrategyRunner:
     Attributes:
         host: the strategies.
         ticks: ticks received.
-        last_epoch: the latest tick epoch per symbol.
+        last_epoch: the latest tick epoch per symbol (history taken at the start included).
         failure: the failure that stopped the bot (a hook under ``on_error: raise``).
     """
 
@@ -122,6 +122,16 @@ class StrategyRunner:
         self.host.stop_all()
 
     # -- events --------------------------------------------------------------------------
+
+    def warm_up(self, tick: Tick) -> None:
+        """Take a tick of history before the strategies start (not counted, not dispatched)."""
+        epoch = tick[1]
+        clock = self._clock
+        if clock is not None and epoch > clock.now:
+            clock.now = epoch
+        self.host.warm_up(tick)
+        if epoch > self.last_epoch.get(tick[0], -1):
+            self.last_epoch[tick[0]] = epoch
 
     def on_tick(self, tick: Tick) -> None:
         """Deliver one tick to the strategies of its symbol, inline."""

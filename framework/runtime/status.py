@@ -37,6 +37,8 @@ class RunSummary:
         strategies: one row per strategy.
         reconnects: connection losses recovered from.
         unreadable: messages that could not be understood (logged, then handled).
+        candles: closed candles given to the strategies (the history before the start not
+            counted).
     """
 
     reason: str
@@ -54,13 +56,16 @@ class RunSummary:
     strategies: tuple[dict[str, Any], ...]
     reconnects: int
     unreadable: int = 0
+    candles: int = 0
 
     def lines(self) -> list[str]:
         """The summary as text lines for people."""
         win_rate = f"{100 * self.won / self.settled:.0f}%" if self.settled else "-"
         out = [
             f"stopped: {self.reason}",
-            f"ticks {self.ticks}  intents {self.intents}  bought {self.bought}  "
+            f"ticks {self.ticks}  "
+            + (f"candles {self.candles}  " if self.candles else "")
+            + f"intents {self.intents}  bought {self.bought}  "
             f"settled {self.settled}  won {self.won} ({win_rate})",
             f"profit {self.profit:+.2f}  balance {self.opening_balance:.2f} -> "
             f"{self.balance:.2f}  open at exit {self.open_at_exit}",
@@ -116,6 +121,7 @@ class StatusBoard:
         conn = self.connection
         return {
             "ticks": self.runner.ticks,
+            "candles": self.runner.host.candles,
             "trades": s.bought,
             "open": len(self.actor.followed),
             "settled": s.settled,
@@ -154,4 +160,5 @@ class StatusBoard:
             strategies=tuple(self.runner.summary()),
             reconnects=self.connection.stats.reconnects,
             unreadable=self.connection.stats.unreadable,
+            candles=self.runner.host.candles,
         )

@@ -11,8 +11,10 @@ order (nothing trades until every check passed):
 4. the execution actor and the transaction stream, then the journal's loose ends
    (:func:`~framework.execution.recovery.recover`): unfinished buys reconciled, open
    contracts settled or followed;
-5. one tick subscription per symbol (shared by the strategies that trade it), then every
-   strategy's ``on_start``, then the status line.
+5. per symbol (shared by the strategies that trade it), its tick subscription, the
+   server's candles of every declared series and the declared history
+   (:mod:`~framework.runtime.market`), then every strategy's ``on_start``, then the status
+   line.
 
 Stopping (:meth:`StopRequest.request`, from a signal, ``--duration`` or a test): no new
 intents (the risk gate's :meth:`~framework.risk.RiskGate.stop`, not a trip; queued ones are
@@ -36,11 +38,8 @@ from framework.client import Client
 from framework.config import BotConfig
 from framework.connection import (
     Connection,
-    ConnectionRestored,
 )
-from framework.deriv.errors import APIError
-from framework.deriv.models import Authorize, Tick
-from framework.errors import TriobotError
+from framework.deriv.models import Authorize
 from framework.execution import ClientBroker, ExecutionActor, recover
 from framework.journal import Journal
 from framework.logs import get_logger
@@ -52,14 +51,11 @@ from framework.strategy.state import JsonFileStateStore
 from .endpoint import connect
 from .gate import JournalingGate
 from .groups import sole_error
+from .market import StartupError, SymbolMarket
 from .runner import RestartPolicy, StrategyRunner
 from .status import RunSummary, StatusBoard
 
 __all__ = ["Bot", "StartupError", "StopRequest"]
-
-
-class StartupError(TriobotError):
-    """Something the bot needs at start could not be set up (subscription refused...)."""
 
 
 class StopRequest:
@@ -104,6 +100,7 @@ class Bot:
         stop: the graceful-stop request.
         simulator: the embedded simulator, when there is one.
         connection, actor, runner, gate, board: the live components (set during start-up).
+        markets: per symbol, what feeds its ticks, candles and history.
         summary: set when the run ends (also after a failure, as far as it got).
         recovery: what start-up reconciliation found.
     """
@@ -146,6 +143,8 @@ class Bot:
         self.board: StatusBoard | None = None
         self.summary: RunSummary | None = None
         self.recovery: dict[str, int] = {}
+        #: symbol -> the task feeding its market data to the strategies.
+        self.markets: dict[str, SymbolMarket] = {}
         #: set once every strategy has started (for supervisors and tests).
         self.started = trio.Event()
         self._root: trio.CancelScope | None = None
@@ -260,7 +259,9 @@ class Bot:
                 first_seq=seqs.get(s.name, 0),
             )
         for symbol in runner.host.symbols:
-            await root.start(self._ticks, client, runner, symbol)
+            market = SymbolMarket(client, runner, symbol, log=log)
+            self.markets[symbol] = market
+            await root.start(market.run)
         runner.start_all()
         root.start_soon(board.run, config.status_interval)
         log.info(
@@ -287,28 +288,6 @@ class Bot:
         )
         for warning in report.warnings():
             self.log.warning("least privilege", note=warning)
-
-    async def _ticks(
-        self,
-        client: Client,
-        runner: StrategyRunner,
-        symbol: str,
-        *,
-        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
-    ) -> None:
-        try:
-            async with client.ticks(symbol) as stream:
-                task_status.started()
-                on_tick = runner.on_tick
-                async for item in stream:
-                    if type(item) is Tick:
-                        on_tick(item)
-                    elif isinstance(item, ConnectionRestored):
-                        self.log.info(
-                            "tick stream restored", symbol=symbol, downtime=round(item.downtime, 3)
-                        )
-        except APIError as exc:
-            raise StartupError(f"ticks of {symbol!r} refused: {exc.code}: {exc.message}") from exc
 
     async def _shutdown(self) -> None:
         assert self.actor is not None and self.runner is not None and self.gate is not None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import attrs
 
 from framework.deriv.models import Tick
-from framework.strategy import ClosedContract, Strategy
+from framework.strategy import Candle, CandleSeries, ClosedContract, Strategy
 
 
 @attrs.frozen
@@ -85,3 +85,44 @@ class Recorder(Strategy[NoParams]):
 
     def on_tick(self, tick: Tick) -> None:
         Recorder.ticks.append(tick)
+
+
+@attrs.frozen
+class WatchParams:
+    """Watch 60-second candles with ``history`` bars of look-back; ``buy`` on each close."""
+
+    history: int = 3
+    buy: bool = True
+
+
+class CandleWatcher(Strategy[WatchParams]):
+    """Records what it sees at the start, then every candle and tick in order; buys Rise or
+    Fall after a bar that rose or fell (the candle tests' strategy, live and in replay).
+
+    Each instance appends one run to :attr:`runs`: ``start`` (the closed bars, the forming
+    bar and the ticks ``on_start`` saw) and ``events`` (``("tick", epoch)`` and
+    ``("candle", candle)``, in delivery order).
+    """
+
+    Params = WatchParams
+    contract_types = ("CALL", "PUT")
+    tick_history = 5
+    runs: ClassVar[list[dict[str, Any]]] = []
+
+    @classmethod
+    def candle_series(cls, params: WatchParams) -> tuple[CandleSeries, ...]:
+        return (CandleSeries(60, history=params.history),)
+
+    def on_start(self) -> None:
+        ctx = self.ctx
+        self._events: list[tuple[str, Any]] = []
+        start = (tuple(ctx.candles(60)), ctx.forming(60), tuple(ctx.ticks()))
+        CandleWatcher.runs.append({"start": start, "events": self._events})
+
+    def on_candle(self, candle: Candle) -> None:
+        self._events.append(("candle", candle))
+        if self.params.buy and not self.ctx.open_contracts:
+            self.ctx.buy("CALL" if candle.close >= candle.open else "PUT")
+
+    def on_tick(self, tick: Tick) -> None:
+        self._events.append(("tick", tick.epoch))
