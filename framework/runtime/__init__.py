@@ -2,6 +2,8 @@
 
 * :mod:`~framework.runtime.supervisor` :class:`Bot`, the root nursery and its start-up and
   shutdown order;
+* :mod:`~framework.runtime.market` one task per symbol: its ticks, the server's candles and
+  the declared history, in tick order (the gap after a reconnect filled);
 * :mod:`~framework.runtime.runner` the live side of the strategy host: ticks inline, the
   execution actor's sink, restart backoff;
 * :mod:`~framework.runtime.gate` the risk gate with refusals journaled;

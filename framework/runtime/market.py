@@ -42,14 +42,14 @@ from __future__ import annotations
 
 from collections import deque
 from contextlib import AsyncExitStack
-from typing import Any
+from typing import Any, cast
 
 import trio
 
 from framework.client import Client
 from framework.client.results import CandleUpdate, TickHistory
-from framework.connection import ConnectionRestored, Stream
-from framework.deriv.errors import APIError
+from framework.connection import ConnectionRestored, RequestTimeout, Stream
+from framework.deriv.errors import APIError, PayloadError
 from framework.deriv.models import Candle, Tick
 from framework.errors import TriobotError
 from framework.logs import get_logger
@@ -73,27 +73,42 @@ class _Series:
     (re-)sent subscription answers with.
     """
 
-    __slots__ = ("granularity", "pending", "stream")
+    __slots__ = ("awaiting", "granularity", "pending", "stream")
 
     def __init__(self, granularity: int, stream: Stream[tuple[Candle, ...] | CandleUpdate]):
         self.granularity = granularity
         self.stream = stream
         self.pending: deque[tuple[Candle, ...] | CandleUpdate] = deque()
+        #: a restoration marker was read, the answer that follows it not yet.
+        self.awaiting = False
+
+    def take(self, item: tuple[Candle, ...] | CandleUpdate | ConnectionRestored) -> None:
+        """Keep one item of the stream in :attr:`pending` (a marker only says what follows)."""
+        if isinstance(item, ConnectionRestored):
+            self.awaiting = True
+            return
+        if type(item) is tuple:
+            self.awaiting = False
+        self.pending.append(item)
 
     def drain(self) -> None:
         """Take every update that arrived, without waiting."""
-        stream, pending = self.stream, self.pending
+        stream = self.stream
         while True:
             try:
                 item = stream.receive_nowait()
             except trio.WouldBlock:
                 return
-            if not isinstance(item, ConnectionRestored):  # the answer that follows says it
-                pending.append(item)
+            self.take(item)
 
     def answered(self) -> bool:
         """A history answer is waiting in :attr:`pending`."""
         return any(type(item) is tuple for item in self.pending)
+
+    async def wait_answer(self) -> None:
+        """Wait for the re-sent subscription's answer, if the stream is being re-created."""
+        while not self.answered() and (self.awaiting or self.stream.restoring):
+            self.take(await self.stream.receive())
 
 
 class SymbolMarket:
@@ -104,7 +119,8 @@ class SymbolMarket:
         history_bars: closed bars taken from the server's history answers (start and gaps).
         gap_fills: reconnects whose gap was filled from history.
         gap_fetches: of those, the ones that needed an explicit ``ticks_history``.
-        missed_bars: bars that could not be fetched after a very long gap (logged).
+        missed_bars: bars of a gap that could not be fetched (a gap longer than one answer
+            holds, or a refused history request; each logged).
     """
 
     def __init__(self, client: Client, runner: StrategyRunner, symbol: str, *, log: Any = None):
@@ -178,8 +194,8 @@ class SymbolMarket:
         self._log.info(
             "history taken",
             symbol=self.symbol,
-            ticks=tick_history and len(self._host.book.ticks(self.symbol)),
-            candles={g: len(bars) - 1 for g, bars in answers.items()},
+            ticks=len(self._host.book.ticks(self.symbol)),
+            candles={g: max(len(bars) - 1, 0) for g, bars in answers.items()},
         )
 
     async def _answer(self, series: _Series) -> tuple[Candle, ...]:
@@ -218,9 +234,10 @@ class SymbolMarket:
                         server_candle(head.candle, head.epoch)
                 self._last = max(self._last, epoch)
                 on_tick(item)
-            elif isinstance(item, ConnectionRestored):
+            else:  # the gap is right before this point
+                downtime = cast(ConnectionRestored, item).downtime
                 self._log.info(
-                    "tick stream restored", symbol=self.symbol, downtime=round(item.downtime, 3)
+                    "tick stream restored", symbol=self.symbol, downtime=round(downtime, 3)
                 )
                 await self._refill()
 
@@ -233,23 +250,18 @@ class SymbolMarket:
         forming: list[Candle] = []
         for g, series in self._series.items():
             series.drain()
-            while not series.answered() and series.stream.restoring:
-                item = await series.stream.receive()
-                if not isinstance(item, ConnectionRestored):
-                    series.pending.append(item)
+            await series.wait_answer()
             if not series.answered():
                 continue  # not re-sent since its answer was taken (a gap during the start)
-            # What came before the (latest) answer happened before the gap.
-            bars: tuple[Candle, ...] = ()
-            while series.pending:
+            # What came before the (latest) answer happened before the gap; what came
+            # after it stays pending, for the ticks it belongs before.
+            while True:
                 item = series.pending.popleft()
-                if type(item) is tuple:
-                    bars = item
-                    if not series.answered():
-                        break
-                elif type(item) is CandleUpdate:
+                if isinstance(item, CandleUpdate):
                     host.server_candle(item.candle, item.epoch)
-            bars = await self._reach_back(g, bars)
+                elif not series.answered():
+                    break
+            bars = await self._reach_back(g, item)
             closed.extend(bars[:-1])
             forming.extend(bars[-1:])
         # Bars of several granularities in the order a replay closes them.
@@ -270,21 +282,35 @@ class SymbolMarket:
             return bars
         count = min((bars[-1].epoch - since) // granularity + 2, MAX_HISTORY_COUNT)
         self.gap_fetches += 1
-        fetched = await self._client.ticks_history(
-            self.symbol,
-            start=since,
-            count=count,
-            style="candles",
-            granularity=granularity,
-        )
-        assert isinstance(fetched, tuple)  # candles style
-        if fetched and fetched[0].epoch > since:
-            missed = (fetched[0].epoch - since) // granularity
-            self.missed_bars += missed
-            self._log.warning(
-                "bars lost in a long gap: more than one history answer holds",
-                symbol=self.symbol,
+        try:
+            fetched = await self._client.ticks_history(
+                self.symbol,
+                start=since,
+                count=count,
+                style="candles",
                 granularity=granularity,
-                missed=missed,
             )
-        return fetched or bars
+        except (APIError, PayloadError, RequestTimeout) as exc:
+            # The bars the answer holds are still right: go on with those, say what is lost.
+            self._lost(granularity, (bars[0].epoch - since) // granularity, str(exc))
+            return bars
+        assert isinstance(fetched, tuple)  # candles style
+        if not fetched:
+            return bars
+        if fetched[0].epoch > since:
+            self._lost(
+                granularity,
+                (fetched[0].epoch - since) // granularity,
+                "more than one history answer holds",
+            )
+        return fetched
+
+    def _lost(self, granularity: int, bars: int, why: str) -> None:
+        self.missed_bars += bars
+        self._log.warning(
+            "candles of the gap lost",
+            symbol=self.symbol,
+            granularity=granularity,
+            missed=bars,
+            why=why,
+        )
