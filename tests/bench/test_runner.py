@@ -12,7 +12,7 @@ import bench.__main__ as runner
 
 def test_every_module_the_runner_finds_is_a_benchmark() -> None:
     names = runner.available()
-    assert {"backtest", "connection", "simulator", "strategies"} <= set(names)
+    assert {"backtest", "candles", "connection", "simulator", "strategies"} <= set(names)
     assert not [name for name in names if name.startswith("_")]  # helpers are not run
     for name in names:  # importable here, in triobot's environment, with a main to call
         assert callable(importlib.import_module(f"bench.{name}").main)
