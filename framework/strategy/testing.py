@@ -242,18 +242,12 @@ class HostedStrategy:
         """Restarts so far."""
         return self.slot.restarts
 
-    @property
-    def wants_updates(self) -> bool:
-        """The strategy overrides ``on_contract_update``."""
-        return self.slot.wants_updates
-
     def _through_host(self, deliver: Callable[..., Any], *args: Any) -> Any:
         try:
             return deliver(*args)
         except StrategyFailed as failure:
             cause = failure.__cause__
-            if cause is None:
-                raise  # the strategy could not declare its history: nothing to revive
+            assert cause is not None, "the host chains the hook's exception"
             # The host stopped the strategy (its on_error is raise); a test goes on with it,
             # as it would after calling the hook itself.
             self.slot.state = "running"

@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 import random
 
+import attrs
 import pytest
 from talipp.indicators import BB, RSI
 
 from framework.config import ConfigError, parse_config
+from framework.risk import RiskGate, RiskLimits
 from framework.strategy import (
     Candle,
     CandleSeries,
@@ -134,6 +136,23 @@ def test_max_open_holds_back_a_second_contract() -> None:
         venue.now = bar.close_time
         host.bars([bar])
     assert len(venue.intents) == 1  # never settled: every later signal is held back
+
+
+def test_a_refused_trade_starts_no_cooldown() -> None:
+    params = RsiBandsParams(cooldown=50)
+    bars = walk(1500, seed=11)
+    venue = MemoryVenue(balance=1e6)
+    host = make_host(RsiBands, params, venue, gate=RiskGate(RiskLimits(max_trades=1)))
+    host.bars(bars[: params.look_back])
+    host.start()
+    deliver(host, venue, bars, params.look_back)
+    assert len(venue.intents) == 1
+    # Every later signal was refused by the gate, none skipped by a cooldown: the refusals
+    # are the signals talipp's indicators call for after the first trade (none is quiet).
+    signals = expected(bars, attrs.evolve(params, cooldown=0), params.look_back)
+    first = signals[0][0]
+    after = [i for i, _ in signals if i > first + params.cooldown]
+    assert sum(host.ctx.refusals.values()) == len(after) > 0
 
 
 def test_from_ticks_it_decides_on_the_tick_that_closes_a_bar() -> None:
