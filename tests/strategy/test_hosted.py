@@ -61,13 +61,14 @@ def test_bars_before_the_start_are_history_after_it_events() -> None:
 def test_a_hook_error_reaches_the_test_and_the_strategy_goes_on() -> None:
     host = make_host(Log, NoParams(), MemoryVenue())
     host.warm_up([Tick("R_100", 60 * m, 1.0, 2) for m in range(4)])
-    assert host.state == "created"
+    assert host.slot.state == "created"
     with pytest.raises(ValueError, match="negative quote"):
         host.tick(Tick("R_100", 250, -1.0, 2))  # the first tick starts the strategy
     assert host.state == "running"
     host.tick(Tick("R_100", 260, 1.0, 2))
     strategy = host.strategy
-    assert strategy.seen[0] == ("start", [60, 120])  # type: ignore[attr-defined]
-    assert strategy.seen[-1] == ("tick", 260)  # type: ignore[attr-defined]
+    assert isinstance(strategy, Log)
+    assert strategy.seen[0] == ("start", [60, 120])
+    assert strategy.seen[-1] == ("tick", 260)
     host.transaction(Transaction("sell", 1.0, 1.0, 1, "USD", 1, 260, "R_100", None, None, {}))
-    assert strategy.seen[-1] == ("tx", "sell")  # type: ignore[attr-defined]
+    assert strategy.seen[-1] == ("tx", "sell")
