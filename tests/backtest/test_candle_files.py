@@ -18,7 +18,9 @@ from framework.backtest import (
     Backtest,
     BacktestError,
     BacktestSetup,
+    MemorySource,
     StrategySetup,
+    SyntheticSource,
     TickFileError,
     open_sources,
     run_backtest,
@@ -372,3 +374,21 @@ def test_candle_files_merge_with_tick_sources(tmp_path: Path) -> None:
     assert candle_inputs(open_sources(["synthetic:R_50:10"])) == ()
     with pytest.raises(BacktestError, match="no tick or candle file"):
         open_sources([])
+
+
+def test_a_replay_from_bars_delivers_the_bars_a_replay_of_their_ticks_delivers(
+    tmp_path: Path,
+) -> None:
+    ticks = [t for c in SyntheticSource("R_100", 3000, seed=5).chunks() for t in c]
+    bars = aggregate(((t.epoch, t.quote) for t in ticks), "R_100", 60)[1:-1]  # whole, closed
+    path = write_csv(tmp_path / "bars.csv", bars)
+    delivered = []
+    for source in (MemorySource(ticks), CandleSource([path])):
+        backtest = Backtest(bar_setup(history=3))
+        backtest.run(source)
+        strategy = backtest.host.slots["bars"].strategy
+        assert isinstance(strategy, OnBars)
+        delivered.append(strategy.history + strategy.bars)
+    from_ticks, from_bars = delivered
+    # The same bars, but for the last: in the file it never closes.
+    assert from_bars == from_ticks[: len(from_bars)] == bars[:-1]
