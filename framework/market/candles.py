@@ -32,6 +32,7 @@ __all__ = [
     "aggregate",
     "check_granularity",
     "open_time",
+    "span",
 ]
 
 GRANULARITIES: Final = (60, 120, 180, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400)
@@ -155,6 +156,31 @@ class CandleBuilder:
         )
         self.last_epoch = max(last_epoch, start)
         return closed
+
+
+def span(bars: Iterable[Candle], epoch: int, granularity: int = 0) -> Candle | None:
+    """The one bar that holds every tick of consecutive ``bars`` (oldest first).
+
+    The rule above, taken over bars instead of ticks: the open of the first bar, the close of
+    the last, the extremes of all. The bar is labelled with ``epoch`` and ``granularity``
+    as given, because the range it covers is the caller's: the server labels a partial bar
+    with the start of the range it was asked for.
+
+    Returns:
+        The bar, or ``None`` when ``bars`` is empty (no tick, no bar).
+    """
+    first: Candle | None = None
+    high = low = close = 0.0
+    for bar in bars:
+        if first is None:
+            first, high, low = bar, bar.high, bar.low
+        else:
+            high = max(high, bar.high)
+            low = min(low, bar.low)
+        close = bar.close
+    if first is None:
+        return None
+    return Candle(epoch, first.open, high, low, close, first.symbol, granularity)
 
 
 def aggregate(ticks: Iterable[tuple[int, float]], symbol: str, granularity: int) -> list[Candle]:

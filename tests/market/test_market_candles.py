@@ -13,6 +13,7 @@ from framework.market.candles import (
     aggregate,
     check_granularity,
     open_time,
+    span,
 )
 from framework.market.errors import MarketError
 
@@ -89,3 +90,24 @@ def test_open_time_and_granularity_checks() -> None:
         with pytest.raises(MarketError) as caught:
             check_granularity(bad)
         assert caught.value.code == "InvalidGranularity"
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    steps=st.lists(st.integers(1, 90), min_size=1, max_size=60),
+    quotes=st.lists(st.floats(1, 1000, allow_nan=False), min_size=60, max_size=60),
+)
+def test_a_span_of_bars_is_the_bar_of_all_their_ticks(
+    steps: list[int], quotes: list[float]
+) -> None:
+    epochs = [1_700_000_000]
+    for step in steps[1:]:
+        epochs.append(epochs[-1] + step)
+    ticks = list(zip(epochs, quotes, strict=False))
+    (whole,) = aggregate(ticks, "R_100", 86_400)  # all inside one day
+    minutes = aggregate(ticks, "R_100", 60)
+    assert span(minutes, whole.epoch, 86_400) == whole
+
+
+def test_a_span_of_nothing_is_no_bar() -> None:
+    assert span([], 60, 60) is None
