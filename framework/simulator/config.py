@@ -24,6 +24,7 @@ from attrs import validators as v
 from framework.deriv.calls import ALL_SCOPES
 from framework.market.pricing import PricingConfig
 
+from .bars import DEFAULT_BAR_HISTORY_SECONDS
 from .feed import DEFAULT_HISTORY_SECONDS
 from .ratelimit import RateLimits
 
@@ -99,7 +100,9 @@ class SimulatorConfig:
         faults: fault specification (see :func:`framework.simulator.faults.parse_faults`).
         rate_limits: request limits.
         pricing: commission and stake/payout limits (the market model's).
-        history_seconds: how much past market each feed keeps.
+        history_seconds: how much past market each feed keeps as ticks.
+        bar_history_seconds: how much past market each feed keeps as minute bars, for
+            ``ticks_history`` candles of every granularity (drawn before genesis on demand).
         idle_timeout: close a connection after this many seconds without traffic either
             way (the real server: 120); ``None`` never.
         queue_size: messages buffered per connection before a slow client is dropped.
@@ -122,6 +125,9 @@ class SimulatorConfig:
     rate_limits: RateLimits = attrs.field(factory=RateLimits, metadata=_INTERNAL)
     pricing: PricingConfig = attrs.field(factory=PricingConfig, metadata=_INTERNAL)
     history_seconds: int = attrs.field(default=DEFAULT_HISTORY_SECONDS, metadata=_INTERNAL)
+    bar_history_seconds: int = attrs.field(
+        default=DEFAULT_BAR_HISTORY_SECONDS, validator=v.ge(0), metadata=_INTERNAL
+    )
     idle_timeout: float | None = attrs.field(default=120.0, metadata=_INTERNAL)
     queue_size: int = attrs.field(default=10_000, metadata=_INTERNAL)
     app_ids: frozenset[int] | None = attrs.field(default=None, metadata=_INTERNAL)

@@ -85,7 +85,12 @@ class SimCore:
             if seed != config.seed:
                 _log.warning("state file seed wins over --seed", state_seed=seed)
         self.feeds = MarketFeeds(
-            nursery, self.clock, seed=seed, genesis=genesis, history_seconds=config.history_seconds
+            nursery,
+            self.clock,
+            seed=seed,
+            genesis=genesis,
+            history_seconds=config.history_seconds,
+            bar_seconds=config.bar_history_seconds,
         )
         self.desk = TradingDesk(self.bank, self.feeds, self.clock, config.pricing)
         restored = self.store is not None and not self.store.is_empty

@@ -8,8 +8,9 @@ from its ``--state`` file) show the same market.
 
 Feeds start lazily, the first time anything touches the symbol (a subscription, a proposal, a
 history request). Starting one generates the ticks from genesis to now silently, which becomes
-the history ``ticks_history`` serves, then a task publishes each new tick at its epoch
-(:class:`SimClock` time). Listeners are plain callables run synchronously in registration
+the history ``ticks_history`` serves (the last ``history_seconds`` of ticks; the minute bars
+of :mod:`framework.simulator.bars` go further back), then a task publishes each new tick at
+its epoch (:class:`SimClock` time). Listeners are plain callables run synchronously in registration
 order, then the *settlement hooks*: subscribers see a tick before any contract settles on it,
 and every open contract sees every tick (a feed that falls behind publishes the missed ticks
 in order rather than skipping them).
@@ -27,6 +28,7 @@ from framework.deriv.models import Tick
 from framework.market.symbols import SymbolSpec, get_symbol
 from framework.market.ticks import TickGenerator
 
+from .bars import DEFAULT_BAR_HISTORY_SECONDS, MinuteBars
 from .clock import SimClock
 
 __all__ = ["DEFAULT_HISTORY_SECONDS", "MarketFeeds", "SymbolFeed", "TickListener"]
@@ -43,10 +45,17 @@ class SymbolFeed:
     Attributes:
         spec: the symbol.
         last: the latest published tick.
+        bars: its minute bars, kept far beyond the ticks.
     """
 
     def __init__(
-        self, spec: SymbolSpec, *, seed: int | str, genesis: int, history_seconds: int
+        self,
+        spec: SymbolSpec,
+        *,
+        seed: int | str,
+        genesis: int,
+        history_seconds: int,
+        bar_seconds: int = DEFAULT_BAR_HISTORY_SECONDS,
     ) -> None:
         """Create a feed whose first tick follows ``genesis``.
 
@@ -54,13 +63,15 @@ class SymbolFeed:
             spec: the symbol.
             seed: the run seed.
             genesis: epoch of the generator's (unpublished) starting tick.
-            history_seconds: how much past market to keep.
+            history_seconds: how much past market to keep as ticks.
+            bar_seconds: how much past market to keep as minute bars.
         """
         self.spec = spec
         self._gen = TickGenerator(spec, seed, genesis)
         self._quotes: deque[float] = deque(maxlen=max(1, history_seconds // spec.tick_interval))
         self._listeners: list[TickListener] = []
         self._settlement: list[TickListener] = []
+        self.bars = MinuteBars(spec, seed=seed, genesis=genesis, max_seconds=bar_seconds)
         self.last = Tick(spec.symbol, genesis, self._gen.quote, spec.pip_size)
 
     # -- history -------------------------------------------------------------------------
@@ -81,6 +92,9 @@ class SymbolFeed:
         self._quotes.extend(quotes)
         symbol, pip = self.spec.symbol, self.spec.pip_size
         ticks = [Tick(symbol, start + (i + 1) * interval, q, pip) for i, q in enumerate(quotes)]
+        add_bar = self.bars.add
+        for tick in ticks:
+            add_bar(tick.epoch, tick.quote)
         self.last = ticks[-1]
         return ticks
 
@@ -155,6 +169,7 @@ class MarketFeeds:
         seed: int | str,
         genesis: int,
         history_seconds: int = DEFAULT_HISTORY_SECONDS,
+        bar_seconds: int = DEFAULT_BAR_HISTORY_SECONDS,
     ) -> None:
         """Create the registry; feeds run as tasks of ``nursery``."""
         self._nursery = nursery
@@ -162,6 +177,7 @@ class MarketFeeds:
         self.seed = seed
         self.genesis = genesis
         self._history_seconds = history_seconds
+        self._bar_seconds = bar_seconds
         self._feeds: dict[str, SymbolFeed] = {}
         self._on_start: list[Callable[[SymbolFeed], Any]] = []
 
@@ -181,7 +197,11 @@ class MarketFeeds:
         if feed is None:
             spec = get_symbol(symbol)
             feed = SymbolFeed(
-                spec, seed=self.seed, genesis=self.genesis, history_seconds=self._history_seconds
+                spec,
+                seed=self.seed,
+                genesis=self.genesis,
+                history_seconds=self._history_seconds,
+                bar_seconds=self._bar_seconds,
             )
             feed.catch_up(self.clock.now())
             self._feeds[symbol] = feed
