@@ -207,7 +207,7 @@ class Session:
         if key is not None:
             for sub in self.subscriptions.values():
                 if sub.key == key:
-                    raise SimError("AlreadySubscribed", f"You are already subscribed to {what}.")
+                    raise SimError("AlreadySubscribed", f"You are already subscribed to {what}")
         sub = Subscription(sub_id or new_id(), kind, key, envelope, msg_type, self)
         self.subscriptions[sub.id] = sub
         return sub

@@ -185,11 +185,11 @@ async def test_already_subscribed(autojump_clock: MockClock, trader: RawClient) 
     await trader.send({"ticks": "R_100"}, req_id=False)
     await trader.send({"ticks": "R_100"}, req_id=False)
     error = (await trader.wait(lambda m: "error" in m))["error"]
-    assert error == {"code": "AlreadySubscribed", "message": "You are already subscribed to R_100."}
+    assert error == {"code": "AlreadySubscribed", "message": "You are already subscribed to R_100"}
     await trader.call({"transaction": 1, "subscribe": 1})
     reply = await trader.call({"transaction": 1, "subscribe": 1})
     assert assert_error(reply, "AlreadySubscribed", "transaction")["message"] == (
-        "You are already subscribed to transaction."
+        "You are already subscribed to transaction"
     )
     await trader.call({"balance": 1, "subscribe": 1})
     assert_error(await trader.call({"balance": 1, "subscribe": 1}), "AlreadySubscribed", "balance")

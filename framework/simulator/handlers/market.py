@@ -3,18 +3,20 @@ payout_currencies, trading_times."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from framework.deriv.models import Tick
+from framework.market.candles import CandleBuilder, check_granularity
 from framework.market.digits import format_quote
+from framework.market.errors import MarketError
 from framework.market.offerings import Offering
 from framework.market.offerings import contracts_for as offerings_for
 from framework.market.symbols import SymbolSpec, get_symbol, symbols
 
+from .. import history
 from ..dispatch import Call, Handler
 from ..envelope import Envelope, SimError, dumps
-from ..feed import SymbolFeed
+from ..feed import SymbolFeed, TickListener
 from ..session import Subscription
 from .registry import registrar
 
@@ -49,15 +51,15 @@ def _feed(call: Call, symbol: str) -> SymbolFeed:
     return call.core.feeds.get(symbol)
 
 
-def _subscribe_ticks(call: Call, feed: SymbolFeed, envelope: Envelope) -> Subscription:
-    symbol = feed.spec.symbol
-    sub = call.session.subscribe(
-        "ticks", ("tick", symbol, call.args.get("req_id")), envelope, "tick", what=symbol
-    )
-    listener = TickStream(sub)
+def _listen(feed: SymbolFeed, sub: Subscription, listener: TickListener) -> None:
     feed.add_listener(listener)
     sub.cleanups.append(lambda: feed.remove_listener(listener))
-    return sub
+
+
+def _tick_key(symbol: str, call: Call) -> tuple[str, str, Any]:
+    # The server's feed key is "symbol;tick;req_id": ``ticks`` and a ``ticks_history`` tick
+    # stream of the same symbol and req_id are the same stream.
+    return ("tick", symbol, call.args.get("req_id"))
 
 
 @handles("ticks")
@@ -72,121 +74,126 @@ def ticks(call: Call) -> None:
             echo = dict(envelope.echo_req)
             echo["ticks"] = feed.spec.symbol
             envelope = Envelope(echo, envelope.req_id, envelope.passthrough)
-        _subscribe_ticks(call, feed, envelope)
+        symbol = feed.spec.symbol
+        sub = call.session.subscribe(
+            "ticks", _tick_key(symbol, call), envelope, "tick", what=symbol
+        )
+        _listen(feed, sub, TickStream(sub))
 
 
 # -- history and candles --------------------------------------------------------------------
 
 
-def _window(call: Call) -> tuple[int, int, int]:
-    args = call.args
-    now = call.now()
-    end_text = args.get("end", "latest")
-    end = now if end_text == "latest" else min(int(end_text), now)
-    start = int(args.get("start", 0))
-    count = int(args.get("count", 1000))
-    if count <= 0:
-        count = 1000
-    return start, end, min(count, 5000)
-
-
-def _candles(ticks: Iterable[Tick], granularity: int) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    current: dict[str, Any] | None = None
-    for tick in ticks:
-        bucket = tick.epoch - tick.epoch % granularity
-        q = tick.quote
-        if current is None or current["epoch"] != bucket:
-            current = {"close": q, "epoch": bucket, "high": q, "low": q, "open": q}
-            out.append(current)
-        else:
-            current["close"] = q
-            if q > current["high"]:
-                current["high"] = q
-            if q < current["low"]:
-                current["low"] = q
-    return out
-
-
 class OhlcStream:
-    """Sends the current candle of one subscription on every tick (``msg_type: ohlc``)."""
+    """Sends the forming bar of one subscription on every tick (``msg_type: ohlc``).
 
-    __slots__ = ("_candle", "_granularity", "_sub")
+    It starts from the server's bar at the moment of the answer (:func:`history.forming`,
+    every tick of it, however long ago the bar opened) and then takes each published tick
+    through the candle rule, so the first ``ohlc`` continues the answer's last bar exactly.
+    """
 
-    def __init__(self, sub: Subscription, granularity: int, last: dict[str, Any] | None) -> None:
+    __slots__ = ("_builder", "_sub")
+
+    def __init__(self, sub: Subscription, feed: SymbolFeed, granularity: int) -> None:
         self._sub = sub
-        self._granularity = granularity
-        self._candle = dict(last) if last else None
+        self._builder = CandleBuilder(feed.spec.symbol, granularity)
+        bar = history.forming(feed, granularity)
+        if bar is not None:
+            self._builder.merge(bar, feed.last.epoch)
 
     def __call__(self, tick: Tick) -> None:
-        g = self._granularity
-        bucket = tick.epoch - tick.epoch % g
-        q = tick.quote
-        candle = self._candle
-        if candle is None or candle["epoch"] != bucket:
-            candle = self._candle = {"close": q, "epoch": bucket, "high": q, "low": q, "open": q}
-        else:
-            candle["close"] = q
-            candle["high"] = max(candle["high"], q)
-            candle["low"] = min(candle["low"], q)
+        builder = self._builder
+        builder.add(tick.epoch, tick.quote)
+        bar = builder.forming
+        assert bar is not None  # it has just taken a tick
         pip = tick.pip_size
+        # Prices as strings, as the server's feed sends them (pip-sized text).
         self._sub.emit(
             {
-                "close": format_quote(candle["close"], pip),
+                "close": format_quote(bar.close, pip),
                 "epoch": tick.epoch,
-                "granularity": g,
-                "high": format_quote(candle["high"], pip),
+                "granularity": builder.granularity,
+                "high": format_quote(bar.high, pip),
                 "id": self._sub.id,
-                "low": format_quote(candle["low"], pip),
-                "open": format_quote(candle["open"], pip),
-                "open_time": bucket,
+                "low": format_quote(bar.low, pip),
+                "open": format_quote(bar.open, pip),
+                "open_time": bar.epoch,
                 "symbol": tick.symbol,
             }
         )
 
 
+def _style(call: Call) -> tuple[str, int]:
+    """The style and granularity asked for, as the server reads them.
+
+    Raises:
+        MarketError: ``InvalidGranularity``.
+        SimError: ``InvalidStyle``.
+    """
+    granularity = call.args.get("granularity") or 0  # ``granularity: 0`` asks for ticks
+    # The style the client sent (not the schema's default): without one, a granularity
+    # means candles.
+    if "style" in call.envelope.echo_req:
+        style = call.args["style"]
+    else:
+        style = "candles" if granularity else "ticks"
+    if style == "candles":
+        return style, check_granularity(granularity or 60)
+    if style != "ticks":
+        raise SimError("InvalidStyle", f"Style {style} invalid")
+    return style, granularity
+
+
 @handles("ticks_history")
 def ticks_history(call: Call) -> None:
-    """Past ticks or candles up to ``end`` (the last ``count``), optionally then a stream."""
+    """Past ticks or candles of a window (see :mod:`framework.simulator.history`), optionally
+    then a ``tick`` or ``ohlc`` stream.
+
+    Like the server, a subscription is opened (and checked for a duplicate) before the
+    history is read, and closed again if the request fails; the answer holds every tick
+    published so far and the stream every later one, so nothing falls between the two.
+    """
     args = call.args
-    feed = _feed(call, args["ticks_history"])
-    spec = feed.spec
-    start, end, count = _window(call)
-    if start > end:
-        raise SimError("InvalidStartEnd", "Start time is later than end time.")
-    subscribe = args.get("subscribe") == 1
-    candles = args.get("style") == "candles" or "granularity" in args
-    if not candles:
-        history = list(feed.history(start, end))[-count:]
-        sub_id = None
-        if subscribe:
-            sub_id = _subscribe_ticks(call, feed, call.envelope).id
-        call.reply(
-            {
-                "prices": [t.quote for t in history],
-                "times": [t.epoch for t in history],
-            },
-            msg_type="history",
-            subscription=sub_id,
-            extra={"pip_size": spec.pip_size},
+    style, granularity = _style(call)
+    symbol = args["ticks_history"]
+    sub = None
+    if args.get("subscribe") == 1:
+        if style == "ticks":
+            sub = call.session.subscribe(
+                "ticks", _tick_key(symbol, call), call.envelope, "tick", what=symbol
+            )
+        else:
+            key = ("candles", symbol, granularity, args.get("req_id"))
+            sub = call.session.subscribe("candles", key, call.envelope, "ohlc", what=symbol)
+    try:
+        feed = _feed(call, symbol)
+        win = history.window(
+            start=int(args.get("start", 0)),
+            end=str(args["end"]),
+            count=int(args.get("count", 1000)),
+            granularity=granularity,
+            now=call.now(),
         )
+    except (MarketError, SimError):
+        if sub is not None:
+            call.session.forget(sub.id)
+        raise
+    sub_id = None if sub is None else sub.id
+    extra = {"pip_size": feed.spec.pip_size}
+    if style == "ticks":
+        ticks = list(feed.history(win.start, win.end))[-win.count :]
+        if sub is not None:
+            _listen(feed, sub, TickStream(sub))
+        payload = {"prices": [t.quote for t in ticks], "times": [t.epoch for t in ticks]}
+        call.reply(payload, msg_type="history", subscription=sub_id, extra=extra)
         return
-    granularity = int(args.get("granularity", 60))
-    rows = _candles(feed.history(start, end), granularity)[-count:]
-    sub_id = None
-    if subscribe:
-        sub = call.session.subscribe(
-            "candles",
-            ("candles", spec.symbol, granularity, args.get("req_id")),
-            call.envelope,
-            "ohlc",
-            what=spec.symbol,
-        )
-        listener = OhlcStream(sub, granularity, rows[-1] if rows else None)
-        feed.add_listener(listener)
-        sub.cleanups.append(lambda: feed.remove_listener(listener))
-        sub_id = sub.id
-    call.reply(rows, msg_type="candles", subscription=sub_id, extra={"pip_size": spec.pip_size})
+    rows = [
+        {"close": bar.close, "epoch": bar.epoch, "high": bar.high, "low": bar.low, "open": bar.open}
+        for bar in history.candles(feed, win, granularity)
+    ]
+    if sub is not None:
+        _listen(feed, sub, OhlcStream(sub, feed, granularity))
+    call.reply(rows, msg_type="candles", subscription=sub_id, extra=extra)
 
 
 # -- static market facts --------------------------------------------------------------------
