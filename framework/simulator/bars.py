@@ -87,7 +87,7 @@ class MinuteBars:
 
     def _trim(self) -> None:
         # Drop in blocks of a day, so trimming costs nothing per bar.
-        keep = self.max_seconds // MINUTE
+        keep = max(1, self.max_seconds // MINUTE)
         excess = len(self._epochs) - keep
         if excess >= 1440:
             del self._epochs[:excess]

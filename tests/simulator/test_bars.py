@@ -34,3 +34,11 @@ def test_memory_stays_bounded_and_the_past_stays_out_of_reach_once_dropped() -> 
     bars.reach(GENESIS)
     assert bars.oldest == oldest  # nothing drawn again: that market is gone
     assert bars.between(GENESIS, oldest) == []
+
+
+def test_no_bar_history_still_keeps_the_latest_bar() -> None:
+    spec = get_symbol("R_100")
+    bars = MinuteBars(spec, seed=3, genesis=GENESIS, max_seconds=0)
+    for epoch, quote in TickGenerator(spec, 3, GENESIS).take(86_400 // 2):
+        bars.add(epoch, quote)
+    assert 1 <= len(bars) <= 1 + 1440 + 1
