@@ -175,10 +175,13 @@ async def download_ticks(
         if len(page_times) >= PAGE and page_times[0] > cursor and span > 1:
             span = max(1, span // 2)  # the window held more than a page: ask a smaller one
             continue
-        for epoch, quote in zip(page_times, prices, strict=True):
+        # Only ticks from the cursor on: a window that starts at the server's now is answered
+        # with the day before it, as Deriv does.
+        fresh = [(e, q) for e, q in zip(page_times, prices, strict=True) if e >= cursor]
+        for epoch, quote in fresh:
             writer.write(Tick(symbol, epoch, quote, pip))
         writer.flush()
-        written += len(page_times)
+        written += len(fresh)
         if progress is not None:
             progress(written, max(expected, written))
         cursor = (page_times[-1] if page_times else stop) + 1
