@@ -67,12 +67,13 @@ def test_the_download_command_writes_candle_files(
     assert main(command) == 0
     assert f"(resumed after {last.epoch})" in capsys.readouterr().err
     assert len(bars_of(out)) == 30
-    # The simulator keeps one day of market: 288 bars of 5 minutes, give or take the forming one.
-    whole = tmp_path / "day.csv"
-    assert main([*command[:-4], "--out", str(whole), "--count", "1000"]) == 0
+    # The simulator keeps sixty days of bars: sixty daily ones, give or take the forming one.
+    whole = tmp_path / "days.csv"
+    days = ["download", "R_100", "--granularity", "86400", "--out", str(whole), "--seed", "3"]
+    assert main([*days, "--count", "100"]) == 0
     err = capsys.readouterr().err
-    assert "1,000 were asked, but the server's history holds no more" in err
-    assert 286 <= len(bars_of(whole)) <= 288
+    assert "100 were asked, but the server's history holds no more" in err
+    assert 59 <= len(bars_of(whole)) <= 60
     assert main(["download", "R_50", "--granularity", "300", "--out", str(out)]) == 2
     assert f"{out} holds bars of R_100; use another file for R_50" in capsys.readouterr().err
     assert main(["download", "R_100", "--granularity", "60", "--out", str(out)]) == 2
