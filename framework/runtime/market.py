@@ -106,8 +106,12 @@ class _Series:
         return any(type(item) is tuple for item in self.pending)
 
     async def wait_answer(self) -> None:
-        """Wait for the re-sent subscription's answer, if the stream is being re-created."""
-        while not self.answered() and (self.awaiting or self.stream.restoring):
+        """Wait for the re-sent subscription's answer while the stream is being re-created.
+
+        Also when an older answer is pending: the link may have gone again before the tick
+        stream was re-created, and only the latest answer knows the whole gap.
+        """
+        while self.awaiting or self.stream.restoring:
             self.take(await self.stream.receive())
 
 

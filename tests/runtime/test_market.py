@@ -190,3 +190,28 @@ async def test_a_refused_candle_subscription_stops_the_start() -> None:
         with pytest.raises(StartupError, match="60-second candles of 'R_100' refused: Invalid"):
             await started(client, nursery)
         nursery.cancel_scope.cancel()
+
+
+async def test_after_two_outages_the_latest_answer_fills_the_gap() -> None:
+    server = [bar(e, close=1.0 + e / 10_000) for e in (1020, 1080, 1140, 1200, 1260)]
+    client = FakeClient((bar(960), bar(1020, close=1.3)), tuple(server))
+    async with trio.open_nursery() as nursery:
+        market, watch = await started(client, nursery)
+        client.tick_sub.offer(tick(1050))
+        await trio.testing.wait_all_tasks_blocked()
+        for sub in (client.tick_sub, client.candle_sub):
+            sub.gap_since = 0.0
+        # The candles were re-created, then the link went again before the ticks were.
+        client.candle_sub.restored(10.0)
+        client.candle_sub.offer((server[0], server[1]))
+        client.candle_sub.gap_since = 20.0
+        client.tick_sub.restored(200.0)
+        client.tick_sub.offer(tick(1290))
+        await trio.testing.wait_all_tasks_blocked()
+        assert watch.events[-1] == 1050
+        client.candle_sub.restored(201.0)
+        client.candle_sub.offer((server[3], server[4]))
+        await trio.testing.wait_all_tasks_blocked()
+        nursery.cancel_scope.cancel()
+    assert watch.events[watch.events.index(1050) :] == [1050, *server[:4], 1290]
+    assert (market.gap_fills, market.gap_fetches, market.missed_bars) == (1, 1, 0)
