@@ -61,6 +61,9 @@ __all__ = ["MAX_HISTORY_COUNT", "StartupError", "SymbolMarket"]
 #: The most bars or ticks one ``ticks_history`` answer holds.
 MAX_HISTORY_COUNT = 5000
 
+# Bars asked for beyond what a gap needs (those that close while the request is on its way).
+_SPARE_BARS = 10
+
 
 class StartupError(TriobotError):
     """Something the bot needs at start could not be set up (subscription refused...)."""
@@ -97,7 +100,8 @@ class _Series:
         while True:
             try:
                 item = stream.receive_nowait()
-            except trio.WouldBlock:
+            except (trio.WouldBlock, trio.EndOfChannel):
+                # Ended (the bot is stopping): the ticks alone build the bars from here.
                 return
             self.take(item)
 
@@ -112,7 +116,11 @@ class _Series:
         stream was re-created, and only the latest answer knows the whole gap.
         """
         while self.awaiting or self.stream.restoring:
-            self.take(await self.stream.receive())
+            try:
+                item = await self.stream.receive()
+            except trio.EndOfChannel:
+                return
+            self.take(item)
 
 
 class SymbolMarket:
@@ -162,7 +170,7 @@ class SymbolMarket:
                 what = f"the history of {symbol!r}"
                 await self._warm_up(ticks, wanted["ticks"])
                 task_status.started()
-                what = f"ticks of {symbol!r}"
+                what = f"the market data of {symbol!r}"
                 await self._feed(ticks)
             except APIError as exc:
                 raise StartupError(f"{what} refused: {exc.code}: {exc.message}") from exc
@@ -247,11 +255,10 @@ class SymbolMarket:
 
     async def _refill(self) -> None:
         """After a reconnect: hand the bars closed in the gap to the host, oldest first."""
-        if not self._series:
-            return
         host = self._host
         closed: list[Candle] = []
         forming: list[Candle] = []
+        answered = 0
         for g, series in self._series.items():
             series.drain()
             await series.wait_answer()
@@ -265,6 +272,7 @@ class SymbolMarket:
                     host.server_candle(item.candle, item.epoch)
                 elif not series.answered():
                     break
+            answered += 1
             bars = await self._reach_back(g, item)
             closed.extend(bars[:-1])
             forming.extend(bars[-1:])
@@ -274,7 +282,8 @@ class SymbolMarket:
             self._take_bars(candle.granularity, [candle])
         for candle in forming:
             host.server_candle(candle, max(candle.epoch, self._last))
-        self.gap_fills += 1
+        if answered:
+            self.gap_fills += 1
 
     async def _reach_back(self, granularity: int, bars: tuple[Candle, ...]) -> tuple[Candle, ...]:
         """The answer's bars, or an explicit history from the bar the gap began in when
@@ -284,7 +293,9 @@ class SymbolMarket:
         since = found.builder.forming_open_time
         if since < 0 or not bars or bars[0].epoch <= since:
             return bars
-        count = min((bars[-1].epoch - since) // granularity + 2, MAX_HISTORY_COUNT)
+        # From the bar the gap began in to the answer's forming bar, and a few more: bars
+        # may have closed since the answer, and the server keeps the latest ``count``.
+        count = min((bars[-1].epoch - since) // granularity + 1 + _SPARE_BARS, MAX_HISTORY_COUNT)
         self.gap_fetches += 1
         try:
             fetched = await self._client.ticks_history(

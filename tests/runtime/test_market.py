@@ -153,7 +153,7 @@ async def test_the_first_tick_after_a_gap_waits_for_the_bars_of_the_gap(fetch: s
         await trio.testing.wait_all_tasks_blocked()
         nursery.cancel_scope.cancel()
     assert client.requests[-1] == {
-        "start": 1020, "count": 5, "style": "candles", "granularity": 60
+        "start": 1020, "count": 14, "style": "candles", "granularity": 60
     }  # fmt: skip
     # Short of the whole gap (logged, counted), never a bar twice or out of order.
     given, missed = {
@@ -215,3 +215,19 @@ async def test_after_two_outages_the_latest_answer_fills_the_gap() -> None:
         nursery.cancel_scope.cancel()
     assert watch.events[watch.events.index(1050) :] == [1050, *server[:4], 1290]
     assert (market.gap_fills, market.gap_fetches, market.missed_bars) == (1, 1, 0)
+
+
+async def test_an_ended_candle_stream_leaves_the_bars_to_the_ticks() -> None:
+    client = FakeClient((bar(960), bar(1020, close=1.3)))
+    async with trio.open_nursery() as nursery:
+        market, watch = await started(client, nursery)
+        client.candle_sub.gap_since = 0.0
+        client.candle_sub.finish()  # e.g. the connection stopping under the bot
+        client.tick_sub.offer(tick(1079))
+        client.tick_sub.offer(ConnectionRestored(downtime=1.0))
+        client.tick_sub.offer(tick(1081))
+        await trio.testing.wait_all_tasks_blocked()
+        nursery.cancel_scope.cancel()
+    built = Candle(1020, 1.0, 2.0, 0.5, 1.2, SYMBOL, 60)
+    assert watch.events[1:] == [1079, built, 1081]
+    assert market.gap_fills == 0
