@@ -48,6 +48,7 @@ import trio
 
 from framework.client import Client
 from framework.client.results import CandleUpdate, TickHistory
+from framework.config.model import MAX_HISTORY
 from framework.connection import ConnectionRestored, RequestTimeout, Stream
 from framework.deriv.errors import APIError, PayloadError
 from framework.deriv.models import Candle, Tick
@@ -56,10 +57,7 @@ from framework.logs import get_logger
 
 from .runner import StrategyRunner
 
-__all__ = ["MAX_HISTORY_COUNT", "StartupError", "SymbolMarket"]
-
-#: The most bars or ticks one ``ticks_history`` answer holds.
-MAX_HISTORY_COUNT = 5000
+__all__ = ["StartupError", "SymbolMarket"]
 
 # Bars asked for beyond what a gap needs (those that close while the request is on its way).
 _SPARE_BARS = 10
@@ -164,7 +162,7 @@ class SymbolMarket:
                 for g, keep in sorted(wanted["candles"].items()):
                     what = f"{g}-second candles of {symbol!r}"
                     stream = await stack.enter_async_context(
-                        self._client.candles(symbol, g, count=keep + 1)
+                        self._client.candles(symbol, g, count=min(keep + 1, MAX_HISTORY))
                     )
                     self._series[g] = _Series(g, stream)
                 what = f"the history of {symbol!r}"
@@ -182,7 +180,7 @@ class SymbolMarket:
         past: TickHistory | None = None
         if tick_history:
             found = await self._client.ticks_history(
-                self.symbol, count=min(tick_history, MAX_HISTORY_COUNT)
+                self.symbol, count=min(tick_history, MAX_HISTORY)
             )
             assert isinstance(found, TickHistory)  # no style, no granularity: ticks
             past = found
@@ -295,7 +293,7 @@ class SymbolMarket:
             return bars
         # From the bar the gap began in to the answer's forming bar, and a few more: bars
         # may have closed since the answer, and the server keeps the latest ``count``.
-        count = min((bars[-1].epoch - since) // granularity + 1 + _SPARE_BARS, MAX_HISTORY_COUNT)
+        count = min((bars[-1].epoch - since) // granularity + 1 + _SPARE_BARS, MAX_HISTORY)
         self.gap_fetches += 1
         try:
             fetched = await self._client.ticks_history(
