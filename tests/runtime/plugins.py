@@ -89,7 +89,8 @@ class Recorder(Strategy[NoParams]):
 
 @attrs.frozen
 class WatchParams:
-    """Watch 60-second candles with ``history`` bars of look-back; ``buy`` on each close."""
+    """Watch 60- and 120-second candles with ``history`` bars of look-back; ``buy`` on each
+    1-minute close."""
 
     history: int = 3
     buy: bool = True
@@ -99,9 +100,9 @@ class CandleWatcher(Strategy[WatchParams]):
     """Records what it sees at the start, then every candle and tick in order; buys Rise or
     Fall after a bar that rose or fell (the candle tests' strategy, live and in replay).
 
-    Each instance appends one run to :attr:`runs`: ``start`` (the closed bars, the forming
-    bar and the ticks ``on_start`` saw) and ``events`` (``("tick", epoch)`` and
-    ``("candle", candle)``, in delivery order).
+    Each instance appends one run to :attr:`runs`: ``start`` (the closed 1-minute bars, the
+    forming one, the ticks and the 2-minute bars ``on_start`` saw) and ``events``
+    (``("tick", epoch)`` and ``("candle", candle)``, in delivery order).
     """
 
     Params = WatchParams
@@ -111,17 +112,17 @@ class CandleWatcher(Strategy[WatchParams]):
 
     @classmethod
     def candle_series(cls, params: WatchParams) -> tuple[CandleSeries, ...]:
-        return (CandleSeries(60, history=params.history),)
+        return (CandleSeries(60, history=params.history), CandleSeries(120, history=2))
 
     def on_start(self) -> None:
         ctx = self.ctx
         self._events: list[tuple[str, Any]] = []
-        start = (tuple(ctx.candles(60)), ctx.forming(60), tuple(ctx.ticks()))
+        start = (tuple(ctx.candles(60)), ctx.forming(60), tuple(ctx.ticks()), ctx.candles(120))
         CandleWatcher.runs.append({"start": start, "events": self._events})
 
     def on_candle(self, candle: Candle) -> None:
         self._events.append(("candle", candle))
-        if self.params.buy and not self.ctx.open_contracts:
+        if candle.granularity == 60 and self.params.buy and not self.ctx.open_contracts:
             self.ctx.buy("CALL" if candle.close >= candle.open else "PUT")
 
     def on_tick(self, tick: Tick) -> None:

@@ -36,8 +36,8 @@ WATCH = """\
 """
 
 
-def _candles(events: list[tuple[str, Any]]) -> list[Candle]:
-    return [value for kind, value in events if kind == "candle"]
+def _candles(events: list[tuple[str, Any]], granularity: int = 60) -> list[Candle]:
+    return [v for kind, v in events if kind == "candle" and v.granularity == granularity]
 
 
 async def _run_until(bot: Bot, done: Any) -> int:
@@ -62,7 +62,7 @@ async def test_the_declared_history_is_there_in_on_start(tmp_path: Any, vclock: 
     async with trio.open_nursery() as nursery:
         await nursery.start(bot.run)
         (run,) = CandleWatcher.runs
-        closed, forming, ticks = run["start"]
+        closed, forming, ticks, two_minutes = run["start"]
         assert run["events"] == []  # on_start came first
         bot.stop.request("test")
     # Four closed minutes, back to back, then the forming one holding the latest tick.
@@ -74,7 +74,11 @@ async def test_the_declared_history_is_there_in_on_start(tmp_path: Any, vclock: 
     market = _market_ticks(bot, closed[0].epoch, last)
     assert [*closed, forming] == aggregate(((t.epoch, t.quote) for t in market), SYMBOL, 60)
     assert list(ticks) == market[-5:]
-    assert bot.markets[SYMBOL].history_bars == 4
+    wider = aggregate(
+        ((t.epoch, t.quote) for t in _market_ticks(bot, last - 600, last)), SYMBOL, 120
+    )
+    assert list(two_minutes) == wider[-3:-1]
+    assert bot.markets[SYMBOL].history_bars == 4 + 2
 
 
 async def test_live_candles_and_trades_are_the_replays(tmp_path: Any, vclock: MockClock) -> None:
@@ -141,13 +145,17 @@ async def test_a_reconnect_skips_no_candle_and_gives_none_twice(
     events = events[: events.index(("tick", cut)) + 1]
     ticks = [value for kind, value in events if kind == "tick"]
     assert any(b - a > 100 for a, b in itertools.pairwise(ticks))  # the gap
-    candles = _candles(events)
-    first = candles[0].epoch
-    # Every minute once, in order, with the market's values (the gap's from the server).
-    market = _market_ticks(bot, first, cut)
-    assert candles == aggregate(((t.epoch, t.quote) for t in market), SYMBOL, 60)[:-1]
-    assert [c.epoch for c in candles] == list(range(first, candles[-1].epoch + 60, 60))
-    assert any(c.epoch > dropped_at for c in candles)
+    # Every bar once, in order, with the market's values (the gap's from the server).
+    for g in (60, 120):
+        candles = _candles(events, g)
+        first = candles[0].epoch
+        market = _market_ticks(bot, first, cut)
+        assert candles == aggregate(((t.epoch, t.quote) for t in market), SYMBOL, g)[:-1]
+        assert [c.epoch for c in candles] == list(range(first, candles[-1].epoch + g, g))
+        assert any(c.epoch > dropped_at for c in candles)
+    # Across granularities, in the order a replay closes them.
+    both = [v for kind, v in events if kind == "candle"]
+    assert both == sorted(both, key=lambda c: (c.close_time, c.granularity))
     market_feed = bot.markets[SYMBOL]
     assert market_feed.gap_fills == 1 and market_feed.missed_bars == 0
     assert market_feed.gap_fetches == (1 if history == 1 else 0)
