@@ -23,10 +23,11 @@ Start (before the strategies' ``on_start``), in this order:
    open stays, its high and low are extremes, its close ends on the latest quote).
 
 Running: before each tick, every ``ohlc`` update that arrived is taken without waiting
-(:meth:`~framework.connection.Stream.receive_nowait`); those from before the tick go to the
-host, in arrival order, then the tick. An update never closes a bar before the tick that
-closed it was delivered, so the strategies see the replay's order whichever of the two
-streams the socket delivered first.
+(:meth:`~framework.connection.Stream.receive_nowait`); those of earlier ticks go to the
+host, in arrival order, then the tick; the others wait for a later tick. An update is never
+applied ahead of its own tick, so it closes a bar only where the ticks close it anyway (or
+where its own tick never came): the strategies see the replay's order whichever of the two
+streams the socket delivered first, and the reader may run ahead of this task.
 
 Reconnect: the tick stream's :class:`~framework.connection.ConnectionRestored` marker comes
 before the first tick after the gap. Before that tick is delivered, each series' re-sent
