@@ -583,7 +583,7 @@ class Backtest:
         handlers = self.host.tick_handlers
         tick_failed = self.host.tick_failed
         feeds = self.host.feeds
-        host_tick = self.host.tick
+        feed_tick = self.host.feed_tick
         spots = self._spots
         open_by_symbol = self.broker.open_by_symbol
         settle = self.broker.settle
@@ -598,8 +598,8 @@ class Backtest:
             # StrategyHost.tick inlined (a call less per tick); the table and the failure
             # policy stay the host's, so live and replay dispatch alike. A symbol with
             # candle series or history goes through the host itself.
-            if feeds and symbol in feeds:
-                host_tick(tick)
+            if feeds and (feed := feeds.get(symbol)) is not None:
+                feed_tick(feed, tick)
             elif (on_ticks := handlers.get(symbol)) is not None:
                 for on_tick in on_ticks:
                     try:

@@ -82,7 +82,7 @@ class SymbolFeed:
         tick_taps: indicators on the tick series, by owner.
     """
 
-    __slots__ = ("series", "symbol", "tick_taps", "ticks")
+    __slots__ = ("_all", "series", "symbol", "tick_taps", "ticks")
 
     def __init__(self, symbol: str, tick_history: int, series: dict[int, int]) -> None:
         """Create the feed.
@@ -95,30 +95,33 @@ class SymbolFeed:
         self.symbol = symbol
         self.ticks: deque[Tick] = deque(maxlen=tick_history)
         self.series = {g: SeriesFeed(symbol, g, keep) for g, keep in sorted(series.items())}
+        self._all = tuple(self.series.values())
         self.tick_taps: dict[object, list[Tap]] = {}
 
-    def tick(self, tick: Tick) -> list[Candle]:
+    def tick(self, tick: Tick) -> Sequence[Candle]:
         """Take a tick; return the bars it closed (not newer ones already given out)."""
+        # The per-tick path of every symbol with a series: no allocation unless a bar closes.
         epoch = tick[1]
         ticks = self.ticks
         if ticks.maxlen:
             if ticks and epoch <= ticks[-1][1]:
-                return []  # a repeat: its bars are settled
+                return ()  # a repeat: its bars are settled
             ticks.append(tick)
-        for taps in self.tick_taps.values():
-            for tap in taps:
-                tap.feed(tick[2])
-        out: list[Candle] = []
-        for series in self.series.values():
+        if self.tick_taps:
+            for taps in self.tick_taps.values():
+                for tap in taps:
+                    tap.feed(tick[2])
+        out: Sequence[Candle] = ()
+        for series in self._all:
             builder = series.builder
             if builder.last_epoch < 0 and epoch % builder.granularity:
                 # Built from ticks alone (a replay), the first bar began before the first
                 # tick: it is partial, so it is never given out. Live, the server's bars
                 # come first (fill, merge), and this does not apply.
                 series.last_closed = max(series.last_closed, epoch - epoch % builder.granularity)
-            closed = series.accept(builder.add(epoch, tick[2]))
-            if closed is not None:
-                out.append(closed)
+            bar = builder.add(epoch, tick[2])
+            if bar is not None and series.accept(bar) is not None:
+                out = (*out, bar)
         return out
 
     def merge(self, candle: Candle, last_epoch: int) -> list[Candle]:

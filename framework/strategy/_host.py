@@ -17,8 +17,11 @@ Dispatch, the same live and in a replay:
 
 1. a tick goes to ``on_tick`` of each running strategy that trades its symbol, in config
    order (:attr:`StrategyHost.tick_handlers`, rebuilt in place when a slot changes state,
-   never per tick; the replay engine reads it in its hot loop, the runner calls
-   :meth:`StrategyHost.tick`);
+   never per tick, and without the strategies that do not override ``on_tick``; the replay
+   engine reads it in its hot loop, the runner calls :meth:`StrategyHost.tick`). For a
+   symbol with candle series, the bars the tick closed go to ``on_candle`` first (bars in
+   ascending granularity, strategies in config order), and the forming bars to
+   ``on_candle_update`` after it;
 2. a transaction goes to the running strategies whose class sets ``wants_transactions``;
 3. a contract update first tells the strategy's context (and the risk gate) that the
    contract is the strategy's, so that ``ctx.sell``/``update``/``cancel`` may name it; the
@@ -473,7 +476,7 @@ class StrategyHost:
         """
         feed = self.feeds.get(tick[0])
         if feed is not None:
-            self._feed_tick(feed, tick)
+            self.feed_tick(feed, tick)
             return
         handlers = self.tick_handlers.get(tick[0])
         if handlers is not None:
@@ -483,7 +486,8 @@ class StrategyHost:
                 except Exception as exc:
                     self.tick_failed(on_tick, exc)
 
-    def _feed_tick(self, feed: SymbolFeed, tick: Tick) -> None:
+    def feed_tick(self, feed: SymbolFeed, tick: Tick) -> None:
+        """:meth:`tick` for a symbol whose feed the caller looked up (the replay's loop)."""
         closed = feed.tick(tick)
         if not self._started:
             return  # a warm-up: history only
@@ -630,6 +634,8 @@ class StrategyHost:
         for slot in self.slots.values():
             if slot.state != "running":
                 continue
+            if type(slot.strategy).on_tick is Strategy.on_tick:
+                continue  # on candles only: no call per tick to a hook that does nothing
             on_tick = slot.strategy.on_tick
             for symbol in slot.ctx.symbols:
                 table.setdefault(symbol, []).append(on_tick)
