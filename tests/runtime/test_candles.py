@@ -118,7 +118,10 @@ async def test_live_candles_and_trades_are_the_replays(tmp_path: Any, vclock: Mo
     ]  # fmt: skip
     assert len(bought) >= 4
     assert sorted(bought) == sorted(replayed)
-    assert bot.summary is not None and bot.summary.candles >= 6
+    # Each bar once, whatever the number of strategies watching it; shown when there are any.
+    assert bot.summary is not None and bot.summary.candles >= len(_candles(events)) >= 6
+    assert f"candles {bot.summary.candles}  intents" in bot.summary.lines()[1]
+    assert bot.board is not None and bot.board.fields()["candles"] == bot.summary.candles
 
 
 @pytest.mark.parametrize("history", [1, 5], ids=["gap-longer-than-the-answer", "gap-inside"])
