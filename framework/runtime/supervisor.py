@@ -36,9 +36,7 @@ import trio
 
 from framework.client import Client
 from framework.config import BotConfig
-from framework.connection import (
-    Connection,
-)
+from framework.connection import Connection
 from framework.deriv.models import Authorize
 from framework.execution import ClientBroker, ExecutionActor, recover
 from framework.journal import Journal
