@@ -149,11 +149,11 @@ def test_the_candle_backtest_warms_up_then_trades_rise_fall_on_bar_closes(
     config = str(CONFIGS / "candles.yaml")
     assert main(["check", config]) == 0
     assert "history: 60s candles (20 before start)" in capsys.readouterr().out
-    assert main(["backtest", config, "--count", "40000", "--json"]) == 0
+    assert main(["backtest", config, "--count", "20000", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     # 20 closed 1-minute bars of 2-second ticks (the partial first bar is not one of them).
     assert 20 * 30 <= summary["warmup_ticks"] <= 22 * 30
-    assert summary["ticks"] + summary["warmup_ticks"] == 40_000
+    assert summary["ticks"] + summary["warmup_ticks"] == 20_000
     assert summary["trades"] == summary["ends"]["expired"] > 0
 
 
