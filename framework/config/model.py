@@ -19,7 +19,7 @@ from attrs import validators as v
 
 from framework.connection.backoff import BackoffPolicy
 from framework.connection.keepalive import KeepalivePolicy
-from framework.deriv.protocol import DEFAULT_APP_ID
+from framework.deriv.protocol import DEFAULT_APP_ID, MAX_HISTORY_COUNT
 from framework.market.candles import GRANULARITIES
 from framework.risk import RiskLimits
 from framework.simulator.config import SimulatorConfig
@@ -42,9 +42,6 @@ INTERNAL = {"internal": True}
 _NAME_RE = r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$"
 _SYMBOL_RE = r"^[A-Za-z0-9_]{2,30}$"
 
-MAX_HISTORY = 5000
-"""The most bars (or ticks) of look-back a config may ask for: what one ``ticks_history``
-answer holds at most, so that the live warm-up is one request per series."""
 
 # What YAML may give as a granularity: one of Deriv's, named in the message when it is not.
 _GRANULARITY: Any = cast(Any, Literal)[GRANULARITIES]
@@ -170,6 +167,15 @@ class ContractSection:
         )
 
 
+def _bars_in_one_answer(_inst: object, _attr: object, value: int) -> None:
+    # Live, the history and the forming bar come in one ticks_history answer.
+    if value > MAX_HISTORY_COUNT - 1:
+        raise ValueError(
+            f"must be at most {MAX_HISTORY_COUNT - 1} (one ticks_history answer holds "
+            f"{MAX_HISTORY_COUNT} bars, the forming one included), got {value}"
+        )
+
+
 @attrs.frozen
 class CandleSection:
     """One entry of a strategy's ``candles:`` list, written as a mapping; becomes a
@@ -188,7 +194,7 @@ class CandleSection:
         validator=v.in_(GRANULARITIES),
         metadata={"config_type": _GRANULARITY, "hint": "seconds per bar"},
     )
-    history: int = attrs.field(default=0, validator=[v.ge(0), v.le(MAX_HISTORY)])
+    history: int = attrs.field(default=0, validator=[v.ge(0), _bars_in_one_answer])
     forming: bool = False
     symbols: tuple[str, ...] = attrs.field(
         default=(), validator=[v.max_len(20), v.deep_iterable(v.matches_re(_SYMBOL_RE))]
@@ -242,7 +248,7 @@ class StrategyConfig:
         validator=v.max_len(len(GRANULARITIES) * 20),
         metadata={"config_type": tuple[Union[_GRANULARITY, CandleSection], ...]},  # noqa: UP007
     )
-    tick_history: int = attrs.field(default=0, validator=[v.ge(0), v.le(MAX_HISTORY)])
+    tick_history: int = attrs.field(default=0, validator=[v.ge(0), v.le(MAX_HISTORY_COUNT)])
     strategy_class: Any = attrs.field(default=None, eq=False, repr=False, metadata=INTERNAL)
 
     @property

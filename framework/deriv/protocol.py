@@ -33,6 +33,7 @@ from .validate import validate
 
 __all__ = [
     "DEFAULT_APP_ID",
+    "MAX_HISTORY_COUNT",
     "DerivProtocol",
     "ErrorReply",
     "Event",
@@ -45,6 +46,10 @@ __all__ = [
 
 #: The ``app_id`` sent when none is configured: Deriv's documented app for testing.
 DEFAULT_APP_ID = 1089
+
+#: The most ticks or bars one ``ticks_history`` answer holds (the server's
+#: ``MAX_TICK_COUNT``): a larger ``count`` is cut.
+MAX_HISTORY_COUNT = 5000
 
 
 @attrs.frozen

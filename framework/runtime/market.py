@@ -49,10 +49,10 @@ import trio
 
 from framework.client import Client
 from framework.client.results import CandleUpdate, TickHistory
-from framework.config.model import MAX_HISTORY
 from framework.connection import ConnectionRestored, RequestTimeout, Stream
 from framework.deriv.errors import APIError, PayloadError
 from framework.deriv.models import Candle, Tick
+from framework.deriv.protocol import MAX_HISTORY_COUNT
 from framework.errors import TriobotError
 from framework.logs import get_logger
 
@@ -163,7 +163,7 @@ class SymbolMarket:
                 for g, keep in sorted(wanted["candles"].items()):
                     what = f"{g}-second candles of {symbol!r}"
                     stream = await stack.enter_async_context(
-                        self._client.candles(symbol, g, count=min(keep + 1, MAX_HISTORY))
+                        self._client.candles(symbol, g, count=min(keep + 1, MAX_HISTORY_COUNT))
                     )
                     self._series[g] = _Series(g, stream)
                 what = f"the history of {symbol!r}"
@@ -181,7 +181,7 @@ class SymbolMarket:
         past: TickHistory | None = None
         if tick_history:
             found = await self._client.ticks_history(
-                self.symbol, count=min(tick_history, MAX_HISTORY)
+                self.symbol, count=min(tick_history, MAX_HISTORY_COUNT)
             )
             assert isinstance(found, TickHistory)  # no style, no granularity: ticks
             past = found
@@ -294,7 +294,7 @@ class SymbolMarket:
             return bars
         # From the bar the gap began in to the answer's forming bar, and a few more: bars
         # may have closed since the answer, and the server keeps the latest ``count``.
-        count = min((bars[-1].epoch - since) // granularity + 1 + _SPARE_BARS, MAX_HISTORY)
+        count = min((bars[-1].epoch - since) // granularity + 1 + _SPARE_BARS, MAX_HISTORY_COUNT)
         self.gap_fetches += 1
         try:
             fetched = await self._client.ticks_history(

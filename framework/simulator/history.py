@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from framework.deriv.models import Candle
+from framework.deriv.protocol import MAX_HISTORY_COUNT
 from framework.market.candles import open_time, span
 
 from .bars import MINUTE
@@ -40,8 +41,8 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_COUNT", "Window", "candles", "forming", "window"]
 
-MAX_COUNT: Final = 5000
-"""The most ticks or bars one answer holds (the server's ``MAX_TICK_COUNT``)."""
+MAX_COUNT: Final = MAX_HISTORY_COUNT
+"""The most ticks or bars one answer holds (the protocol's, the server's ``MAX_TICK_COUNT``)."""
 
 _DAY: Final = 86_400
 _THREE_YEARS: Final = 3 * 365 * _DAY
