@@ -33,7 +33,9 @@ Configuration (:class:`SimulatorConfig`): ``host``, ``port`` (0: any), ``seed``,
 ``start_epoch``, ``tokens`` (:class:`TokenConfig`: secret, scopes, virtual/real account),
 ``balance``, ``outbox`` (JSON-lines file of verification codes), ``state`` (SQLite file:
 accounts and contracts survive a restart), ``faults`` (the ``--faults`` text), ``rate_limits``,
-``pricing``, ``idle_timeout`` (120 s like the real server; ``None`` disables it),
+``pricing``, ``history_seconds`` (ticks kept for ``ticks_history``: a day),
+``bar_history_seconds`` (minute bars kept for its candles at every granularity: sixty days),
+``idle_timeout`` (120 s like the real server; ``None`` disables it),
 ``expose_demo_tokens`` (needed for a ``host`` beyond loopback: the built-in tokens are well
 known and hold every scope).
 
