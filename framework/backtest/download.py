@@ -31,7 +31,7 @@ from typing import Any, Final, Protocol
 
 from framework.deriv.errors import APIError
 from framework.deriv.models import Candle, Tick
-from framework.deriv.protocol import DEFAULT_APP_ID
+from framework.deriv.protocol import DEFAULT_APP_ID, MAX_HISTORY_COUNT
 from framework.errors import UserError
 from framework.market.candles import open_time
 
@@ -49,7 +49,7 @@ __all__ = [
     "record_ticks",
 ]
 
-PAGE: Final = 5000
+PAGE: Final = MAX_HISTORY_COUNT
 """Largest ``count`` the server answers in one ``ticks_history``."""
 
 

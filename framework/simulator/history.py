@@ -39,10 +39,7 @@ from .envelope import SimError
 if TYPE_CHECKING:
     from .feed import SymbolFeed
 
-__all__ = ["MAX_COUNT", "Window", "candles", "forming", "window"]
-
-MAX_COUNT: Final = MAX_HISTORY_COUNT
-"""The most ticks or bars one answer holds (the protocol's, the server's ``MAX_TICK_COUNT``)."""
+__all__ = ["Window", "candles", "forming", "window"]
 
 _DAY: Final = 86_400
 _THREE_YEARS: Final = 3 * 365 * _DAY
@@ -80,15 +77,15 @@ def window(*, start: int, end: str, count: int, granularity: int, now: int) -> W
     if start and end_at and start > end_at:
         raise SimError("InvalidStartEnd", f"Start time {start} must be before end time {end_at}")
     if not start and count and granularity:
-        if count <= 0 or count > MAX_COUNT:
-            count = MAX_COUNT
+        if count <= 0 or count > MAX_HISTORY_COUNT:
+            count = MAX_HISTORY_COUNT
         start = end_at - count * granularity
     if not start or start <= now - _THREE_YEARS or start >= now:
         start = now - _DAY
     if not end_at or end_at < start or end_at > now:
         end_at = now
-    if count <= 0 or count > MAX_COUNT:
-        count = MAX_COUNT
+    if count <= 0 or count > MAX_HISTORY_COUNT:
+        count = MAX_HISTORY_COUNT
     # start <= end here: the server checks once more, but nothing above can break it.
     return Window(start, end_at, count)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from trio.testing import MockClock
 
+from framework.deriv.protocol import MAX_HISTORY_COUNT as MAX_COUNT
 from framework.simulator.envelope import SimError
-from framework.simulator.history import MAX_COUNT, Window, window
+from framework.simulator.history import Window, window
 from tests.simulator.client import RawClient
 
 NOW = 1_700_000_000
