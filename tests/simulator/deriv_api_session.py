@@ -147,6 +147,15 @@ async def main(endpoint: str, token: str, frames: TextIO) -> None:
     ticks = await api.subscribe({"ticks": "R_100"})
     summary["ticks"] = [m["tick"]["quote"] for m in await first(ticks, 3, keep=True)]
 
+    candles = await api.subscribe(
+        {"ticks_history": "R_100", "end": "latest", "style": "candles", "granularity": 60}
+    )
+    answer, *updates = await first(candles, 3, keep=True)
+    summary["candles"] = len(answer["candles"])
+    summary["ohlc"] = [
+        (m["ohlc"]["open_time"] % 60, type(m["ohlc"]["close"]).__name__) for m in updates
+    ]
+
     transactions = await api.subscribe({"transaction": 1, "subscribe": 1})
     actions = asyncio.ensure_future(
         first(transactions, 2, lambda m: "action" in m.get("transaction", {}), keep=True)
@@ -182,7 +191,7 @@ async def main(endpoint: str, token: str, frames: TextIO) -> None:
     summary["statement"] = [t["action_type"] for t in statement["statement"]["transactions"]]
     table = await api.profit_table({"profit_table": 1, "description": 1})
     summary["profit_table"] = [t["contract_id"] for t in table["profit_table"]["transactions"]]
-    forgotten = await api.forget_all("ticks", "transaction")
+    forgotten = await api.forget_all("ticks", "transaction", "candles")
     summary["forgotten"] = len(forgotten["forget_all"])
     balance = await api.balance()
     summary["balance_after"] = balance["balance"]["balance"]

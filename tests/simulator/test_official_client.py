@@ -72,7 +72,9 @@ def test_python_deriv_api_trades_against_the_simulator(
     assert summary["transactions"] == [["buy", contract], ["sell", contract]]
     assert summary["statement"][:2] == ["sell", "buy"]
     assert summary["profit_table"] == [contract]
-    assert summary["forgotten"] == 2
+    assert summary["candles"] == 1000  # the schema's default count of 1-minute bars
+    assert summary["ohlc"] == [[0, "str"], [0, "str"]]  # on the minute, prices as text
+    assert summary["forgotten"] == 3
     assert summary["balance_after"] == round(summary["balance_before"] + summary["profit"], 2)
     assert summary["rebuy_error"] == "InvalidContractProposal"
     # Multipliers: deal cancellation, limit orders, their update and history.
