@@ -38,15 +38,9 @@ import attrs
 from attrs import validators as v
 from talipp.indicators import BB, RSI
 
-from framework.strategy import GRANULARITIES, Candle, CandleSeries, Strategy
+from framework.strategy import Candle, CandleSeries, Strategy, valid_granularity
 
 __all__ = ["RsiBands", "RsiBandsParams"]
-
-
-def _granularity(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if value not in GRANULARITIES:
-        offered = ", ".join(str(g) for g in GRANULARITIES)
-        raise ValueError(f"must be one of {offered} (seconds per bar), got {value!r}")
 
 
 @attrs.frozen
@@ -65,7 +59,7 @@ class RsiBandsParams:
         max_open: most of this strategy's contracts open at once (1-100).
     """
 
-    granularity: int = attrs.field(default=60, validator=_granularity)
+    granularity: int = attrs.field(default=60, validator=valid_granularity)
     rsi: int = attrs.field(default=14, validator=[v.ge(2), v.le(200)])
     oversold: float = attrs.field(default=30.0, validator=[v.ge(1), v.le(49)])
     overbought: float = attrs.field(default=70.0, validator=[v.ge(51), v.le(99)])

@@ -31,7 +31,7 @@ from framework.backtest.download import download_candles, download_ticks, open_m
 from framework.backtest.files import TickWriter, last_tick, open_source
 from framework.deriv.protocol import DEFAULT_APP_ID
 from framework.errors import UserError
-from framework.market.candles import GRANULARITIES
+from framework.market.candles import GRANULARITIES, OFFERED
 
 from ..logoptions import add_log_options, configure_from
 
@@ -68,7 +68,7 @@ def register(subparsers: Any) -> None:
         choices=GRANULARITIES,
         metavar="G",
         help="download closed candles of G seconds into a candle file (.csv, .csv.gz) "
-        f"instead of ticks; G is one of {', '.join(map(str, GRANULARITIES))}",
+        f"instead of ticks; G is one of {OFFERED}",
     )
     add_endpoint_arguments(parser)
     add_log_options(parser, level="warning")

@@ -45,7 +45,7 @@ from typing import IO, Any, Final, cast
 import attrs
 
 from framework.deriv.models import Candle, Tick
-from framework.market.candles import GRANULARITIES
+from framework.market.candles import GRANULARITIES, OFFERED
 from framework.market.digits import format_quote
 
 from .errors import BacktestError, TickFileError
@@ -234,9 +234,8 @@ def _row(path: str, number: int, values: list[Any], granularity: Any, pip: Any) 
     if granularity is not None:
         g = _whole(granularity)
         if g not in GRANULARITIES:
-            offered = ", ".join(str(x) for x in GRANULARITIES)
             raise TickFileError(
-                path, number, f"granularity: {granularity!r} is not one of {offered}"
+                path, number, f"granularity: {granularity!r} is not one of {OFFERED}"
             )
     p = None
     if pip is not None:
@@ -297,11 +296,10 @@ def _granularity(path: str, symbol: str, rows: list[_Row]) -> int:
         )
     step = min(steps)
     if step not in GRANULARITIES:
-        offered = ", ".join(str(x) for x in GRANULARITIES)
         raise TickFileError(
             path,
             rows[0].line,
-            f"the bars of {symbol} are {step} seconds apart, not one of {offered}; "
+            f"the bars of {symbol} are {step} seconds apart, not one of {OFFERED}; "
             "add a granularity column",
         )
     return step

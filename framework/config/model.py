@@ -26,7 +26,7 @@ from framework.simulator.config import SimulatorConfig
 from framework.sizing import StakeConfig
 from framework.strategy._host import OnError, StrategySetup
 from framework.strategy.events import ContractTemplate
-from framework.strategy.series import CandleSeries
+from framework.strategy.series import CandleSeries, valid_granularity
 
 __all__ = [
     "EMBEDDED",
@@ -191,7 +191,7 @@ class CandleSection:
     """
 
     granularity: int = attrs.field(
-        validator=v.in_(GRANULARITIES),
+        validator=valid_granularity,
         metadata={"config_type": _GRANULARITY, "hint": "seconds per bar"},
     )
     history: int = attrs.field(default=0, validator=[v.ge(0), _bars_in_one_answer])

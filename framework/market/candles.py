@@ -28,6 +28,7 @@ from .errors import MarketError
 
 __all__ = [
     "GRANULARITIES",
+    "OFFERED",
     "CandleBuilder",
     "aggregate",
     "check_granularity",
@@ -37,6 +38,9 @@ __all__ = [
 
 GRANULARITIES: Final = (60, 120, 180, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400)
 """The granularities (seconds) Deriv's ``ticks_history`` offers."""
+
+OFFERED: Final = ", ".join(str(g) for g in GRANULARITIES)
+"""The granularities as a message lists them (``60, 120, ... 86400``)."""
 
 
 def check_granularity(granularity: object) -> int:

@@ -42,6 +42,7 @@ from .events import OrderFailed as OrderFailed
 from .events import TradeIntent as TradeIntent
 from .series import GRANULARITIES as GRANULARITIES
 from .series import CandleSeries as CandleSeries
+from .series import valid_granularity as valid_granularity
 from .state import MemoryStateStore as MemoryStateStore
 from .state import StateError as StateError
 from .state import StateStore as StateStore
@@ -73,4 +74,5 @@ __all__ = [
     "Transaction",
     "last_digit",
     "make_host",
+    "valid_granularity",
 ]

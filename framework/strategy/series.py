@@ -19,21 +19,29 @@ replay: from the first ticks of the source, which are then not traded on).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
-from framework.market.candles import GRANULARITIES, check_granularity
+from framework.market.candles import GRANULARITIES, OFFERED, check_granularity
 from framework.market.errors import MarketError
 
-__all__ = ["GRANULARITIES", "CandleSeries", "merge_series"]
+__all__ = ["GRANULARITIES", "CandleSeries", "merge_series", "valid_granularity"]
 
 
-def _granularity(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+def valid_granularity(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: ``value`` is one of :data:`GRANULARITIES`.
+
+    For a strategy's own parameters too, so that a bad granularity reads the same wherever
+    it is given (a config names the field before the message).
+
+    Raises:
+        ValueError: naming the granularities Deriv offers.
+    """
     try:
         check_granularity(value)
     except MarketError:
-        offered = ", ".join(str(g) for g in GRANULARITIES)
-        raise ValueError(f"granularity must be one of {offered} (seconds); got {value!r}") from None
+        raise ValueError(f"must be one of {OFFERED} (seconds per bar), got {value!r}") from None
 
 
 def _non_negative(_: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -58,7 +66,7 @@ class CandleSeries:
         symbols: the symbols to build it for; empty: every symbol the strategy trades.
     """
 
-    granularity: int = attrs.field(validator=_granularity)
+    granularity: int = attrs.field(validator=valid_granularity)
     history: int = attrs.field(default=0, validator=_non_negative)
     forming: bool = False
     symbols: tuple[str, ...] = attrs.field(default=(), converter=_symbols)

@@ -198,7 +198,7 @@ def test_declarations_merge_and_config_adds_to_the_class() -> None:
     )
     assert [s.granularity for s in setup.candle_series()] == [60, 120, 300]
     assert attrs.evolve(setup, tick_history=10).look_back() == 10
-    with pytest.raises(ValueError, match=r"granularity must be one of 60, 120, 180.*got 61"):
+    with pytest.raises(ValueError, match=r"must be one of 60, 120, 180.*got 61"):
         CandleSeries(61)
     with pytest.raises(ValueError, match="history must be a whole number"):
         CandleSeries(60, history=-1)
