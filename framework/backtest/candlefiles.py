@@ -38,9 +38,7 @@ import itertools
 import math
 import os
 from collections.abc import Iterator, Sequence
-from pathlib import Path
-from types import TracebackType
-from typing import IO, Any, Final, cast
+from typing import Any, Final
 
 import attrs
 
@@ -49,7 +47,7 @@ from framework.market.candles import GRANULARITIES, OFFERED
 from framework.market.digits import format_quote
 
 from .errors import BacktestError, TickFileError
-from .files import _Checker, file_format, parquet_module
+from .files import LineWriter, _Checker, file_format, parquet_module
 from .sources import DEFAULT_CHUNK, MergedSource, TickSource
 
 __all__ = [
@@ -492,7 +490,7 @@ def candle_replay_warnings(setup: Any, inputs: Sequence[CandleInput]) -> list[st
     return out
 
 
-class CandleWriter:
+class CandleWriter(LineWriter):
     """Appends bars to a CSV candle file (``triobot download --granularity``).
 
     Quotes are printed with ``pip_size`` decimals. A new file gets the header
@@ -500,7 +498,7 @@ class CandleWriter:
     The file is created with the first bar. Use as a context manager.
     """
 
-    HEADER: Final = "epoch,open,high,low,close,symbol,granularity,pip_size"
+    HEADER = "epoch,open,high,low,close,symbol,granularity,pip_size"
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         """Check ``path`` for appending.
@@ -511,63 +509,18 @@ class CandleWriter:
         Raises:
             TickFileError: another kind of file, or an existing file with another header.
         """
-        self.path = os.fspath(path)
+        text = os.fspath(path)
         try:
-            fmt, self._gz = file_format(self.path)
+            fmt, gz = file_format(text)
         except TickFileError:
             fmt = "jsonl"
         if fmt != "csv":
-            raise TickFileError(self.path, None, "candles are written as .csv (optionally .gz)")
-        exists = os.path.isfile(self.path) and os.path.getsize(self.path) > 0
-        if exists:
-            opener: Any = gzip.open if self._gz else open
-            with opener(self.path, "rt", encoding="utf-8") as f:
-                first = f.readline().strip()
-            if first.replace(" ", "").lower() != self.HEADER:
-                raise TickFileError(
-                    self.path, 1, f"cannot append: header is {first!r}, expected {self.HEADER!r}"
-                )
-        self._header = not exists
-        self._file: IO[bytes] | None = None
-        self.written = 0
-
-    def _open(self) -> IO[bytes]:
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        f: IO[bytes] = (
-            cast(IO[bytes], gzip.open(self.path, "ab")) if self._gz else open(self.path, "ab")  # noqa: SIM115 - closed by close()
-        )
-        if self._header:
-            f.write((self.HEADER + "\n").encode())
-        self._file = f
-        return f
+            raise TickFileError(text, None, "candles are written as .csv (optionally .gz)")
+        super().__init__(text, gz, header=True)
 
     def write(self, bar: Candle, pip_size: int) -> None:
         """Append one closed bar (with its symbol and granularity)."""
         prices = ",".join(
             format_quote(q, pip_size) for q in (bar.open, bar.high, bar.low, bar.close)
         )
-        line = f"{bar.epoch},{prices},{bar.symbol},{bar.granularity},{pip_size}\n"
-        f = self._file if self._file is not None else self._open()
-        f.write(line.encode())
-        self.written += 1
-
-    def flush(self) -> None:
-        """Push written bars to the operating system (after each downloaded page)."""
-        if self._file is not None:
-            self._file.flush()
-
-    def close(self) -> None:
-        """Flush and close (a writer that wrote nothing has created nothing)."""
-        if self._file is not None:
-            self._file.close()
-
-    def __enter__(self) -> CandleWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+        self._line(f"{bar.epoch},{prices},{bar.symbol},{bar.granularity},{pip_size}\n")

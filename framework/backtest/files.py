@@ -31,7 +31,7 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Final, Literal, cast
+from typing import IO, Any, Final, Literal, Self, cast
 
 from framework.deriv.models import Tick
 from framework.market.digits import format_quote
@@ -44,6 +44,7 @@ __all__ = [
     "CsvSource",
     "Format",
     "JsonLinesSource",
+    "LineWriter",
     "ParquetSource",
     "TickWriter",
     "file_format",
@@ -438,7 +439,87 @@ def open_sources(
     return sources[0] if len(sources) == 1 else MergedSource(sources)
 
 
-class TickWriter:
+class LineWriter:
+    """What the tick and candle writers share: one line per record, appended to a text file.
+
+    The file is opened (and created) with the first line, so a download or recording that
+    fails before it leaves no empty file behind; a CSV file starts with :attr:`HEADER`, and
+    one to append to must already have it. Use as a context manager.
+    """
+
+    HEADER: str = ""
+    """The CSV header of a new file (empty: none)."""
+
+    def __init__(self, path: str, gz: bool, *, header: bool, append: bool = True) -> None:
+        """Check ``path`` for appending (or truncating, when ``append`` is false).
+
+        Args:
+            path: the file.
+            gz: gzip-compressed.
+            header: the file has a CSV header (:attr:`HEADER`).
+            append: keep what is already there.
+
+        Raises:
+            TickFileError: an existing file to append to with another header.
+        """
+        self.path = path
+        self._gz = gz
+        exists = os.path.isfile(self.path) and os.path.getsize(self.path) > 0
+        if header and exists and append:
+            self._check_header()
+        self._append = append
+        self._header = header and not (exists and append)
+        self._file: IO[bytes] | None = None
+        self.written = 0
+
+    def _check_header(self) -> None:
+        opener: Any = gzip.open if self._gz else open
+        with opener(self.path, "rt", encoding="utf-8") as f:
+            first = f.readline().strip()
+        if first.replace(" ", "").lower() != self.HEADER:
+            raise TickFileError(
+                self.path, 1, f"cannot append: header is {first!r}, expected {self.HEADER!r}"
+            )
+
+    def _open(self) -> IO[bytes]:
+        mode = "ab" if self._append else "wb"
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        f: IO[bytes] = (
+            cast(IO[bytes], gzip.open(self.path, mode)) if self._gz else open(self.path, mode)  # noqa: SIM115 - closed by close()
+        )
+        if self._header:
+            f.write((self.HEADER + "\n").encode())
+        self._file = f
+        return f
+
+    def _line(self, line: str) -> None:
+        f = self._file if self._file is not None else self._open()
+        f.write(line.encode())
+        self.written += 1
+
+    def flush(self) -> None:
+        """Push written lines to the operating system (after each batch or page)."""
+        if self._file is not None:
+            self._file.flush()
+
+    def close(self) -> None:
+        """Flush and close (a writer that wrote nothing has created nothing)."""
+        if self._file is not None:
+            self._file.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class TickWriter(LineWriter):
     """Appends ticks to a JSON-lines or CSV file (``record``, ``download``).
 
     Quotes are printed with exactly ``pip_size`` decimals. A new CSV file gets a header; an
@@ -447,7 +528,7 @@ class TickWriter:
     file behind. Use as a context manager.
     """
 
-    _HEADER: Final = "epoch,quote,symbol,pip_size"
+    HEADER = "epoch,quote,symbol,pip_size"
 
     def __init__(self, path: str | os.PathLike[str], *, append: bool = True) -> None:
         """Check ``path`` for appending (or truncating, when ``append`` is false).
@@ -459,74 +540,24 @@ class TickWriter:
         Raises:
             TickFileError: not a writable kind of tick file, or an incompatible CSV header.
         """
-        self.path = str(path)
-        self._fmt, self._gz = file_format(self.path, writing=True)
-        exists = os.path.isfile(self.path) and os.path.getsize(self.path) > 0
-        if self._fmt == "csv" and exists and append:
-            self._check_header(self._gz)
-        self._append = append
-        self._header = self._fmt == "csv" and not (exists and append)
-        self._file: IO[bytes] | None = None
-        self.written = 0
-
-    def _open(self) -> IO[bytes]:
-        mode = "ab" if self._append else "wb"
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        f: IO[bytes] = (
-            cast(IO[bytes], gzip.open(self.path, mode)) if self._gz else open(self.path, mode)  # noqa: SIM115 - closed by close()
-        )
-        if self._header:
-            f.write((self._HEADER + "\n").encode())
-        self._file = f
-        return f
-
-    def _check_header(self, gz: bool) -> None:
-        opener = gzip.open if gz else open
-        with opener(self.path, "rt", encoding="utf-8") as f:
-            first = f.readline().strip()
-        if first.replace(" ", "").lower() != self._HEADER:
-            raise TickFileError(
-                self.path, 1, f"cannot append: header is {first!r}, expected {self._HEADER!r}"
-            )
+        fmt, gz = file_format(path, writing=True)
+        super().__init__(str(path), gz, header=fmt == "csv", append=append)
+        self._fmt = fmt
 
     def write(self, tick: Tick) -> None:
         """Append one tick."""
         symbol, epoch, quote, pip = tick
         text = format_quote(quote, pip)
         if self._fmt == "csv":
-            line = f"{epoch},{text},{symbol},{pip}\n"
+            self._line(f"{epoch},{text},{symbol},{pip}\n")
         else:
             name = json.dumps(symbol)
-            line = f'{{"symbol":{name},"epoch":{epoch},"quote":{text},"pip_size":{pip}}}\n'
-        f = self._file if self._file is not None else self._open()
-        f.write(line.encode())
-        self.written += 1
+            self._line(f'{{"symbol":{name},"epoch":{epoch},"quote":{text},"pip_size":{pip}}}\n')
 
     def write_many(self, ticks: Sequence[Tick]) -> None:
         """Append ticks in order."""
         for tick in ticks:
             self.write(tick)
-
-    def flush(self) -> None:
-        """Push written ticks to the operating system (``record`` calls it per batch)."""
-        if self._file is not None:
-            self._file.flush()
-
-    def close(self) -> None:
-        """Flush and close (a writer that wrote nothing has created nothing)."""
-        if self._file is not None:
-            self._file.close()
-
-    def __enter__(self) -> TickWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def last_tick(path: str | os.PathLike[str]) -> Tick | None:
