@@ -47,7 +47,15 @@ from framework.market.candles import GRANULARITIES, OFFERED
 from framework.market.digits import format_quote
 
 from .errors import BacktestError, TickFileError
-from .files import LineWriter, _Checker, file_format, parquet_module
+from .files import (
+    LineWriter,
+    _check_columns,
+    _Checker,
+    _pip,
+    _whole,
+    file_format,
+    parquet_module,
+)
 from .sources import DEFAULT_CHUNK, MergedSource, TickSource
 
 __all__ = [
@@ -143,7 +151,7 @@ def _csv_rows(path: str) -> list[_Row]:
     if not records:
         return []
     names = [h.strip().lower() for h in records[0]]
-    _check_header(path, names, 1)
+    _check_columns(path, 1, names, _COLUMNS)
     index = [names.index(c) for c in _COLUMNS]
     ig = names.index("granularity") if "granularity" in names else None
     ip = names.index("pip_size") if "pip_size" in names else None
@@ -171,7 +179,7 @@ def _parquet_rows(path: str) -> list[_Row]:
     except Exception as exc:  # pyarrow raises its own ArrowInvalid and friends
         raise TickFileError(path, None, f"cannot read: {exc}") from None
     names = [str(n).lower() for n in table.column_names]
-    _check_header(path, names, None)
+    _check_columns(path, None, names, _COLUMNS)
     columns = [table.column(table.column_names[names.index(c)]).to_pylist() for c in _COLUMNS]
     n = len(columns[0])
     optional = [
@@ -182,26 +190,6 @@ def _parquet_rows(path: str) -> list[_Row]:
         _row(path, i + 1, [col[i] for col in columns], optional[0][i], optional[1][i])
         for i in range(n)
     ]
-
-
-def _check_header(path: str, names: list[str], line: int | None) -> None:
-    missing = [c for c in _COLUMNS if c not in names]
-    if missing:
-        found = ", ".join(names)
-        raise TickFileError(path, line, f"lacks column(s) {', '.join(missing)} (found {found})")
-
-
-def _whole(value: Any) -> int | None:
-    if type(value) is int:
-        return value
-    if type(value) is float and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            return None
-    return None
 
 
 def _row(path: str, number: int, values: list[Any], granularity: Any, pip: Any) -> _Row:
@@ -235,11 +223,7 @@ def _row(path: str, number: int, values: list[Any], granularity: Any, pip: Any) 
             raise TickFileError(
                 path, number, f"granularity: {granularity!r} is not one of {OFFERED}"
             )
-    p = None
-    if pip is not None:
-        p = _whole(pip)
-        if p is None or not 0 <= p <= 10:
-            raise TickFileError(path, number, f"pip_size: expected 0-10, got {pip!r}")
+    p = None if pip is None else _pip(path, number, _whole(pip), pip)
     return _Row(number, symbol, epoch, o, h, low, c, g, p)
 
 

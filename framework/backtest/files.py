@@ -141,6 +141,34 @@ def _int(value: Any) -> int | None:
     return None
 
 
+def _whole(value: Any) -> int | None:
+    """:func:`_int`, or the integer a text field spells (CSV)."""
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return _int(value)
+
+
+def _pip(path: str, line: int, pip: int | None, value: Any) -> int:
+    """Check the pip size a row gives: ``pip``, as read from the field's ``value``."""
+    if pip is None or not 0 <= pip <= 10:
+        raise TickFileError(path, line, f"pip_size: expected 0-10, got {value!r}")
+    return pip
+
+
+def _check_columns(
+    path: str, line: int | None, names: Sequence[str], wanted: Sequence[str]
+) -> None:
+    """Refuse a header (``line``: the CSV's, None: Parquet's) that lacks a wanted column."""
+    missing = [c for c in wanted if c not in names]
+    if missing:
+        lacks = "header lacks" if line is not None else "lacks"
+        found = ", ".join(names)
+        raise TickFileError(path, line, f"{lacks} column(s) {', '.join(missing)} (found {found})")
+
+
 class _FileSource:
     """Shared plumbing of the text readers: opening, gzip, progress by bytes."""
 
@@ -223,13 +251,13 @@ class JsonLinesSource(_FileSource):
             if type(quote) is not int:
                 raise TickFileError(self.path, number, f"quote: expected a number, got {quote!r}")
             quote = float(quote)
-        pip = obj.get("pip_size")
-        if pip is None:
+        given = obj.get("pip_size")
+        if given is None:
             pip = checker.pip_size(symbol, number)
-        elif _int(pip) is None or not 0 <= pip <= 10:
-            raise TickFileError(self.path, number, f"pip_size: expected 0-10, got {pip!r}")
+        else:
+            pip = _pip(self.path, number, _int(given), given)
         checker.check(symbol, epoch, number)
-        return Tick(symbol, epoch, quote, int(pip))
+        return Tick(symbol, epoch, quote, pip)
 
 
 class CsvSource(_FileSource):
@@ -248,11 +276,7 @@ class CsvSource(_FileSource):
             if header is None:
                 return
             names = [h.strip().lower() for h in header]
-            missing = [c for c in _COLUMNS if c not in names]
-            if missing:
-                raise TickFileError(
-                    self.path, 1, f"header lacks column(s) {', '.join(missing)} (found {header})"
-                )
+            _check_columns(self.path, 1, names, _COLUMNS)
             ie, iq, isym = (names.index(c) for c in _COLUMNS)
             ip = names.index("pip_size") if "pip_size" in names else None
             width = len(names)
@@ -305,12 +329,7 @@ class CsvSource(_FileSource):
         if quote != quote or quote in (float("inf"), float("-inf")):
             raise TickFileError(self.path, number, f"quote: not a finite number: {row[iq]!r}")
         if ip is not None and row[ip].strip():
-            try:
-                pip = int(row[ip])
-            except ValueError:
-                pip = -1
-            if not 0 <= pip <= 10:
-                raise TickFileError(self.path, number, f"pip_size: expected 0-10, got {row[ip]!r}")
+            pip = _pip(self.path, number, _whole(row[ip]), row[ip])
         else:
             pip = checker.pip_size(symbol, number)
         checker.check(symbol, epoch, number)
