@@ -25,7 +25,7 @@ whole bars.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, Final, Protocol
 
@@ -112,6 +112,41 @@ async def _page(
     return tuple(times), tuple(history.prices), history.pip_size
 
 
+def _said(symbol: str, pip: int | None) -> int:
+    if pip is None:
+        raise BacktestError(f"ticks_history for {symbol} did not say the pip_size")
+    return pip
+
+
+async def _walk_back(
+    page: Callable[[int, int], Awaitable[Sequence[int]]], start: int, end: int, count: int
+) -> tuple[int, int]:
+    """Walk back from ``end`` a page at a time to where the last ``count`` items begin.
+
+    The history may have gaps, or begin later than ``count`` items ago: only the earliest
+    epoch of each page is kept.
+
+    Args:
+        page: ``(end, n)`` to the epochs of the last ``n`` items up to ``end``, oldest first.
+        start: the answer when the history holds nothing up to ``end``.
+        end: the last epoch to count.
+        count: how many items.
+
+    Returns:
+        ``(start, remaining)``: the earliest epoch found, and how many of ``count`` the
+        history did not hold.
+    """
+    remaining = count
+    while remaining > 0:
+        epochs = await page(end, min(PAGE, remaining))
+        if not epochs:
+            break
+        start = epochs[0]
+        remaining -= len(epochs)
+        end = start - 1
+    return start, remaining
+
+
 async def download_ticks(
     client: HistorySource,
     symbol: str,
@@ -150,16 +185,12 @@ async def download_ticks(
         if start > last:
             return 0
     else:
-        # Walk back from the latest tick to find where the last `count` ticks begin; only
-        # the earliest time of each page is kept.
-        start, remaining, end = last, count, last
-        while remaining > 0:
-            page, _, _ = await _page(client, symbol, start=0, end=end, count=min(PAGE, remaining))
-            if not page:
-                break
-            start = page[0]
-            remaining -= len(page)
-            end = page[0] - 1
+
+        async def epochs(end: int, n: int) -> Sequence[int]:
+            times, _, _ = await _page(client, symbol, start=0, end=end, count=n)
+            return times
+
+        start, remaining = await _walk_back(epochs, last, last, count)
         expected = count - remaining
     span = max(1, (last - start) * PAGE // max(expected, 1))
     written = 0
@@ -169,9 +200,7 @@ async def download_ticks(
         page_times, prices, page_pip = await _page(
             client, symbol, start=cursor, end=stop, count=PAGE
         )
-        pip = page_pip if page_pip is not None else pip
-        if pip is None:
-            raise BacktestError(f"ticks_history for {symbol} did not say the pip_size")
+        pip = _said(symbol, page_pip if page_pip is not None else pip)
         if len(page_times) >= PAGE and page_times[0] > cursor and span > 1:
             span = max(1, span // 2)  # the window held more than a page: ask a smaller one
             continue
@@ -242,25 +271,17 @@ async def download_candles(
     times, _, pip = await _page(client, symbol, start=0, end="latest", count=1)
     if not times:
         return 0
-    if pip is None:
-        raise BacktestError(f"ticks_history for {symbol} did not say the pip_size")
+    pip = _said(symbol, pip)
     last = open_time(times[-1], g) - g  # the latest closed bar
     if after is not None:
         start = after + g
     else:
-        # Walk back from the latest closed bar to where the last `count` bars begin (the
-        # history may have gaps, or begin later than count bars ago).
-        start, remaining, end = last + g, count, last + g - 1
-        while remaining > 0:
-            page = await _bars(
-                client, symbol, start=0, end=end, count=min(PAGE, remaining), granularity=g
-            )
-            page = tuple(b for b in page if b.epoch <= end)
-            if not page:
-                break
-            start = page[0].epoch
-            remaining -= len(page)
-            end = start - 1
+
+        async def epochs(end: int, n: int) -> Sequence[int]:
+            page = await _bars(client, symbol, start=0, end=end, count=n, granularity=g)
+            return [b.epoch for b in page if b.epoch <= end]
+
+        start, _ = await _walk_back(epochs, last + g, last + g - 1, count)
     expected = max((last - start) // g + 1, 0)
     written = 0
     cursor = start
