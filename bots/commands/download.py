@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +29,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from framework.backtest.candlefiles import CandleWriter, read_candles
 from framework.backtest.download import download_candles, download_ticks, open_market_client
-from framework.backtest.files import TickWriter, last_tick, open_source
+from framework.backtest.files import LineWriter, TickWriter, last_tick, open_source
 from framework.deriv.protocol import DEFAULT_APP_ID
 from framework.errors import UserError
 from framework.market.candles import GRANULARITIES, OFFERED
@@ -36,6 +37,9 @@ from framework.market.candles import GRANULARITIES, OFFERED
 from ..logoptions import add_log_options, configure_from
 
 __all__ = ["add_endpoint_arguments", "register"]
+
+Update = Callable[[int, int], None]
+"""What a download calls with ``(written, expected)`` after each page."""
 
 
 def add_endpoint_arguments(parser: argparse.ArgumentParser) -> None:
@@ -88,42 +92,97 @@ def _handle(args: argparse.Namespace) -> int:
             exit_code=2,
         )
     after = None if previous is None else previous.epoch
+    writer = TickWriter(args.out)
+
+    async def download(client: Any, progress: Update) -> int:
+        return await download_ticks(
+            client, args.symbol, writer, count=args.count, after=after, progress=progress
+        )
+
+    written, console = _fetch(args, args.symbol, writer, download)
+    return _said(
+        console,
+        args,
+        f"{written:,} ticks of {args.symbol} written to {args.out}",
+        written=written,
+        after=after,
+        empty=f"the server has no ticks of {args.symbol}",
+        short=lambda: short_delivery(args.symbol, args.out, args.count),
+    )
+
+
+def _fetch(
+    args: argparse.Namespace,
+    label: str,
+    writer: LineWriter,
+    download: Callable[[Any, Update], Awaitable[int]],
+) -> tuple[int, Console]:
+    """Connect, run ``download(client, progress)`` into ``writer`` under a progress bar.
+
+    Returns:
+        What it wrote, and the console to report on.
+    """
     console = Console(stderr=True)
     with (
         Progress(
-            TextColumn(f"[bold]{args.symbol}"),
+            TextColumn(f"[bold]{label}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=console,
             disable=not console.is_terminal,  # no leftover bar lines in a pipe
-        ) as progress,
-        TickWriter(args.out) as writer,
+        ) as bar,
+        writer,
     ):
-        task = progress.add_task("download", total=args.count)
+        task = bar.add_task("download", total=args.count)
 
         def update(done: int, expected: int) -> None:
-            progress.update(task, completed=done, total=expected)
+            bar.update(task, completed=done, total=expected)
 
         async def main() -> int:
             async with open_market_client(
                 args.endpoint, app_id=args.app_id, seed=args.seed, speed=args.speed
             ) as client:
-                return await download_ticks(
-                    client, args.symbol, writer, count=args.count, after=after, progress=update
-                )
+                return await download(client, update)
 
-        written = trio.run(main)
+        return trio.run(main), console
+
+
+def _said(
+    console: Console,
+    args: argparse.Namespace,
+    what: str,
+    *,
+    written: int,
+    after: int | None,
+    empty: str,
+    short: Callable[[], str],
+) -> int:
+    """Print what a download wrote (``what``), or refuse a fresh one that wrote nothing.
+
+    Args:
+        console: where to print.
+        args: the command line.
+        what: the line's start (``N ticks of SYMBOL written to FILE``).
+        written: how many.
+        after: the epoch resumed after (None: a fresh file).
+        empty: what the server lacks, when a fresh download wrote nothing.
+        short: why a fresh download holds fewer than ``--count``.
+
+    Returns:
+        The exit status, 0.
+
+    Raises:
+        UserError: a fresh download wrote nothing.
+    """
     if after is not None:
-        console.print(
-            f"{written:,} ticks of {args.symbol} written to {args.out} (resumed after {after})"
-        )
+        console.print(f"{what} (resumed after {after})", soft_wrap=True)
         return 0
     if written == 0:
-        raise UserError(f"the server has no ticks of {args.symbol}; nothing written")
-    line = f"{written:,} ticks of {args.symbol} written to {args.out} (fresh)"
+        raise UserError(f"{empty}; nothing written")
+    line = f"{what} (fresh)"
     if written < args.count:
-        line += f": {short_delivery(args.symbol, args.out, args.count)}"
+        line += f": {short()}"
     console.print(line, soft_wrap=True)
     return 0
 
@@ -166,48 +225,25 @@ def _candles(args: argparse.Namespace) -> int:
                 exit_code=2,
             )
         after = bars[-1].epoch
-    console = Console(stderr=True)
-    with (
-        Progress(
-            TextColumn(f"[bold]{args.symbol} {g}s"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            disable=not console.is_terminal,
-        ) as progress,
-        writer,
-    ):
-        task = progress.add_task("download", total=args.count)
 
-        def update(done: int, expected: int) -> None:
-            progress.update(task, completed=done, total=expected)
-
-        async def main() -> int:
-            async with open_market_client(
-                args.endpoint, app_id=args.app_id, seed=args.seed, speed=args.speed
-            ) as client:
-                return await download_candles(
-                    client,
-                    args.symbol,
-                    writer,
-                    count=args.count,
-                    granularity=g,
-                    after=after,
-                    progress=update,
-                )
-
-        written = trio.run(main)
-    what = f"{written:,} {g}-second bars of {args.symbol} written to {args.out}"
-    if after is not None:
-        console.print(f"{what} (resumed after {after})", soft_wrap=True)
-        return 0
-    if written == 0:
-        raise UserError(
-            f"the server has no closed {g}-second bars of {args.symbol}; nothing written"
+    async def download(client: Any, progress: Update) -> int:
+        return await download_candles(
+            client,
+            args.symbol,
+            writer,
+            count=args.count,
+            granularity=g,
+            after=after,
+            progress=progress,
         )
-    line = f"{what} (fresh)"
-    if written < args.count:
-        line += f": {args.count:,} were asked, but the server's history holds no more"
-    console.print(line, soft_wrap=True)
-    return 0
+
+    written, console = _fetch(args, f"{args.symbol} {g}s", writer, download)
+    return _said(
+        console,
+        args,
+        f"{written:,} {g}-second bars of {args.symbol} written to {args.out}",
+        written=written,
+        after=after,
+        empty=f"the server has no closed {g}-second bars of {args.symbol}",
+        short=lambda: f"{args.count:,} were asked, but the server's history holds no more",
+    )
