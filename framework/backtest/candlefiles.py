@@ -43,7 +43,7 @@ from typing import Any, Final
 import attrs
 
 from framework.deriv.models import Candle, Tick
-from framework.market.candles import GRANULARITIES, OFFERED
+from framework.market.candles import GRANULARITIES, OFFERED, open_time
 from framework.market.digits import format_quote
 
 from .errors import BacktestError, TickFileError
@@ -243,7 +243,7 @@ def _bars(path: str, rows: list[_Row]) -> dict[str, tuple[list[Candle], int]]:
                     row.line,
                     f"granularity {row.granularity} of {symbol}; its first bar says {g}",
                 )
-            if row.epoch % g:
+            if open_time(row.epoch, g) != row.epoch:
                 raise TickFileError(
                     path,
                     row.line,

@@ -96,7 +96,7 @@ def candles(feed: SymbolFeed, win: Window, granularity: int) -> list[Candle]:
     if end - start <= g:
         bar = span(_pieces(feed, start, end + 1), start, g)
         return [bar] if bar is not None else []
-    first_stop = start + g - start % g
+    first_stop = open_time(start, g) + g
     last_stop = first_stop + g * ((end - first_stop) // g)
     # Only the last ``count`` windows are answered: do not build the ones before them.
     lo = max(first_stop, last_stop - win.count * g)

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from framework.deriv.models import Candle, Tick
-from framework.market.candles import CandleBuilder
+from framework.market.candles import CandleBuilder, open_time
 
 from .indicators import Tap
 
@@ -114,11 +114,14 @@ class SymbolFeed:
         out: Sequence[Candle] = ()
         for series in self._all:
             builder = series.builder
-            if builder.last_epoch < 0 and epoch % builder.granularity:
+            if (
+                builder.last_epoch < 0
+                and (opened := open_time(epoch, builder.granularity)) != epoch
+            ):
                 # Built from ticks alone (a replay), the first bar began before the first
                 # tick: it is partial, so it is never given out. Live, the server's bars
                 # come first (fill, merge), and this does not apply.
-                series.last_closed = max(series.last_closed, epoch - epoch % builder.granularity)
+                series.last_closed = max(series.last_closed, opened)
             bar = builder.add(epoch, tick[2])
             if bar is not None and series.accept(bar) is not None:
                 out = (*out, bar)
