@@ -23,6 +23,15 @@ from framework.strategy import (
 
 
 @attrs.frozen
+class History:
+    """What ``ticks_history`` answers a scripted download: times, prices and the pip size."""
+
+    times: tuple[int, ...]
+    prices: tuple[float, ...]
+    pip_size: int | None
+
+
+@attrs.frozen
 class EveryParams:
     """Trade every ``every`` ticks, alternating CALL and PUT."""
 

@@ -6,7 +6,6 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 
 from framework.backtest import BacktestError, BacktestSetup, StrategySetup, TickFileError
@@ -22,14 +21,7 @@ from framework.deriv.errors import APIError
 from framework.deriv.models import Candle
 from framework.errors import UserError
 
-from .helpers import BarParams, OnBars
-
-
-@attrs.frozen
-class History:
-    times: tuple[int, ...]
-    prices: tuple[float, ...]
-    pip_size: int | None
+from .helpers import BarParams, History, OnBars
 
 
 class ScriptedCandles:

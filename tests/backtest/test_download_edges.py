@@ -16,14 +16,7 @@ from framework.deriv.models import Tick
 from framework.errors import UserError
 from framework.simulator import open_simulator
 
-
-@attrs.frozen
-class History:
-    """What ``ticks_history`` answers: times, prices and the pip size."""
-
-    times: tuple[int, ...]
-    prices: tuple[float, ...]
-    pip_size: int | None
+from .helpers import History
 
 
 @attrs.frozen
