@@ -46,11 +46,11 @@ The simulator also has a payment agent account (:data:`PAYMENT_AGENT_LOGINID`, t
 from .accounts import Account as Account
 from .accounts import Token as Token
 from .accounts import Transaction as Transaction
+from .agents import PAYMENT_AGENT_LOGINID as PAYMENT_AGENT_LOGINID
+from .agents import PAYMENT_AGENT_TOKEN as PAYMENT_AGENT_TOKEN
 from .config import DEMO_TOKEN as DEMO_TOKEN
 from .config import SimulatorConfig as SimulatorConfig
 from .config import TokenConfig as TokenConfig
-from .core import PAYMENT_AGENT_LOGINID as PAYMENT_AGENT_LOGINID
-from .core import PAYMENT_AGENT_TOKEN as PAYMENT_AGENT_TOKEN
 from .faults import Faults as Faults
 from .faults import parse_faults as parse_faults
 from .ratelimit import RateLimits as RateLimits

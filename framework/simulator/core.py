@@ -12,6 +12,7 @@ import trio
 from framework.logs import get_logger
 
 from .accounts import Account, Bank, Token
+from .agents import PAYMENT_AGENT_LOGINID, PAYMENT_AGENT_TOKEN, PAYMENT_AGENTS, PaymentAgent
 from .clock import SimClock
 from .config import SimulatorConfig
 from .faults import Faults, parse_faults
@@ -20,11 +21,7 @@ from .outbox import Outbox
 from .state import SavedContract, Store, keep_clock
 from .trading import Contract, TradingDesk
 
-__all__ = ["PAYMENT_AGENT_LOGINID", "PAYMENT_AGENT_TOKEN", "App", "SimCore"]
-
-#: The simulator's payment agent (a real account) and the token that logs in to it.
-PAYMENT_AGENT_LOGINID = "CR10000001"
-PAYMENT_AGENT_TOKEN = "payment-agent-token"
+__all__ = ["App", "SimCore"]
 
 _log = get_logger("triobot.simulator")
 
@@ -46,6 +43,10 @@ class App:
     app_markup_percentage: float = 0.0
 
 
+def _is_agent(loginid: str) -> bool:
+    return any(agent.loginid == loginid for agent in PAYMENT_AGENTS)
+
+
 class SimCore:
     """Everything a simulator knows.
 
@@ -60,6 +61,8 @@ class SimCore:
         store: the state file, if any.
         apps: registered apps by id.
         configured: the tokens created from the configuration, in order.
+        payment_agent: the login id of the payment agent with a token.
+        payment_agents: every payment agent with its account's currency, by login id.
     """
 
     def __init__(self, config: SimulatorConfig, nursery: trio.Nursery) -> None:
@@ -97,7 +100,8 @@ class SimCore:
         if restored:
             self._restore()
         self.configured: list[Token] = self._configure(now)
-        self.payment_agent = self._payment_agent(now)
+        self.payment_agents = self._payment_agents(now)
+        self.payment_agent = PAYMENT_AGENT_LOGINID
         if self.store is not None:
             self.store.set_meta("seed", seed)
             self.store.set_meta("genesis", genesis)
@@ -138,17 +142,22 @@ class SimCore:
             )
         return tokens
 
-    def _payment_agent(self, now: int) -> str:
-        if PAYMENT_AGENT_LOGINID not in self.bank.accounts:
-            self.bank.open_account(
-                virtual=False,
-                balance=100_000.0,
-                now=now,
-                loginid=PAYMENT_AGENT_LOGINID,
-                email="agent@example.com",
-                fullname="Simulated Payment Agent",
-                currency=self.config.currency,
-            )
+    def _payment_agents(self, now: int) -> dict[str, tuple[PaymentAgent, str]]:
+        """Open the agents' accounts (keeping restored ones) and the first agent's token."""
+        agents = {}
+        for agent in PAYMENT_AGENTS:
+            account = self.bank.accounts.get(agent.loginid)
+            if account is None:
+                account = self.bank.open_account(
+                    virtual=False,
+                    balance=100_000.0,
+                    now=now,
+                    loginid=agent.loginid,
+                    email=agent.email,
+                    fullname=agent.name,
+                    currency=agent.currency or self.config.currency,
+                )
+            agents[agent.loginid] = (agent, account.currency)
         if PAYMENT_AGENT_TOKEN not in self.bank.tokens:
             self.bank.issue_token(
                 PAYMENT_AGENT_LOGINID,
@@ -156,13 +165,13 @@ class SimCore:
                 display_name="payment agent",
                 token=PAYMENT_AGENT_TOKEN,
             )
-        return PAYMENT_AGENT_LOGINID
+        return agents
 
     def _find_or_open(self, virtual: bool, now: int, sibling: Account | None) -> Account:
         user_id = sibling.user_id if sibling is not None else None
         if user_id is None:
             for account in self.bank.accounts.values():
-                if account.is_virtual == virtual and account.loginid != PAYMENT_AGENT_LOGINID:
+                if account.is_virtual == virtual and not _is_agent(account.loginid):
                     return account
         return self.bank.open_account(
             virtual=virtual,

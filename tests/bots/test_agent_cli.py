@@ -32,8 +32,10 @@ def state(tmp_path: Path) -> Path:
 def test_list_agents_of_a_country(cli: Runner) -> None:
     result = cli("agent", "list", "id", "--json")
     assert result.code == 0, result.err
-    [agent] = result.json()["list"]
-    assert agent["paymentagent_loginid"] == AGENT
+    listed = [agent["paymentagent_loginid"] for agent in result.json()["list"]]
+    assert listed == ["CR10000002", AGENT, "CR10000003"]  # by name, as the server sorts
+    euro = cli("agent", "list", "id", "--currency", "EUR", "--json")
+    assert [agent["name"] for agent in euro.json()["list"]] == ["Archipelago Exchange"]
     table = cli("agent", "list", "id")
     assert "Simulated Payment Agent" in table.out and "2,000.00" in table.out
 

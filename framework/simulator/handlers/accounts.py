@@ -1,8 +1,8 @@
 """Account opening, reference lists, limits and payment agents.
 
-Verification codes come from ``verify_email`` through the outbox. The simulator has one
-payment agent (a real account, see :data:`framework.simulator.core.PAYMENT_AGENT_LOGINID`)
-that clients withdraw to and that can transfer to clients when logged in with its token.
+Verification codes come from ``verify_email`` through the outbox. The simulator's payment
+agents (:mod:`framework.simulator.agents`) are real accounts that clients withdraw to; the
+first can also log in with its token and transfer to clients.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 from framework.market.limits import MAX_PAYOUT, MIN_STAKE
 
 from ..accounts import Account
+from ..agents import PaymentAgent, listed
 from ..dispatch import Call, Handler
 from ..envelope import SimError
 from .registry import registrar
@@ -205,49 +206,38 @@ def get_limits(call: Call) -> None:
 
 # -- payment agents ---------------------------------------------------------------------
 
-_PA_MIN, _PA_MAX = 10.0, 2000.0
 _PA_CODE_TYPE = "paymentagent_withdraw"
-
-
-def _agent(call: Call) -> Account:
-    return call.core.bank.account(call.core.payment_agent)
 
 
 @handles("paymentagent_list")
 def paymentagent_list(call: Call) -> None:
-    """The simulator's payment agent, for every listed country."""
-    agent = _agent(call)
-    call.reply(
-        {
-            "available_countries": [[code, c["text"]] for code, c in COUNTRIES.items()],
-            "list": [
-                {
-                    "currencies": agent.currency,
-                    "deposit_commission": "0",
-                    "email": agent.email,
-                    "further_information": "Simulated payment agent; no real money moves.",
-                    "max_withdrawal": str(_PA_MAX),
-                    "min_withdrawal": str(_PA_MIN),
-                    "name": agent.fullname,
-                    "paymentagent_loginid": agent.loginid,
-                    "phone_numbers": [{"phone_number": "+6200000000"}],
-                    "summary": "Simulator payment agent",
-                    "supported_payment_methods": [{"payment_method": "Bank transfer"}],
-                    "urls": [{"url": "https://example.com"}],
-                    "withdrawal_commission": "0",
-                }
-            ],
-        }
-    )
+    """The agents listed in the requested country, in the requested currency if one is given.
+
+    ``available_countries`` names every country with at least one agent, as the real server's
+    does; an unknown country or currency lists no agent.
+    """
+    agents = call.core.payment_agents
+    countries = [
+        [code, country["text"]]
+        for code, country in COUNTRIES.items()
+        if any(agent.serves(code) for agent, _ in agents.values())
+    ]
+    country = call.args["paymentagent_list"]
+    # An agent listed "everywhere" works in the countries the simulator lists, not beyond.
+    entries = listed(agents, country, call.args.get("currency")) if country in COUNTRIES else []
+    call.reply({"available_countries": countries, "list": entries})
 
 
-def _check_amount(amount: float, currency: str, account: Account, code: str) -> None:
+def _check_amount(
+    amount: float, currency: str, account: Account, agent: PaymentAgent, code: str
+) -> None:
     if currency != account.currency:
         raise SimError(code, f"Your account currency is {account.currency}, not {currency}.")
-    if not _PA_MIN <= amount <= _PA_MAX:
+    if not agent.min_withdrawal <= amount <= agent.max_withdrawal:
         raise SimError(
             code,
-            f"Invalid amount. Minimum is {_PA_MIN:.2f}, maximum is {_PA_MAX:.2f}.",
+            f"Invalid amount. Minimum is {agent.min_withdrawal:.2f}, "
+            f"maximum is {agent.max_withdrawal:.2f}.",
         )
     if amount > account.balance:
         raise SimError(code, "Your account balance is insufficient for this transaction.")
@@ -261,16 +251,23 @@ def paymentagent_withdraw(call: Call) -> None:
     code = "PaymentAgentWithdrawError"
     if account.is_virtual:
         raise SimError(code, "This feature is not available for virtual accounts.")
-    agent = _agent(call)
-    if args["paymentagent_loginid"] != agent.loginid:
+    found = call.core.payment_agents.get(args["paymentagent_loginid"])
+    if found is None:
         raise SimError(code, "The payment agent account does not exist.")
+    agent, agent_currency = found
     outbox = call.core.outbox
     if outbox.find(args["verification_code"], _PA_CODE_TYPE, account.email) is None:
         raise SimError(*_INVALID_CODE)
+    if agent_currency != account.currency:
+        raise SimError(
+            code,
+            f"You cannot perform this action, as {account.currency} is not the default account "
+            f"currency for payment agent {agent.loginid}.",
+        )
     amount = float(args["amount"])
-    _check_amount(amount, args["currency"], account, code)
+    _check_amount(amount, args["currency"], account, agent, code)
     if args.get("dry_run") == 1:
-        call.reply(2, extra={"paymentagent_name": agent.fullname})
+        call.reply(2, extra={"paymentagent_name": agent.name})
         return
     outbox.redeem(args["verification_code"], _PA_CODE_TYPE, account.email)
     bank = call.core.bank
@@ -285,7 +282,7 @@ def paymentagent_withdraw(call: Call) -> None:
     bank.post(
         agent.loginid, "deposit", amount, now=now, longcode=f"Withdrawal from {account.loginid}"
     )
-    call.reply(1, extra={"paymentagent_name": agent.fullname, "transaction_id": txn.transaction_id})
+    call.reply(1, extra={"paymentagent_name": agent.name, "transaction_id": txn.transaction_id})
 
 
 @handles("paymentagent_transfer")
@@ -294,13 +291,14 @@ def paymentagent_transfer(call: Call) -> None:
     account = call.account
     args = call.args
     code = "PaymentAgentTransferError"
-    if account.loginid != call.core.payment_agent:
+    found = call.core.payment_agents.get(account.loginid)
+    if found is None:
         raise SimError(code, "You are not authorized for transfers via payment agents.")
     target = call.core.bank.accounts.get(args["transfer_to"])
     if target is None or target.is_virtual:
         raise SimError(code, "Login ID ({}) does not exist.".format(args["transfer_to"]))
     amount = float(args["amount"])
-    _check_amount(amount, args["currency"], account, code)
+    _check_amount(amount, args["currency"], account, found[0], code)
     extra = {"client_to_full_name": target.fullname, "client_to_loginid": target.loginid}
     if args.get("dry_run") == 1:
         call.reply(2, extra=extra)
