@@ -17,7 +17,7 @@ from .clock import SimClock
 from .config import SimulatorConfig
 from .faults import Faults, parse_faults
 from .feed import MarketFeeds
-from .outbox import Outbox
+from .outbox import Email, Outbox
 from .state import SavedContract, Store, keep_clock
 from .trading import Contract, TradingDesk
 
@@ -198,6 +198,12 @@ class SimCore:
             sell_txn = txns.get(saved.sell_txn) if saved.sell_txn is not None else None
             self.desk.restore(saved.contract(txns[saved.buy_txn], sell_txn, self.desk.pricing))
         self.bank.restore_counters(store.get_meta("counters") or {})
+        apps = store.get_meta("apps") or {"next": self._next_app, "registered": []}
+        for fields in apps["registered"]:
+            fields["scopes"] = tuple(fields["scopes"])
+            self.apps[fields["app_id"]] = App(**fields)
+        self._next_app = apps["next"]  # a deleted app's id is not given again
+        self.outbox.restore([Email(**fields) for fields in store.get_meta("outbox") or []])
         _log.info(
             "state restored",
             path=str(store.path),
@@ -237,6 +243,19 @@ class SimCore:
             for txn in txns:
                 store.save_transaction(txn)
         store.set_meta("counters", bank.counters())
+        self.outbox.on_change = self._save_outbox
+        self._save_outbox()
+        self._save_apps()
+
+    def _save_apps(self) -> None:
+        if self.store is not None:
+            registered = [attrs.asdict(app) for app in self.apps.values()]
+            self.store.set_meta("apps", {"next": self._next_app, "registered": registered})
+
+    def _save_outbox(self) -> None:
+        # Only the pending codes: a used one is refused after a restart as before it.
+        assert self.store is not None
+        self.store.set_meta("outbox", [attrs.asdict(email) for email in self.outbox.sent])
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -245,7 +264,13 @@ class SimCore:
         app.app_id = self._next_app
         self._next_app += 1
         self.apps[app.app_id] = app
+        self._save_apps()
         return app
+
+    def delete_app(self, app: App) -> None:
+        """Forget a registered app."""
+        del self.apps[app.app_id]
+        self._save_apps()
 
     def close(self) -> None:
         """Release the state file (with the clock's epoch: the next run resumes there)."""

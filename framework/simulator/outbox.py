@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import attrs
@@ -42,12 +43,19 @@ class Outbox:
         sent: unused emails, oldest first.
         redeemed: emails whose code was used.
         path: the JSON-lines file emails are appended to (``None``: memory only).
+        on_change: called after a code is issued or used (the state file keeps the pending
+            ones, see :class:`framework.simulator.core.SimCore`).
     """
 
     def __init__(self, path: Path | str | None = None) -> None:
         self.sent: list[Email] = []
         self.redeemed: list[Email] = []
         self.path = Path(path) if path is not None else None
+        self.on_change: Callable[[], None] = lambda: None
+
+    def restore(self, pending: Iterable[Email]) -> None:
+        """Take back the unused codes of an earlier run (from the state file)."""
+        self.sent.extend(pending)
 
     def send(self, to: str, kind: str) -> Email:
         """Issue a code for ``to`` and record it."""
@@ -58,6 +66,7 @@ class Outbox:
         if self.path is not None:
             with self.path.open("a", encoding="utf-8") as out:
                 out.write(json.dumps(attrs.asdict(email)) + "\n")
+        self.on_change()
         return email
 
     def latest(self, to: str | None = None) -> Email | None:
@@ -80,4 +89,5 @@ class Outbox:
         if email is not None:
             self.redeemed.append(email)
             self.sent.remove(email)
+            self.on_change()
         return email

@@ -1,7 +1,8 @@
-"""Optional persistence: accounts, tokens, statements and contracts in one SQLite file.
+"""Optional persistence: accounts, tokens, statements, contracts and apps in one SQLite file.
 
 With ``--state FILE`` a restarted simulator comes back with the same accounts, balances,
-tokens, open and settled contracts, id counters, seed and genesis epoch, and its clock
+tokens, open and settled contracts, id counters, seed and genesis epoch, registered apps and
+unused verification codes (both small, kept as ``meta`` values), and its clock
 resumes at or after the simulated epoch it had reached (see :mod:`.clock`). Because the market is
 a function of ``(seed, genesis)``, an open contract of any family is restored by re-opening its
 position from the quote it was bought at and replaying its ticks and its take-profit /

@@ -210,3 +210,33 @@ async def test_a_state_file_from_before_the_open_ended_families_still_loads(
             "proposal_open_contract"
         ]["is_sold"]:
             pass
+
+
+async def test_restart_keeps_registered_apps_and_pending_codes(
+    autojump_clock: MockClock, tmp_path: Path
+) -> None:
+    state = tmp_path / "sim.sqlite"
+    async with open_simulator(**sim_options(state=state)) as sim, connect(sim) as raw:
+        await raw.authorize(sim.token)
+        kept = await raw.call({"app_register": 1, "name": "kept", "scopes": ["read"]})
+        gone = await raw.call({"app_register": 1, "name": "gone", "scopes": ["trade"]})
+        await raw.call({"app_delete": gone["app_register"]["app_id"]})
+        for to in ("used@example.com", "pending@example.com"):
+            await raw.call({"verify_email": to, "type": "account_opening"})
+        used, pending = sim.outbox.sent
+        opening = {"new_account_virtual": 1, "client_password": "Secret123", "residence": "id"}
+        await raw.call({**opening, "verification_code": used.code, "email": used.to})
+    async with open_simulator(**sim_options(state=state)) as sim, connect(sim) as raw:
+        assert sim.outbox.sent == [pending]  # the used code stays used
+        await raw.authorize(sim.token)
+        apps = (await raw.call({"app_list": 1}))["app_list"]
+        assert apps == [kept["app_register"]]
+        again = await raw.call({"app_register": 1, "name": "new", "scopes": ["read"]})
+        assert again["app_register"]["app_id"] > gone["app_register"]["app_id"]
+        refused = await raw.call({**opening, "verification_code": used.code, "email": used.to})
+        assert refused["error"]["code"] == "InvalidToken"
+        opened = await raw.call({**opening, "verification_code": pending.code, "email": pending.to})
+        assert opened["new_account_virtual"]["email"] == pending.to
+    async with open_simulator(**sim_options(state=state)) as sim:
+        assert sim.outbox.sent == []  # redeemed after the restart: written through too
+        assert [app.name for app in sim.core.apps.values()] == ["kept", "new"]

@@ -196,5 +196,5 @@ def app_get(call: Call) -> None:
 def app_delete(call: Call) -> None:
     """Delete one app of the logged-in account."""
     app = _own_app(call, call.args["app_delete"])
-    del call.core.apps[app.app_id]
+    call.core.delete_app(app)
     call.reply(1)
