@@ -2,8 +2,12 @@
 
 ``dispatch`` runs, for each request:
 
-1. decode: malformed JSON -> :class:`CloseConnection` 1007 (the newest server closes the
-   socket); valid JSON that is not an object -> ``BadRequest``;
+1. decode (after NFC normalisation, as the server does): malformed JSON -> :class:`CloseConnection`
+   1007 (the newest server closes the socket); valid JSON that is not an object ->
+   ``BadRequest``; a key or value failing the server's sanity patterns
+   (:mod:`framework.deriv.sanity`) -> ``SanityCheckFailed`` with ``msg_type: "sanity_check"``
+   and an empty ``echo_req`` and no ``req_id`` (the server empties the request before
+   answering);
 2. find the call (first known call key) -> ``UnrecognisedRequest`` with ``msg_type: "error"``;
 3. rate limit -> ``RateLimit``;
 4. validate against the call's request schema, with the server's coercion (``"1"`` for 1)
@@ -23,12 +27,14 @@ errors, translated here) to answer an error.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from framework.deriv.calls import CallSpec, call_of_request
+from framework.deriv.sanity import SANITY_MESSAGE, sanity_failure
 from framework.deriv.validate import validate
 from framework.market.errors import MarketError
 
@@ -39,7 +45,18 @@ if TYPE_CHECKING:
     from .core import SimCore
     from .session import Session
 
-__all__ = ["Call", "CloseConnection", "Handler", "dispatch", "require_scopes"]
+__all__ = [
+    "Call",
+    "CloseConnection",
+    "Handler",
+    "binary_frame",
+    "dispatch",
+    "not_implemented",
+    "require_scopes",
+]
+
+#: The call a binary frame belongs to on the real server: document upload chunks.
+UPLOAD_CALL = "document_upload"
 
 
 # Control flow, not an error: the server loop catches it and closes the socket; no caller or
@@ -144,15 +161,22 @@ def _validation_error(problems: list[Any]) -> SimError:
     )
 
 
-def decode(text: str | bytes) -> Any:
-    """Decode one frame.
+def not_implemented(name: str) -> SimError:
+    """The answer to a call of the real API that the simulator does not implement."""
+    return SimError(
+        "UnrecognisedRequest", f"The simulator does not implement {name}.", {"call": name}
+    )
+
+
+def decode(text: str) -> Any:
+    """Decode one text frame, NFC-normalised first as the real server does.
 
     Raises:
-        CloseConnection: 1007 for malformed JSON or UTF-8, as the real server does.
+        CloseConnection: 1007 for malformed JSON, as the real server does.
     """
     try:
-        return json.loads(text)
-    except (UnicodeDecodeError, ValueError):
+        return json.loads(unicodedata.normalize("NFC", text))
+    except ValueError:
         raise CloseConnection(1007, "malformed JSON") from None
 
 
@@ -182,6 +206,11 @@ def dispatch(
             )
         )
         return None
+    if sanity_failure(request) is not None:
+        session.push(
+            Envelope({}).error("sanity_check", SimError("SanityCheckFailed", SANITY_MESSAGE))
+        )
+        return None
     spec = call_of_request(request)
     envelope = Envelope.of(request, spec)
     if spec is None:
@@ -204,14 +233,21 @@ def dispatch(
             require_scopes(spec, session.token_for(args.get("loginid")))
         handler = handlers.get(spec.name)
         if handler is None:
-            raise SimError(
-                "UnrecognisedRequest",
-                f"The simulator does not implement {spec.name}.",
-                {"call": spec.name},
-            )
+            raise not_implemented(spec.name)
         handler(Call(core, session, spec, args, envelope))
     except SimError as err:
         session.push(envelope.error(msg_type, err))
     except (MarketError, BankError) as err:
         session.push(envelope.error(msg_type, SimError(err.code, err.message, err.details)))
     return spec
+
+
+def binary_frame(session: Session) -> None:
+    """Answer a binary frame.
+
+    The real server reads binary frames as chunks of a ``document_upload`` and answers an
+    error, keeping the connection, for one that belongs to no upload. The simulator does
+    not implement document uploads, so every binary frame gets that call's
+    not-implemented error (an assumption: the real error's code is not in the reference).
+    """
+    session.push(Envelope({}).error(UPLOAD_CALL, not_implemented(UPLOAD_CALL)))
