@@ -4,10 +4,13 @@ connection.
 * The handshake is refused before the upgrade when the path is not ``/websockets/v3``
   (HTTP 404) or ``app_id`` is missing or malformed (HTTP 401 ``{"error":"InvalidAppID"}``),
   as the real server does.
+* The WebSocket itself (:mod:`.websocket`) negotiates permessage-deflate, closes with the
+  frame's code when a frame cannot be parsed (1007 for invalid UTF-8) and with 1009 for a
+  message over :data:`~.websocket.MAX_MESSAGE_SIZE`.
 * The reader takes one frame at a time through :func:`dispatch` (answers are queued in
-  order); the writer drains the connection's queue. A client that does not read fast enough
-  to keep the queue under ``queue_size`` messages is disconnected rather than buffered
-  without bound.
+  order); a binary frame gets :func:`binary_frame`'s answer. The writer drains the
+  connection's queue. A client that does not read fast enough to keep the queue under
+  ``queue_size`` messages is disconnected rather than buffered without bound.
 * Every TCP stream is wrapped in a :class:`FaultStream`, which is how faults reach below
   the WebSocket layer: a *stall* stops reading and writing bytes (so pings go unanswered
   too), a *drop* closes the TCP stream without a closing handshake (the client sees 1006).
@@ -23,15 +26,16 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import trio
-from trio_websocket import ConnectionClosed, WebSocketRequest, wrap_server_stream
+from trio_websocket import ConnectionClosed, WebSocketRequest
 
 from framework.deriv.calls import call_of_request
 from framework.logs import get_logger
 
 from .core import SimCore
-from .dispatch import CloseConnection, Handler, decode, dispatch
+from .dispatch import CloseConnection, Handler, binary_frame, decode, dispatch
 from .faults import MALFORMED_FRAME, FaultAction
 from .session import Session
+from .websocket import wrap_server_stream
 
 __all__ = ["Connection", "FaultStream", "StreamServer", "serve"]
 
@@ -191,6 +195,9 @@ class Connection:
         self._nursery.cancel_scope.cancel()
 
     async def _handle(self, text: str | bytes) -> None:
+        if isinstance(text, bytes):
+            binary_frame(self.session)
+            return
         request = decode(text)
         spec = call_of_request(request) if isinstance(request, dict) else None
         action = self.core.faults.on_request(spec.name) if spec is not None else None
