@@ -38,12 +38,17 @@ What the advertisement leaves open, and how it is settled here:
   meet ``RateLimit`` on a buy; the execution layer backs off from it.
 * ``reality_check`` is on the expensive service for real accounts only (a virtual account's
   falls through to general); it is a real-money call, so it stays on the outcome budget.
+* The counters belong to a client, not to a connection: the server keys them by
+  ``app_id`` and ``loginid`` once authorized, else by ``app_id``, IP address and the MD5 of
+  the ``User-Agent`` (:func:`client_key`). Every connection of one client draws on the same
+  budgets; the client paces the requests of its own connection only.
 * ``max_proposal_subscription`` (concurrent proposal streams) is advertised but no code
   enforcing it was found; it is passed through, not enforced.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -57,6 +62,7 @@ __all__ = [
     "Budget",
     "api_call_limits",
     "budget_of",
+    "client_key",
     "limits_from_website_status",
 ]
 
@@ -135,6 +141,22 @@ def budget_of(call: str) -> str | None:
     if call in EXEMPT or call in UNPUBLISHED:
         return None
     return _BUDGET_OF.get(call, "general")
+
+
+def client_key(app_id: int, loginid: str | None, ip: str, user_agent: str) -> str:
+    """The key one client's counters are kept under, spelt like the server's.
+
+    Args:
+        app_id: the connection's ``app_id``.
+        loginid: the authorized account (``None`` before ``authorize``).
+        ip: the peer's IP address (not part of the key once authorized).
+        user_agent: its ``User-Agent`` header, empty when it sent none (likewise).
+    """
+    if loginid is not None:
+        return f"authorised::{app_id}/{loginid}"
+    # The hash is an identifier, not a safeguard: MD5 is what the server keys by.
+    agent = hashlib.md5(user_agent.encode(), usedforsecurity=False).hexdigest()
+    return f"unauthorised::{app_id}/{ip}:{agent}"
 
 
 def _positive_int(value: Any) -> int | None:

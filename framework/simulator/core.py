@@ -18,6 +18,7 @@ from .config import SimulatorConfig
 from .faults import Faults, parse_faults
 from .feed import MarketFeeds
 from .outbox import Email, Outbox
+from .ratelimit import RateLimiter
 from .state import SavedContract, Store, keep_clock
 from .trading import Contract, TradingDesk
 
@@ -58,6 +59,7 @@ class SimCore:
         desk: contracts.
         outbox: verification emails.
         faults: fault-injection rules.
+        rate: the rate-limit counters of every client, whatever its connections.
         store: the state file, if any.
         apps: registered apps by id.
         configured: the tokens created from the configuration, in order.
@@ -76,6 +78,7 @@ class SimCore:
         self.bank = Bank()
         self.outbox = Outbox(config.outbox)
         self.faults: Faults = parse_faults(config.faults)
+        self.rate = RateLimiter(config.rate_limits)
         self.apps: dict[int, App] = {}
         self._next_app = 10_001
         now = self.clock.epoch()

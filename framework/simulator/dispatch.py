@@ -220,7 +220,7 @@ def dispatch(
         return None
     msg_type = spec.msg_types[0]
     try:
-        if not session.rate.allow(spec.name, core.clock.now()):
+        if not session.rate.allow(session.client, spec.name, core.clock.now()):
             raise SimError("RateLimit", f"You have reached the rate limit for {spec.name}.")
         forced = core.faults.forced_error(spec.name)
         if forced is not None:

@@ -1,7 +1,12 @@
 """Rate limits, as advertised in ``website_status.api_call_limits`` and enforced.
 
-Three counters per connection, each with a one-minute and a one-hour window in simulated
-time: *general*, *outcome* and *pricing*. Which call counts against which (and which calls
+Three counters per *client*, each with a one-minute and a one-hour window in simulated
+time: *general*, *outcome* and *pricing*. Like the real server's, the counters belong to the
+client, not to a connection: every connection of one client draws on the same budgets, and a
+reconnect does not refill them. A client is what
+:func:`framework.deriv.ratelimits.client_key` names: the ``app_id`` and the ``loginid`` once
+authorized, else the ``app_id``, the peer's IP address and an MD5 hash of its
+``User-Agent``. Which call counts against which (and which calls
 count against none: ``ping``, ``time``, and ``buy``/``sell`` whose real limits are not
 published) is :func:`framework.deriv.ratelimits.budget_of`, the table the client paces by.
 A refused request gets ``RateLimit`` "You have reached the rate limit for <call>.".
@@ -22,7 +27,7 @@ from framework.deriv.ratelimits import (
     budget_of,
 )
 
-__all__ = ["RateLimiter", "RateLimits"]
+__all__ = ["LOCAL_PEER", "Peer", "RateLimiter", "RateLimits"]
 
 
 def _minutely(name: str) -> int:
@@ -39,7 +44,7 @@ def _hourly(name: str) -> int:
 
 @attrs.frozen
 class RateLimits:
-    """Per-connection request limits (the real server's advertised figures by default).
+    """Per-client request limits (the real server's advertised figures by default).
 
     Attributes:
         enabled: enforce them (they are always advertised).
@@ -84,20 +89,47 @@ class RateLimits:
         )
 
 
+@attrs.frozen
+class Peer:
+    """Who is at the other end of a connection, as far as the handshake tells.
+
+    Attributes:
+        ip: the peer's IP address.
+        user_agent: its ``User-Agent`` header (empty when it sent none).
+    """
+
+    ip: str
+    user_agent: str = ""
+
+
+#: A client reaching the simulator without a socket (an in-memory stream handed over by the
+#: process itself): it is on this machine, so it counts as loopback.
+LOCAL_PEER = Peer("127.0.0.1")
+
+
 class RateLimiter:
-    """Sliding-window counters of one connection."""
+    """Sliding-window counters of every client, shared by all of its connections."""
 
     def __init__(self, limits: RateLimits) -> None:
         self.limits = limits
-        self._seen: dict[str, deque[float]] = {}
+        self._seen: dict[tuple[str, str], deque[float]] = {}
 
-    def allow(self, call: str, now: float) -> bool:
-        """Count a request made at simulated time ``now``; return False when over a limit."""
+    def allow(self, client: str, call: str, now: float) -> bool:
+        """Count a request of ``client`` made at simulated time ``now``.
+
+        Args:
+            client: the client's key (:func:`~framework.deriv.ratelimits.client_key`).
+            call: the call's name.
+            now: simulated seconds.
+
+        Returns:
+            False when the request is over one of the client's limits (it is not counted).
+        """
         name = budget_of(call)
         if name is None or not self.limits.enabled:
             return True
         per_minute, per_hour = self.limits.figures(name)
-        seen = self._seen.setdefault(name, deque())
+        seen = self._seen.setdefault((client, name), deque())
         while seen and seen[0] <= now - 3600:
             seen.popleft()
         if len(seen) >= per_hour:

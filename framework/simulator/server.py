@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
+import attrs
 import trio
 from trio_websocket import ConnectionClosed, WebSocketRequest
 
@@ -34,6 +35,7 @@ from framework.logs import get_logger
 from .core import SimCore
 from .dispatch import CloseConnection, Handler, binary_frame, decode, dispatch
 from .faults import MALFORMED_FRAME, FaultAction
+from .ratelimit import LOCAL_PEER, Peer
 from .session import Session
 from .websocket import wrap_server_stream
 
@@ -93,6 +95,7 @@ class Connection:
         app_id: int,
         handlers: Mapping[str, Handler],
         number: int,
+        peer: Peer = LOCAL_PEER,
     ) -> None:
         self.core = core
         self.ws = ws
@@ -101,7 +104,7 @@ class Connection:
         self.number = number
         self._send, self._queue = trio.open_memory_channel[Any](core.config.queue_size)
         self.session = Session(
-            app_id=app_id, push=self._push, limits=core.config.rate_limits, number=number
+            app_id=app_id, push=self._push, rate=core.rate, peer=peer, number=number
         )
         self._muted = False
         self._captured: list[str] | None = None
@@ -268,6 +271,18 @@ def _check_handshake(
     return app_id, b""
 
 
+def _peer(raw: trio.abc.Stream, request: WebSocketRequest) -> Peer:
+    """The peer of a connection: its IP address (loopback for a stream handed over) and UA."""
+    agents = [value for name, value in request.headers if name.lower() == b"user-agent"]
+    agent = agents[0].decode("latin-1") if agents else ""
+    if isinstance(raw, trio.SocketStream):
+        try:
+            return Peer(str(raw.socket.getpeername()[0]), agent)
+        except OSError:  # gone already: the accept that follows fails, whatever the key
+            pass
+    return attrs.evolve(LOCAL_PEER, user_agent=agent)
+
+
 class StreamServer:
     """Serves one client per byte stream: those its listeners accept, and any handed to it.
 
@@ -290,25 +305,29 @@ class StreamServer:
         stream = FaultStream(raw)
         try:
             async with trio.open_nursery() as nursery:
-                await self._serve_one(stream, nursery)
+                await self._serve_one(raw, stream, nursery)
                 nursery.cancel_scope.cancel()
         finally:
             with trio.CancelScope(shield=True):
                 await stream.aclose()
 
-    async def _serve_one(self, stream: FaultStream, nursery: trio.Nursery) -> None:
+    async def _serve_one(
+        self, raw: trio.abc.Stream, stream: FaultStream, nursery: trio.Nursery
+    ) -> None:
         ws = None
+        peer = LOCAL_PEER
         with trio.move_on_after(HANDSHAKE_TIMEOUT):
             request = await wrap_server_stream(nursery, stream, message_queue_size=1)
             status, body = _check_handshake(request, self.core.config.app_ids)
             if body:
                 await request.reject(status, body=body)
                 return
+            peer = _peer(raw, request)
             ws = await request.accept()
         if ws is None:
             return
         self._count += 1
-        connection = Connection(self.core, ws, stream, status, self.handlers, self._count)
+        connection = Connection(self.core, ws, stream, status, self.handlers, self._count, peer)
         self.connections.add(connection)
         try:
             await connection.run()

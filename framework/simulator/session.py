@@ -1,7 +1,9 @@
 """Per-connection state: who is logged in, open streams, registered proposals.
 
 Like the real server, all of it lives and dies with the connection: ids are valid only on
-the connection that created them, and a disconnect forgets every stream and proposal.
+the connection that created them, and a disconnect forgets every stream and proposal. The
+rate-limit budgets are the exception: they belong to the client
+(:func:`~framework.deriv.ratelimits.client_key`) and outlive its connections.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from framework.deriv.ratelimits import client_key
+
 from .envelope import Envelope, SimError, dumps, new_id
-from .ratelimit import RateLimiter, RateLimits
+from .ratelimit import LOCAL_PEER, Peer, RateLimiter
 
 if TYPE_CHECKING:
     from framework.market.contracts import ContractSpec
@@ -103,7 +107,8 @@ class Session:
         authorized: every account authorized on this connection (several with ``tokens``).
         subscriptions: open streams by id.
         proposals: registered proposal ids.
-        rate: the connection's rate-limit counters.
+        peer: who connected (IP address, ``User-Agent``).
+        rate: the simulator's rate-limit counters, shared by every connection.
         closed: set once the connection is gone.
     """
 
@@ -112,7 +117,8 @@ class Session:
         *,
         app_id: int,
         push: Callable[[str], None],
-        limits: RateLimits,
+        rate: RateLimiter,
+        peer: Peer = LOCAL_PEER,
         number: int = 0,
     ) -> None:
         """Create a session.
@@ -120,7 +126,8 @@ class Session:
         Args:
             app_id: the connection's app id.
             push: hands one serialised message to the connection's writer.
-            limits: rate limits to enforce.
+            rate: the shared rate-limit counters.
+            peer: who connected.
             number: a connection number, for logs.
         """
         self.app_id = app_id
@@ -131,8 +138,15 @@ class Session:
         self.authorized: dict[str, Token] = {}
         self.subscriptions: dict[str, Subscription] = {}
         self.proposals: dict[str, ProposalRecord] = {}
-        self.rate = RateLimiter(limits)
+        self.peer = peer
+        self.rate = rate
         self.closed = False
+
+    @property
+    def client(self) -> str:
+        """The key of the client's rate-limit budgets (it changes with ``authorize``)."""
+        loginid = self.account.loginid if self.account is not None else None
+        return client_key(self.app_id, loginid, self.peer.ip, self.peer.user_agent)
 
     # -- output --------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from framework.deriv.ratelimits import (
     UNPUBLISHED,
     api_call_limits,
     budget_of,
+    client_key,
     limits_from_website_status,
 )
 from framework.simulator.ratelimit import RateLimiter as SimLimiter
@@ -88,8 +89,8 @@ def _simulator_budgets(call: str) -> set[str]:
     used = set()
     for name, probe in PROBES.items():
         limiter = SimLimiter(_one_a_minute())
-        assert limiter.allow(call, 0.0)
-        if not limiter.allow(probe, 1.0):
+        assert limiter.allow("c", call, 0.0)
+        if not limiter.allow("c", probe, 1.0):
             used.add(name)
     return used
 
@@ -121,4 +122,17 @@ async def test_client_and_simulator_agree_call_by_call(autojump_clock: trio.abc.
 @pytest.mark.parametrize("call", ["ping", "time", "buy", "sell"])
 def test_unmetered_calls_are_never_refused(call: str) -> None:
     limiter = SimLimiter(_one_a_minute())
-    assert all(limiter.allow(call, 0.0) for _ in range(100))
+    assert all(limiter.allow("c", call, 0.0) for _ in range(100))
+
+
+def test_the_client_key_names_the_account_once_authorized_else_the_peer() -> None:
+    ip = "10.0.0.1"
+    assert client_key(1089, "VRTC1", ip, "Firefox") == "authorised::1089/VRTC1"
+    assert client_key(1089, "VRTC1", ip, "Firefox") == client_key(1089, "VRTC1", "::1", "curl")
+    assert client_key(1089, "VRTC1", ip, "") != client_key(1090, "VRTC1", ip, "")
+    assert client_key(1089, None, ip, "Firefox") != client_key(1089, None, ip, "curl")
+    assert client_key(1089, None, ip, "curl") != client_key(1089, None, "10.0.0.2", "curl")
+    # The server's spelling: app_id/ip:md5(user agent); no header hashes as "".
+    assert client_key(1089, None, ip, "") == (
+        "unauthorised::1089/10.0.0.1:d41d8cd98f00b204e9800998ecf8427e"
+    )

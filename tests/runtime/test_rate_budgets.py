@@ -48,8 +48,8 @@ async def test_fifty_strategies_buy_more_than_the_outcome_budget(
     refused: list[str] = []
     allow = sim_ratelimit.RateLimiter.allow
 
-    def watched(self: sim_ratelimit.RateLimiter, call: str, now: float) -> bool:
-        allowed = allow(self, call, now)
+    def watched(self: sim_ratelimit.RateLimiter, client: str, call: str, now: float) -> bool:
+        allowed = allow(self, client, call, now)
         if not allowed:
             refused.append(call)
         return allowed

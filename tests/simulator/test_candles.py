@@ -24,7 +24,7 @@ from framework.simulator import Simulator, open_simulator
 from framework.simulator.dispatch import Call
 from framework.simulator.envelope import Envelope, SimError
 from framework.simulator.handlers.market import ticks_history
-from framework.simulator.ratelimit import RateLimits
+from framework.simulator.ratelimit import RateLimiter, RateLimits
 from framework.simulator.session import Session
 from tests.schemas import validator
 from tests.simulator.client import RawClient, connect
@@ -283,7 +283,7 @@ async def test_a_resent_subscription_after_a_reconnect_answers_the_history_again
 
 
 def _handle(sim: Simulator, args: dict[str, Any]) -> None:
-    session = Session(app_id=1089, push=lambda _: None, limits=RateLimits())
+    session = Session(app_id=1089, push=lambda _: None, rate=RateLimiter(RateLimits()))
     ticks_history(Call(sim.core, session, get_call("ticks_history"), args, Envelope(args)))
 
 
