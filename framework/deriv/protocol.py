@@ -34,6 +34,7 @@ from .validate import validate
 __all__ = [
     "DEFAULT_APP_ID",
     "MAX_HISTORY_COUNT",
+    "MAX_RESPONSE_SIZE",
     "DerivProtocol",
     "ErrorReply",
     "Event",
@@ -50,6 +51,10 @@ DEFAULT_APP_ID = 1089
 #: The most ticks or bars one ``ticks_history`` answer holds (the server's
 #: ``MAX_TICK_COUNT``): a larger ``count`` is cut.
 MAX_HISTORY_COUNT = 5000
+
+#: The largest answer the server sends, in bytes of UTF-8 JSON (its ``max_response_size``):
+#: a larger one is replaced by a ``ResponseTooLarge`` error.
+MAX_RESPONSE_SIZE = 600_000
 
 
 @attrs.frozen

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from framework.deriv.calls import CallSpec, sensitive_fields
+from framework.deriv.protocol import MAX_RESPONSE_SIZE
 from framework.errors import TriobotError
 
 __all__ = [
@@ -128,5 +129,16 @@ class Envelope:
 
 
 def dumps(message: Mapping[str, Any]) -> str:
-    """Serialise a message compactly."""
-    return _DUMPS(message)
+    """Serialise a message compactly, as the server sends it.
+
+    A message over the server's :data:`~framework.deriv.protocol.MAX_RESPONSE_SIZE` bytes is
+    replaced, as there, by a ``ResponseTooLarge`` error (``msg_type: "error"``) that keeps
+    the request's ``echo_req``, ``req_id`` and ``passthrough``.
+    """
+    text = _DUMPS(message)
+    if len(text.encode()) <= MAX_RESPONSE_SIZE:
+        return text
+    envelope = Envelope(
+        message.get("echo_req", {}), message.get("req_id"), message.get("passthrough")
+    )
+    return _DUMPS(envelope.error("error", SimError("ResponseTooLarge", "Response too large.")))

@@ -21,6 +21,7 @@ from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, CloseConnection, Event, Request, TextMessage
 from wsproto.extensions import PerMessageDeflate
 
+from framework.deriv.protocol import MAX_RESPONSE_SIZE
 from framework.simulator import Simulator, open_simulator
 from framework.simulator.websocket import MAX_MESSAGE_SIZE
 from tests.simulator.client import connect, connect_tcp
@@ -183,3 +184,25 @@ async def test_requests_are_nfc_normalised_before_decoding(autojump_clock: MockC
         reply = await client.receive()
         assert reply["ping"] == "pong"
         assert reply["passthrough"] == {"raw": "\u00e9", "escaped": "e\u0301"}
+
+
+def _passthrough(size: int) -> dict[str, str]:
+    """A passthrough of about ``size`` bytes whose values all pass the sanity check."""
+    return {f"k{i}": "x" * 300 for i in range(size // 310)}
+
+
+async def test_an_answer_over_the_response_limit_is_response_too_large(
+    autojump_clock: MockClock,
+) -> None:
+    # 5000 ticks (~95 kB) plus a passthrough echoed twice (in echo_req and on its own).
+    request = {"ticks_history": "1HZ100V", "end": "latest", "count": 5000, "style": "ticks"}
+    async with open_simulator(**sim_options(history_seconds=6000)) as sim, connect(sim) as client:
+        small = await client.call({**request, "passthrough": _passthrough(200_000)})
+        assert len(small["history"]["prices"]) == 5000
+        assert len(json.dumps(small, separators=(",", ":"))) <= MAX_RESPONSE_SIZE
+        big = _passthrough(257_000)
+        reply = await client.call({**request, "passthrough": big})
+        assert reply["msg_type"] == "error"
+        assert reply["error"] == {"code": "ResponseTooLarge", "message": "Response too large."}
+        assert reply["passthrough"] == big and reply["echo_req"]["count"] == 5000
+        assert "history" not in reply
