@@ -6,15 +6,16 @@ client, not to a connection: every connection of one client draws on the same bu
 reconnect does not refill them. A client is what
 :func:`framework.deriv.ratelimits.client_key` names: the ``app_id`` and the ``loginid`` once
 authorized, else the ``app_id``, the peer's IP address and an MD5 hash of its
-``User-Agent``. Which call counts against which (and which calls
-count against none: ``ping``, ``time``, and ``buy``/``sell`` whose real limits are not
-published) is :func:`framework.deriv.ratelimits.budget_of`, the table the client paces by.
+``User-Agent``. The budgets, their figures and which call counts against which (and which
+calls count against none: ``ping``, ``time``, and ``buy``/``sell`` whose real limits are not
+published) are in :mod:`framework.deriv.ratelimits`, the tables the client paces by.
 A refused request gets ``RateLimit`` "You have reached the rate limit for <call>.".
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -30,62 +31,61 @@ from framework.deriv.ratelimits import (
 __all__ = ["LOCAL_PEER", "Peer", "RateLimiter", "RateLimits"]
 
 
-def _minutely(name: str) -> int:
-    figure = BUDGETS[name].minutely
-    assert figure is not None
-    return figure
-
-
-def _hourly(name: str) -> int:
-    figure = BUDGETS[name].hourly
-    assert figure is not None
-    return figure
+def _known(figures: Mapping[str, int]) -> None:
+    unknown = sorted(set(figures) - set(BUDGETS))
+    if unknown:
+        raise ValueError(
+            f"unknown rate-limit budget(s) {', '.join(unknown)} (known: {', '.join(BUDGETS)})"
+        )
 
 
 @attrs.frozen
 class RateLimits:
-    """Per-client request limits (the real server's advertised figures by default).
+    """Per-client request limits: framework.deriv's budgets, the real server's figures.
+
+    The budgets and their figures are :data:`framework.deriv.ratelimits.BUDGETS`, the table
+    the client paces by; tests tighten them with :meth:`per_minute` and :meth:`per_hour`.
 
     Attributes:
         enabled: enforce them (they are always advertised).
-        general_minutely: requests per minute of ordinary calls.
-        general_hourly: requests per hour of ordinary calls.
-        outcome_minutely: portfolio / statement / profit_table / reality_check per minute.
-        outcome_hourly: ... per hour.
-        pricing_minutely: proposal / proposal_open_contract per minute.
-        pricing_hourly: ... per hour.
+        budgets: the budgets by name, with the figures to enforce and advertise.
         max_proposal_subscription: advertised concurrent proposal streams.
     """
 
     enabled: bool = True
-    general_minutely: int = _minutely("general")
-    general_hourly: int = _hourly("general")
-    outcome_minutely: int = _minutely("outcome")
-    outcome_hourly: int = _hourly("outcome")
-    pricing_minutely: int = _minutely("pricing")
-    pricing_hourly: int = _hourly("pricing")
+    budgets: Mapping[str, Budget] = attrs.field(default=BUDGETS, hash=False)
     max_proposal_subscription: int = MAX_PROPOSAL_SUBSCRIPTION
 
-    def figures(self, name: str) -> tuple[int, int]:
-        """``(per minute, per hour)`` of the budget ``name``."""
-        if name == "pricing":
-            return self.pricing_minutely, self.pricing_hourly
-        if name == "outcome":
-            return self.outcome_minutely, self.outcome_hourly
-        return self.general_minutely, self.general_hourly
+    def per_minute(self, **figures: int) -> RateLimits:
+        """A copy with these budgets allowing so many calls a minute.
 
-    def budgets(self) -> dict[str, Budget]:
-        """The three budgets with this configuration's figures."""
-        budgets = {}
-        for name, budget in BUDGETS.items():
-            per_minute, per_hour = self.figures(name)
-            budgets[name] = attrs.evolve(budget, minutely=per_minute, hourly=per_hour)
-        return budgets
+        Raises:
+            ValueError: a name that is not a budget.
+        """
+        _known(figures)
+        budgets = {
+            name: attrs.evolve(budget, minutely=figures.get(name, budget.minutely))
+            for name, budget in self.budgets.items()
+        }
+        return attrs.evolve(self, budgets=budgets)
+
+    def per_hour(self, **figures: int) -> RateLimits:
+        """A copy with these budgets allowing so many calls an hour.
+
+        Raises:
+            ValueError: a name that is not a budget.
+        """
+        _known(figures)
+        budgets = {
+            name: attrs.evolve(budget, hourly=figures.get(name, budget.hourly))
+            for name, budget in self.budgets.items()
+        }
+        return attrs.evolve(self, budgets=budgets)
 
     def advertised(self) -> dict[str, Any]:
         """The ``api_call_limits`` object of ``website_status``."""
         return api_call_limits(
-            self.budgets(), max_proposal_subscription=self.max_proposal_subscription
+            self.budgets, max_proposal_subscription=self.max_proposal_subscription
         )
 
 
@@ -128,17 +128,25 @@ class RateLimiter:
         name = budget_of(call)
         if name is None or not self.limits.enabled:
             return True
-        per_minute, per_hour = self.limits.figures(name)
+        budget = self.limits.budgets[name]
+        per_minute, per_hour = budget.minutely, budget.hourly
         seen = self._seen.setdefault((client, name), deque())
         while seen and seen[0] <= now - 3600:
             seen.popleft()
-        if len(seen) >= per_hour:
+        if per_hour is not None and len(seen) >= per_hour:
             return False
-        # Walk back over the last minute only; the walk is bounded by the minutely limit.
-        for recent, t in enumerate(reversed(seen), start=1):
-            if t <= now - 60:
-                break
-            if recent >= per_minute:
-                return False
+        if per_minute is not None and _minute_full(seen, now, per_minute):
+            return False
         seen.append(now)
         return True
+
+
+def _minute_full(seen: deque[float], now: float, per_minute: int) -> bool:
+    """Whether ``per_minute`` of the times ``seen`` fall in the minute before ``now``."""
+    # Walk back over the last minute only; the walk is bounded by the minutely limit.
+    for recent, t in enumerate(reversed(seen), start=1):
+        if t <= now - 60:
+            return False
+        if recent >= per_minute:
+            return True
+    return False

@@ -79,9 +79,7 @@ def test_advertised_figures_override_defaults_and_bad_ones_mean_unlimited() -> N
 
 
 def _one_a_minute() -> RateLimits:
-    return RateLimits(
-        general_minutely=1, outcome_minutely=1, pricing_minutely=1, max_proposal_subscription=5
-    )
+    return RateLimits().per_minute(general=1, outcome=1, pricing=1)
 
 
 def _simulator_budgets(call: str) -> set[str]:
@@ -97,7 +95,7 @@ def _simulator_budgets(call: str) -> set[str]:
 
 async def _client_budgets(call: str) -> set[str]:
     """The budgets a first ``call`` used up in the client's limiter allowing one a minute."""
-    budgets = _one_a_minute().budgets()
+    budgets = _one_a_minute().budgets
     used = set()
     for name, probe in PROBES.items():
         limiter = ClientLimiter(budgets)

@@ -23,7 +23,7 @@ from tests.execution.helpers import intent, sim_options, statement_buys, trading
 async def test_an_intent_waiting_in_the_rate_limiter_is_not_sent(
     vclock: MockClock, tmp_path: Path
 ) -> None:
-    tight = RateLimits(pricing_minutely=3)
+    tight = RateLimits().per_minute(pricing=3)
     async with open_simulator(**sim_options(rate_limits=tight)) as sim:
         with Journal(tmp_path / "journal.sqlite") as journal:
             async with trading(sim, journal) as stack:

@@ -246,7 +246,7 @@ async def test_trading_errors(autojump_clock: MockClock, trader: RawClient, sim:
 async def test_rate_limit_is_enforced_and_ping_time_are_exempt(autojump_clock: MockClock) -> None:
     from framework.simulator import RateLimits
 
-    limits = RateLimits(general_minutely=5, pricing_minutely=2)
+    limits = RateLimits().per_minute(general=5, pricing=2)
     async with open_simulator(**sim_options(rate_limits=limits)) as sim, connect(sim) as raw:
         for _ in range(5):
             assert "error" not in await raw.call({"active_symbols": "brief"})
@@ -271,7 +271,7 @@ async def test_rate_limit_comes_before_validation(autojump_clock: MockClock) -> 
     from framework.simulator import RateLimits
 
     async with (
-        open_simulator(**sim_options(rate_limits=RateLimits(general_minutely=1))) as sim,
+        open_simulator(**sim_options(rate_limits=RateLimits().per_minute(general=1))) as sim,
         connect(sim) as raw,
     ):
         await raw.call({"active_symbols": "brief"})

@@ -19,7 +19,7 @@ from tests.simulator.client import RawClient, SocketClient, connect
 from tests.simulator.conftest import sim_options
 
 #: Three general calls a minute: ``authorize`` itself is one.
-TIGHT = RateLimits(general_minutely=3)
+TIGHT = RateLimits().per_minute(general=3)
 CALL = {"active_symbols": "brief"}
 TOKENS = (TokenConfig("virtual-token"), TokenConfig("real-token", account="real"))
 
@@ -35,7 +35,7 @@ async def _spend(raw: RawClient, times: int) -> list[bool]:
 
 
 def test_one_client_running_out_leaves_another_its_budget() -> None:
-    limiter = RateLimiter(RateLimits(general_minutely=1))
+    limiter = RateLimiter(RateLimits().per_minute(general=1))
     assert limiter.allow("a", "active_symbols", 0.0)
     assert not limiter.allow("a", "active_symbols", 1.0)
     assert limiter.allow("b", "active_symbols", 1.0)
