@@ -274,11 +274,14 @@ class PositionRules(abc.ABC):
             epoch: current time.
 
         Returns:
-            True once closed, or for a time contract when ``epoch >= date_expiry``
-            (Multipliers and Accumulators never expire by time).
+            True once closed by its own rule (expiry, a touch, a limit order, a stop-out),
+            or for a time contract when ``epoch >= date_expiry`` (Multipliers and
+            Accumulators never expire by time). A contract its owner sold before the end
+            stays unexpired: the real server prices a sold contract as of its sale time,
+            which is before its expiry.
         """
         if self.settlement is not None:
-            return True
+            return self.settlement.end != "sold"
         return self.date_expiry is not None and epoch >= self.date_expiry
 
     def bid_price(self, epoch: int) -> float:

@@ -62,6 +62,13 @@ async def test_tick_contract_lifecycle_matches_the_market_model(
     assert first["transaction"]["action"] == "buy"
     assert first["transaction"]["amount"] == -10.0
     second = await trader.stream(txn_sub)
+    # A buy event names the contract's market like a sell event (clients look it up).
+    for event in (first["transaction"], second["transaction"]):
+        assert event["symbol"] == "R_100"
+        assert event["display_name"] == "Volatility 100 Index"
+    # A tick contract's expiry is approximate: when its last tick is due (receive.json).
+    assert first["transaction"]["date_expiry"] == second["transaction"]["date_expiry"]
+    assert first["transaction"]["date_expiry"] >= final["exit_tick_time"]
     assert second["transaction"]["action"] == "sell"
     assert second["transaction"]["contract_id"] == receipt["contract_id"]
     assert second["transaction"]["amount"] == expected_credit
@@ -152,6 +159,9 @@ async def test_sell_a_time_contract_at_its_bid(
     assert sim.balance() == round(9990.0 + sold["sold_for"], 2)
     final = await trader.call({"proposal_open_contract": 1, "contract_id": bought["contract_id"]})
     assert final["proposal_open_contract"]["status"] == "sold"
+    # Sold before its expiry, so not expired (the server prices it as of the sale).
+    assert final["proposal_open_contract"]["is_expired"] == 0
+    assert final["proposal_open_contract"]["is_settleable"] == 0
     assert "subscription" not in final
     profit = (await trader.call({"profit_table": 1}))["profit_table"]["transactions"][0]
     assert profit["sell_price"] == sold["sold_for"]

@@ -201,12 +201,29 @@ def transaction(call: Call) -> None:
         what="transaction",
     )
     bank = call.core.bank
+    desk = call.core.desk
+    loginid = account.loginid
+    # The desk debits a purchase before it books the contract, so a buy event arrives while
+    # its contract is still unknown; it waits for the desk's announcement of the purchase
+    # (which follows at once) so that it can name the contract's market like a sell event.
+    unbooked: dict[int, AccountEvent] = {}
 
     def on_event(event: AccountEvent) -> None:
+        contract_id = event.transaction.contract_id
+        if contract_id is not None and contract_id not in desk.contracts:
+            unbooked[contract_id] = event
+            return
         sub.emit(_transaction_payload(call, event, sub.id))
 
-    bank.watch(account.loginid, on_event)
-    sub.cleanups.append(lambda: bank.unwatch(account.loginid, on_event))
+    def on_contract(contract: Contract) -> None:
+        event = unbooked.pop(contract.contract_id, None)
+        if event is not None:
+            sub.emit(_transaction_payload(call, event, sub.id))
+
+    bank.watch(loginid, on_event)
+    desk.watch(loginid, on_contract)
+    sub.cleanups.append(lambda: bank.unwatch(loginid, on_event))
+    sub.cleanups.append(lambda: desk.unwatch(loginid, on_contract))
     call.reply({"id": sub.id}, subscription=sub.id)
 
 
