@@ -91,6 +91,15 @@ async def run_everything(sim: Simulator) -> list[dict[str, Any]]:
             {"contracts_for": "R_100"},
             {"payout_currencies": 1},
             {"trading_times": "today"},
+            {"trading_durations": 1},
+            {"exchange_rates": 1, "base_currency": "USD"},
+            {"exchange_rates": 1, "base_currency": "USD", "target_currency": "USD", "subscribe": 1},
+            {
+                "exchange_rates": 1,
+                "base_currency": "usd",
+                "target_currency": "USD",
+                "include_spread": 1,
+            },
             {"residence_list": 1},
             {"states_list": "id"},
             {"landing_company": "id"},
@@ -136,6 +145,8 @@ async def run_everything(sim: Simulator) -> list[dict[str, Any]]:
         await ok(c, {"profit_table": 1, "description": 1})
         await ok(c, {"sell_expired": 1})
         await ok(c, {"get_limits": 1})
+        await ok(c, {"get_account_status": 1})
+        await ok(c, {"get_settings": 1})
         await ok(c, {"api_token": 1, "new_token": "bot one", "new_token_scopes": ["read"]})
         await ok(c, {"api_token": 1})
         app = await ok(c, {"app_register": 1, "name": "mybot", "scopes": ["read", "trade"]})
@@ -162,6 +173,8 @@ async def run_everything(sim: Simulator) -> list[dict[str, Any]]:
             c, {"new_account_real": 1, "first_name": "Ann", "last_name": "Lee", "residence": "id"}
         )
         await ok(c, {"authorize": real["new_account_real"]["oauth_token"]})
+        await ok(c, {"get_account_status": 1})
+        await ok(c, {"get_settings": 1})
         await ok(c, {"authorize": PAYMENT_AGENT_TOKEN})
         client_id = real["new_account_real"]["client_id"]
         await ok(

@@ -44,6 +44,7 @@ async def test_every_message_type_validates_against_receive_json(
         "app_get", "app_delete", "verify_email", "new_account_virtual", "new_account_real",
         "paymentagent_transfer", "paymentagent_withdraw", "topup_virtual", "forget",
         "forget_all", "logout", "contract_update", "contract_update_history", "cancel",
+        "get_account_status", "get_settings", "exchange_rates", "trading_durations",
     }  # fmt: skip
     assert expected <= produced, expected - produced
     assert checked["transaction:transaction"] >= 5  # ack, buy, sell, buy, sell

@@ -6,14 +6,14 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from ..dispatch import Handler
-from . import accounts, auth, lifecycle, market, pricing, trading, utility
+from . import accounts, auth, lifecycle, market, pricing, profile, trading, utility
 
 __all__ = ["HANDLERS"]
 
 
 def _merge() -> dict[str, Handler]:
     merged: dict[str, Handler] = {}
-    for module in (utility, auth, market, pricing, trading, lifecycle, accounts):
+    for module in (utility, auth, market, pricing, trading, lifecycle, accounts, profile):
         overlap = merged.keys() & module.HANDLERS.keys()
         if overlap:
             raise RuntimeError(f"calls handled twice: {sorted(overlap)}")

@@ -1,8 +1,9 @@
 """Market data: ticks, ticks_history (ticks and candles), active_symbols, contracts_for,
-payout_currencies, trading_times."""
+payout_currencies, trading_times, trading_durations."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from framework.deriv.models import Tick
@@ -328,3 +329,97 @@ def trading_times(call: Call) -> None:
             ]
         }
     )
+
+
+#: ``trading_durations`` units: name, display name, seconds in one (ticks: ``None``).
+_DURATION_UNITS: tuple[tuple[str, str, int | None], ...] = (
+    ("ticks", "Ticks", None),
+    ("seconds", "Seconds", 1),
+    ("minutes", "Minutes", 60),
+    ("hours", "Hours", 3600),
+    ("days", "Days", 86400),
+)
+
+
+def _trade_type(offering: Offering) -> tuple[str, str]:
+    # Up/Down at the money is Rise/Fall, with a barrier Higher/Lower (how Deriv names them).
+    if offering.contract_category in ("callput", "callputequal"):
+        if offering.barrier_category == "euro_atm":
+            return "rise_fall", "Rise/Fall"
+        return "higher_lower", "Higher/Lower"
+    return offering.contract_category, offering.contract_category_display
+
+
+def _seconds(duration: str) -> int:
+    """``"15s"`` -> 15, ``"1d"`` -> 86400 (the units ``contracts_for`` uses)."""
+    return int(duration[:-1]) * (86400 if duration.endswith("d") else 1)
+
+
+def _durations(offerings: list[Offering]) -> list[dict[str, Any]]:
+    """Each unit's bounds over the offerings of one trade type, in the units' order."""
+    bounds: dict[str, tuple[int, int]] = {}
+
+    def widen(unit: str, lo: int, hi: int) -> None:
+        old = bounds.get(unit, (lo, hi))
+        bounds[unit] = (min(old[0], lo), max(old[1], hi))
+
+    for o in offerings:
+        if o.expiry_type == "tick":
+            widen("ticks", int(o.min_contract_duration[:-1]), int(o.max_contract_duration[:-1]))
+            continue
+        lo, hi = _seconds(o.min_contract_duration), _seconds(o.max_contract_duration)
+        # An intraday contract is asked for in seconds, minutes or hours, a daily one in days.
+        units = _DURATION_UNITS[4:] if o.expiry_type == "daily" else _DURATION_UNITS[1:4]
+        for unit, _, size in units:
+            assert size is not None
+            # Whole units only: the shortest is rounded up, the longest down.
+            if hi >= size:
+                widen(unit, max(1, -(-lo // size)), hi // size)
+    return [
+        {"display_name": display, "max": bounds[unit][1], "min": bounds[unit][0], "name": unit}
+        for unit, display, _ in _DURATION_UNITS
+        if unit in bounds
+    ]
+
+
+def _trade_durations(spec: SymbolSpec) -> list[dict[str, Any]]:
+    by_type: dict[tuple[str, str], list[Offering]] = {}
+    for offering in offerings_for(spec):
+        if offering.expiry_type != "no_expiry":  # Multipliers, Accumulators: no duration
+            by_type.setdefault(_trade_type(offering), []).append(offering)
+    return [
+        {"durations": _durations(group), "trade_type": {"display_name": display, "name": name}}
+        for (name, display), group in by_type.items()
+    ]
+
+
+@handles("trading_durations")
+def trading_durations(call: Call) -> None:
+    """The duration bounds of each trade type, per submarket and symbols that share them.
+
+    Every landing company the simulator has (``virtual``, ``svg``) offers the same
+    synthetic indices, so ``landing_company_short`` filters nothing out.
+    """
+    submarkets: dict[str, list[SymbolSpec]] = {}
+    for spec in symbols():
+        submarkets.setdefault(spec.submarket, []).append(spec)
+    answer = []
+    for group in submarkets.values():
+        first = group[0]
+        market = {"display_name": first.market_display_name, "name": first.market}
+        submarket = {"display_name": first.submarket_display_name, "name": first.submarket}
+        shared: dict[str, tuple[list[SymbolSpec], list[dict[str, Any]]]] = {}
+        for spec in group:
+            table = _trade_durations(spec)
+            shared.setdefault(json.dumps(table), ([], table))[0].append(spec)
+        data = [
+            {
+                "market": market,
+                "submarket": submarket,
+                "symbol": [{"display_name": s.display_name, "name": s.symbol} for s in specs],
+                "trade_durations": table,
+            }
+            for specs, table in shared.values()
+        ]
+        answer.append({"data": data, "market": market, "submarket": submarket})
+    call.reply(answer)

@@ -1,14 +1,18 @@
-"""Utility calls: ping, time, website_status, forget, forget_all."""
+"""Utility calls: ping, time, website_status, exchange_rates, forget, forget_all."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..dispatch import Call, Handler
+from ..envelope import SimError
 from .registry import registrar
 
 HANDLERS: dict[str, Handler] = {}
 handles = registrar(HANDLERS)
+
+#: The terms and conditions in force (``website_status``), which real accounts accepted.
+TERMS_VERSION = "Version 4.2.0 2020-09-01"
 
 _CURRENCIES: dict[str, dict[str, Any]] = {
     "USD": {
@@ -48,7 +52,7 @@ def website_status_payload(call: Call) -> dict[str, Any]:
         "currencies_config": _CURRENCIES,
         "site_status": "up",
         "supported_languages": ["EN"],
-        "terms_conditions_version": "Version 4.2.0 2020-09-01",
+        "terms_conditions_version": TERMS_VERSION,
     }
 
 
@@ -85,3 +89,56 @@ def forget_all(call: Call) -> None:
     if isinstance(kinds, str):
         kinds = [kinds]
     call.reply(call.session.forget_kinds(kinds))
+
+
+def _offered(currency: str) -> str:
+    """``currency`` as the server spells it, if the simulator offers it.
+
+    Raises:
+        SimError: ``ExchangeRatesNotAvailable`` for any other currency.
+    """
+    code = currency.upper()
+    if code not in _CURRENCIES:
+        raise SimError("ExchangeRatesNotAvailable", "Exchange rates are not currently available.")
+    return code
+
+
+@handles("exchange_rates")
+def exchange_rates(call: Call) -> None:
+    """Rates from ``base_currency`` to the offered currencies (or to ``target_currency``).
+
+    The simulator offers one currency, so every rate is 1 and the base is its own target;
+    ``include_spread`` adds ask and bid rates, equal to it. A subscription (which needs a
+    target, as the schema says) follows rates that never move, so after the first answer
+    it stays quiet until forgotten, like the ``website_status`` stream.
+    """
+    args = call.args
+    base = _offered(args["base_currency"])
+    target = args.get("target_currency")
+    subscribe = args.get("subscribe") == 1
+    if target is None and (subscribe or args.get("include_spread") == 1):
+        raise SimError(
+            "InputValidationFailed",
+            "Input validation failed: target_currency",
+            {"target_currency": "Target currency is required."},
+        )
+    targets = list(_CURRENCIES) if target is None else [_offered(target)]
+    rate: Any = 1.0
+    if args.get("include_spread") == 1:
+        rate = {"ask_rate": 1.0, "bid_rate": 1.0, "spot_rate": 1.0}
+    payload: dict[str, Any] = {
+        "base_currency": base,
+        "date": call.now(),
+        "rates": dict.fromkeys(targets, rate),
+    }
+    sub_id = None
+    if subscribe:
+        sub = call.session.subscribe(
+            "exchange_rates",
+            ("exchange_rates", base, targets[0]),
+            call.envelope,
+            "exchange_rates",
+            what="exchange_rates",
+        )
+        sub_id = sub.id
+    call.reply(payload, subscription=sub_id)
