@@ -242,7 +242,8 @@ def test_sell_time_contract() -> None:
     assert pos.on_tick(P + 100, 1.0) is None
     assert pos.validation_error(P + 6) == "This contract has been sold."
     assert pos.bid_price(P + 6) == bid
-    assert pos.is_expired(P + 6)
+    # Sold before its expiry: never expired, even once the expiry time has passed.
+    assert not pos.is_expired(P + 6) and not pos.is_expired(P + 100)
 
 
 def test_cannot_sell_after_expiry() -> None:
