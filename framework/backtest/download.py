@@ -41,7 +41,6 @@ from .files import TickWriter
 
 __all__ = [
     "PAGE",
-    "CandleHistorySource",
     "HistorySource",
     "download_candles",
     "download_ticks",
@@ -68,22 +67,7 @@ def refused(call: str, what: str, exc: APIError) -> UserError:
 
 
 class HistorySource(Protocol):
-    """The part of :class:`framework.client.Client` a download needs."""
-
-    async def ticks_history(
-        self,
-        symbol: str,
-        *,
-        end: str | int = "latest",
-        count: int | None = None,
-        start: int | None = None,
-    ) -> Any:
-        """Return a ``TickHistory`` (``times``, ``prices``, ``pip_size``)."""
-        ...
-
-
-class CandleHistorySource(Protocol):
-    """The part of :class:`framework.client.Client` a candle download needs."""
+    """The part of :class:`framework.client.Client` a tick or candle download needs."""
 
     async def ticks_history(
         self,
@@ -95,7 +79,8 @@ class CandleHistorySource(Protocol):
         style: str | None = None,
         granularity: int | None = None,
     ) -> Any:
-        """Return a ``TickHistory``, or candles for ``style="candles"``."""
+        """Return a ``TickHistory`` (``times``, ``prices``, ``pip_size``), or candles for
+        ``style="candles"``."""
         ...
 
 
@@ -220,7 +205,7 @@ async def download_ticks(
 
 
 async def _bars(
-    client: CandleHistorySource, symbol: str, *, start: int, end: int, count: int, granularity: int
+    client: HistorySource, symbol: str, *, start: int, end: int, count: int, granularity: int
 ) -> tuple[Candle, ...]:
     try:
         answer = await client.ticks_history(
@@ -234,7 +219,7 @@ async def _bars(
 
 
 async def download_candles(
-    client: CandleHistorySource,
+    client: HistorySource,
     symbol: str,
     writer: CandleWriter,
     *,

@@ -53,7 +53,10 @@ class ScriptedHistory:
         end: str | int = "latest",
         count: int | None = None,
         start: int | None = None,
+        style: str | None = None,
+        granularity: int | None = None,
     ) -> Any:
+        assert style is None and granularity is None, "a tick download asks for ticks"
         self.calls.append((end, count, start))
         top = max(self.epochs, default=0) if end == "latest" else end
         assert isinstance(top, int)
