@@ -3,8 +3,9 @@
 Not a test module: ``test_official_client.py`` runs it in a separate virtualenv (the client
 pins ``websockets==10.3``) against a simulator, as ``python deriv_api_session.py URL TOKEN``.
 It prints one JSON object summarising what the official client saw, and writes every frame it
-received to ``FRAMES`` (``python deriv_api_session.py URL TOKEN FRAMES``, one JSON object a
-line) for the test to check against the schemas.
+sent and received to ``FRAMES`` (``python deriv_api_session.py URL TOKEN FRAMES``, one JSON
+object a line: ``{"dir": "send" | "recv", "frame": ...}``) for the test to check against the
+schemas.
 """
 
 import asyncio
@@ -136,9 +137,19 @@ async def main(endpoint: str, token: str, frames: TextIO) -> None:
 
     def record(event: Message) -> None:
         if event["name"] == "message":
-            frames.write(json.dumps(event["data"]) + "\n")
+            frames.write(json.dumps({"dir": "recv", "frame": event["data"]}) + "\n")
 
     api.events.subscribe(on_next=record)
+    # The client's own "send" event misses the requests of its subscription manager, so
+    # sent frames are recorded on the socket, which the client opens before its first call.
+    await api.connected
+    socket_send = api.wsconnection.send
+
+    async def send(text: str) -> None:
+        frames.write(json.dumps({"dir": "send", "frame": json.loads(text)}) + "\n")
+        await socket_send(text)
+
+    api.wsconnection.send = send
     summary: dict[str, Any] = {}
     auth = await api.authorize(token)
     summary["loginid"] = auth["authorize"]["loginid"]

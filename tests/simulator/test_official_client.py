@@ -2,24 +2,26 @@
 
 The client pins ``websockets==10.3`` and runs on asyncio, so it lives in its own virtualenv
 (``.venv-deriv-api/`` at the repo root, created on first use) and talks to a ``triobot sim``
-process. Skips, with the reason, when the package index cannot be reached.
+process. Every frame it sends and receives is checked against Deriv's schemas. Skips, with
+the reason, when the package index cannot be reached.
 """
 
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from framework.deriv.calls import call_of_request
-from tests.schemas import validator
+from tests.simulator.official_clients import (
+    DEMO_TOKEN,
+    read_frames,
+    running_sim,
+    schema_problems,
+)
 from tools.deriv_api_venv import ensure_deriv_api
 
-REPO = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("deriv_api_session.py")
 
 
@@ -36,34 +38,15 @@ def test_python_deriv_api_trades_against_the_simulator(
     deriv_api_python: Path, schema_dir: Path, tmp_path: Path
 ) -> None:
     frames_file = tmp_path / "frames.jsonl"
-    sim = subprocess.Popen(
-        [sys.executable, "-m", "bots.cli", "sim", "--port", "0", "--speed", "20", "--seed", "5"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert sim.stdout is not None
-        first = sim.stdout.readline()
-        assert first.startswith("listening ws://"), first
-        endpoint = first.split()[1].removesuffix("/websockets/v3")
+    with running_sim("--speed", "20", "--seed", "5") as endpoint:
         run = subprocess.run(
-            [str(deriv_api_python), str(SCRIPT), endpoint, "demo-token-0001", str(frames_file)],
+            [str(deriv_api_python), str(SCRIPT), endpoint, DEMO_TOKEN, str(frames_file)],
             capture_output=True,
             text=True,
             timeout=120,
         )
-        assert run.returncode == 0, run.stderr[-2000:]
-        summary = json.loads(run.stdout.strip().splitlines()[-1])
-    finally:
-        sim.send_signal(signal.SIGTERM)
-        try:
-            sim.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            sim.kill()
-            sim.wait()
-    assert sim.returncode == 0
+    assert run.returncode == 0, run.stderr[-2000:]
+    summary = json.loads(run.stdout.strip().splitlines()[-1])
     assert summary["loginid"].startswith("VRTC")
     assert len(summary["ticks"]) == 3
     assert summary["ask_price"] == 10.0
@@ -90,15 +73,11 @@ def test_python_deriv_api_trades_against_the_simulator(
     assert summary["maximum_ticks"] > 0
     assert summary["accumulator_barriers"] is True
     assert summary["accumulator_status"] in ("sold", "lost")
-    # Every frame the official client received is valid against Deriv's own schemas.
-    frames = [json.loads(line) for line in frames_file.read_text().splitlines()]
-    invalid = []
-    for frame in frames:
-        spec = call_of_request(frame["echo_req"])
-        assert spec is not None, frame
-        for problem in validator(spec.name, "receive").iter_errors(frame):
-            invalid.append((frame["msg_type"], problem.message))
-    assert not invalid, invalid[:5]
+    # Every frame the official client sent and received is valid against Deriv's own schemas.
+    both = read_frames(frames_file)
+    assert not schema_problems(both), schema_problems(both)[:5]
+    assert {direction for direction, _ in both} == {"send", "recv"}
+    frames = [frame for direction, frame in both if direction == "recv"]
     errors = [frame["error"]["code"] for frame in frames if "error" in frame]
     expected = ["InvalidContractProposal"]  # the rebuy, and nothing else
     sold_for = summary["accumulator_sold_for"]
