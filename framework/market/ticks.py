@@ -9,7 +9,33 @@ the next ``S``, so a generator is fully described by its last tick and its RNG.
 The same ``(seed, symbol)`` always produces the same quotes: the per-symbol RNG seed is
 derived with SHA-256 (never ``hash()``, which is salted per process), so symbols are
 independent of each other and of the order in which generators are created. The start
-epoch only shifts the epochs.
+epoch only shifts the epochs (except on a Daily Reset index, whose day it is).
+
+The models (``SymbolSpec.model``), each drawn tick by tick from one RNG in a fixed order:
+
+* ``gbm``: the Volatility indices, as above.
+* ``jump``: GBM plus, with probability ``jump_probability`` a tick, a jump of
+  ``jump_scale`` ticks' sigma up or down with equal chance.
+* ``step``: plus or minus ``step_size`` (one pip by default) with equal chance.
+* ``spike`` (Boom/Crash): the diffusion plus, with probability ``p = jump_probability``, a
+  spike of ``J = jump_scale`` diffusion ticks in ``jump_direction``; every tick also drifts
+  ``-direction * p * J`` the other way. The rule: a tick's expected log return is zero, so
+  the drift between spikes takes back on average what the spikes add and the index has no
+  long-run trend.
+* ``range`` (Range Break): a walk with normal moves of ``step_size`` inside a range of
+  ``range_width`` (centred on the start quote at first). A tick that would reach or cross
+  a boundary is a *touch*: with probability ``breakout_probability`` it breaks out (the
+  range moves one width that way and the tick stands), otherwise it is reflected back
+  inside. So the quote is always inside its range, and breaks come once per
+  ``1 / breakout_probability`` touches on average.
+* ``daily`` (Daily Reset): a GBM with drift ``drift`` whose first tick at or after each
+  00:00 UTC is exactly ``start_quote``. Each UTC day is its own walk, on an RNG seeded by
+  ``(seed, symbol, day)``: the market at an epoch depends on its day only, so a generator
+  started mid-day first walks that day from its reset (the ``start_quote`` argument is
+  ignored), and the past is regenerated day by day (:func:`walk_back`).
+
+:func:`walk_back` draws the market *before* a start: the model's time reversal walked
+back from the start quote (see there).
 
 :meth:`TickGenerator.quotes` is the fast path for backtests (about a microsecond or less per
 tick on CPython 3.11); :meth:`TickGenerator.next`, :meth:`TickGenerator.take` and iteration
@@ -22,11 +48,16 @@ import hashlib
 import math
 import random
 from collections.abc import Iterator
-from typing import Final
+from typing import Final, Protocol
+
+import attrs
 
 from .symbols import SymbolSpec
 
-__all__ = ["YEAR_SECONDS", "TickGenerator", "derive_seed"]
+__all__ = ["DAY_SECONDS", "YEAR_SECONDS", "PastWalk", "TickGenerator", "derive_seed", "walk_back"]
+
+DAY_SECONDS: Final = 86_400
+"""Seconds in a UTC day (a Daily Reset index restarts at each multiple)."""
 
 YEAR_SECONDS: Final = 365 * 24 * 3600
 """Seconds in the 365-day year Deriv's GBM uses for ``dt``."""
@@ -59,22 +90,32 @@ class TickGenerator:
         seed: the run seed given at construction.
         epoch: epoch of the last tick produced (``start_epoch`` before the first).
         quote: quote of the last tick produced (the start quote before the first).
+        touches: Range Break: how many ticks so far touched a boundary of their range.
+        breakouts: Range Break: how many of those touches broke out of the range.
     """
 
     __slots__ = (
+        "_break_p",
+        "_day",
         "_drift",
+        "_hi",
         "_interval",
         "_jump",
         "_jump_p",
+        "_lo",
         "_pip",
         "_pip_size",
         "_rng",
         "_spare",
+        "_step",
         "_vol",
+        "_width",
+        "breakouts",
         "epoch",
         "quote",
         "seed",
         "spec",
+        "touches",
     )
 
     def __init__(
@@ -91,6 +132,7 @@ class TickGenerator:
             seed: run seed; the symbol's own seed is :func:`derive_seed` of it.
             start_epoch: epoch of the (not emitted) starting tick.
             start_quote: quote of the starting tick; defaults to ``spec.start_quote``.
+                Ignored on a Daily Reset index: its quote at an epoch is its day's walk.
         """
         self.spec = spec
         self.seed = seed
@@ -102,10 +144,27 @@ class TickGenerator:
         self._pip_size = spec.pip_size
         self._pip = spec.pip
         dt = spec.tick_interval / YEAR_SECONDS
-        self._drift = -0.5 * spec.volatility * spec.volatility * dt
-        self._vol = spec.volatility * math.sqrt(dt)
+        sigma = spec.volatility if spec.diffusion is None else spec.diffusion
+        self._drift = -0.5 * sigma * sigma * dt
+        self._vol = sigma * math.sqrt(dt)
         self._jump_p = spec.jump_probability
         self._jump = spec.jump_scale * self._vol
+        self._step = spec.step_size or spec.pip
+        self._width = spec.range_width
+        self._break_p = spec.breakout_probability
+        half = round(spec.range_width / 2, spec.pip_size)
+        self._lo = round(self.quote - half, spec.pip_size)
+        self._hi = round(self.quote + half, spec.pip_size)
+        self._day = -1
+        self.touches = 0
+        self.breakouts = 0
+        if spec.model == "spike":
+            self._jump *= spec.jump_direction
+            # Zero expected log return a tick: the drift offsets the spikes on average.
+            self._drift = -self._jump_p * self._jump
+        elif spec.model == "daily":
+            self._drift += spec.drift * dt
+            self._start_day(start_epoch)
 
     def quotes(self, n: int) -> list[float]:
         """Generate the next ``n`` quotes (fast path; epochs are implicit).
@@ -124,8 +183,14 @@ class TickGenerator:
             out = self._gbm(n)
         elif model == "step":
             out = self._steps(n)
-        else:
+        elif model == "jump":
             out = self._jumps(n)
+        elif model == "spike":
+            out = self._spikes(n)
+        elif model == "range":
+            out = self._ranges(n)
+        else:
+            out = self._daily(n)
         if out:
             self.quote = out[-1]
             self.epoch += n * self._interval
@@ -185,7 +250,7 @@ class TickGenerator:
 
     def _steps(self, n: int) -> list[float]:
         bit = self._rng.getrandbits
-        step = self._pip
+        step = self._step
         p = self._pip_size
         q = self.quote
         return [q := round(q + (step if bit(1) else -step), p) for _ in range(n)]
@@ -211,6 +276,109 @@ class TickGenerator:
                 x += jump if u >= jump_p * 0.5 else -jump
             q = round(q * exp(x), p)
             append(q)
+        return out
+
+    def _spikes(self, n: int) -> list[float]:
+        normal = self._normal
+        uniform = self._rng.random
+        exp = math.exp
+        drift = self._drift
+        vol = self._vol
+        spike_p = self._jump_p
+        spike = self._jump  # signed: up on a Boom, down on a Crash
+        p = self._pip_size
+        q = self.quote
+        out: list[float] = []
+        append = out.append
+        for _ in range(n):
+            x = drift + vol * normal()
+            if uniform() < spike_p:
+                x += spike
+            q = round(q * exp(x), p)
+            append(q)
+        return out
+
+    def _ranges(self, n: int) -> list[float]:
+        normal = self._normal
+        uniform = self._rng.random
+        step = self._step
+        width = self._width
+        break_p = self._break_p
+        p = self._pip_size
+        lo, hi = self._lo, self._hi
+        q = self.quote
+        touches = breakouts = 0
+        out: list[float] = []
+        append = out.append
+        for _ in range(n):
+            y = q + step * normal()
+            u = uniform()  # drawn on every tick, touch or not: the stream stays aligned
+            if y >= hi:
+                touches += 1
+                if u < break_p:
+                    breakouts += 1
+                    lo, hi = hi, round(hi + width, p)
+                else:
+                    y = hi - (y - hi)
+            elif y <= lo:
+                touches += 1
+                if u < break_p:
+                    breakouts += 1
+                    lo, hi = round(lo - width, p), lo
+                else:
+                    y = lo + (lo - y)
+            q = round(y, p)
+            append(q)
+        self._lo, self._hi = lo, hi
+        self.touches += touches
+        self.breakouts += breakouts
+        return out
+
+    @property
+    def range_bounds(self) -> tuple[float, float]:
+        """Range Break: the current range ``(low, high)``; the last quote is inside it."""
+        return self._lo, self._hi
+
+    def _start_day(self, epoch: int) -> None:
+        """Place a Daily Reset generator at ``epoch``: walk its day from the reset to it."""
+        day = epoch // DAY_SECONDS
+        interval = self._interval
+        # The day's first tick is the first on this generator's grid at or after midnight.
+        ticks_into_day = (epoch - day * DAY_SECONDS) // interval
+        self._enter_day(day)
+        self._day = day
+        self.epoch = epoch - ticks_into_day * interval
+        if ticks_into_day:
+            self.quote = self._daily(ticks_into_day)[-1]
+        self.epoch = epoch
+
+    def _enter_day(self, day: int) -> None:
+        self._rng = random.Random(derive_seed(self.seed, f"{self.spec.symbol}|day{day}"))
+        self._spare = None
+        self.quote = round(self.spec.start_quote, self._pip_size)
+
+    def _daily(self, n: int) -> list[float]:
+        normal = self._normal
+        exp = math.exp
+        drift = self._drift
+        vol = self._vol
+        p = self._pip_size
+        interval = self._interval
+        epoch = self.epoch
+        day = self._day
+        q = self.quote
+        out: list[float] = []
+        append = out.append
+        for _ in range(n):
+            epoch += interval
+            if epoch // DAY_SECONDS != day:
+                day = epoch // DAY_SECONDS
+                self._enter_day(day)  # a new RNG: ``normal`` reads it afresh
+                q = self.quote
+            else:
+                q = round(q * exp(drift + vol * normal()), p)
+            append(q)
+        self._day = day
         return out
 
     def next(self) -> tuple[int, float]:
@@ -241,3 +409,81 @@ class TickGenerator:
 
     def __next__(self) -> tuple[int, float]:
         return self.next()
+
+
+class PastWalk(Protocol):
+    """The market before a start, read backwards."""
+
+    def quotes(self, n: int) -> list[float]:
+        """The next ``n`` earlier quotes: the k-th returned (0-based) is ``k + 1`` ticks
+        before the previous call's last (the first call: before the start)."""
+
+
+def time_reversed(spec: SymbolSpec) -> SymbolSpec:
+    """Return the model whose ticks, read backwards, are ``spec``'s ticks read forwards.
+
+    GBM, Jump, Step and Range Break are symmetric walks and their own reversal (a range's
+    breaks happen at touches either way); a Boom read backwards falls in rare spikes and
+    rises in between: a Crash with the same parameters, and a Crash's reversal a Boom.
+    A Daily Reset index has none: see :func:`walk_back`.
+
+    Args:
+        spec: the symbol.
+
+    Returns:
+        The reversed spec (the same code, so the same seed derivation).
+    """
+    if spec.model == "spike":
+        return attrs.evolve(spec, jump_direction=-spec.jump_direction)
+    return spec
+
+
+def walk_back(spec: SymbolSpec, seed: int | str, epoch: int) -> PastWalk:
+    """Draw the market before ``epoch`` for a market that did not run then.
+
+    The one rule: the past is the model's time reversal walked back from the start quote
+    (:func:`time_reversed`), on a seed of its own derived from ``seed``, so that it reads
+    forwards as the model itself. A Daily Reset index forgets everything at each midnight:
+    its reversal is its own earlier days, regenerated forwards from their resets with the
+    run seed (the past that a generator started earlier would have produced exactly).
+
+    Args:
+        spec: the symbol.
+        seed: the run seed.
+        epoch: the start (its quote is ``spec.start_quote``, or the day's walk for Daily
+            Reset).
+
+    Returns:
+        A walk whose ``quotes(n)`` go back from ``epoch`` a tick interval at a time.
+    """
+    if spec.model == "daily":
+        return _DailyPast(spec, seed, epoch)
+    return TickGenerator(time_reversed(spec), f"{seed}|before-genesis", epoch)
+
+
+class _DailyPast:
+    """A Daily Reset index's earlier days, handed out backwards a tick at a time."""
+
+    __slots__ = ("_due", "_kept", "_seed", "_spec")
+
+    def __init__(self, spec: SymbolSpec, seed: int | str, epoch: int) -> None:
+        self._spec = spec
+        self._seed = seed
+        self._due = epoch - spec.tick_interval  # the next tick to hand out
+        self._kept: list[float] = []  # the current day's ticks up to ``_due``, oldest first
+
+    def quotes(self, n: int) -> list[float]:
+        out: list[float] = []
+        interval = self._spec.tick_interval
+        while len(out) < n:
+            if not self._kept:
+                due = self._due
+                ticks_into_day = (due % DAY_SECONDS) // interval
+                first = due - ticks_into_day * interval
+                walk = TickGenerator(self._spec, self._seed, first)
+                self._kept = [walk.quote, *walk.quotes(ticks_into_day)]
+                self._due = first - interval
+            take = min(n - len(out), len(self._kept))
+            out.extend(reversed(self._kept[-take:]))
+            del self._kept[-take:]
+        return out

@@ -11,10 +11,12 @@ Bars come from two places:
 
 * **since genesis**, the feed's own ticks, through a
   :class:`~framework.market.candles.CandleBuilder` as they are generated;
-* **before genesis**, a market that never ran live: its ticks are drawn on demand, walking
-  back from the genesis quote with the symbol's own generator on a seed of its own (a random
-  walk read backwards is a random walk), turned into bars a day at a time and dropped. The
-  same seed and genesis give the same past, however it was asked for.
+* **before genesis**, a market that never ran live: its ticks are drawn on demand by
+  :func:`~framework.market.ticks.walk_back` (the model's time reversal walked back from the
+  genesis quote, so that the past reads forwards as the model itself: a Boom's past still
+  spikes up, a Daily Reset index's days still start at their reset), turned into bars a day
+  at a time and dropped. The same seed and genesis give the same past, however it was asked
+  for.
 
 Memory is bounded by ``max_seconds`` of bars (:data:`DEFAULT_BAR_HISTORY_SECONDS`, sixty days:
 86,400 bars, about 3.5 MB, only for a symbol someone asked that far back for); the oldest
@@ -30,7 +32,7 @@ from typing import Final
 from framework.deriv.models import Candle
 from framework.market.candles import CandleBuilder
 from framework.market.symbols import SymbolSpec
-from framework.market.ticks import TickGenerator
+from framework.market.ticks import PastWalk, walk_back
 
 __all__ = ["DEFAULT_BAR_HISTORY_SECONDS", "MINUTE", "MinuteBars"]
 
@@ -72,7 +74,7 @@ class MinuteBars:
         # The past ends on the minute that holds genesis, so no bar mixes the two markets.
         self._past_end = genesis - genesis % MINUTE
         self._oldest = self._past_end  # the past is drawn back to here so far
-        self._past: TickGenerator | None = None
+        self._past: PastWalk | None = None
         self._full = False  # bars were dropped: the past is out of reach for good
 
     # -- since genesis -------------------------------------------------------------------
@@ -111,7 +113,7 @@ class MinuteBars:
         spec = self.spec
         interval = spec.tick_interval
         if self._past is None:
-            self._past = TickGenerator(spec, f"{self._seed}|before-genesis", self._past_end)
+            self._past = walk_back(spec, self._seed, self._past_end)
         # Whole minutes, so the chunk's bars are complete; whole ticks, so none is shared.
         step = MINUTE * interval
         seconds = -(-seconds // step) * step
