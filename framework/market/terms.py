@@ -20,8 +20,8 @@ stated rule, so that every symbol (and every symbol added later) gets consistent
   protection, an at-the-money put on the notional over the window, capped at the stake:
   ``fee = min(stake, stake * multiplier * sigma * sqrt(T / year) / sqrt(2 pi))``.
 * **Growth rates** (``growth_rate_range``): ``0.01 .. 0.05`` on every symbol that offers
-  Accumulators (not the Step index: it moves exactly one pip per tick, so a barrier inside
-  one pip always knocks out and one outside never does).
+  Accumulators (not the Step indices: they move exactly one step per tick, so a barrier
+  inside one step always knocks out and one outside never does).
 * **tick_size_barrier** of an Accumulator: the relative barrier distance at which a tick
   stays inside with probability ``1 - growth_rate``, so that one tick's expected growth is
   ``(1 + g)(1 - g) = 1 - g^2`` (Deriv's own sell commission,
