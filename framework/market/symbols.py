@@ -84,7 +84,8 @@ class SymbolSpec:
         pip: the smallest quote increment (``active_symbols.pip``; R_100 -> 0.01).
         tick_interval: seconds between two ticks (2 for ``R_*``, 1 for the others).
         volatility: annualised sigma of the generating GBM (R_100 -> 1.0).
-        start_quote: a plausible first quote for a fresh simulated history.
+        start_quote: a plausible first quote for a fresh simulated history (Daily
+            Reset: the quote each UTC day starts from).
         display_order: position in ``active_symbols``.
         submarket: Deriv submarket code (``"random_index"``).
         submarket_display_name: its display name.
