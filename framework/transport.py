@@ -17,6 +17,13 @@ Tests and the in-memory simulator plug in their own :class:`Transport` through a
 ``stream``, :func:`open_websocket_transport` speaks WebSocket over that already open byte
 stream instead of dialling ``url`` (one end of an in-memory pair: see
 ``framework.simulator.memory``), with the same errors either way.
+
+**permessage-deflate** (RFC 7692) is offered when ``compression`` is set; the real server
+accepts it (reference notes section 3), a server that does not simply answers without it.
+wsproto implements the extension and trio-websocket never offers it, so this module builds
+the client connection itself (:func:`_websocket`) rather than through
+``open_websocket_url``. :func:`permessage_deflate` is the one definition of the extension,
+which the simulator's server side accepts with too.
 """
 
 from __future__ import annotations
@@ -25,10 +32,13 @@ import abc
 import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 import trio
 import trio_websocket
+from wsproto import ConnectionType, WSConnection
+from wsproto.extensions import PerMessageDeflate
 
 from .errors import TriobotError
 
@@ -41,6 +51,7 @@ __all__ = [
     "TransportError",
     "WebSocketTransport",
     "open_websocket_transport",
+    "permessage_deflate",
 ]
 
 #: Close code trio-websocket (and RFC 6455) use for a connection that broke without a close.
@@ -166,37 +177,94 @@ def _os_reason(exc: BaseException) -> str:
     return repr(exc)
 
 
+def permessage_deflate() -> PerMessageDeflate:
+    """A new permessage-deflate extension, as both ends of a triobot WebSocket use it.
+
+    wsproto's defaults: context takeover both ways and 15-bit windows, the parameters a
+    client that asks for nothing gets from any server (RFC 7692 section 7.1). One instance
+    per connection: it holds that connection's compression state.
+    """
+    return PerMessageDeflate()
+
+
+async def _dial(url: str) -> tuple[trio.abc.Stream, str, str]:
+    """Open the TCP (and TLS, for ``wss``) stream to ``url``.
+
+    Returns:
+        ``(stream, host, resource)``: the stream, the ``Host`` header and the request target.
+
+    Raises:
+        ValueError: not a ``ws``/``wss`` URL with a host.
+        OSError: the connection failed.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("ws", "wss"):
+        raise ValueError(f"not a ws:// or wss:// URL: {url!r}")
+    host = parts.hostname
+    if not host:
+        raise ValueError(f"no host in {url!r}")
+    secure = parts.scheme == "wss"
+    port = parts.port or (443 if secure else 80)
+    stream: trio.abc.Stream
+    if secure:
+        stream = await trio.open_ssl_over_tcp_stream(host, port, https_compatible=True)
+    else:
+        stream = await trio.open_tcp_stream(host, port)
+    # As trio-websocket's own client: the port in the Host header unless it is the default.
+    return stream, host if port in (80, 443) else f"{host}:{port}", _resource(url)
+
+
+def _resource(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
 @asynccontextmanager
-async def _websocket_over(
-    stream: trio.abc.Stream,
+async def _websocket(
     url: str,
+    stream: trio.abc.Stream | None,
     *,
+    compression: bool,
     disconnect_timeout: float,
     max_message_size: int,
     message_queue_size: int,
     receive_buffer_size: int | None,
 ) -> AsyncIterator[trio_websocket.WebSocketConnection]:
-    """The client handshake over an open byte stream, shaped like ``open_websocket_url``.
+    """The client handshake over ``stream`` (dialled from ``url`` when ``None``).
 
-    trio-websocket offers only the bare ``wrap_client_stream`` for a stream of our own, so
-    this adds what ``open_websocket_url`` does around it: a nursery for the reader, a
-    bounded closing handshake (``DisconnectionTimeout``) and a single failure raised as
-    itself rather than inside an exception group, so callers see the same errors on both.
+    As trio-websocket's ``connect_websocket`` (the connection, its reader task), plus the
+    extension offer it cannot make, and what ``open_websocket_url`` does around it: a nursery
+    for the reader, a bounded closing handshake (``DisconnectionTimeout``) and a single
+    failure raised as itself rather than inside an exception group.
     """
-    parts = urlsplit(url)
-    resource = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    if stream is None:
+        stream, host = (await _dial(url))[:2]
+    else:
+        host = urlsplit(url).netloc
     try:
         async with trio.open_nursery() as nursery:
-            ws = await trio_websocket.wrap_client_stream(
-                nursery,
-                # Any trio Stream works; the annotation names only the socket kinds it dials.
-                stream,  # type: ignore[arg-type]
-                parts.netloc,
-                resource,
-                max_message_size=max_message_size,
+            ws = trio_websocket.WebSocketConnection(
+                stream,
+                WSConnection(ConnectionType.CLIENT),
+                host=host,
+                path=_resource(url),
                 message_queue_size=message_queue_size,
+                max_message_size=max_message_size,
                 receive_buffer_size=receive_buffer_size,
             )
+            if compression:
+                # The request the reader task sends first; trio-websocket has no argument
+                # for its extensions.
+                request = ws._initial_request
+                assert request is not None  # a client connection always has one
+                ws._initial_request = replace(request, extensions=[permessage_deflate()])
+            nursery.start_soon(ws._reader_task)
+            try:
+                await ws._open_handshake.wait()
+            except BaseException:
+                # Cut off by the connect deadline: the stream is ours to close.
+                await trio.aclose_forcefully(stream)
+                raise
             try:
                 yield ws
             finally:
@@ -220,6 +288,7 @@ async def open_websocket_transport(
     max_message_size: int = 2**22,
     message_queue_size: int = 64,
     receive_buffer_size: int | None = 65536,
+    compression: bool = False,
     stream: trio.abc.Stream | None = None,
 ) -> AsyncIterator[Transport]:
     """Connect to ``url`` and yield a :class:`Transport`; close it on exit.
@@ -233,6 +302,8 @@ async def open_websocket_transport(
             continuously, so it only absorbs bursts; it is not a consumer buffer.
         receive_buffer_size: bytes read from the socket at a time (trio-websocket's default
             is 4 KiB; a burst of ticks then costs one read per message or two).
+        compression: offer permessage-deflate (the server may decline; nothing changes
+            then).
         stream: an already open byte stream to speak WebSocket over instead of dialling
             ``url`` (closed with the transport).
 
@@ -242,24 +313,14 @@ async def open_websocket_transport(
     """
     connected = False
     body_error: BaseException | None = None
-    opening = (
-        trio_websocket.open_websocket_url(
-            url,
-            connect_timeout=connect_timeout,
-            disconnect_timeout=disconnect_timeout,
-            max_message_size=max_message_size,
-            message_queue_size=message_queue_size,
-            receive_buffer_size=receive_buffer_size,
-        )
-        if stream is None
-        else _websocket_over(
-            stream,
-            url,
-            disconnect_timeout=disconnect_timeout,
-            max_message_size=max_message_size,
-            message_queue_size=message_queue_size,
-            receive_buffer_size=receive_buffer_size,
-        )
+    opening = _websocket(
+        url,
+        stream,
+        compression=compression,
+        disconnect_timeout=disconnect_timeout,
+        max_message_size=max_message_size,
+        message_queue_size=message_queue_size,
+        receive_buffer_size=receive_buffer_size,
     )
     try:
         with trio.fail_after(connect_timeout) as deadline:
@@ -283,19 +344,12 @@ async def open_websocket_transport(
         raise ConnectFailed(
             url, f"server rejected the connection with HTTP {status}", status_code=status
         ) from None
-    except trio_websocket.ConnectionTimeout:
-        if connected:  # pragma: no cover
-            raise
-        raise ConnectTimeout(url, connect_timeout) from None
-    except trio_websocket.HandshakeError as exc:
-        if connected:
-            # DisconnectionTimeout on exit (a peer that stopped answering): the socket is
-            # closed either way. It must not mask whatever ended the body.
-            if body_error is not None:
-                raise body_error from None
-            return
-        cause = exc.__cause__ or exc.__context__
-        raise ConnectFailed(url, _os_reason(cause) if cause else repr(exc)) from None
+    except trio_websocket.DisconnectionTimeout:
+        # On exit (a peer that stopped answering): the socket is closed either way. It must
+        # not mask whatever ended the body.
+        if body_error is not None:
+            raise body_error from None
+        return
     except (OSError, ValueError) as exc:
         if connected:
             raise

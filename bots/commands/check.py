@@ -167,6 +167,8 @@ def _describe(config: BotConfig) -> list[str]:
     else:
         lines.append(f"endpoint    {config.url()}")
         token = config.token_source + ("" if config.token is not None else " (not read)")
+    if not config.compression:
+        lines[-1] += " (compression off)"
     lines.append(f"token       {token}")
     lines.append(f"journal     {config.journal}")
     lines.append(f"risk        {_risk(config)}")

@@ -279,6 +279,8 @@ class BotConfig:
     Attributes:
         endpoint: ``embedded`` (the in-process simulator) or a ``ws://``/``wss://`` URL.
         app_id: the Deriv application id sent as ``?app_id=``.
+        compression: offer permessage-deflate to the endpoint (the connection's
+            :attr:`~framework.connection.ConnectionSettings.compression`).
         simulator: the embedded simulator's own config (the fields YAML may set: ``seed``,
             ``speed``, ``balance``, ``currency``, ``state``).
         keepalive: pings and the stale-stream watchdog.
@@ -299,6 +301,7 @@ class BotConfig:
     strategies: tuple[StrategyConfig, ...] = attrs.field(validator=v.min_len(1))
     endpoint: str = attrs.field(default=EMBEDDED, validator=_endpoint)
     app_id: int = attrs.field(default=DEFAULT_APP_ID, validator=[v.ge(1), v.le(10**9)])
+    compression: bool = True
     simulator: SimulatorConfig = attrs.field(factory=SimulatorConfig)
     keepalive: KeepalivePolicy = attrs.field(factory=KeepalivePolicy)
     reconnect: BackoffPolicy = attrs.field(factory=BackoffPolicy)

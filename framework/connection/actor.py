@@ -99,7 +99,10 @@ class Connection:
     ) -> None:
         self.settings = settings
         self._connector: Connector = connector or partial(
-            open_websocket_transport, settings.url, connect_timeout=settings.connect_timeout
+            open_websocket_transport,
+            settings.url,
+            connect_timeout=settings.connect_timeout,
+            compression=settings.compression,
         )
         self._backoff = Backoff(settings.backoff, rng)
         self._protocol = DerivProtocol()

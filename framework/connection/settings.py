@@ -36,6 +36,10 @@ class ConnectionSettings:
             (``authorize: "MULTI"`` plus ``tokens``) and calls pick one with ``loginid``.
             Never shown in reprs or logs.
         connect_timeout: seconds for TCP + TLS + WebSocket handshake.
+        compression: offer permessage-deflate; the server compresses what it sends when it
+            accepts (Deriv's does). On by default: it costs about 7 µs of CPU a message and
+            cuts the bytes on the wire twelvefold or more (``bench/compression.py``; the
+            figures and the reasoning are in docs/running.md).
         handshake_timeout: seconds for authorize, rate limits and resubscription.
         request_timeout: default seconds to wait for an answer (waiting for a reconnection
             included).
@@ -56,6 +60,7 @@ class ConnectionSettings:
     url: str
     tokens: tuple[str, ...] = attrs.field(default=(), converter=_tokens, repr=False)
     connect_timeout: float = attrs.field(default=10.0, validator=attrs.validators.gt(0))
+    compression: bool = True
     handshake_timeout: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
     request_timeout: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
     keepalive: KeepalivePolicy = attrs.field(factory=KeepalivePolicy)

@@ -115,6 +115,7 @@ async def connect(
     settings = ConnectionSettings(
         url=url,
         tokens=tokens,
+        compression=config.compression,
         keepalive=config.keepalive,
         tick_intervals=tick_intervals(),
         backoff=config.reconnect,

@@ -4,7 +4,8 @@ trio-websocket (over wsproto) does the protocol; two things it leaves out are ad
 
 * **permessage-deflate.** The real server enables compression on every connection; wsproto
   implements the extension, trio-websocket just never offers it. It is accepted here when
-  the client offers it (no offer, no compression).
+  the client offers it (no offer, no compression), as
+  :func:`framework.transport.permessage_deflate` defines it for both ends.
 * **failing the connection with its close code.** When wsproto cannot parse a frame (invalid
   UTF-8 in a text message: 1007; a broken frame: 1002) trio-websocket cuts the TCP stream
   without a close frame, so the client sees 1006. RFC 6455 section 7.1.7 wants the close
@@ -24,7 +25,8 @@ from trio_websocket import ConnectionClosed, WebSocketConnection, WebSocketReque
 from wsproto import ConnectionType, WSConnection
 from wsproto.connection import ConnectionState
 from wsproto.events import AcceptConnection, CloseConnection, Request
-from wsproto.extensions import PerMessageDeflate
+
+from framework.transport import permessage_deflate
 
 __all__ = ["MAX_MESSAGE_SIZE", "wrap_server_stream"]
 
@@ -52,7 +54,7 @@ class _ServerSocket(WebSocketConnection):
             AcceptConnection(
                 subprotocol=subprotocol,
                 extra_headers=extra_headers,
-                extensions=[PerMessageDeflate()],
+                extensions=[permessage_deflate()],
             )
         )
         self._open_handshake.set()

@@ -19,6 +19,18 @@ def test_check_demo_prints_calls_and_scopes(capsys: pytest.CaptureFixture[str]) 
     assert "1HZ100V: CALL/PUT 5t, stake martingale 1.00 up to 8.00" in out
     assert "buy                     trade" in out
     assert "Token scopes needed: read, trade" in out
+    assert "compression off" not in out
+
+
+def test_check_says_when_compression_is_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "plain.yaml"
+    demo = (REPO / "configs" / "demo.yaml").read_text(encoding="utf-8")
+    config.write_text("compression: false\n" + demo, encoding="utf-8")
+    assert main(["check", str(config)]) == 0
+    endpoint = capsys.readouterr().out.splitlines()[2]
+    assert endpoint.startswith("endpoint    embedded simulator") and "(compression off)" in endpoint
 
 
 def test_check_bad_config_exits_2_with_every_problem(

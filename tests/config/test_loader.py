@@ -153,3 +153,10 @@ def test_simulator_section_sets_only_what_a_bot_config_may() -> None:
     assert "simulator.speed: must be > 0, got 0" in text
     assert "simulator.seed: expected int, got 'one'" in text
     assert "simulator.balance: must be >= 0, got -1" in text
+
+
+def test_compression_is_a_checked_bool() -> None:
+    assert parse_config(MINIMAL).compression is True
+    assert parse_config("compression: false\n" + MINIMAL).compression is False
+    with pytest.raises(ConfigError, match=r"compression: expected bool, got 'yes' \(<config>:1\)"):
+        parse_config('compression: "yes"\n' + MINIMAL)

@@ -6,17 +6,23 @@ import socket
 from collections.abc import Awaitable, Callable
 from functools import partial
 
+import attrs
 import pytest
 import trio
 import trio_websocket
 from trio.testing import MockClock
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import AcceptConnection, CloseConnection, Message, Request, TextMessage
 
+from framework.connection import Connection, ConnectionSettings
+from framework.simulator import open_simulator
 from framework.transport import (
     ConnectFailed,
     ConnectionLost,
     ConnectTimeout,
     _os_reason,
     open_websocket_transport,
+    permessage_deflate,
 )
 
 
@@ -117,3 +123,107 @@ def test_os_reasons_are_the_os_words() -> None:
         _os_reason(socket.gaierror(-2, "Name or service not known")) == "Name or service not known"
     )
     assert _os_reason(ValueError("bad port")) == "ValueError('bad port')"
+
+
+@attrs.define
+class Wire:
+    """What a hand-made server saw: the extensions offered, and every byte each way."""
+
+    offers: list[list[str]] = attrs.Factory(list)
+    from_client: bytearray = attrs.Factory(bytearray)
+    to_client: bytearray = attrs.Factory(bytearray)
+
+    def first_frame_from_client(self) -> int:
+        """The first byte of the client's first frame (after its HTTP request)."""
+        return self.from_client[self.from_client.index(b"\r\n\r\n") + 4]
+
+
+async def _deflate_echo(nursery: trio.Nursery) -> tuple[int, Wire]:
+    """A wsproto server on loopback that accepts permessage-deflate when offered and echoes
+    every text message."""
+    wire = Wire()
+
+    async def handler(stream: trio.SocketStream) -> None:
+        ws = WSConnection(ConnectionType.SERVER)
+        while data := await stream.receive_some(65536):
+            wire.from_client += data
+            ws.receive_data(data)
+            for event in ws.events():
+                if isinstance(event, Request):
+                    wire.offers.append([str(e) for e in event.extensions])
+                    out = ws.send(AcceptConnection(extensions=[permessage_deflate()]))
+                elif isinstance(event, TextMessage):
+                    out = ws.send(Message(data=event.data))
+                elif isinstance(event, CloseConnection):
+                    out = ws.send(event.response())
+                else:  # pragma: no cover - nothing else is sent by these tests
+                    continue
+                wire.to_client += out
+                await stream.send_all(out)
+
+    listeners = await nursery.start(trio.serve_tcp, handler, 0)
+    return listeners[0].socket.getsockname()[1], wire
+
+
+_RSV1 = 0x40  # set on the first frame of a compressed message (RFC 7692 section 6)
+
+
+@pytest.mark.parametrize("compression", [True, False])
+async def test_compression_is_offered_only_when_asked(
+    nursery: trio.Nursery, vclock: MockClock, compression: bool
+) -> None:
+    port, wire = await _deflate_echo(nursery)
+    text = '{"ping":1,"req_id":1,"passthrough":{"note":"ping ping ping ping ping ping"}}'
+    url = f"ws://127.0.0.1:{port}/websockets/v3?app_id=1089"
+    async with open_websocket_transport(url, compression=compression) as transport:
+        await transport.send(text)
+        assert await transport.receive() == text  # inflated again on the way in
+    offered = wire.offers[0]
+    assert ("permessage-deflate" in offered[0]) if compression else offered == []
+    assert bool(wire.first_frame_from_client() & _RSV1) is compression
+    request = wire.from_client[: wire.from_client.index(b"\r\n\r\n")].decode()
+    assert f"Host: 127.0.0.1:{port}" in request.splitlines()
+    assert "GET /websockets/v3?app_id=1089 HTTP/1.1" in request.splitlines()
+
+
+async def test_a_url_that_is_not_websocket_is_a_connect_failure(vclock: MockClock) -> None:
+    for url in ("http://127.0.0.1:1/", "ws:///no-host"):
+        with pytest.raises(ConnectFailed):
+            async with open_websocket_transport(url):
+                pass  # pragma: no cover
+
+
+async def test_the_connection_compresses_with_the_simulator_when_set(
+    nursery: trio.Nursery, vclock: MockClock
+) -> None:
+    # The connection actor's own connector offers what its settings say, and the simulator
+    # (the same extension, server side) accepts: its frames reach the actor compressed.
+    async with open_simulator(seed=7, history_seconds=60) as sim:
+        seen = bytearray()
+
+        async def proxy(client: trio.SocketStream) -> None:
+            server = await trio.open_tcp_stream("127.0.0.1", sim.port)
+            async with client, server, trio.open_nursery() as pipes:
+
+                async def pump(src: trio.SocketStream, dst: trio.SocketStream, log: bool) -> None:
+                    while data := await src.receive_some(65536):
+                        if log:
+                            seen.extend(data)
+                        await dst.send_all(data)
+                    pipes.cancel_scope.cancel()
+
+                pipes.start_soon(pump, client, server, False)
+                pipes.start_soon(pump, server, client, True)
+
+        listeners = await nursery.start(trio.serve_tcp, proxy, 0)
+        port = listeners[0].socket.getsockname()[1]
+        url = f"ws://127.0.0.1:{port}/websockets/v3?app_id=1089"
+        settings = ConnectionSettings(url=url, tokens=(sim.token,), compression=True)
+        async with trio.open_nursery() as inner:
+            connection = Connection(settings)
+            await inner.start(connection.run)
+            assert (await connection.request("ping")).data == "pong"
+            inner.cancel_scope.cancel()
+    head, _, frames = bytes(seen).partition(b"\r\n\r\n")
+    assert b"permessage-deflate" in head.lower()
+    assert frames[0] & _RSV1
