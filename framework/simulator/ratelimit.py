@@ -10,11 +10,17 @@ authorized, else the ``app_id``, the peer's IP address and an MD5 hash of its
 calls count against none: ``ping``, ``time``, and ``buy``/``sell`` whose real limits are not
 published) are in :mod:`framework.deriv.ratelimits`, the tables the client paces by.
 A refused request gets ``RateLimit`` "You have reached the rate limit for <call>.".
+
+Counters of clients gone idle are dropped, so that memory follows the clients of the last
+hour, not every client ever seen. A counter is dropped only once its newest request is older
+than the longest window (an hour): it then holds nothing that could refuse a request, so a
+client that comes back finds exactly the budget it would have found had the counter been
+kept. A reconnect within the hour finds its counter, and its budget spent.
 """
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +35,9 @@ from framework.deriv.ratelimits import (
 )
 
 __all__ = ["LOCAL_PEER", "Peer", "RateLimiter", "RateLimits"]
+
+#: The longest window a counter remembers, in seconds.
+_WINDOW = 3600.0
 
 
 def _known(figures: Mapping[str, int]) -> None:
@@ -112,7 +121,13 @@ class RateLimiter:
 
     def __init__(self, limits: RateLimits) -> None:
         self.limits = limits
-        self._seen: dict[tuple[str, str], deque[float]] = {}
+        # The times counted, by (client, budget), the least recently counted first: the idle
+        # ones are at the front, where each call drops them.
+        self._seen: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        """Counters held: one per client and budget counted in the last hour."""
+        return len(self._seen)
 
     def allow(self, client: str, call: str, now: float) -> bool:
         """Count a request of ``client`` made at simulated time ``now``.
@@ -128,17 +143,29 @@ class RateLimiter:
         name = budget_of(call)
         if name is None or not self.limits.enabled:
             return True
+        self._drop_idle(now)
         budget = self.limits.budgets[name]
         per_minute, per_hour = budget.minutely, budget.hourly
-        seen = self._seen.setdefault((client, name), deque())
-        while seen and seen[0] <= now - 3600:
+        key = (client, name)
+        seen = self._seen.setdefault(key, deque())
+        while seen and seen[0] <= now - _WINDOW:
             seen.popleft()
         if per_hour is not None and len(seen) >= per_hour:
             return False
         if per_minute is not None and _minute_full(seen, now, per_minute):
             return False
         seen.append(now)
+        self._seen.move_to_end(key)
         return True
+
+    def _drop_idle(self, now: float) -> None:
+        """Drop the counters whose every request has left the longest window."""
+        counters = self._seen
+        while counters:
+            key, times = next(iter(counters.items()))
+            if times and times[-1] > now - _WINDOW:
+                return  # counted within the hour, and so is every counter behind it
+            del counters[key]
 
 
 def _minute_full(seen: deque[float], now: float, per_minute: int) -> bool:
