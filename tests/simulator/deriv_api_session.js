@@ -90,6 +90,25 @@ function record(connection, out) {
     });
 }
 
+// Buy a contract through the high-level layer, wait until it may be sold, and sell it.
+async function buyAndSell(api, options) {
+    const contract = await api.contract(options);
+    const bought = await contract.buy();
+    await updates(contract, 1, (update) => update.is_valid_to_sell);
+    // The stream's last view may come before the sale's own answer: wait for it from before.
+    const ended = updates(contract, 1, (update) => update.is_sold);
+    const sale = await contract.sell();
+    const [final] = await ended;
+    return {
+        contract_id: bought.contract_id,
+        price: sale.price.value,
+        balance_after: sale.balance_after.value,
+        status: final.status,
+        is_expired: final.is_expired,
+        sell_price: final.sell_price.value,
+    };
+}
+
 const RISE = {
     contract_type: 'CALL',
     symbol: 'R_100',
@@ -116,8 +135,8 @@ async function main(endpoint, token, framesPath) {
     summary.currency = account.currency;
     summary.landing_company = account.landing_company.short;
     summary.risk = account.risk;
-    const transactions = updates(account.transactions, 4);
-    const balances = updates(account.balance, 4);
+    const transactions = updates(account.transactions, 6);
+    const balances = updates(account.balance, 6);
 
     const underlying = await api.underlying('R_100');
     summary.underlying = {
@@ -131,7 +150,11 @@ async function main(endpoint, token, framesPath) {
     summary.history_ticks = ticks.list.length;
     const live = await updates(ticks, 3);
     summary.ticks = live.map((tick) => [tick.time.epoch, tick.quote.value]);
-    summary.ticks_after_history = live[0].time.epoch > ticks.list[0].time.epoch;
+    // The stream keeps its list as long as the history, the oldest tick out for each new
+    // one: the history and the live ticks after it, as one sequence.
+    const epochs = ticks.list.map((tick) => tick.time.epoch);
+    summary.tick_steps = [...new Set(epochs.slice(1).map((epoch, i) => epoch - epochs[i]))];
+    summary.ticks_in_list = epochs.slice(-3).join() === live.map((t) => t.time.epoch).join();
 
     const candles = await api.candles({ symbol: 'R_100', granularity: 60 });
     summary.candles = candles.list.length;
@@ -140,6 +163,14 @@ async function main(endpoint, token, framesPath) {
         open_time_on_minute: ohlc.open_time.epoch % 60 === 0,
         ordered: ohlc.low.value <= ohlc.close.value && ohlc.close.value <= ohlc.high.value,
     };
+
+    // Every open contract of the account, as one stream (the client does not reject its
+    // errors, unlike any other stream's): it must see each contract bought below.
+    const everyContract = new Set();
+    api.basic.subscribe({ proposal_open_contract: 1 }).subscribe((message) => {
+        const id = message.proposal_open_contract.contract_id;
+        if (id !== undefined) everyContract.add(id);
+    });
 
     // A tick contract, bought and followed to settlement.
     const settled = await api.contract({ ...RISE, duration: 5, duration_unit: 't' });
@@ -158,22 +189,9 @@ async function main(endpoint, token, framesPath) {
         sell_transaction: end.sell_transaction,
     });
 
-    // A contract of minutes, sold before its expiry through the high-level sell().
-    const sold = await api.contract({ ...RISE, duration: 5, duration_unit: 'm' });
-    const bought2 = await sold.buy();
-    await updates(sold, 1, (update) => update.is_valid_to_sell);
-    // The stream's last view may come before the sale's own answer: wait for it from before.
-    const ended = updates(sold, 1, (update) => update.is_sold);
-    const sale = await sold.sell();
-    const [final] = await ended;
-    summary.sold = {
-        contract_id: bought2.contract_id,
-        price: sale.price.value,
-        balance_after: sale.balance_after.value,
-        status: final.status,
-        is_expired: final.is_expired,
-        sell_price: final.sell_price.value,
-    };
+    // A contract of minutes and a Multiplier, sold through the high-level sell().
+    summary.sold = await buyAndSell(api, { ...RISE, duration: 5, duration_unit: 'm' });
+    summary.multiplier = await buyAndSell(api, { ...RISE, contract_type: 'MULTUP', multiplier: 40 });
 
     summary.transactions = (await transactions).map((t) => [
         t.action,
@@ -182,6 +200,7 @@ async function main(endpoint, token, framesPath) {
         t.symbol.full,
     ]);
     summary.balances = (await balances).map((b) => b.value);
+    summary.every_contract = [...everyContract].sort((a, b) => a - b);
 
     // The basic layer, call by call.
     const statement = await api.basic.statement({ statement: 1, description: 1, limit: 10 });

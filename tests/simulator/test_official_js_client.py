@@ -74,7 +74,8 @@ def test_deriv_api_js_trades_against_the_simulator(
     assert summary["history_ticks"] == 1000
     epochs = [epoch for epoch, _ in summary["ticks"]]
     assert [b - a for a, b in pairwise(epochs)] == [2, 2]
-    assert summary["ticks_after_history"] is True
+    assert summary["tick_steps"] == [2]  # history then stream: no gap, no tick twice
+    assert summary["ticks_in_list"] is True
     assert summary["candles"] == 1000
     assert summary["ohlc"] == {"open_time_on_minute": True, "ordered": True}
 
@@ -87,28 +88,30 @@ def test_deriv_api_js_trades_against_the_simulator(
     assert settled["sell_price"] == (19.5 if settled["status"] == "won" else 0)
     assert settled["profit"] == round(settled["sell_price"] - settled["buy_price"], 2)
     assert settled["ticks"] == 6  # the entry tick and the five after it
-    # A 5-minute Rise sold before its expiry through the high-level sell().
-    sold = summary["sold"]
-    assert sold["status"] == "sold"
-    assert sold["is_expired"] is False
-    assert 0 < sold["price"] == sold["sell_price"]
+    # A 5-minute Rise and a Multiplier sold before their expiry through sell().
+    sold, multiplier = summary["sold"], summary["multiplier"]
+    for contract in (sold, multiplier):
+        assert contract["status"] == "sold"
+        assert contract["is_expired"] is False
+        assert 0 < contract["price"] == contract["sell_price"]
 
     # The account's transaction stream saw each buy and sale, with the symbol the client
     # looks up in active_symbols; its balance stream saw each of them too.
-    ids = [settled["contract_id"], sold["contract_id"]]
+    ids = [settled["contract_id"], sold["contract_id"], multiplier["contract_id"]]
     assert summary["transactions"] == [
         [action, contract, "R_100", "Volatility 100 Index"]
         for contract in ids
         for action in ("buy", "sell")
     ]
-    assert len(summary["balances"]) == 4
-    assert summary["balances"][-1] == sold["balance_after"] == summary["balance"]
+    assert len(summary["balances"]) == 6
+    assert summary["balances"][-1] == multiplier["balance_after"] == summary["balance"]
+    assert summary["every_contract"] == ids
 
     # The basic layer: reports, a raw stream, a consumed proposal, an unknown symbol.
-    assert summary["statement"][:4] == [
+    assert summary["statement"][:6] == [
         [action, contract] for contract in reversed(ids) for action in ("sell", "buy")
     ]
-    assert summary["profit_table"][:2] == list(reversed(ids))
+    assert summary["profit_table"][:3] == list(reversed(ids))
     assert summary["portfolio"] == [summary["open"]]  # the basic layer's own 5-tick buy
     assert summary["time"] == "number"
     assert summary["r50"] == ["R_50", "R_50"]
@@ -125,5 +128,10 @@ def test_deriv_api_js_trades_against_the_simulator(
         if direction == "send" and (spec := call_of_request(frame)) is not None
     }
     assert {"get_account_status", "sell_expired", "ticks_history", "transaction"} <= sent
+    # The candle stream goes on from the history's last candle, the minute still open.
+    candles = next(f for d, f in frames if d == "recv" and f["msg_type"] == "candles")
+    first_ohlc = next(f for d, f in frames if d == "recv" and f["msg_type"] == "ohlc")
+    last_open = candles["candles"][-1]["epoch"]
+    assert first_ohlc["ohlc"]["open_time"] in (last_open, last_open + 60)
     errors = [frame["error"]["code"] for direction, frame in frames if "error" in frame]
     assert errors == ["InvalidContractProposal", "InvalidSymbol"], errors
