@@ -39,6 +39,7 @@ __all__ = [
     "CATEGORY_STAYSINOUT",
     "CATEGORY_TOUCH",
     "SYMBOLS",
+    "YEAR_SECONDS",
     "SymbolSpec",
     "get_symbol",
     "symbols",
@@ -188,7 +189,9 @@ def _jump(n: int, start: float, order: int) -> SymbolSpec:
     )
 
 
-_YEAR_SECONDS = 365 * 24 * 3600  # ticks.YEAR_SECONDS (ticks imports this module)
+YEAR_SECONDS: Final = 365 * 24 * 3600
+"""Seconds in the 365-day year Deriv's GBM uses for ``dt``, and in which every
+``volatility`` is annualised (:mod:`framework.market.ticks` re-exports it)."""
 
 
 def _additive_sigma(step: float, start: float, interval: int) -> float:
@@ -197,7 +200,7 @@ def _additive_sigma(step: float, start: float, interval: int) -> float:
     Step and Range Break quotes move by amounts in price units, not in percent: near the
     start quote one tick is a relative move of ``step / start``, which is what pricing needs.
     """
-    return step / start * math.sqrt(_YEAR_SECONDS / interval)
+    return step / start * math.sqrt(YEAR_SECONDS / interval)
 
 
 def _step(n: int, step: float, order: int) -> SymbolSpec:

@@ -52,15 +52,21 @@ from typing import Final, Protocol
 
 import attrs
 
-from .symbols import SymbolSpec
+from .symbols import YEAR_SECONDS, SymbolSpec
 
-__all__ = ["DAY_SECONDS", "YEAR_SECONDS", "PastWalk", "TickGenerator", "derive_seed", "walk_back"]
+__all__ = [
+    "DAY_SECONDS",
+    "YEAR_SECONDS",
+    "PastWalk",
+    "TickGenerator",
+    "derive_seed",
+    "time_reversed",
+    "walk_back",
+]
 
 DAY_SECONDS: Final = 86_400
 """Seconds in a UTC day (a Daily Reset index restarts at each multiple)."""
 
-YEAR_SECONDS: Final = 365 * 24 * 3600
-"""Seconds in the 365-day year Deriv's GBM uses for ``dt``."""
 
 _TAU: Final = 2.0 * math.pi
 
