@@ -42,3 +42,28 @@ def test_no_bar_history_still_keeps_the_latest_bar() -> None:
     for epoch, quote in TickGenerator(spec, 3, GENESIS).take(86_400 // 2):
         bars.add(epoch, quote)
     assert 1 <= len(bars) <= 1 + 1440 + 1
+
+
+def test_a_daily_reset_past_is_the_market_an_earlier_start_would_have_shown() -> None:
+    spec = get_symbol("RDBULL")
+    midnight = GENESIS - GENESIS % 86_400
+    bars = MinuteBars(spec, seed=3, genesis=GENESIS, max_seconds=3 * 86_400)
+    past = bars.between(midnight - 86_400, GENESIS - GENESIS % 60)
+    # Each day's first bar opens on its reset, and the bars are the rule over the ticks a
+    # generator started a day earlier produces.
+    opens = {bar.epoch: bar.open for bar in past if bar.epoch % 86_400 == 0}
+    assert opens == {midnight - 86_400: spec.start_quote, midnight: spec.start_quote}
+    earlier = TickGenerator(spec, 3, midnight - 86_400 - spec.tick_interval)
+    ticks = earlier.take((GENESIS - GENESIS % 60 - midnight + 86_400) // spec.tick_interval)
+    assert past == aggregate(ticks, "RDBULL", 60)
+
+
+def test_a_boom_past_still_spikes_up() -> None:
+    spec = get_symbol("BOOM300N")
+    bars = MinuteBars(spec, seed=3, genesis=GENESIS, max_seconds=86_400)
+    past = bars.between(GENESIS - 86_400, GENESIS)
+    # A spike is a bar whose high is far above its open; in a Boom none falls that far.
+    rises = [bar.high / bar.open - 1 for bar in past]
+    falls = [1 - bar.low / bar.open for bar in past]
+    assert sum(r > 0.002 for r in rises) > 100
+    assert max(falls) < 0.002
