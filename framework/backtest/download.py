@@ -6,18 +6,31 @@
 an interrupted download is resumed by calling it again on the same file (``after=`` the
 file's last epoch), which continues from the next tick up to the latest one.
 
-``ticks_history`` answers the *last* ``count`` ticks of ``[start, end]``, and ``start``
-defaults to one day before now on Deriv: every request here gives ``start`` (``0``, the
-beginning of the history, when walking back), or a download would stop after one day's ticks
-(43,200 of R_100). A fresh download that finds fewer than ``count`` ticks has reached the
-beginning of the server's history and returns what there is. Pages move
-forward with a time window sized from the tick rate seen so far; a full page that does not
-reach back to the window's start means the window was too wide, and it is halved and
-asked again (no tick is skipped or written twice).
+``ticks_history`` answers the *last* ``count`` ticks of a window ``[start, end]``, and the
+server settles that window first: a missing ``start``, ``0``, one three years back or more,
+or one not before now, becomes *one day before now*, and then an ``end`` before that start
+becomes *now* (reference notes section 4.3; :mod:`framework.simulator.history` holds the
+rules as the simulator applies them). So no request here leaves the window to the server:
+
+* **walking back** (:func:`_walk_back`) from the server's ``time``, every request names an
+  explicit ``[start, end]``, one day wide at first and twice as wide after each window that
+  held less than a page. A full page continues from its earliest tick, a short one from
+  before its window: no tick is skipped or counted twice. The walk stops when it has
+  ``count`` ticks, when it has crossed :data:`QUIET_LIMIT` without a tick (the history
+  begins there), or when the server answers ticks outside the window asked for (past what
+  it serves: it fell back to its default window). ``start=0`` ("the beginning") would be
+  one day back on the server, and a walk past that day would be answered the latest ticks
+  again;
+* **forward**, pages move with a time window sized from the tick rate seen so far; a full
+  page that does not reach back to the window's start means the window was too wide, and
+  it is halved and asked again.
+
+A fresh download that finds fewer than ``count`` ticks has reached the beginning of the
+server's history and returns what there is.
 
 :func:`download_candles` does the same with ``ticks_history`` candles into a candle file
 (:class:`~framework.backtest.candlefiles.CandleWriter`): closed bars only, in windows of
-whole bars.
+whole bars, walking back the same way in windows of whole bars.
 
 :func:`record_ticks` subscribes to live ticks and appends them as they come.
 """
@@ -41,6 +54,7 @@ from .files import TickWriter
 
 __all__ = [
     "PAGE",
+    "QUIET_LIMIT",
     "HistorySource",
     "download_candles",
     "download_ticks",
@@ -50,6 +64,15 @@ __all__ = [
 
 PAGE: Final = MAX_HISTORY_COUNT
 """Largest ``count`` the server answers in one ``ticks_history``."""
+
+QUIET_LIMIT: Final = 7 * 86_400
+"""Seconds without a tick after which a walk back takes the history to have begun.
+
+Longer than any market closure (a forex weekend beside a holiday is about four days):
+an assumption, documented in docs/backtest.md."""
+
+_FIRST_WINDOW: Final = 86_400
+"""Seconds the first window of a walk back spans: the server's own default window."""
 
 
 def refused(call: str, what: str, exc: APIError) -> UserError:
@@ -68,6 +91,10 @@ def refused(call: str, what: str, exc: APIError) -> UserError:
 
 class HistorySource(Protocol):
     """The part of :class:`framework.client.Client` a tick or candle download needs."""
+
+    async def time(self) -> int:
+        """Return the server's epoch."""
+        ...
 
     async def ticks_history(
         self,
@@ -104,32 +131,59 @@ def _said(symbol: str, pip: int | None) -> int:
 
 
 async def _walk_back(
-    page: Callable[[int, int], Awaitable[Sequence[int]]], start: int, end: int, count: int
-) -> tuple[int, int]:
-    """Walk back from ``end`` a page at a time to where the last ``count`` items begin.
-
-    The history may have gaps, or begin later than ``count`` items ago: only the earliest
-    epoch of each page is kept.
+    page: Callable[[int, int, int], Awaitable[Sequence[int]]],
+    end: int,
+    count: int,
+    *,
+    window: int = _FIRST_WINDOW,
+) -> tuple[int | None, int]:
+    """Walk back from ``end`` in explicit windows to where the last ``count`` items begin.
 
     Args:
-        page: ``(end, n)`` to the epochs of the last ``n`` items up to ``end``, oldest first.
-        start: the answer when the history holds nothing up to ``end``.
+        page: ``(start, end, n)`` to the epochs of the last ``n`` items with
+            ``start <= epoch <= end``, oldest first.
         end: the last epoch to count.
         count: how many items.
+        window: seconds the first window spans (doubled after each short one).
 
     Returns:
-        ``(start, remaining)``: the earliest epoch found, and how many of ``count`` the
-        history did not hold.
+        ``(start, remaining)``: the earliest epoch found (``None``: nothing at all), and how
+        many of ``count`` the history did not hold.
     """
     remaining = count
-    while remaining > 0:
-        epochs = await page(end, min(PAGE, remaining))
-        if not epochs:
+    earliest: int | None = None
+    anchor = end  # the earliest epoch found, or the walk's end: quiet time counts from it
+    while remaining > 0 and end >= 1:
+        lo = max(1, end - window + 1)
+        n = min(PAGE, remaining)
+        epochs = await page(lo, end, n)
+        if epochs and (epochs[0] < lo or epochs[-1] > end):
+            break  # not the window asked for: the server does not serve that far back
+        if epochs:
+            earliest = anchor = epochs[0]
+            remaining -= len(epochs)
+        if len(epochs) >= n:
+            end = epochs[0] - 1  # the window may hold more before the page's earliest
+            continue
+        if anchor - lo >= QUIET_LIMIT:
             break
-        start = epochs[0]
-        remaining -= len(epochs)
-        end = start - 1
-    return start, remaining
+        end = lo - 1
+        window *= 2
+    return earliest, remaining
+
+
+async def _latest(client: HistorySource, symbol: str) -> tuple[int, int | None] | None:
+    """The epoch of ``symbol``'s latest tick and the pip size said with it (``None``: no tick
+    within :data:`QUIET_LIMIT` of the server's time)."""
+    pips: list[int | None] = []
+
+    async def epochs(lo: int, hi: int, n: int) -> Sequence[int]:
+        times, _, pip = await _page(client, symbol, start=lo, end=hi, count=n)
+        pips.append(pip)
+        return times
+
+    last, _ = await _walk_back(epochs, await client.time(), 1)
+    return None if last is None else (last, pips[-1])
 
 
 async def download_ticks(
@@ -160,10 +214,10 @@ async def download_ticks(
         BacktestError: the server answered something unusable.
         UserError: the server refused (an unknown symbol...); the message quotes it.
     """
-    times, _, pip = await _page(client, symbol, start=0, end="latest", count=1)
-    if not times:
+    latest = await _latest(client, symbol)
+    if latest is None:
         return 0
-    last = times[-1]
+    last, pip = latest
     if after is not None:
         start = after + 1
         expected = count
@@ -171,12 +225,13 @@ async def download_ticks(
             return 0
     else:
 
-        async def epochs(end: int, n: int) -> Sequence[int]:
-            times, _, _ = await _page(client, symbol, start=0, end=end, count=n)
-            return times
+        async def epochs(lo: int, hi: int, n: int) -> Sequence[int]:
+            return (await _page(client, symbol, start=lo, end=hi, count=n))[0]
 
-        start, remaining = await _walk_back(epochs, last, last, count)
-        expected = count - remaining
+        found, remaining = await _walk_back(epochs, last, count)
+        if found is None:
+            return 0  # nothing asked for (``count`` 0)
+        start, expected = found, count - remaining
     span = max(1, (last - start) * PAGE // max(expected, 1))
     written = 0
     cursor = start
@@ -253,20 +308,22 @@ async def download_candles(
         UserError: the server refused (an unknown symbol...); the message quotes it.
     """
     g = granularity
-    times, _, pip = await _page(client, symbol, start=0, end="latest", count=1)
-    if not times:
+    latest = await _latest(client, symbol)
+    if latest is None:
         return 0
-    pip = _said(symbol, pip)
-    last = open_time(times[-1], g) - g  # the latest closed bar
+    pip = _said(symbol, latest[1])
+    last = open_time(latest[0], g) - g  # the latest closed bar
     if after is not None:
         start = after + g
     else:
 
-        async def epochs(end: int, n: int) -> Sequence[int]:
-            page = await _bars(client, symbol, start=0, end=end, count=n, granularity=g)
-            return [b.epoch for b in page if b.epoch <= end]
+        async def epochs(lo: int, hi: int, n: int) -> Sequence[int]:
+            page = await _bars(client, symbol, start=lo, end=hi, count=n, granularity=g)
+            return [b.epoch for b in page if b.epoch <= hi]
 
-        start, _ = await _walk_back(epochs, last + g, last + g - 1, count)
+        # Windows of whole bars: the first one ``count`` bars wide, on a bar's open time.
+        found, _ = await _walk_back(epochs, last + g - 1, count, window=min(count, PAGE) * g)
+        start = last + g if found is None else found
     expected = max((last - start) // g + 1, 0)
     written = 0
     cursor = start

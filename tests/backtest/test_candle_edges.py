@@ -32,6 +32,9 @@ class ScriptedCandles:
         self.pip = pip
         self.answer = answer  # "candles", "ticks" (a wrong answer) or "refuse"
 
+    async def time(self) -> int:
+        return self.bars[-1].epoch + 40 if self.bars else 1_700_000_000
+
     async def ticks_history(
         self,
         symbol: str,
