@@ -22,8 +22,8 @@ from typing import Final, Protocol, runtime_checkable
 
 from framework.deriv.models import Tick
 from framework.market.errors import MarketError
+from framework.market.open_ticks import OpenTicks
 from framework.market.symbols import get_symbol
-from framework.market.ticks import TickGenerator
 
 from .errors import BacktestError
 
@@ -148,7 +148,9 @@ class SyntheticSource:
 
     With the same ``seed`` and ``genesis``, these are exactly the ticks the embedded simulator
     publishes for the symbol (it runs the same generator from its genesis epoch), so a
-    synthetic backtest replays the simulator's market without recording it.
+    synthetic backtest replays the simulator's market without recording it. A market that
+    closes (forex) has the simulator's gaps too: ``count`` ticks seen while it is open
+    (:class:`~framework.market.open_ticks.OpenTicks`).
 
     Attributes:
         symbol: the symbol.
@@ -199,18 +201,16 @@ class SyntheticSource:
     def chunks(self) -> Iterator[Sequence[Tick]]:
         """Generate the ticks a chunk at a time (each call starts from genesis again)."""
         spec = self._spec
-        gen = TickGenerator(spec, self.seed, self.genesis)
-        symbol, pip, step = spec.symbol, spec.pip_size, spec.tick_interval
+        symbol, pip = spec.symbol, spec.pip_size
         left = self.count
         self._done = 0
+        # The simulator's own rule: a market that closes (forex) ticks only while open.
+        stream = OpenTicks(spec, self.seed, self.genesis)
         while left > 0:
             n = min(left, self._chunk)
-            first = gen.epoch + step
-            quotes = gen.quotes(n)
-            # map() over a range and the quotes builds the named tuples in C-level loops.
-            yield list(
-                map(Tick, [symbol] * n, range(first, first + n * step, step), quotes, [pip] * n)
-            )
+            epochs, quotes = stream.take(n)
+            # map() over the columns builds the named tuples in C-level loops.
+            yield list(map(Tick, [symbol] * n, epochs, quotes, [pip] * n))
             left -= n
             self._done += n
 

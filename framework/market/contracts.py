@@ -206,17 +206,34 @@ class ContractType:
         """POC ``is_path_dependent``: a tick before the exit tick may settle the contract."""
         return self.category in _PATH_DEPENDENT
 
-    def durations(self, has_barrier: bool) -> DurationRange | None:
-        """Return the duration limits for the given barrier mode.
+    def durations(
+        self, has_barrier: bool, symbol: SymbolSpec | None = None
+    ) -> DurationRange | None:
+        """Return the duration limits for the given barrier mode (on ``symbol``).
 
         Args:
             has_barrier: whether the contract carries a (non-digit) barrier.
+            symbol: the underlying; a market that closes (forex) offers no tick durations
+                and no intraday contract shorter than :data:`CLOSING_MARKET_MIN_SECONDS`.
 
         Returns:
             The limits, or ``None`` when that mode is not offered.
         """
-        return self.with_barrier if has_barrier else self.atm
+        limits = self.with_barrier if has_barrier else self.atm
+        if limits is None or symbol is None or symbol.hours is None:
+            return limits
+        seconds = limits.seconds
+        if seconds is not None:
+            seconds = (max(seconds[0], CLOSING_MARKET_MIN_SECONDS), seconds[1])
+        if seconds is None and limits.days is None:
+            return None
+        return DurationRange(ticks=None, seconds=seconds, days=limits.days)
 
+
+CLOSING_MARKET_MIN_SECONDS: Final = 900
+"""Shortest intraday contract on a market that closes (forex): 15 minutes, and no tick
+durations. An assumption (Deriv's forex offerings are not public as figures); the longest
+durations stay those of the synthetic indices."""
 
 _PATH_DEPENDENT: Final = frozenset(
     (CATEGORY_TOUCH, CATEGORY_STAYSINOUT, CATEGORY_HIGHLOWTICKS, CATEGORY_RUNS)
@@ -540,7 +557,7 @@ def validate(
     mode = ctype.barrier_mode
     if mode == "double":
         _check_double_barrier(spec, ctype, symbol.pip_size)
-        _check_duration(spec, ctype.with_barrier or _NO_DURATION)
+        _check_duration(spec, ctype.durations(True, symbol) or _NO_DURATION)
         _check_amount(spec, min_stake, max_payout)
         return ctype
     if spec.barrier2 is not None:
@@ -548,7 +565,7 @@ def validate(
     if mode == "none":
         if spec.barrier is not None:
             raise _buy_error("Invalid barrier.", "barrier")
-        _check_duration(spec, ctype.atm or _NO_DURATION)
+        _check_duration(spec, ctype.durations(False, symbol) or _NO_DURATION)
         if ctype.category == CATEGORY_HIGHLOWTICKS:
             _check_selected_tick(spec)
         _check_amount(spec, min_stake, max_payout)
@@ -564,7 +581,7 @@ def validate(
                 raise _buy_error("Barrier must be at least 1 pip away from the spot.", "barrier")
             # "+0" on Rise/Fall is the entry spot: the at-the-money contract.
             barrier = None
-    limits = ctype.durations(barrier is not None)
+    limits = ctype.durations(barrier is not None, symbol)
     if limits is None:
         raise _buy_error("Trading is not offered for this duration.", "duration")
     _check_duration(spec, limits)

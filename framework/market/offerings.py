@@ -178,7 +178,7 @@ def contracts_for(symbol: str | SymbolSpec) -> tuple[Offering, ...]:
         if ctype.digit_range is not None:
             digits = tuple(range(ctype.digit_range[0], ctype.digit_range[1] + 1))
         for has_barrier in (False, True):
-            limits = ctype.durations(has_barrier)
+            limits = ctype.durations(has_barrier, spec)
             if limits is None:
                 continue
             barriers = _barrier_count(ctype, has_barrier)

@@ -52,6 +52,7 @@ from .contracts import (
 )
 from .digits import format_quote
 from .errors import MarketError
+from .hours import check_trading_times
 from .limits import DEFAULT_COMMISSION, HIGH_LOW_TICKS, MAX_PAYOUT, MIN_STAKE
 from .money import format_money, round_money
 from .openended import (
@@ -556,7 +557,9 @@ def price(
         The quote.
 
     Raises:
-        MarketError: everything :func:`~framework.market.contracts.validate` raises, plus
+        MarketError: everything :func:`~framework.market.contracts.validate` raises, then
+            a market that closes refusing the start or the expiry
+            (:func:`~framework.market.hours.check_trading_times`), plus
             ``ContractBuyValidationError`` for stake/payout limits ("Minimum stake of 0.35
             and maximum payout of 50000.00. Current payout is 51282.05."), a touch barrier
             at the spot, a non-positive barrier, or a contract that offers no return.
@@ -564,10 +567,15 @@ def price(
     ctype: ContractType = validate(spec, min_stake=config.min_stake, max_payout=config.max_payout)
     symbol = get_symbol(spec.symbol)
     if ctype.name in OPEN_ENDED:
+        if date_start is not None:
+            check_trading_times(symbol.hours, date_start, None)
         return _price_open_ended(spec, symbol, spot, date_start)
     pip_size = symbol.pip_size
     seconds = duration_seconds(spec, symbol)
     duration, unit = fixed_expiry(spec)
+    if date_start is not None:
+        timed = None if unit == "t" else seconds
+        check_trading_times(symbol.hours, date_start, timed, daily=unit == "d")
     barrier = price_barrier(spec, ctype, pip_size)
     level = None if barrier is None else barrier.resolve(spot, pip_size)
     if level is not None:

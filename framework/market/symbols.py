@@ -26,6 +26,7 @@ from typing import Final, Literal
 import attrs
 
 from .errors import MarketError
+from .hours import FOREX_HOURS, MarketHours
 
 __all__ = [
     "CATEGORY_ACCUMULATOR",
@@ -114,6 +115,8 @@ class SymbolSpec:
         subgroup_display_name: its display name.
         symbol_type: ``active_symbols.symbol_type``.
         exchange_name: ``active_symbols.exchange_name``.
+        hours: the market's weekly trading hours, ``None`` for a market that never closes
+            (every synthetic index).
     """
 
     symbol: str
@@ -142,6 +145,7 @@ class SymbolSpec:
     subgroup_display_name: str = "Synthetics"
     symbol_type: str = "stockindex"
     exchange_name: str = "RANDOM"
+    hours: MarketHours | None = None
 
     def offers(self, category: str) -> bool:
         """Tell whether contracts of ``category`` are offered on this symbol.
@@ -313,6 +317,42 @@ def _daily_reset(bull: bool, order: int) -> SymbolSpec:
 
 _STEP_CATEGORIES = (CATEGORY_CALLPUT, CATEGORY_CALLPUTEQUAL, CATEGORY_MULTIPLIER)
 
+
+def _forex(pair: str, pip_size: int, volatility: float, start: float, order: int) -> SymbolSpec:
+    # Deriv's forex: market "forex", submarket "major_pairs", symbol_type "forex",
+    # exchange "FOREX" and the "none" subgroup of every non-synthetic market; pips as its
+    # active_symbols give them (0.00001, 0.001 for the yen). Ticks once a second while the
+    # market is open and the annual sigma are assumptions (a realistic realised volatility
+    # of the pair), as are the display orders. Offered: Up/Down, Touch, In/Out and
+    # Multipliers; no digits, no Accumulators, no "allow equals" (docs/market.md).
+    return SymbolSpec(
+        symbol=f"frx{pair[:3]}{pair[4:]}",
+        display_name=pair,
+        pip_size=pip_size,
+        pip=10.0**-pip_size,
+        tick_interval=1,
+        volatility=volatility,
+        start_quote=start,
+        display_order=order,
+        submarket="major_pairs",
+        submarket_display_name="Major Pairs",
+        contract_categories=(
+            CATEGORY_CALLPUT,
+            CATEGORY_TOUCH,
+            CATEGORY_ENDSINOUT,
+            CATEGORY_STAYSINOUT,
+            CATEGORY_MULTIPLIER,
+        ),
+        market="forex",
+        market_display_name="Forex",
+        subgroup="none",
+        subgroup_display_name="None",
+        symbol_type="forex",
+        exchange_name="FOREX",
+        hours=FOREX_HOURS,
+    )
+
+
 _SPECS: tuple[SymbolSpec, ...] = (
     _vol("R_10", 10, 3, 2, 6000.000, 1),
     _vol("R_25", 25, 3, 2, 3000.000, 2),
@@ -374,6 +414,10 @@ _SPECS: tuple[SymbolSpec, ...] = (
     _range_break(200, 39),
     _daily_reset(True, 40),
     _daily_reset(False, 41),
+    _forex("AUD/USD", 5, 0.10, 0.66000, 101),
+    _forex("EUR/USD", 5, 0.07, 1.08000, 102),
+    _forex("GBP/USD", 5, 0.08, 1.27000, 103),
+    _forex("USD/JPY", 3, 0.10, 150.000, 104),
 )
 
 SYMBOLS: Mapping[str, SymbolSpec] = MappingProxyType({s.symbol: s for s in _SPECS})

@@ -16,7 +16,8 @@ Bars come from two places:
   genesis quote, so that the past reads forwards as the model itself: a Boom's past still
   spikes up, a Daily Reset index's days still start at their reset), turned into bars a day
   at a time and dropped. The same seed and genesis give the same past, however it was asked
-  for.
+  for. A market that closes has no bars of its closed hours (their ticks are dropped before
+  they become bars).
 
 Memory is bounded by ``max_seconds`` of bars (:data:`DEFAULT_BAR_HISTORY_SECONDS`, sixty days:
 86,400 bars, about 3.5 MB, only for a symbol someone asked that far back for); the oldest
@@ -124,7 +125,11 @@ class MinuteBars:
         builder = CandleBuilder(spec.symbol, MINUTE)
         epochs = array("q")
         ohlc = array("d")
-        bars = [builder.add(first + i * interval, q) for i, q in enumerate(quotes)]
+        pairs = [(first + i * interval, q) for i, q in enumerate(quotes)]
+        if spec.hours is not None:
+            # A market that closes had no ticks, hence no bars, while it was closed.
+            pairs = [(e, q) for e, q in pairs if spec.hours.is_open(e)]
+        bars = [builder.add(e, q) for e, q in pairs]
         bars.append(builder.forming)
         for bar in bars:
             if bar is not None:

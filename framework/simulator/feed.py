@@ -1,7 +1,8 @@
 """The market clock: one shared, seeded tick feed per symbol.
 
 Each symbol has one :class:`SymbolFeed` for the whole simulator, however many connections
-watch it. Its ticks come from :class:`framework.market.ticks.TickGenerator`, started at the
+watch it. Its ticks come from :class:`framework.market.ticks.TickGenerator` (through
+:class:`framework.market.open_ticks.OpenTicks`: only while the market is open), started at the
 *genesis epoch* with the run seed, so the tick at a given epoch depends only on
 ``(seed, genesis, symbol)``: two simulators with the same seed and genesis (or one restarted
 from its ``--state`` file) show the same market.
@@ -14,10 +15,15 @@ its epoch (:class:`SimClock` time). Listeners are plain callables run synchronou
 order, then the *settlement hooks*: subscribers see a tick before any contract settles on it,
 and every open contract sees every tick (a feed that falls behind publishes the missed ticks
 in order rather than skipping them).
+
+A market that closes (forex) has no ticks while closed: the history holds the gaps, so every
+look-up goes by epoch (a bisection), never by ``first + i * interval``; the feed sleeps
+through a closed stretch and publishes the first tick of the next session at its epoch.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -25,8 +31,8 @@ from typing import Any
 import trio
 
 from framework.deriv.models import Tick
+from framework.market.open_ticks import OpenTicks
 from framework.market.symbols import SymbolSpec, get_symbol
-from framework.market.ticks import TickGenerator
 
 from .bars import DEFAULT_BAR_HISTORY_SECONDS, MinuteBars
 from .clock import SimClock
@@ -67,8 +73,10 @@ class SymbolFeed:
             bar_seconds: how much past market to keep as minute bars.
         """
         self.spec = spec
-        self._gen = TickGenerator(spec, seed, genesis)
-        self._quotes: deque[float] = deque(maxlen=max(1, history_seconds // spec.tick_interval))
+        self._gen = OpenTicks(spec, seed, genesis)
+        keep = max(1, history_seconds // spec.tick_interval)
+        self._epochs: deque[int] = deque(maxlen=keep)
+        self._quotes: deque[float] = deque(maxlen=keep)
         self._listeners: list[TickListener] = []
         self._settlement: list[TickListener] = []
         self.bars = MinuteBars(spec, seed=seed, genesis=genesis, max_seconds=bar_seconds)
@@ -78,20 +86,22 @@ class SymbolFeed:
 
     @property
     def first_epoch(self) -> int:
-        """Epoch of the oldest tick kept."""
-        return self.last.epoch - (len(self._quotes) - 1) * self.spec.tick_interval
+        """Epoch of the oldest tick kept (the latest one's before any)."""
+        return self._epochs[0] if self._epochs else self.last.epoch
+
+    def is_open(self, epoch: float) -> bool:
+        """Tell whether the symbol's market trades at ``epoch``."""
+        return self._gen.is_open(epoch)
 
     def catch_up(self, epoch: float) -> list[Tick]:
         """Generate every tick due at or before ``epoch``; return them (oldest first)."""
-        interval = self.spec.tick_interval
-        due = int((epoch - self._gen.epoch) // interval)
-        if due <= 0:
+        epochs, quotes = self._gen.until(epoch)
+        if not quotes:
             return []
-        start = self._gen.epoch
-        quotes = self._gen.quotes(due)
+        self._epochs.extend(epochs)
         self._quotes.extend(quotes)
         symbol, pip = self.spec.symbol, self.spec.pip_size
-        ticks = [Tick(symbol, start + (i + 1) * interval, q, pip) for i, q in enumerate(quotes)]
+        ticks = list(map(Tick, [symbol] * len(quotes), epochs, quotes, [pip] * len(quotes)))
         add_bar = self.bars.add
         for tick in ticks:
             add_bar(tick.epoch, tick.quote)
@@ -100,20 +110,19 @@ class SymbolFeed:
 
     def history(self, start: float, end: float) -> Iterator[Tick]:
         """Yield the kept ticks with ``start <= epoch <= end``, oldest first."""
-        interval = self.spec.tick_interval
-        first = self.first_epoch
-        lo = max(0, int(-(-(start - first) // interval)))
-        hi = min(len(self._quotes) - 1, int((end - first) // interval))
+        epochs, quotes = self._epochs, self._quotes
+        lo = bisect_left(epochs, start)
+        hi = bisect_right(epochs, end)
         symbol, pip = self.spec.symbol, self.spec.pip_size
-        quotes = self._quotes
-        for i in range(lo, hi + 1):
-            yield Tick(symbol, first + i * interval, quotes[i], pip)
+        for i in range(lo, hi):
+            yield Tick(symbol, epochs[i], quotes[i], pip)
 
     def tick_at_or_before(self, epoch: float) -> Tick | None:
         """Return the latest kept tick with an epoch not after ``epoch``."""
-        for tick in self.history(epoch - self.spec.tick_interval + 1, epoch):
-            return tick
-        return None
+        i = bisect_right(self._epochs, epoch)
+        if i == 0:
+            return None
+        return Tick(self.spec.symbol, self._epochs[i - 1], self._quotes[i - 1], self.spec.pip_size)
 
     # -- publishing ----------------------------------------------------------------------
 
@@ -145,9 +154,9 @@ class SymbolFeed:
 
     async def run(self, clock: SimClock) -> None:
         """Publish ticks at their epochs, forever."""
-        interval = self.spec.tick_interval
         while True:
-            await clock.sleep_until(self._gen.epoch + interval)
+            # Asleep through a closed market: the next tick is the next session's first.
+            await clock.sleep_until(self._gen.next_epoch())
             for tick in self.catch_up(clock.now()):
                 self.publish(tick)
 

@@ -3,6 +3,7 @@ payout_currencies, trading_times, trading_durations."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from typing import Any
 
@@ -10,6 +11,7 @@ from framework.deriv.models import Tick
 from framework.market.candles import CandleBuilder, check_granularity
 from framework.market.digits import format_quote
 from framework.market.errors import MarketError
+from framework.market.hours import CLOSED_MESSAGE, DAY, MarketHours
 from framework.market.offerings import Offering
 from framework.market.offerings import contracts_for as offerings_for
 from framework.market.symbols import SymbolSpec, get_symbol, symbols
@@ -69,6 +71,10 @@ def ticks(call: Call) -> None:
     wanted = call.args["ticks"]
     names = [wanted] if isinstance(wanted, str) else list(wanted)
     feeds = [_feed(call, name) for name in names]  # every symbol checked before subscribing
+    for feed in feeds:
+        if not feed.is_open(call.now()):
+            # Nothing is streamed from a closed market (the real server refuses it too).
+            raise SimError("MarketIsClosed", CLOSED_MESSAGE)
     for feed in feeds:
         envelope = call.envelope
         if len(feeds) > 1:
@@ -204,7 +210,7 @@ def _symbol_entry(call: Call, spec: SymbolSpec, full: bool) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "display_name": spec.display_name,
         "display_order": spec.display_order,
-        "exchange_is_open": 1,
+        "exchange_is_open": 1 if spec.hours is None or spec.hours.is_open(call.now()) else 0,
         "is_trading_suspended": 0,
         "market": spec.market,
         "market_display_name": spec.market_display_name,
@@ -280,18 +286,37 @@ def contracts_for(call: Call) -> None:
     spec = get_symbol(call.args["contracts_for"])
     available = [_offering_row(o) for o in offerings_for(spec)]
     tick = call.core.feeds.get(spec.symbol).last
-    day = call.now() - call.now() % 86400
+    opened, closed = _open_close(spec.hours, call.now())
     call.reply(
         {
             "available": available,
-            "close": day + 86399,
+            "close": closed,
             "feed_license": "realtime",
             "hit_count": len(available),
             "non_available": [],
-            "open": day,
+            "open": opened,
             "spot": tick.quote,
         }
     )
+
+
+def _open_close(hours: MarketHours | None, now: int) -> tuple[int, int]:
+    """``contracts_for`` ``open``/``close``: the trading day of now, or the next one.
+
+    A market that never closes opens at 00:00:00 and closes at 23:59:59 every day; one
+    that closes gives the opening and close of the session open now, or of the next one
+    while it is closed ("next market-open time", receive.json). The session of a market
+    open now is the current day's (forex opens at 00:00:00 on each trading day).
+    """
+    day = now - now % DAY
+    if hours is None:
+        return day, day + DAY - 1
+    if hours.is_open(now):
+        today = hours.day(day)
+        assert today is not None  # open now, so it trades today
+        return today[0], hours.next_close(now)
+    opened = hours.next_open(now)
+    return opened, hours.next_close(opened)
 
 
 @handles("payout_currencies")
@@ -304,21 +329,60 @@ def payout_currencies(call: Call) -> None:
 _DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
 
 
+def _times(spec: SymbolSpec, day: int) -> dict[str, Any]:
+    """One symbol's ``trading_times`` entry for the UTC day starting at ``day``.
+
+    A day the market does not trade shows ``--`` for its times (an assumption: how Deriv
+    shows a closed day); a day that ends with the market open closes at ``23:59:59``.
+    """
+    entry: dict[str, Any] = {"events": [], "name": spec.display_name, "symbol": spec.symbol}
+    hours = spec.hours
+    if hours is None:
+        entry["times"] = {"close": ["23:59:59"], "open": ["00:00:00"], "settlement": "23:59:59"}
+        entry["trading_days"] = _DAYS
+        return entry
+    span = hours.day(day)
+    if span is None:
+        entry["times"] = {"close": ["--"], "open": ["--"], "settlement": "--"}
+    else:
+        opened, closed = span
+        entry["times"] = {
+            "close": [_clock(min(closed - day, DAY - 1))],
+            "open": [_clock(opened - day)],
+            "settlement": "23:59:59",
+        }
+    # Deriv lists a weekly early close on every day's answer ("Fridays", "Closes early").
+    entry["events"] = [{"dates": f"{name}s", "descrip": text} for name, text in hours.early_close]
+    entry["trading_days"] = [d for d in _DAYS if d in hours.trading_days()]
+    return entry
+
+
+def _clock(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def _trading_day(call: Call) -> int:
+    """The UTC day asked for (``today`` or ``YYYY-MM-DD``), as its 00:00 epoch."""
+    asked = call.args["trading_times"]
+    if asked == "today":
+        now = call.now()
+        return now - now % DAY
+    try:
+        date = _dt.date.fromisoformat("-".join(part.zfill(2) for part in asked.split("-")))
+    except ValueError:
+        raise SimError("InputValidationFailed", "Input validation failed: trading_times",
+                       {"trading_times": "Invalid date."}) from None  # fmt: skip
+    return (date - _dt.date(1970, 1, 1)).days * DAY
+
+
 @handles("trading_times")
 def trading_times(call: Call) -> None:
-    """Synthetic indices trade around the clock, every day."""
-    submarkets: dict[str, list[dict[str, Any]]] = {}
+    """Each market's trading hours on one day (synthetic indices: around the clock)."""
+    day = _trading_day(call)
+    markets: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for spec in symbols():
-        submarkets.setdefault(spec.submarket_display_name, []).append(
-            {
-                "events": [],
-                "name": spec.display_name,
-                "symbol": spec.symbol,
-                "times": {"close": ["23:59:59"], "open": ["00:00:00"], "settlement": "23:59:59"},
-                "trading_days": _DAYS,
-            }
-        )
-    market = symbols()[0].market_display_name
+        submarkets = markets.setdefault(spec.market_display_name, {})
+        submarkets.setdefault(spec.submarket_display_name, []).append(_times(spec, day))
     call.reply(
         {
             "markets": [
@@ -326,6 +390,7 @@ def trading_times(call: Call) -> None:
                     "name": market,
                     "submarkets": [{"name": n, "symbols": s} for n, s in submarkets.items()],
                 }
+                for market, submarkets in markets.items()
             ]
         }
     )
