@@ -13,8 +13,11 @@ allowed (never blocking, never dropping it) and one task carries the intents out
    by the client after a lost answer) or ``not_bought`` with the server's reason.
    ``PriceMoved``/``InvalidContractProposal`` are re-quoted once; ``RateLimit`` backs off
    and tries again (an error answer proves nothing was bought); ``InsufficientBalance``
-   stops all new trades (the risk gate's kill switch) and says so. A buy whose outcome
-   stays unknown is never re-sent: the intent stays ``sending`` and is reconciled later.
+   stops all new trades (the risk gate's kill switch) and says so. ``MarketIsClosed``,
+   though ``retryable`` (it can succeed once the market opens), is not tried again: an
+   intent is a decision on the market of its moment, so it is ``not_bought`` with the
+   server's reason, once. A buy whose outcome stays unknown is never re-sent: the intent
+   stays ``sending`` and is reconciled later.
 
 After :meth:`ExecutionActor.close_intake` (a graceful stop) nothing more is sent: queued
 intents are refused; every wait before a buy leaves (a quote held by the rate limiter, a

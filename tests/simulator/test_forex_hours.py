@@ -137,15 +137,17 @@ async def test_a_weekend_close_and_reopening(vclock: MockClock) -> None:
 
 
 async def test_the_closed_market_frames_are_valid(vclock: MockClock, schema_dir: Path) -> None:
-    async with open_simulator(**sim_options(start_epoch=SATURDAY)) as sim:
-        async with connect_tcp(sim) as client:
-            await client.authorize(sim.token)
-            await client.call({"ticks_history": "frxUSDJPY", "end": "latest", "count": 10})
-            await client.call({"ticks_history": "frxUSDJPY", "end": "latest", "style": "candles"})
-            for day in ("2023-11-17", "2023-11-20", "2023-11-18"):
-                await client.call({"trading_times": day})
-            await client.call({"active_symbols": "full"})
-            await client.call({"contracts_for": "frxEURUSD"})
-            await client.call({"ticks": "frxEURUSD"})
-            await client.call({"ticks": ["R_100", "frxGBPUSD"]})
-            _check_schema(client.seen)
+    async with (
+        open_simulator(**sim_options(start_epoch=SATURDAY)) as sim,
+        connect_tcp(sim) as client,
+    ):
+        await client.authorize(sim.token)
+        await client.call({"ticks_history": "frxUSDJPY", "end": "latest", "count": 10})
+        await client.call({"ticks_history": "frxUSDJPY", "end": "latest", "style": "candles"})
+        for day in ("2023-11-17", "2023-11-20", "2023-11-18"):
+            await client.call({"trading_times": day})
+        await client.call({"active_symbols": "full"})
+        await client.call({"contracts_for": "frxEURUSD"})
+        await client.call({"ticks": "frxEURUSD"})
+        await client.call({"ticks": ["R_100", "frxGBPUSD"]})
+        _check_schema(client.seen)
