@@ -436,10 +436,13 @@ def symbols() -> tuple[SymbolSpec, ...]:
 def tick_intervals() -> dict[str, float]:
     """Seconds between two ticks, by symbol (what the connection's stale-stream watchdog needs).
 
+    A market that closes (forex) is left out: its stream legitimately goes quiet for the
+    weekend, and the watchdog leaves a symbol it has no interval for unwatched.
+
     Returns:
-        Every known symbol's tick interval.
+        The tick interval of every known symbol that never closes.
     """
-    return {spec.symbol: float(spec.tick_interval) for spec in _SPECS}
+    return {spec.symbol: float(spec.tick_interval) for spec in _SPECS if spec.hours is None}
 
 
 def get_symbol(name: str) -> SymbolSpec:

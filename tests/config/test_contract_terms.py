@@ -13,7 +13,7 @@ risk: {max_stake: 5}
 strategies:
   - name: m
     plugin: momentum
-    symbols: [frxEURUSD]
+    symbols: [OTC_NDX]
     stake: {scheme: fixed, amount: 1}
     contract:
       barrier: "+0.5"

@@ -8,7 +8,14 @@ from itertools import pairwise
 
 import pytest
 
-from framework.market import ContractSpec, contracts_for, get_symbol, price, symbols
+from framework.market import (
+    ContractSpec,
+    contracts_for,
+    get_symbol,
+    price,
+    symbols,
+    tick_intervals,
+)
 from framework.market.errors import MarketError
 from framework.market.hours import DAY, FOREX_HOURS, WEEK, MarketHours, week_start
 from framework.market.open_ticks import OpenTicks
@@ -67,6 +74,8 @@ def test_the_forex_symbols() -> None:
         )
         assert 0.05 <= spec.volatility <= 0.15
     assert all(s.hours is None for s in symbols() if s.market != "forex")
+    # The stale-stream watchdog must not watch a stream that goes quiet for the weekend.
+    assert not set(specs) & set(tick_intervals()) and tick_intervals()["R_100"] == 2.0
 
 
 @pytest.mark.parametrize("symbol", FOREX)

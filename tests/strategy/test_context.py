@@ -167,9 +167,9 @@ def test_unknown_symbol_is_passed_to_the_server_unchecked() -> None:
     # A real account trades symbols the local market model does not know.
     venue = MemoryVenue()
     BuyEveryTick.kwargs = {"contract_type": "CALL", "duration": 5, "duration_unit": "m"}
-    host = make_host(BuyEveryTick, NoParams(), venue, symbols=("frxEURUSD",))
-    host.tick(Tick("frxEURUSD", 1, 1.1, 5))
-    assert venue.intents[0].symbol == "frxEURUSD"
+    host = make_host(BuyEveryTick, NoParams(), venue, symbols=("OTC_NDX",))
+    host.tick(Tick("OTC_NDX", 1, 1.1, 5))
+    assert venue.intents[0].symbol == "OTC_NDX"
 
 
 class Failing(Strategy[NoParams]):
