@@ -57,6 +57,7 @@ __all__ = [
     "InvalidToken",
     "InvalidVerificationCode",
     "InvalidtoBuy",
+    "InvalidtoSell",
     "LocalProtocolError",
     "MarketIsClosed",
     "NoOpenPosition",
@@ -321,6 +322,10 @@ class ContractValidationError(APIError, code="ContractValidationError", retryabl
 
 class InvalidtoBuy(APIError, code="InvalidtoBuy", retryable=False):
     """proposal or buy: the contract cannot be bought as specified."""
+
+
+class InvalidtoSell(APIError, code="InvalidtoSell", retryable=False):
+    """sell: a rule refuses to sell this open contract now; the message is the rule's."""
 
 
 class OpenPositionLimit(APIError, code="OpenPositionLimit", retryable=True):

@@ -35,6 +35,11 @@ from .shortcodes import shortcode_of
 __all__ = ["Contract", "ContractWatcher", "TradingDesk", "UpdateRecord"]
 
 _NO_POSITION = "This contract was not found among your open positions."
+#: The server's ``sell`` looks the contract up among the account's open ones before anything
+#: else (its RPC's ``get_open_contract_by_id``), and answers this when it is not there:
+#: unknown, another account's, or ended. ``NoOpenPosition`` is for the race it cannot have
+#: here, a contract that closed between that look-up and the sale.
+_UNKNOWN_SELL = ("InvalidSellContractProposal", "Unknown contract sell proposal")
 
 
 @attrs.frozen
@@ -258,11 +263,14 @@ class TradingDesk:
             The sold contract.
 
         Raises:
-            SimError: ``NoOpenPosition``.
+            SimError: ``InvalidSellContractProposal`` "Unknown contract sell proposal" for a
+                contract that is not one of the account's open ones.
             MarketError: the market model's refusal (``InvalidSellContractProposal``,
                 ``SellAtEntryTick``, ``PriceMoved``...).
         """
-        contract = self.open_position_of(account, contract_id)
+        contract = self.contracts.get(contract_id)
+        if contract is None or contract.loginid != account.loginid or not contract.is_open:
+            raise SimError(*_UNKNOWN_SELL)
         settlement = contract.position.sell(
             self.clock.epoch(), min_price=min_price, currency=account.currency
         )

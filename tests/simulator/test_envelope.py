@@ -231,7 +231,8 @@ async def test_trading_errors(autojump_clock: MockClock, trader: RawClient, sim:
         "Your account balance (USD10000.00) is insufficient to buy this contract (USD20000.00)."
     )
     reply = await trader.call({"sell": 123, "price": 0})
-    assert_error(reply, "NoOpenPosition", "sell")
+    error = assert_error(reply, "InvalidSellContractProposal", "sell")
+    assert error["message"] == "Unknown contract sell proposal"
     bought = (await trader.call({"buy": "1", "price": 10, "parameters": PARAMS}))["buy"]
     reply = await trader.call({"sell": bought["contract_id"], "price": 0})
     error = assert_error(reply, "ResaleNotOffered", "sell")

@@ -83,8 +83,8 @@ def test_python_deriv_api_trades_against_the_simulator(
     sold_for = summary["accumulator_sold_for"]
     if summary["accumulator_status"] == "lost":  # knocked out before or just as it was sold
         if sold_for is not None:
-            assert sold_for == "NoOpenPosition"
-            expected.append("NoOpenPosition")
+            assert sold_for == "InvalidSellContractProposal"
+            expected.append("InvalidSellContractProposal")
     else:
         assert sold_for > 0
     assert errors == expected, errors
