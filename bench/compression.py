@@ -25,7 +25,7 @@ from typing import Any
 
 import trio
 
-from bench.connection import SUB_ID, _next_text, _settings, _spawn, _until_closed
+from bench.connection import SUB_ID, _next_text, _settings, _spawn, _until_closed, tick_frame
 
 EPOCH0 = 1_700_000_000
 
@@ -38,26 +38,8 @@ def _walk(i: int) -> float:
 
 
 def _tick_text(i: int, req_id: int) -> str:
-    """A ``tick`` message of R_100, as the server sends it."""
-    quote = _walk(i)
-    return json.dumps(
-        {
-            "echo_req": {"ticks": "R_100", "subscribe": 1, "req_id": req_id},
-            "msg_type": "tick",
-            "req_id": req_id,
-            "subscription": {"id": SUB_ID},
-            "tick": {
-                "ask": quote,
-                "bid": quote,
-                "epoch": EPOCH0 + 2 * i,
-                "id": SUB_ID,
-                "pip_size": 2,
-                "quote": quote,
-                "symbol": "R_100",
-            },
-        },
-        separators=(",", ":"),
-    )
+    """A ``tick`` message of R_100 on the walk."""
+    return tick_frame(_walk(i), EPOCH0 + 2 * i, req_id)
 
 
 def _poc_text(i: int, req_id: int) -> str:

@@ -33,8 +33,8 @@ SUB_ID = "0" * 8 + "-1111-2222-3333-" + "4" * 12
 EPOCH0 = 1_700_000_000
 
 
-def _tick_text(i: int, req_id: int) -> str:
-    quote = 1000 + (i % 997) * 0.01
+def tick_frame(quote: float, epoch: int, req_id: int) -> str:
+    """A ``tick`` message of R_100 at ``quote`` and ``epoch``, as the server sends it."""
     return json.dumps(
         {
             "echo_req": {"ticks": "R_100", "subscribe": 1, "req_id": req_id},
@@ -44,15 +44,19 @@ def _tick_text(i: int, req_id: int) -> str:
             "tick": {
                 "ask": quote,
                 "bid": quote,
-                "epoch": EPOCH0 + i,
+                "epoch": epoch,
                 "id": SUB_ID,
                 "pip_size": 2,
-                "quote": round(quote, 2),
+                "quote": quote,
                 "symbol": "R_100",
             },
         },
         separators=(",", ":"),
     )
+
+
+def _tick_text(i: int, req_id: int) -> str:
+    return tick_frame(round(1000 + (i % 997) * 0.01, 2), EPOCH0 + i, req_id)
 
 
 def _accept(sock: socket.socket) -> tuple[socket.socket, Any]:
