@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from framework.config import ConfigError, parse_config
@@ -22,3 +24,13 @@ def test_a_list_as_a_key_is_one_clear_line() -> None:
         message
         == "bot.yaml:1:3: not valid YAML: while constructing a mapping: found unhashable key"
     )
+
+
+@pytest.mark.parametrize("key", ["k\n", "a\nb", "tab\t", "two words"])
+def test_an_odd_key_stays_on_its_own_line(key: str) -> None:
+    text = f"strategies: []\n{json.dumps(key)}: 1\n"
+    with pytest.raises(ConfigError) as raised:
+        parse_config(text, "bot.yaml")
+    for line in str(raised.value).splitlines()[1:]:
+        assert line.startswith("  ") and line.endswith(("(bot.yaml:1)", "(bot.yaml:2)")), line
+    assert f"[{key!r}]: unknown key" in str(raised.value)
