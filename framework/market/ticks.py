@@ -37,9 +37,12 @@ The models (``SymbolSpec.model``), each drawn tick by tick from one RNG in a fix
 :func:`walk_back` draws the market *before* a start: the model's time reversal walked
 back from the start quote (see there).
 
-:meth:`TickGenerator.quotes` is the fast path for backtests (about a microsecond or less per
-tick on CPython 3.11); :meth:`TickGenerator.next`, :meth:`TickGenerator.take` and iteration
-return ``(epoch, quote)`` pairs and draw from the same stream, so mixing them is safe.
+:meth:`TickGenerator.quotes` is the fast path for backtests: a GBM index (the Volatility
+indices) is generated a chunk at a time with numpy, the very doubles of the tick-by-tick loop
+(its uniforms from a numpy MT19937 in the state of Python's seeded ``random.Random``, its
+rounding feedback settled by :func:`_compound`); the other models run their loops.
+:meth:`TickGenerator.next`, :meth:`TickGenerator.take` and iteration return ``(epoch, quote)``
+pairs and draw from the same stream, so mixing them is safe.
 """
 
 from __future__ import annotations
@@ -47,10 +50,11 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Final, Protocol
 
 import attrs
+import numpy as np
 
 from .symbols import YEAR_SECONDS, SymbolSpec
 
@@ -70,6 +74,18 @@ DAY_SECONDS: Final = 86_400
 
 _TAU: Final = 2.0 * math.pi
 
+_BULK: Final = 64
+"""From this many ticks a GBM call is generated a chunk at a time (below, numpy's cost per
+call outweighs what it saves)."""
+
+_MARGIN: Final = 2.0**-36
+"""How close (relative) to a half pip :func:`_compound` redoes a tick exactly: the products
+and numpy's functions are good to a few ulps (2**-50), so thousands of times that."""
+
+_WINDOW: Final = 8192
+"""Ticks :func:`_compound` settles at a time (measured: shorter windows pay numpy's cost per
+call, longer ones more passes before every rounding agrees)."""
+
 
 def derive_seed(seed: int | str, symbol: str) -> int:
     """Derive the RNG seed of one symbol from a run seed.
@@ -83,6 +99,84 @@ def derive_seed(seed: int | str, symbol: str) -> int:
     """
     digest = hashlib.sha256(f"triobot.market.ticks|{seed}|{symbol}".encode()).digest()
     return int.from_bytes(digest, "big")
+
+
+def _same_stream(rng: random.Random) -> np.random.RandomState:
+    """Return a numpy MT19937 in ``rng``'s state: ``random_sample`` then draws the very
+    doubles ``rng.random()`` would (the same 53-bit construction from two 32-bit words)."""
+    _version, internal, _gauss = rng.getstate()
+    twin = np.random.RandomState(0)
+    twin.set_state(("MT19937", np.array(internal[:-1], dtype=np.uint32), internal[-1], 0, 0.0))
+    return twin
+
+
+def _box_muller(u1: float, u2: float) -> tuple[float, float]:
+    """Two standard normals from two uniforms (the pair the loops and chunks share)."""
+    r = math.sqrt(-2.0 * math.log(1.0 - u1))
+    t = _TAU * u2
+    return r * math.cos(t), r * math.sin(t)
+
+
+def _compound(
+    start: float, growth: np.ndarray, pip_size: int, exact: Callable[[int], float]
+) -> np.ndarray:
+    """Return the quotes ``q[k] = round(q[k - 1] * growth[k], pip_size)`` from ``q[-1] = start``.
+
+    The loop's very doubles, without its Python call per tick. A published quote is a
+    whole number of pips ``N`` (the double nearest ``N / 10**p``: what ``round`` returns),
+    and a step's move in pips hardly depends on where it starts (a pip more changes it by
+    ``growth - 1``, about 1e-4). So from a guess of the pips the moves are nearly all
+    right and their running sum a better guess; a few passes settle a window. Once every
+    move agrees with the sum, the sum is the loop's sequence (the recurrence has one
+    solution), and each pass extends the settled prefix by at least a tick, so it ends.
+
+    ``rint(q * g * 10**p)`` rounds as ``round`` does unless the product lies within
+    :data:`_MARGIN` of a half pip, where the error of ``growth`` (numpy's functions) and
+    of the products could decide it: there the tick is redone with ``exact(k)``, the factor
+    the loop computes, and ``round`` itself (about one tick in a million).
+
+    Args:
+        start: the (positive) quote before the first step, rounded to ``pip_size``.
+        growth: each step's factor, close to the loop's.
+        pip_size: decimals of a quote.
+        exact: the loop's factor of step ``k``.
+
+    Returns:
+        The quotes, one per step.
+    """
+    scale = 10.0**pip_size
+    n = len(growth)
+    pips = np.empty(n + 1)
+    pips[0] = round(start * scale)
+    # The first guess: the walk without rounding.
+    np.multiply(np.cumprod(growth), start * scale, out=pips[1:])
+    np.rint(pips[1:], out=pips[1:])
+    done = 0  # pips[: done + 1] are the loop's
+    while done < n:
+        stop = min(n, done + _WINDOW)
+        before = pips[done:stop] / scale
+        if done == 0:
+            before[0] = start
+        scaled = before * growth[done:stop]
+        scaled *= scale
+        nearest = np.rint(scaled)
+        close = np.abs(scaled - nearest) >= 0.5 - float(scaled.max()) * _MARGIN
+        for i in np.flatnonzero(close).tolist():
+            quote = round(float(before[i]) * exact(done + i), pip_size)
+            nearest[i] = round(quote * scale)
+        moves = nearest - pips[done:stop]
+        summed = np.cumsum(moves)
+        summed += pips[done]
+        agree = summed == pips[done + 1 : stop + 1]
+        wrong = int(agree.argmin())
+        if agree[wrong]:
+            done = stop
+            continue
+        pips[done + 1 : stop + 1] = summed
+        done += wrong + 1
+    quotes = pips[1:]
+    quotes /= scale
+    return quotes
 
 
 class TickGenerator:
@@ -109,6 +203,7 @@ class TickGenerator:
         "_jump",
         "_jump_p",
         "_lo",
+        "_mt",
         "_pip",
         "_pip_size",
         "_rng",
@@ -145,6 +240,8 @@ class TickGenerator:
         self.epoch = start_epoch
         self.quote = round(spec.start_quote if start_quote is None else start_quote, spec.pip_size)
         self._rng = random.Random(derive_seed(seed, spec.symbol))
+        # GBM draws its uniforms in bulk from numpy, seeded with this very state.
+        self._mt = _same_stream(self._rng) if spec.model == "gbm" else None
         self._spare: float | None = None
         self._interval = spec.tick_interval
         self._pip_size = spec.pip_size
@@ -206,13 +303,13 @@ class TickGenerator:
     # random.gauss, which is pure Python and halves the throughput. A tick uses the spare
     # normal left by the previous pair if there is one, otherwise draws a new pair and keeps
     # the second half as the spare; every loop below honours that order, so the stream does
-    # not depend on how calls are chunked (take(2) == take(1) + take(1)).
+    # not depend on how calls are chunked (take(2) == take(1) + take(1)). Every normal
+    # enters a step as ``drift + vol * z``, the spare's and the pair's alike, so that holds
+    # to the last bit.
 
     def _pair(self) -> tuple[float, float]:
         rnd = self._rng.random
-        r = math.sqrt(-2.0 * math.log(1.0 - rnd()))
-        t = _TAU * rnd()
-        return r * math.cos(t), r * math.sin(t)
+        return _box_muller(rnd(), rnd())
 
     def _normal(self) -> float:
         z = self._spare
@@ -223,8 +320,50 @@ class TickGenerator:
         return z
 
     def _gbm(self, n: int) -> list[float]:
-        # Locals instead of attribute lookups: this loop is the backtest's hot path.
-        rnd = self._rng.random
+        if n < _BULK:
+            return self._gbm_loop(n)
+        # The loop's arithmetic in the loop's order, a chunk at a time in numpy. numpy's
+        # exp, log, cos and sin may differ from CPython's (libm's) by an ulp or so, which
+        # only matters where a product lands next to a half pip: _compound finds those
+        # few ticks and redoes them with ``exact`` (the loop's own calls).
+        drift = self._drift
+        vol = self._vol
+        normals = np.empty(n)
+        first = 0
+        if self._spare is not None:
+            normals[0] = self._spare
+            first = 1
+        pairs, odd = divmod(n - first, 2)
+        uniforms = self._gbm_uniforms(2 * (pairs + odd))
+        end = first + 2 * pairs
+        radius = np.sqrt(-2.0 * np.log(1.0 - uniforms[: 2 * pairs : 2]))
+        angle = _TAU * uniforms[1 : 2 * pairs : 2]
+        normals[first:end:2] = radius * np.cos(angle)
+        normals[first + 1 : end : 2] = radius * np.sin(angle)
+        exact_normals = {0: self._spare} if first else {}
+        self._spare = None
+        if odd:
+            normals[-1], self._spare = _box_muller(float(uniforms[-2]), float(uniforms[-1]))
+            exact_normals[n - 1] = float(normals[-1])
+
+        def exact(k: int) -> float:
+            z = exact_normals.get(k)
+            if z is None:
+                pair = 2 * ((k - first) // 2)
+                z1, z2 = _box_muller(float(uniforms[pair]), float(uniforms[pair + 1]))
+                z = z2 if (k - first) % 2 else z1
+            return math.exp(drift + vol * z)
+
+        growth = np.exp(drift + vol * normals)
+        quotes: list[float] = _compound(self.quote, growth, self._pip_size, exact).tolist()
+        return quotes
+
+    def _gbm_uniforms(self, count: int) -> np.ndarray:
+        assert self._mt is not None  # every GBM generator has its twin
+        return self._mt.random_sample(count)
+
+    def _gbm_loop(self, n: int) -> list[float]:
+        # Locals instead of attribute lookups: the simulator calls this a tick at a time.
         exp = math.exp
         log = math.log
         sqrt = math.sqrt
@@ -242,15 +381,16 @@ class TickGenerator:
             self._spare = None
             n -= 1
         pairs, odd = divmod(n, 2)
+        rnd = iter(self._gbm_uniforms(2 * (pairs + odd)).tolist()).__next__
         for _ in range(pairs):
-            r = vol * sqrt(-2.0 * log(1.0 - rnd()))
+            r = sqrt(-2.0 * log(1.0 - rnd()))
             t = _TAU * rnd()
-            q = round(q * exp(drift + r * cos(t)), p)
+            q = round(q * exp(drift + vol * (r * cos(t))), p)
             append(q)
-            q = round(q * exp(drift + r * sin(t)), p)
+            q = round(q * exp(drift + vol * (r * sin(t))), p)
             append(q)
         if odd:
-            z, self._spare = self._pair()
+            z, self._spare = _box_muller(rnd(), rnd())
             append(round(q * exp(drift + vol * z), p))
         return out
 
