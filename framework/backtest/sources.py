@@ -16,8 +16,10 @@ symbol's ticks are strictly increasing in epoch.
 
 from __future__ import annotations
 
+import gc
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import repeat
 from typing import Final, Protocol, runtime_checkable
 
 from framework.deriv.models import Tick
@@ -36,7 +38,10 @@ __all__ = [
     "TickSource",
     "check_order",
     "parse_synthetic",
+    "tick_chunk",
 ]
+
+_NEW_TUPLE: Final = tuple.__new__
 
 DEFAULT_CHUNK: Final = 65_536
 """Ticks per chunk: big enough to amortise the per-chunk cost, small enough to stay flat."""
@@ -62,6 +67,39 @@ class TickSource(Protocol):
     def progress(self) -> float | None:
         """Return the fraction of the source read so far (0-1), or None when unknown."""
         ...
+
+
+def tick_chunk(
+    symbols: Iterable[str], epochs: Iterable[int], quotes: Iterable[float], pips: Iterable[int]
+) -> list[Tick]:
+    """Build a chunk of ticks from its columns (the sources' one way of making ticks).
+
+    ``tuple.__new__`` over the zipped columns makes each named tuple without a Python call
+    (``Tick(...)`` runs a Python-level ``__new__``), and the cyclic garbage collector is
+    paused meanwhile: a chunk is tens of thousands of new tuples, so it would run dozens of
+    times (most of the cost) and could find nothing, tuples of strings and numbers make no
+    cycles.
+
+    Args:
+        symbols: each tick's symbol.
+        epochs: each tick's epoch.
+        quotes: each tick's quote.
+        pips: each tick's pip size.
+
+    Returns:
+        The ticks.
+
+    Raises:
+        ValueError: the columns are not as long as each other.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        columns = zip(symbols, epochs, quotes, pips, strict=True)
+        return list(map(_NEW_TUPLE, repeat(Tick), columns))
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def check_order(ticks: Iterable[Tick], name: str) -> None:
@@ -209,8 +247,9 @@ class SyntheticSource:
         while left > 0:
             n = min(left, self._chunk)
             epochs, quotes = stream.take(n)
-            # map() over the columns builds the named tuples in C-level loops.
-            yield list(map(Tick, [symbol] * n, epochs, quotes, [pip] * n))
+            # tuple.__new__ over zipped columns builds the named tuples without a Python
+            # call per tick (Tick(...) itself is a Python-level __new__).
+            yield tick_chunk(repeat(symbol, n), epochs, quotes, repeat(pip, n))
             left -= n
             self._done += n
 

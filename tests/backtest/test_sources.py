@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
 import importlib
 import re
@@ -21,7 +22,7 @@ from framework.backtest import (
     open_source,
     open_sources,
 )
-from framework.backtest.sources import TickSource, parse_synthetic
+from framework.backtest.sources import TickSource, parse_synthetic, tick_chunk
 from framework.deriv.models import Tick
 from framework.market.symbols import get_symbol
 from framework.market.ticks import TickGenerator
@@ -208,3 +209,27 @@ def test_parquet_source(tmp_path: Path) -> None:
     path = tmp_path / "t.parquet"
     pq.write_table(table, path)
     assert ticks_of(open_source(path, chunk_size=7)) == ticks
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_a_tick_chunk_is_ticks_and_leaves_the_collector_as_it_was(collecting: bool) -> None:
+    was = gc.isenabled()
+    (gc.enable if collecting else gc.disable)()
+    try:
+        chunk = tick_chunk(["R_100", "R_50"], [1, 2], [10.5, 20.25], [2, 4])
+        assert gc.isenabled() is collecting
+        with pytest.raises(ValueError):
+            tick_chunk(["R_100"], [1, 2], [10.5, 20.25], [2, 4])
+        assert gc.isenabled() is collecting
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert chunk == [Tick("R_100", 1, 10.5, 2), Tick("R_50", 2, 20.25, 4)]
+    assert all(type(t) is Tick for t in chunk)
+    assert chunk[1].pip_size == 4
+
+
+def test_a_long_synthetic_run_is_the_simulators_stream_chunk_for_chunk() -> None:
+    """Chunks of 65536 take the numpy path, the simulator a tick at a time the loop."""
+    ticks = ticks_of(SyntheticSource("1HZ100V", 70_000, seed=3, genesis=1_000_000))
+    gen = TickGenerator(get_symbol("1HZ100V"), 3, 1_000_000)
+    assert [(t.epoch, t.quote) for t in ticks] == [gen.next() for _ in range(70_000)]
