@@ -1,7 +1,9 @@
 """Run the benchmarks: ``python -m bench [--quick] [NAME ...]`` (all when no name is given).
 
 Every benchmark runs to its end even when an earlier one fails; the exit status is 1 when any
-failed (each prints its traceback), 0 otherwise.
+failed (each prints its traceback), 0 otherwise. The figures the benchmarks return
+(:class:`~bench._summary.Figure`) end the run in one table: each beside its reference, the
+ratio and the issue's goal.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 import traceback
 
 import bench
+from bench._summary import Figure, table
 
 
 def available() -> list[str]:
@@ -35,17 +38,21 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown benchmark(s) {unknown}; available: {available()}")
     failed = []
+    figures: list[Figure] = []
     for name in names:
         print(f"== bench.{name} ==", flush=True)
         started = time.perf_counter()
         try:
-            importlib.import_module(f"bench.{name}").main(quick=args.quick)
+            figures += importlib.import_module(f"bench.{name}").main(quick=args.quick) or []
         except Exception:  # one broken bench must not hide the figures of the others
             traceback.print_exc()
             failed.append(name)
             print(f"== bench.{name} FAILED (traceback above) ==\n", flush=True)
             continue
         print(f"== bench.{name} done in {time.perf_counter() - started:.1f} s ==\n", flush=True)
+    if figures:
+        print("== summary ==")
+        print(table(figures), flush=True)
     if failed:
         print(f"failed benchmarks: {', '.join(failed)}", file=sys.stderr)
         return 1
