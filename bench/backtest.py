@@ -1,122 +1,389 @@
-"""Backtest replay speed and memory, and the same trading strategy in backtrader.
+"""Replay speed beside its peers, on the same ticks, and replay memory.
 
-Measured in this run, on one core:
+One workload (:mod:`bench._workload`: read-only, a 5-tick Rise/Fall with martingale stakes
+every 10 ticks, the same every tick) on the same seeded R_100 ticks, in:
 
-* **engine** on 1M ticks already in memory (:class:`MemorySource`): (a) a strategy that only
-  reads ticks, (b) one that trades every 10 ticks with martingale sizing (every intent goes
-  through the strategy context, the risk gate, pricing and settlement of the market model);
-* **end to end** on streamed synthetic ticks (:class:`SyntheticSource`, generated chunk by
-  chunk by the market model's GBM) for 1M and 10M ticks, each in a fresh process so that its
-  peak RSS is its own: memory must not grow with the number of ticks;
-* the synthetic generator alone, which bounds the end-to-end figures;
-* **backtrader**: the same every-10-ticks martingale strategy (ticks fed as bars, market
-  orders closed 5 bars later) on the same ticks, and the speed ratio.
+* **triobot as a user meets it**: ``triobot backtest bench/configs/replay-*.yaml --ticks
+  synthetic:R_100:COUNT:42 --json``, a process per run, streaming the synthetic source. Its
+  speed is the ``speed`` figure of the ``--json`` summary when the command reports one;
+  otherwise the run's wall time less the median wall time of the same command on one tick
+  (start-up: interpreter, imports, config);
+* triobot's engine on a list of ticks in memory (``bench/_peer_triobot.py``);
+* backtrader, NautilusTrader's BacktestEngine with a Python strategy, vectorbt with a numba
+  order function, each in a virtualenv of its own (``.venv-bench-NAME/``, git-ignored, made
+  here on first use; an engine that cannot be installed is reported with the reason);
+* a plain CPython loop doing the same logic on the same list, and the same loop drawing the
+  same GBM ticks itself as it trades (the floor for a streamed replay in CPython);
+* minimal event-driven objects in plain CPython (a tick, a strategy, a broker, a contract).
 
-``python -m bench backtest`` (``--quick``: 200k/1M ticks instead of 1M/10M).
+Every engine reports its trades, the contracts still open and the closing balance in cents;
+each is checked against the plain loop on exactly the ticks that engine replayed. The slow
+engines (backtrader, NautilusTrader) replay a prefix of the ticks so that a run stays short.
+Speeds are medians over the rounds; ratios are of medians measured in this run.
+
+Peak RSS of ``triobot backtest`` streaming 1M and 10M ticks (every 10 ticks): it must not grow
+with the number of ticks. ``python -m bench backtest`` (``--quick``: small sizes, one round,
+and the peers in virtualenvs of their own are not installed nor run).
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import resource
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterator
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
-from framework.backtest import (
-    BacktestSetup,
-    MemorySource,
-    StrategySetup,
-    SyntheticSource,
-    TickSource,
-    run_backtest,
-)
-from framework.deriv.models import Tick
-from framework.risk import RiskLimits
-from framework.sizing import Martingale
-from framework.strategy import ContractTemplate, NoParams, Strategy
+from bench._summary import Figure
+from bench._workload import Job, Outcome
+from framework.backtest import SyntheticSource
+from framework.market.contracts import ContractSpec
+from framework.market.pricing import price
+from framework.market.symbols import YEAR_SECONDS, get_symbol
+from framework.market.ticks import derive_seed
+from tools.private_venv import ROOT, ensure_venv
 
 __all__ = ["main"]
 
 SYMBOL = "R_100"
 SEED = 42
-MARTINGALE = Martingale(base=1.0, factor=2.0, max_steps=6)
+BALANCE_CENTS = 100_000_000_000  # 1e9: the martingale never runs dry, every intent is bought
+STAKES_CENTS = [100 * 2**k for k in range(7)]
+MODES: tuple[tuple[str, int, str], ...] = (
+    ("read-only", 0, "replay-read-only.yaml"),
+    ("every 10 ticks", 10, "replay-every-10.yaml"),
+    ("every tick", 1, "replay-every-tick.yaml"),
+)
+CONFIGS = Path(__file__).resolve().parent / "configs"
+GOALS = {10: 1_000_000.0, 1: 250_000.0}
+"""The issue's replay goals (ticks/s, as a user meets the replay)."""
 
 
-class ReadOnly(Strategy[NoParams]):
-    """(a) Reads every tick and keeps a running count and last quote."""
+@dataclass(frozen=True)
+class Sizes:
+    """Ticks per mode (by ``every``), rounds, and the streamed counts whose RSS is measured."""
 
-    Params = NoParams
-
-    def on_start(self) -> None:
-        self.count = 0
-        self.last = 0.0
-
-    def on_tick(self, tick: Tick) -> None:
-        self.count += 1
-        self.last = tick.quote
+    fast: dict[int, int]
+    slow: dict[int, int]
+    rounds: int
+    rss: tuple[int, int]
 
 
-class EveryTen(Strategy[NoParams]):
-    """(b) Every 10th tick: CALL after an up tick, PUT otherwise (martingale stakes)."""
-
-    Params = NoParams
-
-    def on_start(self) -> None:
-        self.n = 0
-        self.last = 0.0
-
-    def on_tick(self, tick: Tick) -> None:
-        n = self.n + 1
-        quote = tick.quote
-        if n == 10:
-            n = 0
-            self.ctx.buy("CALL" if quote > self.last else "PUT")
-        self.n = n
-        self.last = quote
+FULL = Sizes(
+    fast={0: 1_000_000, 10: 1_000_000, 1: 200_000},
+    slow={0: 50_000, 10: 20_000, 1: 4_000},
+    rounds=5,
+    rss=(1_000_000, 10_000_000),
+)
+QUICK = Sizes(
+    fast={0: 20_000, 10: 20_000, 1: 5_000},
+    slow={0: 2_000, 10: 2_000, 1: 500},
+    rounds=1,
+    rss=(20_000, 200_000),
+)
 
 
-def _setup(cls: type[Strategy[Any]]) -> BacktestSetup:
-    return BacktestSetup(
-        (
-            StrategySetup(
-                "bench", cls, NoParams(), (SYMBOL,), ContractTemplate(duration=5), MARTINGALE
-            ),
-        ),
-        risk=RiskLimits(),
-        balance=1e9,  # never runs dry: every intent is really bought and settled
+@dataclass(frozen=True)
+class Engine:
+    """A way to run the workload: a module run by some interpreter.
+
+    Attributes:
+        name: as printed.
+        module: ``python -m MODULE JOBS [ARGS]``.
+        slow: replays the short prefix of :attr:`Sizes.slow`.
+        venv: ``(name, requirements, module to import)`` of its own virtualenv, or ``None``
+            to run in triobot's interpreter.
+        args: extra arguments after the jobs.
+    """
+
+    name: str
+    module: str
+    slow: bool = False
+    venv: tuple[str, list[str], str] | None = None
+    args: tuple[str, ...] = ()
+
+
+TRIOBOT_MEMORY = Engine("triobot engine, ticks in memory", "bench._peer_triobot")
+PLAIN = Engine("plain CPython loop, same logic", "bench._peer_plain")
+PLAIN_DRAWING = Engine(
+    "plain CPython loop drawing the same GBM ticks", "bench._peer_plain", args=("generate",)
+)
+OBJECTS = Engine("minimal event-driven objects, plain CPython", "bench._peer_objects")
+PEERS = (
+    Engine(
+        "backtrader", "bench._peer_backtrader", slow=True,
+        venv=("bench-backtrader", ["backtrader>=1.9.78"], "backtrader"),
+    ),
+    Engine(
+        "NautilusTrader BacktestEngine, Python strategy", "bench._peer_nautilus", slow=True,
+        venv=("bench-nautilus", ["nautilus_trader>=1.200"], "nautilus_trader"),
+    ),
+    Engine(
+        "vectorbt, numba order function", "bench._peer_vectorbt",
+        venv=("bench-vectorbt", ["vectorbt>=0.26"], "vectorbt"),
+    ),
+)  # fmt: skip
+CLI_NAME = "triobot backtest (streamed synthetic)"
+
+
+@dataclass
+class Row:
+    """What one engine measured in one mode, over the rounds."""
+
+    engine: str
+    every: int
+    outcomes: list[Outcome] = field(default_factory=list)
+    rates: list[float] = field(default_factory=list)
+    reason: str = ""  # why it did not run
+    agrees: str = ""  # the check against the plain loop
+
+    @property
+    def rate(self) -> float | None:
+        """Median ticks/s, ``None`` when it did not run."""
+        return statistics.median(self.rates) if self.rates else None
+
+    @property
+    def ticks(self) -> int:
+        """Ticks replayed per round."""
+        return self.outcomes[0].ticks if self.outcomes else 0
+
+
+# ---------------------------------------------------------------------- the ticks and prices
+
+
+def _write_ticks(path: Path, count: int) -> int:
+    """Write ``count`` synthetic quotes to ``path``; return the interval between ticks."""
+    spec = get_symbol(SYMBOL)
+    quotes = array("d")
+    source = SyntheticSource(SYMBOL, count, seed=SEED)
+    epoch = source.genesis
+    for chunk in source.chunks():
+        for tick in chunk:
+            epoch += spec.tick_interval
+            if tick.epoch != epoch:  # the peers rebuild epochs from genesis and interval
+                raise RuntimeError(f"synthetic {SYMBOL} ticks are not evenly spaced at {epoch}")
+            quotes.append(tick.quote)
+    with path.open("wb") as file:
+        quotes.tofile(file)
+    return spec.tick_interval
+
+
+def _payouts() -> list[int]:
+    """The market model's payout, in cents, of each martingale stake (CALL and PUT agree)."""
+    spec = get_symbol(SYMBOL)
+    spot = spec.start_quote
+    payouts = []
+    for cents in STAKES_CENTS:
+        quoted = {
+            round(price(ContractSpec(kind, SYMBOL, cents / 100), spot).payout * 100)
+            for kind in ("CALL", "PUT")
+        }
+        if len(quoted) != 1:
+            raise RuntimeError(f"CALL and PUT pay differently for a {cents / 100:.2f} stake")
+        payouts.append(quoted.pop())
+    return payouts
+
+
+def _base_job(quotes: Path, interval: int) -> Job:
+    spec = get_symbol(SYMBOL)
+    dt = spec.tick_interval / YEAR_SECONDS
+    sigma = spec.volatility if spec.diffusion is None else spec.diffusion
+    return Job(
+        quotes=str(quotes),
+        count=0,
+        every=0,
+        stakes=STAKES_CENTS,
+        payouts=_payouts(),
+        balance=BALANCE_CENTS,
+        genesis=SyntheticSource(SYMBOL, 0, seed=SEED).genesis,
+        interval=interval,
+        symbol=SYMBOL,
+        pip_size=spec.pip_size,
+        seed=derive_seed(SEED, SYMBOL),
+        drift=-0.5 * sigma * sigma * dt,
+        vol=sigma * math.sqrt(dt),
+        start_quote=round(spec.start_quote, spec.pip_size),
     )
 
 
-def _engine(cls: type[Strategy[Any]], source: TickSource) -> tuple[float, int]:
-    result = run_backtest(_setup(cls), source)
-    return result.ticks_per_second, result.metrics.trades
+# ---------------------------------------------------------------------- running engines
 
 
-def _streamed(kind: str, count: int) -> tuple[float, int, float]:
-    """Run in a fresh process: (ticks/s, trades, peak RSS in MB)."""
-    cls = ReadOnly if kind == "a" else EveryTen
-    tps, trades = _engine(cls, SyntheticSource(SYMBOL, count, seed=SEED))
-    return tps, trades, _peak_rss_mb()
+def _interpreter(engine: Engine, quick: bool) -> tuple[Path | None, str]:
+    if engine.venv is None:
+        return Path(sys.executable), ""
+    if quick:  # a virtualenv's start-up alone (vectorbt: about 20 s) is no smoke run
+        return None, "not run with --quick (make bench runs it)"
+    name, requirements, module = engine.venv
+    python, reason = ensure_venv(name, requirements, module, timeout=900)
+    return python, reason and f"not installed: {reason}"
 
 
-def _peak_rss_mb() -> float:
-    # VmHWM belongs to this process image (it starts afresh at exec), unlike ru_maxrss, which
-    # Linux carries over from the parent that forked the worker.
+def _run_engine(engine: Engine, base: Job, sizes: Sizes, quick: bool) -> list[Row]:
+    rows = {every: Row(engine.name, every) for _, every, _ in MODES}
+    python, reason = _interpreter(engine, quick)
+    if python is None:
+        for row in rows.values():
+            row.reason = reason
+        return list(rows.values())
+    counts = sizes.slow if engine.slow else sizes.fast
+    jobs = [
+        replace(base, count=counts[every], every=every, config=str(CONFIGS / config))
+        for _ in range(sizes.rounds)
+        for _, every, config in MODES
+    ]
+    command = [str(python), "-m", engine.module, Job.dumps(jobs), *engine.args]
     try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+        run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    except subprocess.TimeoutExpired:
+        run = None
+    lines = [] if run is None else run.stdout.splitlines()
+    for job, line in zip(jobs, lines, strict=False):
+        outcome = Outcome(**json.loads(line))
+        rows[job.every].outcomes.append(outcome)
+        rows[job.every].rates.append(outcome.rate)
+    if run is None or run.returncode != 0 or len(lines) < len(jobs):
+        why = "timed out" if run is None else _last_line(run.stderr)
+        for row in rows.values():
+            row.reason = row.reason or f"failed: {why}"
+    return list(rows.values())
 
 
-def _in_process(fn: Callable[..., Any], *args: Any) -> Any:
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(1) as pool:
-        return pool.apply(fn, args)
+def _last_line(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return lines[-1][-300:] if lines else "no error output"
+
+
+def _cli(config: str, count: int) -> tuple[float, dict[str, Any], float]:
+    """Run ``triobot backtest`` once: (wall seconds, its JSON summary, peak RSS in MB)."""
+    triobot = Path(sys.executable).with_name("triobot")
+    command = [
+        str(triobot), "backtest", str(CONFIGS / config),
+        "--ticks", f"synthetic:{SYMBOL}:{count}:{SEED}",
+        "--balance", str(BALANCE_CENTS // 100), "--json", "--quiet",
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the config names a plugin under bench/
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if process.returncode != 0:
+            raise RuntimeError(f"triobot backtest failed: {_last_line(err.read())}")
+        summary = json.loads(out.read())
+    return wall, summary, usage.ru_maxrss / 1024  # kB on Linux
+
+
+def _reported_speed(summary: dict[str, Any]) -> float | None:
+    """The replay's own ticks/s from ``--json``, when the command reports it."""
+    speed = summary.get("speed")
+    if isinstance(speed, int | float):
+        return float(speed)
+    if isinstance(speed, dict):
+        for key, value in speed.items():
+            if "tick" in key and isinstance(value, int | float):
+                return float(value)
+    return None
+
+
+def _cli_rows(sizes: Sizes) -> tuple[list[Row], str, dict[int, float]]:
+    """The CLI's rows, how its speed was timed, and its peak RSS (MB) by streamed count."""
+    rows = {every: Row(CLI_NAME, every) for _, every, _ in MODES}
+    walls: dict[int, list[tuple[float, dict[str, Any]]]] = {e: [] for e in rows}
+    startups: list[float] = []
+    rss: dict[int, float] = {}
+    for _ in range(sizes.rounds):
+        for _, every, config in MODES:
+            startups.append(_cli(config, 1)[0])
+            count = sizes.fast[every]
+            wall, summary, peak = _cli(config, count)
+            walls[every].append((wall, summary))
+            if every == 10 and count in sizes.rss:
+                rss[count] = max(rss.get(count, 0.0), peak)
+    for count in sizes.rss:
+        if count not in rss:
+            rss[count] = _cli("replay-every-10.yaml", count)[2]
+    startup = statistics.median(startups)
+    timing = f"wall time less the median start-up of a 1-tick run ({startup:.2f} s)"
+    for every, runs in walls.items():
+        row = rows[every]
+        for wall, summary in runs:
+            count = int(summary["ticks"])
+            reported = _reported_speed(summary)
+            if reported is not None:
+                timing = "the replay's own figure (the speed of --json)"
+            rate = reported if reported is not None else count / max(wall - startup, 1e-9)
+            balance = round(float(summary["final_balance"]) * 100)
+            trades, still_open = int(summary["trades"]), int(summary["open_at_end"])
+            row.outcomes.append(Outcome(count / rate, count, trades, still_open, balance))
+            row.rates.append(rate)
+    return list(rows.values()), timing, rss
+
+
+# ---------------------------------------------------------------------- agreement
+
+
+def _check(rows: Sequence[Row], base: Job, sizes: Sizes) -> None:
+    """Compare every engine's trades, open contracts and balance with the plain loop's."""
+    wanted = sorted({(row.every, row.ticks) for row in rows if row.outcomes})
+    jobs = [replace(base, count=count, every=every) for every, count in wanted]
+    run = subprocess.run(
+        [sys.executable, "-m", PLAIN.module, Job.dumps(jobs)],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    truth = {
+        (job.every, job.count): Outcome(**json.loads(line))
+        for job, line in zip(jobs, run.stdout.splitlines(), strict=True)
+    }
+    for row in rows:
+        if not row.outcomes:
+            continue
+        expected = truth[(row.every, row.ticks)]
+        seen = {(o.trades, o.open, o.balance) for o in row.outcomes}
+        notes = {o.note for o in row.outcomes if o.note}
+        if seen == {(expected.trades, expected.open, expected.balance)}:
+            row.agrees = "same"
+        else:
+            got = ", ".join(f"{t} trades, {n} open, {b / 100:.2f}" for t, n, b in sorted(seen))
+            row.agrees = (
+                f"DIFFERS: {got} against {expected.trades} trades, {expected.open} open, "
+                f"{expected.balance / 100:.2f}"
+            )
+        if notes:
+            row.agrees += f" ({'; '.join(sorted(notes))})"
+
+
+# ---------------------------------------------------------------------- printing
+
+
+def _print_mode(label: str, every: int, rows: Sequence[Row], reference: Row) -> None:
+    print(f"\n{label}:")
+    width = max(len(row.engine) for row in rows)
+    ours = reference.rate
+    for row in rows:
+        if row.every != every:
+            continue
+        rate = row.rate
+        if rate is None:
+            print(f"  {row.engine:{width}s}  {row.reason}")
+            continue
+        versus = f"triobot/this {ours / rate:6.2f}x" if ours else ""
+        trades = row.outcomes[0].trades
+        print(
+            f"  {row.engine:{width}s} {row.ticks:>9,} ticks {rate:>13,.0f} ticks/s  {versus}"
+            f"  {trades:>7,} trades  {row.agrees}"
+        )
 
 
 def _generator_speed(count: int) -> float:
@@ -127,100 +394,92 @@ def _generator_speed(count: int) -> float:
     return n / (time.perf_counter() - started)
 
 
-def _backtrader(ticks: list[Tick]) -> tuple[float, int]:
-    """The every-10-ticks martingale strategy in backtrader; (ticks/s, trades)."""
-    import datetime as dt
-
-    import backtrader as bt
-
-    class TickFeed(bt.feed.DataBase):  # type: ignore[misc]
-        def __init__(self) -> None:
-            super().__init__()
-            self._it: Iterator[Tick] = iter(ticks)
-
-        def _load(self) -> bool:
-            tick = next(self._it, None)
-            if tick is None:
-                return False
-            when = dt.datetime.fromtimestamp(tick.epoch, dt.UTC).replace(tzinfo=None)
-            self.lines.datetime[0] = bt.date2num(when)
-            q = tick.quote
-            self.lines.open[0] = self.lines.high[0] = self.lines.low[0] = q
-            self.lines.close[0] = q
-            self.lines.volume[0] = 1.0
-            self.lines.openinterest[0] = 0.0
-            return True
-
-    class EveryTenBT(bt.Strategy):  # type: ignore[misc]
-        def __init__(self) -> None:
-            self.n = 0
-            self.losses = 0
-            self.opened_at = -1
-            self.entry = 0.0
-            self.long = True
-            self.trades = 0
-
-        def next(self) -> None:
-            bar = len(self)
-            close = self.data.close[0]
-            if self.position and bar - self.opened_at >= 6:
-                won = (close > self.entry) == self.long
-                self.losses = 0 if won else min(self.losses + 1, 6)
-                self.close()
-                self.trades += 1
-            self.n += 1
-            if self.n == 10:
-                self.n = 0
-                if not self.position:
-                    size = MARTINGALE.base * MARTINGALE.factor**self.losses
-                    self.long = close > self.data.close[-1]
-                    (self.buy if self.long else self.sell)(size=size)
-                    self.opened_at = bar
-                    self.entry = close
-
-    cerebro = bt.Cerebro(stdstats=False)
-    cerebro.adddata(TickFeed())
-    cerebro.addstrategy(EveryTenBT)
-    cerebro.broker.setcash(1e9)
-    started = time.perf_counter()
-    strategies = cerebro.run()
-    elapsed = time.perf_counter() - started
-    return len(ticks) / elapsed, strategies[0].trades
-
-
-def main(quick: bool = False) -> None:
-    """Print replay speeds, peak memory and the backtrader ratio."""
-    small, large = (200_000, 1_000_000) if quick else (1_000_000, 10_000_000)
-    bt_ticks = 20_000 if quick else 100_000
-    print(f"symbol {SYMBOL}, seed {SEED}; (a) reads ticks, (b) trades every 10 ticks, martingale")
-
-    ticks = [t for c in SyntheticSource(SYMBOL, small, seed=SEED).chunks() for t in c]
-    memory = MemorySource(ticks, check=False)
-    a_tps, _ = _engine(ReadOnly, memory)
-    b_tps, b_trades = _engine(EveryTen, memory)
-    print(f"engine, {small:,} ticks in memory:")
-    print(f"  (a) read-only      {a_tps:>12,.0f} ticks/s   (target >= 1,000,000)")
-    print(f"  (b) trading        {b_tps:>12,.0f} ticks/s   ({b_trades:,} trades)")
-
-    gen = _generator_speed(small)
-    print(f"synthetic generator alone: {gen:,.0f} ticks/s (bounds the streamed figures)")
-    print("end to end, streamed synthetic ticks, fresh process each (peak RSS):")
-    for kind in ("a", "b"):
-        for count in (small, large):
-            tps, trades, peak = _in_process(_streamed, kind, count)
-            extra = f", {trades:,} trades" if kind == "b" else ""
-            print(
-                f"  ({kind}) {count:>11,} ticks {tps:>12,.0f} ticks/s  peak {peak:7.1f} MB{extra}"
+def _figures(
+    rows: Sequence[Row], generator: float, rss: dict[int, float], timing: str
+) -> list[Figure]:
+    by = {(row.engine, row.every): row for row in rows}
+    figures: list[Figure] = []
+    for label, every, _ in MODES:
+        cli, drawing = by[(CLI_NAME, every)], by[(PLAIN_DRAWING.name, every)]
+        if cli.rate is not None:
+            goal = GOALS.get(every)
+            figures.append(
+                Figure(
+                    f"replay {label}: triobot backtest, streamed",
+                    cli.rate,
+                    "ticks/s",
+                    PLAIN_DRAWING.name,
+                    drawing.rate,
+                    goal=f">= {goal:,.0f} ticks/s" if goal else "",
+                    met=None if goal is None else cli.rate >= goal,
+                    note="" if every else timing,
+                )
             )
+        memory = by[(TRIOBOT_MEMORY.name, every)]
+        if memory.rate is None:
+            continue
+        for other in (PLAIN, OBJECTS, *PEERS):
+            theirs = by[(other.name, every)]
+            figures.append(
+                Figure(
+                    f"replay {label}: triobot engine, in memory",
+                    memory.rate,
+                    "ticks/s",
+                    other.name,
+                    theirs.rate,
+                    note=theirs.reason,
+                )
+            )
+    figures.append(
+        Figure(
+            "synthetic tick generator alone (bounds the streamed replay)",
+            generator,
+            "ticks/s",
+            goal=">= 1,000,000 ticks/s",
+            met=generator >= 1_000_000,
+        )
+    )
+    small, large = sorted(rss)
+    figures.append(
+        Figure(
+            f"replay memory: peak RSS streaming {large:,} ticks, every 10",
+            rss[large],
+            "MB",
+            f"the same, {small:,} ticks",
+            rss[small],
+            goal="flat in the number of ticks (within 10 %)",
+            met=rss[large] <= 1.1 * rss[small],
+        )
+    )
+    return figures
 
-    sample = ticks[:bt_ticks]
-    ours, our_trades = _engine(EveryTen, MemorySource(sample, check=False))
-    try:
-        theirs, their_trades = _backtrader(sample)
-    except ImportError:
-        print("backtrader not installed (pip install '.[bench]'): comparison skipped")
-        return
-    print(f"same strategy (b) on the same {bt_ticks:,} ticks:")
-    print(f"  triobot    {ours:>12,.0f} ticks/s ({our_trades:,} trades)")
-    print(f"  backtrader {theirs:>12,.0f} ticks/s ({their_trades:,} trades)")
-    print(f"  ratio      {ours / theirs:>12.1f}x")
+
+def main(quick: bool = False) -> list[Figure]:
+    """Run every engine on the same ticks; print the comparison; return the figures."""
+    sizes = QUICK if quick else FULL
+    print(
+        f"{SYMBOL} seed {SEED}; 5-tick Rise/Fall, martingale 1.00 x2, 6 steps; "
+        f"{sizes.rounds} round(s), medians; ticks/s of the replay alone"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-replay-") as tmp:
+        quotes = Path(tmp) / "quotes.f64"
+        interval = _write_ticks(quotes, max(sizes.fast.values()))
+        base = _base_job(quotes, interval)
+        rows: list[Row] = []
+        cli_rows, timing, rss = _cli_rows(sizes)
+        rows += cli_rows
+        for engine in (TRIOBOT_MEMORY, PLAIN_DRAWING, PLAIN, OBJECTS, *PEERS):
+            rows += _run_engine(engine, base, sizes, quick)
+        _check(rows, base, sizes)
+    generator = _generator_speed(sizes.fast[10])
+    for label, every, _ in MODES:
+        memory = next(r for r in rows if r.engine == TRIOBOT_MEMORY.name and r.every == every)
+        _print_mode(label, every, rows, memory)
+    print(f"\n{CLI_NAME}: speed is {timing}")
+    print(f"synthetic generator alone: {generator:,.0f} ticks/s")
+    small, large = sorted(rss)
+    print(
+        f"peak RSS of triobot backtest, every 10 ticks, streamed: {small:,} ticks "
+        f"{rss[small]:.1f} MB, {large:,} ticks {rss[large]:.1f} MB"
+    )
+    return _figures(rows, generator, rss, timing)
