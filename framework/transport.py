@@ -12,6 +12,12 @@ framework's own errors, so no caller ever sees a library exception:
 * :class:`ConnectionLost`: the connection closed or broke after it was open; carries the
   WebSocket close code and reason (1006 for an abrupt drop).
 
+**Delivery.** A reader either pulls frames (:meth:`Transport.receive`) or has them pushed
+(:meth:`Transport.deliver`). trio-websocket's own reader task queues every message on a memory
+channel for ``get_message``, so a pull costs one more task switch per message; with
+:meth:`WebSocketTransport.deliver` that reader task hands each message straight to the
+handler instead (:class:`_Inbox`), and the channel is left holding nothing.
+
 Tests and the in-memory simulator plug in their own :class:`Transport` through a
 :data:`Connector` (a zero-argument callable returning an async context manager). Given a
 ``stream``, :func:`open_websocket_transport` speaks WebSocket over that already open byte
@@ -33,6 +39,7 @@ import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 import trio
@@ -47,6 +54,7 @@ __all__ = [
     "ConnectTimeout",
     "ConnectionLost",
     "Connector",
+    "Handler",
     "Transport",
     "TransportError",
     "WebSocketTransport",
@@ -56,6 +64,13 @@ __all__ = [
 
 #: Close code trio-websocket (and RFC 6455) use for a connection that broke without a close.
 ABNORMAL_CLOSURE = 1006
+
+#: Messages handed over in a row before trio-websocket's reader task lets others run: a read
+#: of 64 KiB holds hundreds of small frames, which the consumers must see drained as they come.
+_YIELD_EVERY = 16
+
+#: What :meth:`Transport.deliver` hands each frame to; it must never wait.
+Handler = Callable[[str | bytes], None]
 
 
 class TransportError(TriobotError):
@@ -123,6 +138,21 @@ class Transport(abc.ABC):
     async def aclose(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection (idempotent). Bounded in time by the implementation."""
 
+    async def deliver(self, handle: Handler) -> NoReturn:
+        """Hand every frame to ``handle``, in order, until the connection ends.
+
+        ``handle`` is called synchronously and must not wait. This default pulls with
+        :meth:`receive`; an implementation with a reader task of its own calls ``handle``
+        from there (no task in between). Frames that arrive once this returns (cancelled)
+        are not handed to anyone.
+
+        Raises:
+            ConnectionLost: the connection is closed or broke.
+        """
+        receive = self.receive
+        while True:
+            handle(await receive())
+
 
 #: Opens a transport; the connection actor calls it once per (re)connection.
 Connector = Callable[[], AbstractAsyncContextManager[Transport]]
@@ -135,14 +165,56 @@ def _lost(exc: trio_websocket.ConnectionClosed) -> ConnectionLost:
     return ConnectionLost(reason.code, reason.reason or reason.name)
 
 
+class _Inbox:
+    """Takes the place of trio-websocket's message channel on one connection.
+
+    trio-websocket's reader task calls ``await channel.send(message)`` for every complete
+    message, and ``aclose()`` when the connection closes (``get_message`` then raises). While
+    :attr:`handle` is set the message goes to it at once, in the reader task; otherwise it is
+    queued on the original channel, as trio-websocket would.
+    """
+
+    __slots__ = ("_channel", "_unyielded", "handle")
+
+    def __init__(self, channel: trio.MemorySendChannel[str | bytes]) -> None:
+        self._channel = channel
+        self._unyielded = 0
+        self.handle: Handler | None = None
+
+    async def send(self, message: str | bytes) -> None:
+        handle = self.handle
+        if handle is None:
+            await self._channel.send(message)
+            return
+        handle(message)
+        # The queue used to yield on every message; once in a while is enough for fairness.
+        self._unyielded += 1
+        if self._unyielded >= _YIELD_EVERY:
+            self._unyielded = 0
+            await trio.lowlevel.checkpoint()
+
+    async def aclose(self) -> None:
+        await self._channel.aclose()
+
+    async def __aenter__(self) -> _Inbox:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
 class WebSocketTransport(Transport):
     """A :class:`Transport` over an open trio-websocket connection."""
 
-    __slots__ = ("_get", "_ws")
+    __slots__ = ("_get", "_inbox", "_ws")
 
     def __init__(self, ws: trio_websocket.WebSocketConnection) -> None:
         self._ws = ws
         self._get = ws.get_message
+        # The reader task looks the channel up on every message: replacing it is enough. The
+        # inbox has the two methods of a send channel that trio-websocket calls.
+        self._inbox = _Inbox(ws._send_channel)
+        ws._send_channel = self._inbox  # type: ignore[assignment]
 
     async def send(self, text: str) -> None:
         try:
@@ -157,6 +229,28 @@ class WebSocketTransport(Transport):
             return await self._get()
         except trio_websocket.ConnectionClosed as exc:
             raise _lost(exc) from None
+
+    async def deliver(self, handle: Handler) -> NoReturn:
+        inbox = self._inbox
+        if inbox.handle is not None:
+            raise RuntimeError("this transport already delivers its frames")
+        # What was queued before (nothing, when delivery starts with the connection) first,
+        # in order; from then on nothing is queued, and get_message only waits for the end.
+        queued = self._ws._recv_channel
+        while True:
+            try:
+                message = queued.receive_nowait()
+            except (trio.WouldBlock, trio.EndOfChannel, trio.ClosedResourceError):
+                break
+            handle(message)
+        inbox.handle = handle
+        try:
+            while True:
+                handle(await self._get())
+        except trio_websocket.ConnectionClosed as exc:
+            raise _lost(exc) from None
+        finally:
+            inbox.handle = None
 
     async def aclose(self, code: int = 1000, reason: str = "") -> None:
         await self._ws.aclose(code, reason or None)

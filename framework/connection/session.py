@@ -5,11 +5,13 @@ Theory of operation
 The :class:`~framework.connection.Connection` opens a transport and hands it to a
 :class:`Session`, which runs three kinds of task in one nursery until it fails:
 
-1. **The reader** (:meth:`Session._read`), started first, decodes every frame and hands it
-   over without ever waiting on a consumer: a reply to the request waiting for that
-   ``req_id``, a stream update to its subscription (through the
-   :class:`~framework.connection.subscriptions.SubscriptionTable`). Frames that are not
-   Deriv messages and answers that match nothing are counted and logged, never fatal.
+1. **The reader** (:meth:`Session._read`), started first, has the transport hand it every
+   frame (:meth:`~framework.transport.Transport.deliver`: on a WebSocket, straight from the
+   WebSocket's own reader task) and decodes it and hands it over without ever waiting on a
+   consumer: a reply to the request waiting for that ``req_id``, a stream update to its
+   subscription (through the :class:`~framework.connection.subscriptions.SubscriptionTable`).
+   Frames that are not Deriv messages and answers that match nothing are counted and logged,
+   never fatal.
 2. **The handshake** (:meth:`Session._handshake`): ``website_status`` (the rate limits),
    ``authorize`` (every token), then the re-creation of every live subscription. Only when it
    is done is the session *ready*: the connection lets user requests through and reports
@@ -398,26 +400,33 @@ class Session:
     # ------------------------------------------------------------------ reader
 
     async def _read(self) -> None:
-        # The hot path: one iteration per frame. Everything it touches is bound locally.
-        receive = self._transport.receive
+        await self._transport.deliver(self._router())
+
+    def _router(self) -> Callable[[str | bytes], None]:
+        """The function every frame goes through: decode it, hand it to its taker, return.
+
+        The hot path: the transport calls it from its own reader task, once per frame, so
+        that a frame reaches its stream or its waiting request without a task in between.
+        It never waits. Everything it touches is bound locally.
+        """
         decode = self._protocol.receive
         by_server_id = self._table.by_server_id
         stats = self._stats
-        while True:
-            text = await receive()
+
+        def route(text: str | bytes) -> None:
             stats.frames += 1
             try:
                 event = decode(text)
             except RemoteProtocolError as exc:
                 stats.malformed += 1
                 log.warning("malformed frame ignored", error=str(exc))
-                continue
+                return
             if type(event) is StreamUpdate:
                 sub = by_server_id.get(event.subscription_id)
                 if sub is None:
                     sub = self._claim(event)
                     if sub is None:
-                        continue
+                        return
                 sub.offer(event)
                 if event.msg_type == "proposal_open_contract" and _sold(event.data):
                     self._server_ended(sub)
@@ -425,6 +434,8 @@ class Session:
                 self._answer(event)
             else:
                 self._unsolicited(event)  # type: ignore[arg-type]
+
+        return route
 
     def _claim(self, event: StreamUpdate) -> Subscription | None:
         """An update on an unknown subscription id: another stream of a known request?"""
