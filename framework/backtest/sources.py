@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import repeat
 from typing import Final, Protocol, runtime_checkable
 
@@ -37,6 +38,7 @@ __all__ = [
     "SyntheticSource",
     "TickSource",
     "check_order",
+    "collector_paused",
     "parse_synthetic",
     "tick_chunk",
 ]
@@ -69,16 +71,28 @@ class TickSource(Protocol):
         ...
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a chunk of ticks is made (never across a
+    ``yield``): tens of thousands of new tuples, dicts and lists would set it off dozens of
+    times, most of the cost, and it could find nothing (parsed values make no cycles)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def tick_chunk(
     symbols: Iterable[str], epochs: Iterable[int], quotes: Iterable[float], pips: Iterable[int]
 ) -> list[Tick]:
     """Build a chunk of ticks from its columns (the sources' one way of making ticks).
 
     ``tuple.__new__`` over the zipped columns makes each named tuple without a Python call
-    (``Tick(...)`` runs a Python-level ``__new__``), and the cyclic garbage collector is
-    paused meanwhile: a chunk is tens of thousands of new tuples, so it would run dozens of
-    times (most of the cost) and could find nothing, tuples of strings and numbers make no
-    cycles.
+    (``Tick(...)`` runs a Python-level ``__new__``), with the collector paused
+    (:func:`collector_paused`).
 
     Args:
         symbols: each tick's symbol.
@@ -92,14 +106,9 @@ def tick_chunk(
     Raises:
         ValueError: the columns are not as long as each other.
     """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         columns = zip(symbols, epochs, quotes, pips, strict=True)
         return list(map(_NEW_TUPLE, repeat(Tick), columns))
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def check_order(ticks: Iterable[Tick], name: str) -> None:
