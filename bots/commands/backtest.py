@@ -12,7 +12,8 @@ ticks (docs/backtest.md).
 
 ``--report DIR`` writes ``trades.csv`` (streamed while replaying), ``summary.json``,
 ``equity.png`` and a self-contained ``report.html``. A progress bar runs on stderr; a one-screen
-summary is printed at the end (``--json`` prints the summary as JSON instead).
+summary is printed at the end (``--json`` prints the summary as JSON instead, with the
+replay's own ``speed`` beside it).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from rich.console import Console
 
 from framework.backtest import (
     BacktestError,
+    BacktestResult,
     MergedSource,
     StrategyFailed,
     SyntheticSource,
@@ -51,7 +53,13 @@ from framework.errors import ConfigError, UserError
 
 from ..logoptions import add_log_options, configure_from
 
-__all__ = ["check_replay_arguments", "load_for_replay", "register", "synthetic_source"]
+__all__ = [
+    "check_replay_arguments",
+    "load_for_replay",
+    "register",
+    "replay_speed",
+    "synthetic_source",
+]
 
 
 def register(subparsers: Any) -> None:
@@ -147,6 +155,23 @@ def synthetic_source(
     return sources[0] if len(sources) == 1 else MergedSource(sources)
 
 
+def replay_speed(result: BacktestResult) -> dict[str, float]:
+    """The replay's own speed, for ``--json`` (kept out of the deterministic summary).
+
+    Args:
+        result: the replay's result.
+
+    Returns:
+        ``ticks_per_second`` (the ticks replayed, warm-up excluded, per second) and
+        ``seconds`` (from the replay's start to its end: interpreter start-up, config
+        loading and opening the sources are not in it), the console's "speed" figure.
+    """
+    return {
+        "ticks_per_second": round(result.ticks_per_second),
+        "seconds": round(result.elapsed, 6),
+    }
+
+
 def check_replay_arguments(count: int, balance: float | None) -> None:
     """Refuse ``--count``/``--balance`` values with which nothing could be tested.
 
@@ -220,7 +245,7 @@ def _handle(args: argparse.Namespace) -> int:
         ):  # fmt: skip
             print(f"triobot: warning: {warning}", file=sys.stderr)
     if args.json:
-        print(json.dumps(result.summary(), indent=2))
+        print(json.dumps({**result.summary(), "speed": replay_speed(result)}, indent=2))
     else:
         out.print(summary_panel(result))
         if args.report:

@@ -93,6 +93,12 @@ def test_backtest_command_synthetic_with_report(
     summary = json.loads(capsys.readouterr().out)
     assert summary["ticks"] == 3000 and summary["trades"] > 0
     assert summary["source"] == "synthetic R_100 x3000 seed=3"
+    # The replay's own speed sits beside the figures; summary.json keeps only the figures.
+    speed = summary.pop("speed")
+    assert set(speed) == {"ticks_per_second", "seconds"} and speed["seconds"] > 0
+    assert speed["ticks_per_second"] == pytest.approx(3000 / speed["seconds"], rel=1e-2)
+    written = json.loads((out / "summary.json").read_text())
+    assert {k: v for k, v in written.items() if k != "elapsed_seconds"} == summary
     assert {p.name for p in out.iterdir()} == {
         "trades.csv", "summary.json", "equity.png", "report.html"
     }  # fmt: skip
@@ -120,7 +126,7 @@ def test_backtest_command_on_a_file_and_overrides(
     assert main(["backtest", str(config), "--count", "3000", "--json", "--balance", "50"]) == 0
     synthetic = json.loads(capsys.readouterr().out)
     # The same ticks from a file or from the generator give the same trades.
-    assert {**from_file, "source": ""} == {**synthetic, "source": ""}
+    assert {**from_file, "source": "", "speed": {}} == {**synthetic, "source": "", "speed": {}}
 
 
 def test_backtest_command_errors_are_one_line(
