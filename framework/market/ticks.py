@@ -37,10 +37,11 @@ The models (``SymbolSpec.model``), each drawn tick by tick from one RNG in a fix
 :func:`walk_back` draws the market *before* a start: the model's time reversal walked
 back from the start quote (see there).
 
-:meth:`TickGenerator.quotes` is the fast path for backtests: a GBM index (the Volatility
-indices) is generated a chunk at a time with numpy, the very doubles of the tick-by-tick loop
-(its uniforms from a numpy MT19937 in the state of Python's seeded ``random.Random``, its
-rounding feedback settled by :func:`_compound`); the other models run their loops.
+:meth:`TickGenerator.quotes` is the fast path for backtests: the ``gbm``, ``jump`` and
+``spike`` models (Volatility, Jump, Boom and Crash indices) are generated a chunk at a time
+with numpy, the very doubles of their tick-by-tick loops (the uniforms from a numpy MT19937
+in the state of Python's seeded ``random.Random``, the rounding feedback settled by
+:func:`_compound`); the others run their loops.
 :meth:`TickGenerator.next`, :meth:`TickGenerator.take` and iteration return ``(epoch, quote)``
 pairs and draw from the same stream, so mixing them is safe.
 """
@@ -50,8 +51,8 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from collections.abc import Callable, Iterator
-from typing import Final, Protocol
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Final, Protocol
 
 import attrs
 import numpy as np
@@ -73,6 +74,9 @@ DAY_SECONDS: Final = 86_400
 
 
 _TAU: Final = 2.0 * math.pi
+
+_BULK_MODELS: Final = frozenset({"gbm", "jump", "spike"})
+"""The models generated a chunk at a time in numpy (the others keep their loops)."""
 
 _BULK: Final = 64
 """From this many ticks a GBM call is generated a chunk at a time (below, numpy's cost per
@@ -240,8 +244,8 @@ class TickGenerator:
         self.epoch = start_epoch
         self.quote = round(spec.start_quote if start_quote is None else start_quote, spec.pip_size)
         self._rng = random.Random(derive_seed(seed, spec.symbol))
-        # GBM draws its uniforms in bulk from numpy, seeded with this very state.
-        self._mt = _same_stream(self._rng) if spec.model == "gbm" else None
+        # These models draw their uniforms in bulk from numpy, seeded with this very state.
+        self._mt = _same_stream(self._rng) if spec.model in _BULK_MODELS else None
         self._spare: float | None = None
         self._interval = spec.tick_interval
         self._pip_size = spec.pip_size
@@ -319,80 +323,139 @@ class TickGenerator:
         z, self._spare = self._pair()
         return z
 
-    def _gbm(self, n: int) -> list[float]:
-        if n < _BULK:
-            return self._gbm_loop(n)
-        # The loop's arithmetic in the loop's order, a chunk at a time in numpy. numpy's
-        # exp, log, cos and sin may differ from CPython's (libm's) by an ulp or so, which
-        # only matters where a product lands next to a half pip: _compound finds those
-        # few ticks and redoes them with ``exact`` (the loop's own calls).
-        drift = self._drift
-        vol = self._vol
-        normals = np.empty(n)
-        first = 0
-        if self._spare is not None:
-            normals[0] = self._spare
-            first = 1
+    def _draw(self, n: int, *, extra: bool, bulk: bool) -> tuple[Any, Any, Callable[[int], float]]:
+        """Draw ``n`` ticks' normals (and, with ``extra``, a uniform each) in the loops' order.
+
+        A tick without a spare draws a pair of uniforms, keeps the second normal as the
+        spare, then its extra uniform; the next tick takes the spare and draws only its
+        extra. So after a leading spare tick the uniforms come four (or two) per two ticks.
+
+        Returns:
+            ``(normals, uniforms, exact)``: numpy arrays when ``bulk`` (the normals from
+            numpy's functions, within ulps of the loop's), lists of the loop's very values
+            otherwise; ``uniforms`` is None without ``extra``; ``exact(k)`` is the loop's
+            normal of tick ``k``.
+        """
+        assert self._mt is not None  # every model drawn here has its numpy twin
+        spare = self._spare
+        first = 1 if spare is not None and n > 0 else 0
         pairs, odd = divmod(n - first, 2)
-        uniforms = self._gbm_uniforms(2 * (pairs + odd))
+        stride, tail = (4, 3) if extra else (2, 2)
+        head = first if extra else 0
+        draws = self._mt.random_sample(head + stride * pairs + tail * odd)
+        body = draws[head : head + stride * pairs]
         end = first + 2 * pairs
-        radius = np.sqrt(-2.0 * np.log(1.0 - uniforms[: 2 * pairs : 2]))
-        angle = _TAU * uniforms[1 : 2 * pairs : 2]
-        normals[first:end:2] = radius * np.cos(angle)
-        normals[first + 1 : end : 2] = radius * np.sin(angle)
-        exact_normals = {0: self._spare} if first else {}
-        self._spare = None
+        last = 0.0
+        if first:
+            self._spare = None
         if odd:
-            normals[-1], self._spare = _box_muller(float(uniforms[-2]), float(uniforms[-1]))
-            exact_normals[n - 1] = float(normals[-1])
+            last, self._spare = _box_muller(float(draws[-tail]), float(draws[1 - tail]))
 
         def exact(k: int) -> float:
-            z = exact_normals.get(k)
-            if z is None:
-                pair = 2 * ((k - first) // 2)
-                z1, z2 = _box_muller(float(uniforms[pair]), float(uniforms[pair + 1]))
-                z = z2 if (k - first) % 2 else z1
-            return math.exp(drift + vol * z)
+            if k < first:
+                return spare  # type: ignore[return-value]  # first: there was a spare
+            if k >= end:
+                return last
+            pair, second = divmod(k - first, 2)
+            z1, z2 = _box_muller(float(body[stride * pair]), float(body[stride * pair + 1]))
+            return z2 if second else z1
 
-        growth = np.exp(drift + vol * normals)
+        uniforms: Any = None
+        if extra:
+            uniforms = np.empty(n)
+            uniforms[:first] = draws[:first]
+            uniforms[first:end:2] = body[2::4]
+            uniforms[first + 1 : end : 2] = body[3::4]
+            uniforms[end:] = draws[len(draws) - odd :]
+        if not bulk:
+            return (
+                [exact(k) for k in range(n)],
+                None if uniforms is None else uniforms.tolist(),
+                exact,
+            )
+        normals = np.empty(n)
+        normals[:first] = spare
+        radius = np.sqrt(-2.0 * np.log(1.0 - body[::stride]))
+        angle = _TAU * body[1::stride]
+        normals[first:end:2] = radius * np.cos(angle)
+        normals[first + 1 : end : 2] = radius * np.sin(angle)
+        normals[end:] = last
+        return normals, uniforms, exact
+
+    def _walk(self, growth: Iterable[float]) -> list[float]:
+        """The quotes of a few ticks, one ``round`` each (below :data:`_BULK`)."""
+        p = self._pip_size
+        q = self.quote
+        return [q := round(q * g, p) for g in growth]
+
+    def _compounded(self, growth: np.ndarray, exact: Callable[[int], float]) -> list[float]:
+        """The quotes of many ticks, by :func:`_compound` (``exact``: a tick's loop factor)."""
         quotes: list[float] = _compound(self.quote, growth, self._pip_size, exact).tolist()
         return quotes
 
-    def _gbm_uniforms(self, count: int) -> np.ndarray:
-        assert self._mt is not None  # every GBM generator has its twin
-        return self._mt.random_sample(count)
+    # GBM, Jump and Spike ticks are drawn in bulk, then stepped one by one (a few ticks)
+    # or a chunk at a time in numpy: the same arithmetic in the same order. numpy's exp,
+    # log, cos and sin may differ from CPython's (libm's) by an ulp or so, which only
+    # matters where a product lands next to a half pip: _compound finds those few ticks
+    # and redoes them with ``exact``, the loop's own calls.
 
-    def _gbm_loop(self, n: int) -> list[float]:
-        # Locals instead of attribute lookups: the simulator calls this a tick at a time.
-        exp = math.exp
-        log = math.log
-        sqrt = math.sqrt
-        cos = math.cos
-        sin = math.sin
+    def _gbm(self, n: int) -> list[float]:
         drift = self._drift
         vol = self._vol
-        p = self._pip_size
-        q = self.quote
-        out: list[float] = []
-        append = out.append
-        if n > 0 and self._spare is not None:
-            q = round(q * exp(drift + vol * self._spare), p)
-            append(q)
-            self._spare = None
-            n -= 1
-        pairs, odd = divmod(n, 2)
-        rnd = iter(self._gbm_uniforms(2 * (pairs + odd)).tolist()).__next__
-        for _ in range(pairs):
-            r = sqrt(-2.0 * log(1.0 - rnd()))
-            t = _TAU * rnd()
-            q = round(q * exp(drift + vol * (r * cos(t))), p)
-            append(q)
-            q = round(q * exp(drift + vol * (r * sin(t))), p)
-            append(q)
-        if odd:
-            z, self._spare = _box_muller(rnd(), rnd())
-            append(round(q * exp(drift + vol * z), p))
-        return out
+        exp = math.exp
+        if n < _BULK:
+            normals, _, _ = self._draw(n, extra=False, bulk=False)
+            return self._walk([exp(drift + vol * z) for z in normals])
+        normals, _, normal = self._draw(n, extra=False, bulk=True)
+        return self._compounded(
+            np.exp(drift + vol * normals), lambda k: exp(drift + vol * normal(k))
+        )
+
+    def _jumps(self, n: int) -> list[float]:
+        drift = self._drift
+        vol = self._vol
+        jump_p = self._jump_p
+        jump = self._jump
+
+        def exponent(z: float, u: float) -> float:
+            x = drift + vol * z
+            if u < jump_p:
+                # Reuse u for the direction: below jump_p/2 is down, above is up, which
+                # keeps one uniform draw per tick and the two directions equally likely.
+                x += jump if u >= jump_p * 0.5 else -jump
+            return x
+
+        if n < _BULK:
+            normals, uniforms, _ = self._draw(n, extra=True, bulk=False)
+            return self._walk(map(math.exp, map(exponent, normals, uniforms)))
+        normals, uniforms, normal = self._draw(n, extra=True, bulk=True)
+        x = drift + vol * normals
+        x += np.where(uniforms < jump_p, np.where(uniforms >= jump_p * 0.5, jump, -jump), 0.0)
+        return self._compounded(
+            np.exp(x), lambda k: math.exp(exponent(normal(k), float(uniforms[k])))
+        )
+
+    def _spikes(self, n: int) -> list[float]:
+        drift = self._drift
+        vol = self._vol
+        spike_p = self._jump_p
+        spike = self._jump  # signed: up on a Boom, down on a Crash
+
+        def exponent(z: float, u: float) -> float:
+            x = drift + vol * z
+            if u < spike_p:
+                x += spike
+            return x
+
+        if n < _BULK:
+            normals, uniforms, _ = self._draw(n, extra=True, bulk=False)
+            return self._walk(map(math.exp, map(exponent, normals, uniforms)))
+        normals, uniforms, normal = self._draw(n, extra=True, bulk=True)
+        x = drift + vol * normals
+        x += np.where(uniforms < spike_p, spike, 0.0)
+        return self._compounded(
+            np.exp(x), lambda k: math.exp(exponent(normal(k), float(uniforms[k])))
+        )
 
     def _steps(self, n: int) -> list[float]:
         bit = self._rng.getrandbits
@@ -400,49 +463,6 @@ class TickGenerator:
         p = self._pip_size
         q = self.quote
         return [q := round(q + (step if bit(1) else -step), p) for _ in range(n)]
-
-    def _jumps(self, n: int) -> list[float]:
-        normal = self._normal
-        uniform = self._rng.random
-        exp = math.exp
-        drift = self._drift
-        vol = self._vol
-        jump_p = self._jump_p
-        jump = self._jump
-        p = self._pip_size
-        q = self.quote
-        out: list[float] = []
-        append = out.append
-        for _ in range(n):
-            x = drift + vol * normal()
-            u = uniform()
-            if u < jump_p:
-                # Reuse u for the direction: below jump_p/2 is down, above is up, which
-                # keeps one uniform draw per tick and the two directions equally likely.
-                x += jump if u >= jump_p * 0.5 else -jump
-            q = round(q * exp(x), p)
-            append(q)
-        return out
-
-    def _spikes(self, n: int) -> list[float]:
-        normal = self._normal
-        uniform = self._rng.random
-        exp = math.exp
-        drift = self._drift
-        vol = self._vol
-        spike_p = self._jump_p
-        spike = self._jump  # signed: up on a Boom, down on a Crash
-        p = self._pip_size
-        q = self.quote
-        out: list[float] = []
-        append = out.append
-        for _ in range(n):
-            x = drift + vol * normal()
-            if uniform() < spike_p:
-                x += spike
-            q = round(q * exp(x), p)
-            append(q)
-        return out
 
     def _ranges(self, n: int) -> list[float]:
         normal = self._normal

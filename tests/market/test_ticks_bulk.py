@@ -1,4 +1,4 @@
-"""GBM ticks generated a chunk at a time are the very doubles of the tick-by-tick loop."""
+"""GBM, Jump and Spike ticks generated a chunk at a time are the very doubles of the loop."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from framework.market import SYMBOLS, TickGenerator, derive_seed, get_symbol
 from framework.market import ticks as ticks_module
 
-GBM_SYMBOLS = sorted(s for s in SYMBOLS if get_symbol(s).model == "gbm")
+BULK_SYMBOLS = sorted(s for s in SYMBOLS if get_symbol(s).model in ticks_module._BULK_MODELS)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2**32 - 1, 2**32, derive_seed(5, "R_100")])
@@ -21,7 +21,7 @@ def test_the_numpy_twin_draws_the_doubles_of_python_random(seed: int) -> None:
     assert twin.random_sample(5000).tolist() == [rng.random() for _ in range(5000)]
 
 
-@pytest.mark.parametrize("symbol", GBM_SYMBOLS)
+@pytest.mark.parametrize("symbol", BULK_SYMBOLS)
 def test_a_chunk_is_the_loop_tick_for_tick(symbol: str) -> None:
     spec = get_symbol(symbol)
     loop = TickGenerator(spec, 11, 1_700_000_000)
@@ -34,8 +34,9 @@ def test_a_chunk_is_the_loop_tick_for_tick(symbol: str) -> None:
     assert bulk.quotes(500) == [q for _ in range(500) for q in loop.quotes(1)]
 
 
-def test_chunks_of_every_size_agree() -> None:
-    spec = get_symbol("1HZ100V")
+@pytest.mark.parametrize("symbol", ["1HZ100V", "JD25", "BOOM500"])
+def test_chunks_of_every_size_agree(symbol: str) -> None:
+    spec = get_symbol(symbol)
     sizes = (1, ticks_module._BULK, 3, 9_999, ticks_module._BULK - 1, 2, 30_000, 1, 1)
     whole = TickGenerator(spec, "chunks", 0).quotes(sum(sizes))
     g = TickGenerator(spec, "chunks", 0)
@@ -45,13 +46,14 @@ def test_chunks_of_every_size_agree() -> None:
     assert parts == whole
 
 
-@pytest.mark.parametrize("symbol", ["R_100", "1HZ15V", "1HZ250V"])
+@pytest.mark.parametrize("symbol", ["R_100", "1HZ15V", "1HZ250V", "JD10", "BOOM1000", "CRASH500"])
 def test_ticks_next_to_a_half_pip_are_redone_exactly(
     symbol: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A wide margin sends many ticks down the exact path: still the loop's quotes."""
     spec = get_symbol(symbol)
-    expected = TickGenerator(spec, 4, 0)._gbm_loop(20_001)
+    loop = TickGenerator(spec, 4, 0)
+    expected = [q for _ in range(20_001) for q in loop.quotes(1)]
     calls: list[int] = []
     real = ticks_module._compound
 
