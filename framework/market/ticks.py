@@ -37,8 +37,8 @@ The models (``SymbolSpec.model``), each drawn tick by tick from one RNG in a fix
 :func:`walk_back` draws the market *before* a start: the model's time reversal walked
 back from the start quote (see there).
 
-:meth:`TickGenerator.quotes` is the fast path for backtests: the ``gbm``, ``jump`` and
-``spike`` models (Volatility, Jump, Boom and Crash indices) are generated a chunk at a time
+:meth:`TickGenerator.quotes` is the fast path for backtests: the ``gbm``, ``jump``, ``spike``
+and ``step`` models (Volatility, Jump, Boom, Crash and Step indices) are generated a chunk at a time
 with numpy, the very doubles of their tick-by-tick loops (the uniforms from a numpy MT19937
 in the state of Python's seeded ``random.Random``, the rounding feedback settled by
 :func:`_compound`); the others run their loops.
@@ -75,7 +75,7 @@ DAY_SECONDS: Final = 86_400
 
 _TAU: Final = 2.0 * math.pi
 
-_BULK_MODELS: Final = frozenset({"gbm", "jump", "spike"})
+_BULK_MODELS: Final = frozenset({"gbm", "jump", "spike", "step"})
 """The models generated a chunk at a time in numpy (the others keep their loops)."""
 
 _BULK: Final = 64
@@ -181,6 +181,29 @@ def _compound(
     quotes = pips[1:]
     quotes /= scale
     return quotes
+
+
+def _stepped(start: float, moves: np.ndarray, pip_size: int) -> list[float] | None:
+    """Return the quotes ``q[k] = round(q[k - 1] + moves[k], pip_size)``, or None.
+
+    A step of whole pips lands within ulps of a whole pip, so the quotes are the running
+    sum of the steps in pips: checked, every tick at once, to be what ``round`` makes of
+    each sum (None when any is not, or could be decided by the sum's own rounding).
+    """
+    scale = 10.0**pip_size
+    pips = np.cumsum(np.rint(moves * scale))
+    pips += round(start * scale)
+    quotes = pips / scale
+    before = np.empty_like(quotes)
+    before[0] = start
+    before[1:] = quotes[:-1]
+    scaled = (before + moves) * scale
+    nearest = np.rint(scaled)
+    margin = 0.5 - float(np.abs(scaled).max()) * _MARGIN
+    if not (nearest == pips).all() or (np.abs(scaled - nearest) >= margin).any():
+        return None
+    result: list[float] = quotes.tolist()
+    return result
 
 
 class TickGenerator:
@@ -336,7 +359,7 @@ class TickGenerator:
             otherwise; ``uniforms`` is None without ``extra``; ``exact(k)`` is the loop's
             normal of tick ``k``.
         """
-        assert self._mt is not None  # every model drawn here has its numpy twin
+        assert self._mt is not None  # every model drawn in bulk has its numpy twin
         spare = self._spare
         first = 1 if spare is not None and n > 0 else 0
         pairs, odd = divmod(n - first, 2)
@@ -458,11 +481,17 @@ class TickGenerator:
         )
 
     def _steps(self, n: int) -> list[float]:
-        bit = self._rng.getrandbits
+        assert self._mt is not None
+        # getrandbits(1) is the top bit of one 32-bit word, which randint hands out raw.
+        ups = self._mt.randint(0, 2**32, size=n, dtype=np.uint32) >> 31
         step = self._step
         p = self._pip_size
         q = self.quote
-        return [q := round(q + (step if bit(1) else -step), p) for _ in range(n)]
+        if n >= _BULK:
+            quotes = _stepped(q, np.where(ups, step, -step), p)
+            if quotes is not None:
+                return quotes
+        return [q := round(q + (step if up else -step), p) for up in ups.tolist()]
 
     def _ranges(self, n: int) -> list[float]:
         normal = self._normal

@@ -1,4 +1,4 @@
-"""GBM, Jump and Spike ticks generated a chunk at a time are the very doubles of the loop."""
+"""Ticks generated a chunk at a time (GBM, Jump, Spike, Step) are the very doubles of the loop."""
 
 from __future__ import annotations
 
@@ -91,3 +91,21 @@ def test_compound_settles_a_long_walk_exactly() -> None:
         expected.append(q)
     quotes = ticks_module._compound(1234.56, np.array(growth), 2, growth.__getitem__)
     assert quotes.tolist() == expected
+
+
+def test_the_twin_hands_out_getrandbits_words() -> None:
+    rng = random.Random(derive_seed(3, "stpRNG"))
+    twin = ticks_module._same_stream(rng)
+    words = twin.randint(0, 2**32, size=3000, dtype=np.uint32) >> 31
+    assert words.tolist() == [rng.getrandbits(1) for _ in range(3000)]
+
+
+def test_steps_the_sum_cannot_vouch_for_are_walked(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = get_symbol("stpRNG3")
+    loop = TickGenerator(spec, 6, 0)
+    expected = [q for _ in range(5000) for q in loop.quotes(1)]
+    assert TickGenerator(spec, 6, 0).quotes(5000) == expected
+    assert ticks_module._stepped(8000.0, np.array([0.1, 0.1]), 1) == [8000.1, 8000.2]
+    monkeypatch.setattr(ticks_module, "_MARGIN", 1.0)  # every sum is "next to a half"
+    assert ticks_module._stepped(8000.0, np.array([0.1, 0.1]), 1) is None
+    assert TickGenerator(spec, 6, 0).quotes(5000) == expected
