@@ -260,10 +260,6 @@ class _CsvColumns:
 
     def fast(self, rows: list[list[str]], checker: _Checker) -> list[Tick] | None:
         """Parse rows of well-formed ticks at once (None: read them row by row)."""
-        with collector_paused():
-            return self._fast(rows, checker)
-
-    def _fast(self, rows: list[list[str]], checker: _Checker) -> list[Tick] | None:
         if set(map(len, rows)) != {self.width}:  # also a blank line: []
             return None
         symbols = list(map(str.strip, map(self.symbol, rows)))
@@ -443,12 +439,8 @@ class CsvSource(_FileSource):
             columns = _CsvColumns(names)
             before = reader.line_num  # lines read before the block
             while lines := list(islice(text, _BLOCK_LINES)):
-                try:
-                    with collector_paused():
-                        rows = list(csv.reader(lines, strict=True))
-                except csv.Error:
-                    rows = []
-                if len(rows) != len(lines):
+                block = self._block(lines, before, columns, checker)
+                if block is None:
                     # A quoted field runs across lines (or the CSV is off): the rest of
                     # the file is read as one stream, row by row, as it always could be.
                     for ticks in self._rows(chain(lines, text), before, columns, checker):
@@ -457,7 +449,7 @@ class CsvSource(_FileSource):
                             yield out[:size]
                             out = out[size:]
                     break
-                out += self._block(rows, before, columns, checker)
+                out += block
                 before += len(lines)
                 while len(out) >= size:
                     yield out[:size] if len(out) > size else out
@@ -472,17 +464,26 @@ class CsvSource(_FileSource):
             yield out
 
     def _block(
-        self, rows: list[list[str]], before: int, columns: _CsvColumns, checker: _Checker
-    ) -> list[Tick]:
-        """The ticks of rows one line each (``before``: how many lines precede them)."""
-        ticks = columns.fast(rows, checker)
-        if ticks is not None:
+        self, lines: list[str], before: int, columns: _CsvColumns, checker: _Checker
+    ) -> list[Tick] | None:
+        """The ticks of a block of lines (``before``: how many lines precede it), or None
+        when they are not one row a line."""
+        # The rows die before the collector runs again: it would only walk them.
+        with collector_paused():
+            try:
+                rows = list(csv.reader(lines, strict=True))
+            except csv.Error:
+                return None
+            if len(rows) != len(lines):
+                return None
+            ticks = columns.fast(rows, checker)
+            if ticks is not None:
+                return ticks
+            ticks = []
+            for number, row in enumerate(rows, before + 1):
+                if row:
+                    ticks.append(self._row(row, columns, checker, number))
             return ticks
-        ticks = []
-        for number, row in enumerate(rows, before + 1):
-            if row:
-                ticks.append(self._row(row, columns, checker, number))
-        return ticks
 
     def _rows(
         self, lines: Iterable[str], before: int, columns: _CsvColumns, checker: _Checker
