@@ -79,6 +79,7 @@ __all__ = [
     "probability_run",
     "probability_stay",
     "probability_touch",
+    "spot_free",
 ]
 
 _SQRT2: Final = math.sqrt(2.0)
@@ -643,4 +644,31 @@ def price(
         payout_max=config.max_payout,
         high_barrier=level if ctype.barrier_mode == "double" else None,
         low_barrier=level2,
+    )
+
+
+def spot_free(spec: ContractSpec) -> bool:
+    """Tell whether :func:`price` gives ``spec`` the same quote at every spot and start time.
+
+    A contract that counts ticks, has no price barrier (Rise/Fall at the money, the digit
+    types, High/Low Ticks, Only Ups/Downs) and trades on a market that never closes is
+    priced from its symbol's volatility and its number of ticks alone: every field of its
+    quote but ``spot`` and ``date_start`` is the same whenever it is priced. A replay prices
+    such a contract once and reuses the quote.
+
+    Args:
+        spec: a contract :func:`price` accepted.
+
+    Returns:
+        Whether its quote is independent of the spot and the start time.
+    """
+    if spec.duration_unit != "t" or spec.contract_type in OPEN_ENDED:
+        return False
+    ctype = CONTRACT_TYPES[spec.contract_type]
+    symbol = get_symbol(spec.symbol)
+    if symbol.hours is not None:
+        return False
+    pip_size = symbol.pip_size
+    return price_barrier(spec, ctype, pip_size) is None and (
+        price_barrier2(spec, ctype, pip_size) is None
     )

@@ -236,27 +236,16 @@ class PositionRules(abc.ABC):
         assert self.entry_epoch is not None
         # Every family shows its barriers, as attributes or (Accumulators) properties.
         shown = cast("OpenPosition", self)
+        # Positional, in Settlement's field order: a replay closes a contract per trade.
         settlement = Settlement(
-            contract_id=self.contract_id,
-            contract_type=self.spec.contract_type,
-            status=status,
-            entry_epoch=self.entry_epoch,
-            entry_quote=self.entry_quote,
-            exit_epoch=exit_epoch,
-            exit_quote=exit_quote,
-            barrier=self.barrier,
-            buy_price=self.buy_price,
-            payout=self.payout,
-            sell_price=amount,
+            self.contract_id, self.spec.contract_type, status, self.entry_epoch,
+            self.entry_quote, exit_epoch, exit_quote, self.barrier, self.buy_price,
+            self.payout, amount,
             # Both operands are whole cents, so the exact difference is a whole cent and the
             # builtin round cannot hit a half-way case; it is 10x cheaper than round_money.
-            profit=round(amount - self.buy_price, 2),
-            sell_epoch=when,
-            tick_stream=tuple(self.tick_stream),
-            end=end,
-            high_barrier=shown.high_barrier,
-            low_barrier=shown.low_barrier,
-        )
+            round(amount - self.buy_price, 2),
+            when, tuple(self.tick_stream), end, shown.high_barrier, shown.low_barrier,
+        )  # fmt: skip
         shown.settlement = settlement
         return settlement
 

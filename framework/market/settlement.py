@@ -41,6 +41,7 @@ Positions never look at a clock: every epoch is passed in.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 from .contracts import (
@@ -300,6 +301,51 @@ class Position(PositionRules):
             if hit is not None:
                 return self._settle(self._rule in _HIT_WINS, hit[0], hit[1], epoch)
         if epoch == expiry:
+            return self._settle(self._wins(quote), epoch, quote, epoch)
+        return None
+
+    @property
+    def decided_at_exit(self) -> bool:
+        """Whether only the entry and exit ticks decide this contract.
+
+        A tick-expiry contract that is not path dependent (Rise/Fall, the digit types)
+        settles on its exit tick, however the ticks between went: a replay may then feed it
+        its ticks in one :meth:`advance` once the exit tick is there, instead of one
+        :meth:`on_tick` per tick.
+        """
+        return self._tick_expiry and not self._path
+
+    def advance(self, ticks: Sequence[Tick]) -> Settlement | None:
+        """Feed several ticks of the symbol at once; only for :attr:`decided_at_exit`.
+
+        The same as calling :meth:`on_tick` for each of ``ticks`` in turn (ticks at or before
+        the purchase epoch are ignored, nothing after the exit tick is taken), in one call.
+
+        Args:
+            ticks: the next ``(epoch, quote)`` ticks, in epoch order.
+
+        Returns:
+            The :class:`Settlement` if these ticks reach the exit tick, else ``None``.
+        """
+        assert self.decided_at_exit, "advance() is for contracts decided at the exit tick"
+        if self.settlement is not None or not ticks:
+            return None
+        start = 0
+        if self.tick_count == 0:
+            purchase = self.purchase_epoch
+            last = len(ticks)
+            while start < last and ticks[start][0] <= purchase:
+                start += 1
+            if start == last:
+                return None
+            self._enter(*ticks[start])
+        fed = ticks[start : start + self.ticks_to_expiry - self.tick_count]
+        self.tick_stream.extend(fed)
+        self.tick_count += len(fed)
+        epoch, quote = fed[-1]
+        self.current_epoch = epoch
+        self.current_quote = quote
+        if self.tick_count == self.ticks_to_expiry:
             return self._settle(self._wins(quote), epoch, quote, epoch)
         return None
 

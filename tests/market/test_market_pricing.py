@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import attrs
 import pytest
 
 from framework.market import (
@@ -230,3 +231,51 @@ R100 = "Volatility 100 Index"
 def test_longcodes(s: ContractSpec, text: str) -> None:
     # 1473292800 = 2016-09-08 00:00:00 UTC
     assert price(s, SPOT, date_start=1473292800).longcode == text
+
+
+# -- spot_free: the contracts a replay prices once ------------------------------------------
+
+SPOT_FREE = [
+    spec("CALL"),
+    spec("PUT", basis="payout", amount=20.0),
+    spec("CALLE", barrier="+0"),
+    spec("DIGITMATCH", barrier="3"),
+    spec("DIGITOVER", barrier="5", symbol="1HZ100V"),
+    spec("DIGITEVEN"),
+    spec("TICKHIGH", selected_tick=3),
+    spec("RUNHIGH", duration=3),
+    spec("CALL", symbol="BOOM500", duration=7),
+]
+
+
+@pytest.mark.parametrize("contract", SPOT_FREE, ids=lambda c: f"{c.contract_type}-{c.symbol}")
+def test_a_spot_free_contract_is_priced_alike_at_every_spot_and_time(
+    contract: ContractSpec,
+) -> None:
+    from framework.market.pricing import spot_free
+
+    assert spot_free(contract)
+    first = price(contract, SPOT, date_start=1_700_000_000)
+    for spot, epoch in ((0.5, 1_700_000_001), (987.65, 1_800_000_000), (12345.6, 1_700_086_400)):
+        again = price(contract, spot, date_start=epoch)
+        assert again.spot == spot and again.date_start == epoch
+        assert attrs.evolve(again, spot=first.spot, date_start=first.date_start) == first
+
+
+@pytest.mark.parametrize(
+    "contract",
+    [
+        spec("CALL", barrier="+0.5"),  # the barrier is relative to the entry spot
+        spec("ONETOUCH", barrier="+1.2"),
+        spec("EXPIRYRANGE", barrier="+1", barrier2="-1", duration=5, duration_unit="m"),
+        spec("CALL", duration=5, duration_unit="m"),  # a time contract
+        spec("CALL", symbol="frxEURUSD", duration=5, duration_unit="m"),  # markets close
+        spec("MULTUP", multiplier=100, duration=None),
+        spec("ACCU", growth_rate=0.01, duration=None),
+    ],
+    ids=lambda c: f"{c.contract_type}-{c.symbol}-{c.duration_unit}",
+)
+def test_a_contract_whose_price_moves_is_not_spot_free(contract: ContractSpec) -> None:
+    from framework.market.pricing import spot_free
+
+    assert not spot_free(contract)
