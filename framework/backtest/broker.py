@@ -11,11 +11,21 @@ settlement or selling is written here.
 Fill model (the same as the simulator's, see :mod:`framework.backtest.engine`): a contract
 bought while the replay is at tick ``E`` is priced at tick ``E``'s quote and purchased at epoch
 ``E``; its entry tick is the first tick of its symbol with an epoch strictly after ``E``.
+
+**Counted contracts.** A contract whose outcome only its entry and exit ticks decide
+(:attr:`~framework.market.settlement.Position.decided_at_exit`: Rise/Fall and the digit types
+over ticks) is not fed tick by tick when its buyer watches nothing in between: the broker
+keeps the symbol's ticks on a :class:`_Tape` and, when the tick the contract expires on at the
+earliest arrives, hands it the ticks since its purchase in one
+:meth:`~framework.market.settlement.Position.advance`. It settles on the same tick, with the
+same tick stream, as when fed one tick at a time; a replay that buys a contract every tick
+then does one call per contract rather than one per open contract per tick.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Final
 
 from framework.market.contracts import ContractSpec
 from framework.market.errors import MarketError
@@ -23,11 +33,14 @@ from framework.market.money import round_money
 from framework.market.positions import OpenPosition, open_position
 from framework.market.pricing import DEFAULT_PRICING, PricingConfig, Quote, price
 from framework.market.selling import KEEP, LimitChange
-from framework.market.settlement import Settlement
+from framework.market.settlement import Position, Settlement, Tick
 
 from .errors import BacktestError
 
 __all__ = ["BrokerRejection", "SimulatedBroker"]
+
+_TAPE_SLACK: Final = 4096
+"""Ticks a tape holds before it drops those no open contract needs any more."""
 
 
 class BrokerRejection(BacktestError):
@@ -44,6 +57,105 @@ class BrokerRejection(BacktestError):
         self.message = message
 
 
+def _contract_id(settlement: Settlement) -> int:
+    return settlement.contract_id
+
+
+class _Tape:
+    """One symbol's ticks since the oldest open counted contract was bought.
+
+    Attributes:
+        count: ticks recorded so far (the latest is tick number ``count``).
+        base: the number of the tick before ``ticks[0]``.
+        ticks: the ticks ``base + 1 .. count``.
+        due: counted positions by the tick number they are next to be fed at.
+        fed: per contract id, the number of the last tick its position was given.
+        fresh: positions bought since the latest tick was recorded.
+    """
+
+    __slots__ = ("base", "count", "due", "fed", "fresh", "ticks")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.base = 0
+        self.ticks: list[Tick] = []
+        self.due: dict[int, list[Position]] = {}
+        self.fed: dict[int, int] = {}
+        self.fresh: list[Position] = []
+
+    def hold(self, position: Position) -> None:
+        """Start counting ticks for a position bought now (after tick ``count``)."""
+        self.fed[position.contract_id] = self.count
+        self.fresh.append(position)
+
+    def record(self, epoch: int, quote: float) -> int:
+        """Record the symbol's next tick; return its number."""
+        n = self.count + 1
+        self.count = n
+        self.ticks.append((epoch, quote))
+        if self.fresh:
+            # Whether this tick is a fresh position's first: a buy made while this very tick
+            # was being handed to the strategies has it as its purchase tick, not its own.
+            for position in self.fresh:
+                if epoch <= position.purchase_epoch:
+                    self.fed[position.contract_id] = n
+                    self._wake(position, n + position.ticks_to_expiry)
+                else:
+                    self._wake(position, n - 1 + position.ticks_to_expiry)
+            self.fresh.clear()
+        return n
+
+    def _wake(self, position: Position, at: int) -> None:
+        woken = self.due.get(at)
+        if woken is None:
+            self.due[at] = [position]
+        else:
+            woken.append(position)
+
+    def feed(self, position: Position) -> Settlement | None:
+        """Give a position the ticks it has not seen; schedule it again if still open."""
+        cid = position.contract_id
+        start = self.fed[cid] - self.base
+        settlement = position.advance(self.ticks[start : self.count - self.base])
+        if settlement is not None:
+            del self.fed[cid]
+            return settlement
+        self.fed[cid] = self.count
+        # Ticks at or before the purchase second were not its own: it needs the rest.
+        self._wake(position, self.count + position.ticks_to_expiry - position.tick_count)
+        return None
+
+    def catch_up(self, position: Position) -> None:
+        """Give a position the ticks it has not seen yet, short of its expiry."""
+        cid = position.contract_id
+        start = self.fed[cid] - self.base
+        settled = position.advance(self.ticks[start : self.count - self.base])
+        # Its earliest expiry tick is still due: that one settles it, in settle().
+        assert settled is None, "a counted contract settled outside its expiry tick"
+        self.fed[cid] = self.count
+
+    def drop(self, position: Position) -> None:
+        """Forget a position closed otherwise (sold, at the end)."""
+        self.fed.pop(position.contract_id, None)
+        if position in self.fresh:
+            self.fresh.remove(position)
+            return
+        for woken in self.due.values():
+            if position in woken:
+                woken.remove(position)
+                return
+
+    def trim(self) -> None:
+        """Drop the ticks before the oldest one an open counted contract still needs."""
+        if not self.fed:
+            self.base = self.count
+            self.ticks.clear()
+        elif len(self.ticks) > _TAPE_SLACK:
+            keep = min(self.fed.values())
+            del self.ticks[: keep - self.base]
+            self.base = keep
+
+
 class SimulatedBroker:
     """One account's money and open contracts during a replay.
 
@@ -54,6 +166,9 @@ class SimulatedBroker:
         pricing: commission and limits (the simulator's defaults unless configured).
         open_by_symbol: open positions per symbol, oldest first (the settlement order).
         bought: contracts bought so far.
+
+    Positions are fed ticks one at a time (*polled*) unless bought ``counted`` (see the
+    module docstring).
     """
 
     def __init__(
@@ -76,6 +191,8 @@ class SimulatedBroker:
         self.open_by_symbol: dict[str, list[OpenPosition]] = {}
         self.bought = 0
         self._open = 0
+        self._polled: dict[str, list[OpenPosition]] = {}
+        self._tapes: dict[str, _Tape] = {}
 
     @property
     def open_count(self) -> int:
@@ -101,13 +218,18 @@ class SimulatedBroker:
         except MarketError as exc:
             raise BrokerRejection(exc.code, exc.message) from None
 
-    def buy(self, spec: ContractSpec, quote: Quote, epoch: int) -> OpenPosition:
+    def buy(
+        self, spec: ContractSpec, quote: Quote, epoch: int, *, counted: bool = False
+    ) -> OpenPosition:
         """Buy a priced contract at ``epoch``.
 
         Args:
             spec: the contract (the one ``quote`` was priced for).
             quote: its price at the current spot.
             epoch: purchase epoch (the current tick's).
+            counted: the caller reads nothing of the position before it settles (no
+                contract updates), so a contract decided at its exit tick may be fed its
+                ticks at once then; call :meth:`catch_up` before reading it anyway.
 
         Returns:
             The open position; its ``contract_id`` numbers purchases from 1.
@@ -128,8 +250,16 @@ class SimulatedBroker:
         self.bought += 1
         position = open_position(spec, quote, epoch, self.bought, config=self.pricing)
         self.balance = after
-        self.open_by_symbol.setdefault(spec.symbol, []).append(position)
+        symbol = spec.symbol
+        self.open_by_symbol.setdefault(symbol, []).append(position)
         self._open += 1
+        if counted and isinstance(position, Position) and position.decided_at_exit:
+            tape = self._tapes.get(symbol)
+            if tape is None:
+                tape = self._tapes[symbol] = _Tape()
+            tape.hold(position)
+        else:
+            self._polled.setdefault(symbol, []).append(position)
         return position
 
     def settle(
@@ -146,23 +276,63 @@ class SimulatedBroker:
             ``(settlement, balance after crediting it)`` for each contract this tick
             settled, oldest purchase first, or ``None``.
         """
-        positions = self.open_by_symbol.get(symbol)
-        if not positions:
-            return None
         done: list[tuple[Settlement, float]] | None = None
-        for position in positions:
-            settlement = position.on_tick(epoch, quote)
-            if settlement is not None:
-                # Cent amounts: round() is exact here and much cheaper than round_money.
-                self.balance = round(self.balance + settlement.sell_price, 2)
-                if done is None:
-                    done = [(settlement, self.balance)]
-                else:
-                    done.append((settlement, self.balance))
-        if done is not None:
-            positions[:] = [p for p in positions if p.settlement is None]
-            self._open -= len(done)
+        settled: list[Settlement] | None = None
+        positions = self._polled.get(symbol)
+        if positions:
+            for position in positions:
+                settlement = position.on_tick(epoch, quote)
+                if settlement is not None:
+                    if settled is None:
+                        settled = [settlement]
+                    else:
+                        settled.append(settlement)
+            if settled is not None:
+                positions[:] = [p for p in positions if p.settlement is None]
+        tape = self._tapes.get(symbol)
+        if tape is not None and tape.fed:
+            woken = tape.due.pop(tape.record(epoch, quote), None)
+            if woken is not None:
+                counted = None
+                for position in woken:
+                    settlement = tape.feed(position)
+                    if settlement is not None:
+                        if counted is None:
+                            counted = [settlement]
+                        else:
+                            counted.append(settlement)
+                if counted is not None:
+                    tape.trim()
+                    if settled is None:
+                        settled = counted
+                    else:
+                        settled.extend(counted)
+        if settled is None:
+            return None
+        if len(settled) > 1:
+            # Credited and reported oldest purchase first, whichever way each was fed.
+            settled.sort(key=_contract_id)
+        by_symbol = self.open_by_symbol[symbol]
+        by_symbol[:] = [p for p in by_symbol if p.settlement is None]
+        self._open -= len(settled)
+        for settlement in settled:
+            # Cent amounts: round() is exact here and much cheaper than round_money.
+            self.balance = round(self.balance + settlement.sell_price, 2)
+            if done is None:
+                done = [(settlement, self.balance)]
+            else:
+                done.append((settlement, self.balance))
         return done
+
+    def catch_up(self, position: OpenPosition) -> None:
+        """Bring a counted position up to the latest tick of its symbol, before reading it.
+
+        Args:
+            position: an open position of this account (a polled one is always current).
+        """
+        tape = self._tapes.get(position.spec.symbol)
+        if tape is not None and position.contract_id in tape.fed:
+            tape.catch_up(position)  # type: ignore[arg-type]
 
     def sell(
         self, position: OpenPosition, epoch: int, min_price: float
@@ -231,7 +401,15 @@ class SimulatedBroker:
 
     def _close(self, position: OpenPosition, settlement: Settlement) -> float:
         self.balance = round(self.balance + settlement.sell_price, 2)
-        self.open_by_symbol[position.spec.symbol].remove(position)
+        symbol = position.spec.symbol
+        self.open_by_symbol[symbol].remove(position)
+        polled = self._polled.get(symbol)
+        if polled is not None and position in polled:
+            polled.remove(position)
+        else:
+            tape = self._tapes[symbol]
+            tape.drop(position)  # type: ignore[arg-type]
+            tape.trim()
         self._open -= 1
         return self.balance
 

@@ -70,8 +70,9 @@ import attrs
 import structlog
 
 from framework.deriv.models import Tick, Transaction
+from framework.market.contracts import ContractSpec
 from framework.market.positions import OpenPosition
-from framework.market.pricing import DEFAULT_PRICING, PricingConfig
+from framework.market.pricing import DEFAULT_PRICING, PricingConfig, Quote, spot_free
 from framework.market.selling import KEEP
 from framework.market.settlement import Settlement
 from framework.risk import RiskGate, RiskLimits, Trip
@@ -104,6 +105,9 @@ __all__ = [
 
 _SAMPLE: Final = 20
 """How many rejections are kept verbatim in a result (all are counted)."""
+
+_BOOK_SIZE: Final = 4096
+"""Distinct contracts whose spec (and fixed price) a replay keeps; a strategy uses a few."""
 
 
 @attrs.frozen
@@ -396,6 +400,7 @@ class Backtest:
         self._sinks = tuple(sinks)
         self._spots: dict[str, Tick] = {}
         self._contracts: dict[int, tuple[TradeIntent, Slot, _Figures, int, OpenPosition]] = {}
+        self._book: dict[tuple[Any, ...], tuple[ContractSpec, Quote | None]] = {}
         self._pending: list[Callable[[], None]] = []
         self._metrics = Metrics(self.broker.balance)
         self._curve = EquityCurve(curve_capacity)
@@ -446,15 +451,27 @@ class Backtest:
             return
         broker = self.broker
         now = self.now
-        spec = intent.to_contract_spec()
+        key = intent.contract_key()
+        known = self._book.get(key)
+        if known is None:
+            spec, quote = intent.to_contract_spec(), None
+        else:
+            spec, quote = known
         try:
-            quote = broker.quote(spec, spot.quote, now)
+            if quote is None:
+                quote = broker.quote(spec, spot.quote, now)
+                if known is None:
+                    if len(self._book) >= _BOOK_SIZE:
+                        self._book.clear()
+                    # A price that moves with neither the spot nor the clock is worked out
+                    # once (the market model says which); the others, at every buy.
+                    self._book[key] = (spec, quote if spot_free(spec) else None)
             if intent.basis == "payout":
                 decision = self.gate.check_price(intent, quote.ask_price)
                 if not decision.allowed:
                     self._reject(slot, figures, intent, decision.limit or "risk", decision.reason)
                     return
-            position = broker.buy(spec, quote, now)
+            position = broker.buy(spec, quote, now, counted=not slot.wants_updates)
         except BrokerRejection as exc:
             self._reject(slot, figures, intent, exc.code, exc.message)
             return
@@ -480,6 +497,7 @@ class Backtest:
     def _carry_out(self, order: ContractOrder, slot: Slot, position: OpenPosition) -> None:
         broker = self.broker
         now = self.now
+        broker.catch_up(position)
         try:
             if order.kind == "update":
                 broker.update(

@@ -314,7 +314,7 @@ class Context:
         )  # fmt: skip
         # Validating a contract costs microseconds; a strategy repeats a handful of distinct
         # contracts, so each distinct one (amount included) is validated once.
-        key = (ctype, sym, length, unit, barrier_text, basis_, amount, barrier2_text, terms)
+        key = intent.contract_key()
         if key not in self._valid:
             check_intent(intent)
             if len(self._valid) >= 4096:

@@ -172,6 +172,21 @@ class TradeIntent:
             fields["limit_order"] = limit_order
         return fields
 
+    def contract_key(self) -> tuple[Any, ...]:
+        """Return what names the contract rather than the trade.
+
+        Two intents with equal keys ask for the same contract (the same
+        :meth:`to_contract_spec`): every field but the id, the strategy and the time. A
+        strategy repeats a handful of distinct contracts, so what is worked out per contract
+        (validation, a price that does not move) is kept under this key.
+        """
+        return (
+            self.symbol, self.contract_type, self.duration, self.duration_unit, self.barrier,
+            self.amount, self.basis, self.currency, self.barrier2, self.multiplier,
+            self.growth_rate, self.take_profit, self.stop_loss, self.cancellation,
+            self.selected_tick,
+        )  # fmt: skip
+
     def to_contract_spec(self) -> ContractSpec:
         """Return the market model's view of the same contract (simulator and backtest)."""
         return ContractSpec(
@@ -507,27 +522,16 @@ class ClosedContract:
         Returns:
             The closed contract.
         """
+        profit = settlement.profit
+        status = settlement.status
+        # Positional, in the field order: a replay builds one per trade.
         return cls(
-            intent_id=intent.intent_id,
-            strategy=intent.strategy,
-            contract_id=settlement.contract_id,
-            symbol=intent.symbol,
-            contract_type=settlement.contract_type,
-            currency=intent.currency,
-            buy_price=settlement.buy_price,
-            payout=settlement.payout,
-            sell_price=settlement.sell_price,
-            profit=settlement.profit,
-            won=settlement.profit > 0,
-            status=settlement.status if settlement.status != "open" else "sold",
-            entry_epoch=settlement.entry_epoch,
-            entry_quote=settlement.entry_quote,
-            exit_epoch=settlement.exit_epoch,
-            exit_quote=settlement.exit_quote,
-            purchase_time=purchase_time,
-            sell_time=settlement.sell_epoch,
-            end=settlement.end,
-        )
+            intent.intent_id, intent.strategy, settlement.contract_id, intent.symbol,
+            settlement.contract_type, intent.currency, settlement.buy_price, settlement.payout,
+            settlement.sell_price, profit, profit > 0, status if status != "open" else "sold",
+            settlement.entry_epoch, settlement.entry_quote, settlement.exit_epoch,
+            settlement.exit_quote, purchase_time, settlement.sell_epoch, settlement.end,
+        )  # fmt: skip
 
     @classmethod
     def from_open_contract(
