@@ -88,22 +88,17 @@ class _Tape:
         self.fed[position.contract_id] = self.count
         self.fresh.append(position)
 
-    def record(self, epoch: int, quote: float) -> int:
-        """Record the symbol's next tick; return its number."""
-        n = self.count + 1
-        self.count = n
-        self.ticks.append((epoch, quote))
-        if self.fresh:
+    def start(self, epoch: int, n: int) -> None:
+        """Schedule the positions bought before tick ``n`` (at ``epoch``) was recorded."""
+        for position in self.fresh:
             # Whether this tick is a fresh position's first: a buy made while this very tick
             # was being handed to the strategies has it as its purchase tick, not its own.
-            for position in self.fresh:
-                if epoch <= position.purchase_epoch:
-                    self.fed[position.contract_id] = n
-                    self._wake(position, n + position.ticks_to_expiry)
-                else:
-                    self._wake(position, n - 1 + position.ticks_to_expiry)
-            self.fresh.clear()
-        return n
+            if epoch <= position.purchase_epoch:
+                self.fed[position.contract_id] = n
+                self._wake(position, n + position.ticks_to_expiry)
+            else:
+                self._wake(position, n - 1 + position.ticks_to_expiry)
+        self.fresh.clear()
 
     def _wake(self, position: Position, at: int) -> None:
         woken = self.due.get(at)
@@ -291,7 +286,13 @@ class SimulatedBroker:
                 positions[:] = [p for p in positions if p.settlement is None]
         tape = self._tapes.get(symbol)
         if tape is not None and tape.fed:
-            woken = tape.due.pop(tape.record(epoch, quote), None)
+            # Record the tick (inline: this runs on most ticks of a trading replay).
+            n = tape.count + 1
+            tape.count = n
+            tape.ticks.append((epoch, quote))
+            if tape.fresh:
+                tape.start(epoch, n)
+            woken = tape.due.pop(n, None)
             if woken is not None:
                 counted = None
                 for position in woken:
