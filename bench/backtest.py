@@ -320,14 +320,20 @@ def _cli_rows(sizes: Sizes) -> tuple[list[Row], str, dict[int, float]]:
         row = rows[every]
         for wall, summary in runs:
             count = int(summary["ticks"])
+            balance = round(float(summary["final_balance"]) * 100)
+            trades, still_open = int(summary["trades"]), int(summary["open_at_end"])
             reported = _reported_speed(summary)
             if reported is not None:
                 timing = "the replay's own figure (the speed of --json)"
-            rate = reported if reported is not None else count / max(wall - startup, 1e-9)
-            balance = round(float(summary["final_balance"]) * 100)
-            trades, still_open = int(summary["trades"]), int(summary["open_at_end"])
-            row.outcomes.append(Outcome(count / rate, count, trades, still_open, balance))
-            row.rates.append(rate)
+                seconds = count / reported
+            else:
+                seconds = wall - startup
+            row.outcomes.append(Outcome(seconds, count, trades, still_open, balance))
+            # From outside, a run that is not clearly longer than the start-up cannot be timed.
+            if reported is not None or seconds > 0.5 * startup:
+                row.rates.append(count / seconds)
+        if not row.rates:
+            row.reason = f"{row.ticks:,} ticks replay too fast to time from outside"
     return list(rows.values()), timing, rss
 
 
@@ -376,7 +382,7 @@ def _print_mode(label: str, every: int, rows: Sequence[Row], reference: Row) -> 
             continue
         rate = row.rate
         if rate is None:
-            print(f"  {row.engine:{width}s}  {row.reason}")
+            print(f"  {row.engine:{width}s}  {row.reason}  {row.agrees}".rstrip())
             continue
         versus = f"triobot/this {ours / rate:6.2f}x" if ours else ""
         trades = row.outcomes[0].trades
