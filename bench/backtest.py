@@ -4,10 +4,9 @@ One workload (:mod:`bench._workload`: read-only, a 5-tick Rise/Fall with marting
 every 10 ticks, the same every tick) on the same seeded R_100 ticks, in:
 
 * **triobot as a user meets it**: ``triobot backtest bench/configs/replay-*.yaml --ticks
-  synthetic:R_100:COUNT:42 --json``, a process per run, streaming the synthetic source. Its
-  speed is the ``speed`` figure of the ``--json`` summary when the command reports one;
-  otherwise the run's wall time less the median wall time of the same command on one tick
-  (start-up: interpreter, imports, config);
+  synthetic:R_100:COUNT:42 --json``, a process per run, streaming the synthetic source; its
+  speed is the one the command reports (``speed.ticks_per_second`` of ``--json``: the
+  replay's own, the interpreter's start-up, imports and config excluded);
 * triobot's engine on a list of ticks in memory (``bench/_peer_triobot.py``);
 * backtrader, NautilusTrader's BacktestEngine with a Python strategy, vectorbt with a numba
   order function, each in a virtualenv of its own (``.venv-bench-NAME/``, git-ignored, made
@@ -285,56 +284,28 @@ def _cli(config: str, count: int) -> tuple[float, dict[str, Any], float]:
     return wall, summary, usage.ru_maxrss / 1024  # kB on Linux
 
 
-def _reported_speed(summary: dict[str, Any]) -> float | None:
-    """The replay's own ticks/s from ``--json``, when the command reports it."""
-    speed = summary.get("speed")
-    if isinstance(speed, int | float):
-        return float(speed)
-    if isinstance(speed, dict):
-        for key, value in speed.items():
-            if "tick" in key and isinstance(value, int | float):
-                return float(value)
-    return None
-
-
-def _cli_rows(sizes: Sizes) -> tuple[list[Row], str, dict[int, float]]:
-    """The CLI's rows, how its speed was timed, and its peak RSS (MB) by streamed count."""
+def _cli_rows(sizes: Sizes) -> tuple[list[Row], dict[int, float]]:
+    """The command line's rows, and its peak RSS (MB) by streamed count."""
     rows = {every: Row(CLI_NAME, every) for _, every, _ in MODES}
-    walls: dict[int, list[tuple[float, dict[str, Any]]]] = {e: [] for e in rows}
-    startups: list[float] = []
     rss: dict[int, float] = {}
     for _ in range(sizes.rounds):
         for _, every, config in MODES:
-            startups.append(_cli(config, 1)[0])
             count = sizes.fast[every]
-            wall, summary, peak = _cli(config, count)
-            walls[every].append((wall, summary))
+            _, summary, peak = _cli(config, count)
             if every == 10 and count in sizes.rss:
                 rss[count] = max(rss.get(count, 0.0), peak)
+            rate = float(summary["speed"]["ticks_per_second"])
+            balance = round(float(summary["final_balance"]) * 100)
+            trades, still_open = int(summary["trades"]), int(summary["open_at_end"])
+            outcome = Outcome(
+                float(summary["speed"]["seconds"]), count, trades, still_open, balance
+            )
+            rows[every].outcomes.append(outcome)
+            rows[every].rates.append(rate)
     for count in sizes.rss:
         if count not in rss:
             rss[count] = _cli("replay-every-10.yaml", count)[2]
-    startup = statistics.median(startups)
-    timing = f"wall time less the median start-up of a 1-tick run ({startup:.2f} s)"
-    for every, runs in walls.items():
-        row = rows[every]
-        for wall, summary in runs:
-            count = int(summary["ticks"])
-            balance = round(float(summary["final_balance"]) * 100)
-            trades, still_open = int(summary["trades"]), int(summary["open_at_end"])
-            reported = _reported_speed(summary)
-            if reported is not None:
-                timing = "the replay's own figure (the speed of --json)"
-                seconds = count / reported
-            else:
-                seconds = wall - startup
-            row.outcomes.append(Outcome(seconds, count, trades, still_open, balance))
-            # From outside, a run that is not clearly longer than the start-up cannot be timed.
-            if reported is not None or seconds > 0.5 * startup:
-                row.rates.append(count / seconds)
-        if not row.rates:
-            row.reason = f"{row.ticks:,} ticks replay too fast to time from outside"
-    return list(rows.values()), timing, rss
+    return list(rows.values()), rss
 
 
 # ---------------------------------------------------------------------- agreement
@@ -400,9 +371,7 @@ def _generator_speed(count: int) -> float:
     return n / (time.perf_counter() - started)
 
 
-def _figures(
-    rows: Sequence[Row], generator: float, rss: dict[int, float], timing: str
-) -> list[Figure]:
+def _figures(rows: Sequence[Row], generator: float, rss: dict[int, float]) -> list[Figure]:
     by = {(row.engine, row.every): row for row in rows}
     figures: list[Figure] = []
     for label, every, _ in MODES:
@@ -418,7 +387,6 @@ def _figures(
                     drawing.rate,
                     goal=f">= {goal:,.0f} ticks/s" if goal else "",
                     met=None if goal is None else cli.rate >= goal,
-                    note="" if every else timing,
                 )
             )
         memory = by[(TRIOBOT_MEMORY.name, every)]
@@ -472,7 +440,7 @@ def main(quick: bool = False) -> list[Figure]:
         interval = _write_ticks(quotes, max(sizes.fast.values()))
         base = _base_job(quotes, interval)
         rows: list[Row] = []
-        cli_rows, timing, rss = _cli_rows(sizes)
+        cli_rows, rss = _cli_rows(sizes)
         rows += cli_rows
         for engine in (TRIOBOT_MEMORY, PLAIN_DRAWING, PLAIN, OBJECTS, *PEERS):
             rows += _run_engine(engine, base, sizes, quick)
@@ -481,11 +449,11 @@ def main(quick: bool = False) -> list[Figure]:
     for label, every, _ in MODES:
         memory = next(r for r in rows if r.engine == TRIOBOT_MEMORY.name and r.every == every)
         _print_mode(label, every, rows, memory)
-    print(f"\n{CLI_NAME}: speed is {timing}")
+    print(f"\n{CLI_NAME}: the speed it reports (--json), start-up excluded")
     print(f"synthetic generator alone: {generator:,.0f} ticks/s")
     small, large = sorted(rss)
     print(
         f"peak RSS of triobot backtest, every 10 ticks, streamed: {small:,} ticks "
         f"{rss[small]:.1f} MB, {large:,} ticks {rss[large]:.1f} MB"
     )
-    return _figures(rows, generator, rss, timing)
+    return _figures(rows, generator, rss)
