@@ -21,12 +21,12 @@ There is no socket, no Trio and no clock here; see ``framework/connection.py`` f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
+from . import codec
 from .calls import COMMON_FIELDS, CallSpec, get_call
 from .errors import APIError, LocalProtocolError, RemoteProtocolError, api_error, quote_text
 from .validate import validate
@@ -154,7 +154,7 @@ def decode_frame(text: str | bytes) -> dict[str, Any]:
             ``error``.
     """
     try:
-        message = json.loads(text)
+        message = codec.decode(text)
     except (ValueError, RecursionError):
         raise _remote("frame is not JSON", text) from None
     if not isinstance(message, dict):
@@ -234,7 +234,7 @@ class DerivProtocol:
         req_id = self._next_req_id
         payload["req_id"] = req_id
         try:
-            text = json.dumps(payload, separators=(",", ":"), allow_nan=False)
+            text = codec.encode(payload)
         except (TypeError, ValueError) as exc:
             raise LocalProtocolError(f"{call}: request is not JSON: {exc}", call=call) from None
         self._next_req_id += 1
