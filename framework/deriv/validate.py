@@ -9,19 +9,27 @@ Supported keywords: type, enum, const, pattern, minLength, maxLength, minimum, m
 exclusiveMinimum, exclusiveMaximum, properties, patternProperties, additionalProperties,
 required, minProperties, maxProperties, items, minItems, maxItems, uniqueItems, anyOf, oneOf,
 allOf, if/then/else.
+
+:func:`is_valid` answers only "would :func:`validate` find nothing?", for the encoder, which
+checks every request before it is sent (a buy among them, on the way from a tick to a
+trade): each schema is turned once into a predicate with its keywords looked up in advance,
+several times faster than walking the schema. A node with a keyword the predicates do not
+handle (anyOf, oneOf, allOf, if, uniqueItems, patternProperties) is answered by
+:func:`validate` itself, so the two cannot disagree; the messages always come from
+:func:`validate`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
 import attrs
 import regex
 
-__all__ = ["Problem", "compile_pattern", "validate"]
+__all__ = ["Problem", "compile_pattern", "is_valid", "validate"]
 
 
 @attrs.frozen
@@ -279,3 +287,179 @@ def _check_alternatives(
     if key == "oneOf" and len(passing) > 1:
         out.append(Problem(path, "oneOf rules 0, 1 match."))
     return passing[0]
+
+
+# ---------------------------------------------------------------------- predicates
+
+Predicate = Callable[[Any], bool]
+
+#: Keywords a predicate decides by itself; ``sensitive`` and ``default`` are annotations.
+_PREDICATE_KEYWORDS = frozenset(
+    {
+        "type",
+        "enum",
+        "const",
+        "pattern",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "properties",
+        "additionalProperties",
+        "required",
+        "minProperties",
+        "maxProperties",
+        "items",
+        "minItems",
+        "maxItems",
+        "sensitive",
+        "default",
+    }
+)
+
+# id(schema) -> (schema, predicate); the schema is kept so that its id stays its own.
+_PREDICATES: dict[int, tuple[Mapping[str, Any], Predicate]] = {}
+
+
+def is_valid(schema: Mapping[str, Any], value: Any) -> bool:
+    """Whether ``validate(schema, value)`` (strict) would find no problem.
+
+    For schemas that live as long as the process (the call table's): each is compiled once.
+    """
+    entry = _PREDICATES.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = (schema, _predicate(schema))
+        _PREDICATES[id(schema)] = entry
+    return entry[1](value)
+
+
+def _predicate(schema: Mapping[str, Any]) -> Predicate:
+    if not _PREDICATE_KEYWORDS.issuperset(schema):
+        return lambda value: not validate(schema, value)[1]
+    declared = schema.get("type")
+    types = () if declared is None else (declared,) if isinstance(declared, str) else declared
+    type_ok = _type_predicate(tuple(types))
+    has_const, const = "const" in schema, schema.get("const")
+    enum = schema.get("enum")
+    string_ok = _string_predicate(schema)
+    number_ok = _number_predicate(schema)
+    array_ok = _array_predicate(schema)
+    object_ok = _object_predicate(schema)
+
+    def check(value: Any) -> bool:
+        if type_ok is not None and not type_ok(value):
+            return False
+        if has_const and value != const:
+            return False
+        if enum is not None and not any(
+            value == item and type(value) is type(item) for item in enum
+        ):
+            return False
+        if isinstance(value, str):
+            return string_ok is None or string_ok(value)
+        kind = type(value)
+        if kind is int or kind is float:
+            return number_ok is None or number_ok(value)
+        if isinstance(value, list):
+            return array_ok is None or array_ok(value)
+        if isinstance(value, dict):
+            return object_ok is None or object_ok(value)
+        return True
+
+    return check
+
+
+def _type_predicate(types: tuple[str, ...]) -> Predicate | None:
+    if not types:
+        return None
+    exact = tuple(kind for kind, name in _JSON_TYPE_OF.items() if name in types)
+    if "number" in types:
+        exact += (int,)  # an integer is a number too (a float already is one)
+    # The same as _matches_type: exact types, so True is not an integer, an OrderedDict no
+    # object.
+    return lambda value: type(value) in exact
+
+
+def _string_predicate(schema: Mapping[str, Any]) -> Callable[[str], bool] | None:
+    low = schema.get("minLength")
+    high = schema.get("maxLength")
+    pattern = compile_pattern(schema["pattern"]) if "pattern" in schema else None
+    if low is None and high is None and pattern is None:
+        return None
+
+    def check(value: str) -> bool:
+        if low is not None and len(value) < low:
+            return False
+        if high is not None and len(value) > high:
+            return False
+        return pattern is None or pattern.search(value) is not None
+
+    return check
+
+
+def _number_predicate(schema: Mapping[str, Any]) -> Callable[[float], bool] | None:
+    low = schema.get("minimum")
+    high = schema.get("maximum")
+    if low is None and high is None:
+        return None
+    low_open = schema.get("exclusiveMinimum") is True
+    high_open = schema.get("exclusiveMaximum") is True
+
+    def check(value: float) -> bool:
+        if low is not None and (value < low or (low_open and value == low)):
+            return False
+        return high is None or not (value > high or (high_open and value == high))
+
+    return check
+
+
+def _array_predicate(schema: Mapping[str, Any]) -> Callable[[list[Any]], bool] | None:
+    low = schema.get("minItems")
+    high = schema.get("maxItems")
+    items = schema.get("items")
+    item_ok = _predicate(items) if isinstance(items, Mapping) else None
+    if low is None and high is None and item_ok is None:
+        return None
+
+    def check(value: list[Any]) -> bool:
+        if low is not None and len(value) < low:
+            return False
+        if high is not None and len(value) > high:
+            return False
+        return item_ok is None or all(item_ok(item) for item in value)
+
+    return check
+
+
+def _object_predicate(schema: Mapping[str, Any]) -> Callable[[dict[str, Any]], bool] | None:
+    properties = {name: _predicate(sub) for name, sub in schema.get("properties", {}).items()}
+    additional = schema.get("additionalProperties", True)
+    closed = additional is False
+    other_ok = _predicate(additional) if isinstance(additional, Mapping) else None
+    required = tuple(schema.get("required", ()))
+    low = schema.get("minProperties")
+    high = schema.get("maxProperties")
+    if not (properties or closed or other_ok or required) and low is None and high is None:
+        return None
+
+    def check(value: dict[str, Any]) -> bool:
+        for name in required:
+            if name not in value:
+                return False
+        for name, item in value.items():
+            item_ok = properties.get(name)
+            if item_ok is None:
+                if closed:
+                    return False
+                item_ok = other_ok
+                if item_ok is None:
+                    continue
+            if not item_ok(item):
+                return False
+        if low is not None and len(value) < low:
+            return False
+        return high is None or len(value) <= high
+
+    return check
