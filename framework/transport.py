@@ -48,6 +48,7 @@ from wsproto import ConnectionType, WSConnection
 from wsproto.extensions import PerMessageDeflate
 
 from .errors import TriobotError
+from .locks import EagerLock
 
 __all__ = [
     "ConnectFailed",
@@ -215,6 +216,10 @@ class WebSocketTransport(Transport):
         # inbox has the two methods of a send channel that trio-websocket calls.
         self._inbox = _Inbox(ws._send_channel)
         ws._send_channel = self._inbox  # type: ignore[assignment]
+        # Its write lock, likewise, for one taken without a scheduler pass when free (a buy
+        # answering a tick); nothing is being written by a connection that just opened.
+        assert not ws._stream_lock.locked()
+        ws._stream_lock = EagerLock()  # type: ignore[assignment]
 
     async def send(self, text: str) -> None:
         try:

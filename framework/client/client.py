@@ -33,8 +33,6 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar
 
-import trio
-
 from ..connection import (
     Connection,
     NotConnected,
@@ -114,26 +112,6 @@ def _tick_parser(saw: Callable[[int], None]) -> Parser:
         return tick
 
     return parse
-
-
-@asynccontextmanager
-async def _held(lock: trio.Lock) -> AsyncIterator[None]:
-    """``async with lock``, without a trip through the scheduler when the lock is free.
-
-    A buy finds its turn free but for a reconciliation in progress: taking it at once lets
-    the buy's frame leave without a task switch between the tick and the write. Cancellation
-    is still checked first, as ``Lock.acquire`` does: nothing else checks it before the
-    (shielded) write.
-    """
-    await trio.lowlevel.checkpoint_if_cancelled()
-    try:
-        lock.acquire_nowait()
-    except trio.WouldBlock:
-        await lock.acquire()
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 def _unreadable_answer(call: str, error: PayloadError) -> OutcomeUnknown:
@@ -728,7 +706,7 @@ class Client:
         reconciler = self.reconciler
         # The turn is held until the contract is claimed: a reconciliation running
         # meanwhile would otherwise see this contract before its answer arrived.
-        async with _held(reconciler.turn()):
+        async with reconciler.turn():
             sent_epoch = self.server_epoch
             if sent_epoch is None:
                 try:

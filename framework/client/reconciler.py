@@ -43,6 +43,7 @@ from ..connection import Connection, RequestTimeout
 from ..connection.unreadable import unreadable
 from ..deriv.errors import PayloadError, RateLimit
 from ..deriv.models import OpenContract, OrderKind
+from ..locks import EagerLock
 from ..logs import get_logger
 from .reconcile import Candidate, candidates_from, pick, window
 from .reconcile_orders import order_done
@@ -94,7 +95,8 @@ class Reconciler:
         self.grace = grace
         self.claimed: set[int] = set()
         self.server_epoch: int | None = None
-        self._turn = trio.Lock()
+        # Taken at once when free: a buy's frame leaves without a scheduler pass for it.
+        self._turn = EagerLock()
 
     def saw(self, epoch: int) -> None:
         """Note a server epoch (a tick's, a proposal's spot time, a purchase time...)."""
@@ -105,7 +107,7 @@ class Reconciler:
         """Mark contracts as attributed (bought from an answer, or held by the journal)."""
         self.claimed.update(contract_ids)
 
-    def turn(self) -> trio.Lock:
+    def turn(self) -> EagerLock:
         """The turn a buy or a reconciliation holds: ``async with reconciler.turn():``."""
         return self._turn
 
