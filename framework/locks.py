@@ -1,12 +1,13 @@
 """A lock that is taken without a trip through the scheduler when it is free.
 
 Trio makes every ``acquire`` a full checkpoint: ``async with trio.Lock()`` yields to the
-scheduler even when nobody holds the lock. On the way from a tick to the buy it causes two
-locks are taken (the client's buy turn, the WebSocket's write lock), and each yield there
-is a scheduler pass before the frame can leave. :class:`EagerLock` still checks for
-cancellation first, as ``acquire`` does (a cancelled buy must not reach its shielded
-write), and waits only when the lock is held; it is as fair as Trio's: a free lock with
-tasks still waiting for it (just released to the first of them) is not taken over.
+scheduler even when nobody holds the lock. On the way from a tick to the buy it causes three
+locks are taken (the client's buy turn, the rate limiter's queue for the budget, the
+WebSocket's write lock), and each yield there is a scheduler pass before the frame leaves.
+:class:`EagerLock` still checks for cancellation first, as ``acquire`` does (a cancelled buy
+must not reach its shielded write), and waits only when the lock is held; it is as fair as
+Trio's: a free lock with tasks still waiting for it (just released to the first of them) is
+not taken over.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import trio
 
 from ..deriv.ratelimits import BUDGETS, Budget, budget_of
+from ..locks import EagerLock
 
 __all__ = ["RateLimiter"]
 
@@ -49,8 +50,9 @@ class RateLimiter:
         self._margin = margin
         self._windows: dict[str, list[_Window]] = {}
         # One queue per budget: a proposal waiting for the pricing budget must not hold up a
-        # statement, whose budget has room.
-        self._locks = {name: trio.StrictFIFOLock() for name in BUDGETS}
+        # statement, whose budget has room. Taken at once when free: a buy within its budget
+        # goes out with no scheduler pass spent here.
+        self._locks = {name: EagerLock() for name in BUDGETS}
         self.waited = 0.0
         self.update(limits)
 
