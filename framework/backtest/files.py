@@ -559,7 +559,8 @@ def parquet_module(path: str) -> Any:
 class ParquetSource:
     """Ticks from a Parquet file (columns ``epoch``, ``quote``, ``symbol``, ``pip_size``?).
 
-    Needs ``pyarrow``; read a record batch at a time.
+    Needs ``pyarrow``; read a record batch at a time, checked as a whole like a block of a
+    text file (a batch any check refuses is read row by row).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, chunk_size: int = DEFAULT_CHUNK) -> None:
@@ -596,17 +597,43 @@ class ParquetSource:
         row = 0
         for batch in self._file.iter_batches(batch_size=self._chunk, columns=self._columns):
             cols = [batch.column(name).to_pylist() for name in self._columns]
-            pips = cols[3] if len(cols) == 4 else [None] * len(cols[0])
-            out: list[Tick] = []
-            for epoch, quote, symbol, pip in zip(cols[0], cols[1], cols[2], pips, strict=True):
-                row += 1
-                if pip is None:
-                    pip = checker.pip_size(symbol, row)
-                checker.check(symbol, int(epoch), row)
-                out.append(Tick(symbol, int(epoch), float(quote), int(pip)))
+            with collector_paused():
+                out = self._fast(cols, checker)
+            if out is None:
+                out = self._row_by_row(cols, row, checker)
+            row += len(cols[0])
             self._done = row
             if out:
                 yield out
+
+    @staticmethod
+    def _fast(cols: list[list[Any]], checker: _Checker) -> list[Tick] | None:
+        """A batch's ticks at once (None: row by row, which names the row)."""
+        try:
+            epochs = list(map(int, cols[0]))
+            quotes = list(map(float, cols[1]))
+        except (TypeError, ValueError, OverflowError):
+            return None
+        pips = cols[3] if len(cols) == 4 else None
+        if pips is not None and None in pips:
+            if pips.count(None) != len(pips):
+                return None
+            pips = None
+        return checker.block(cols[2], epochs, quotes, pips)
+
+    @staticmethod
+    def _row_by_row(cols: list[list[Any]], before: int, checker: _Checker) -> list[Tick]:
+        """A batch's ticks row by row (``before``: rows preceding the batch)."""
+        pips = cols[3] if len(cols) == 4 else [None] * len(cols[0])
+        out: list[Tick] = []
+        row = before
+        for epoch, quote, symbol, pip in zip(cols[0], cols[1], cols[2], pips, strict=True):
+            row += 1
+            if pip is None:
+                pip = checker.pip_size(symbol, row)
+            checker.check(symbol, int(epoch), row)
+            out.append(Tick(symbol, int(epoch), float(quote), int(pip)))
+        return out
 
     def progress(self) -> float | None:
         """Fraction of the rows read."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import importlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -203,3 +205,67 @@ def test_written_files_take_the_block_path(
     monkeypatch.setattr(files_module.CsvSource, "_tick", None)
     read = [t for c in open_source(tmp_path / name, chunk_size=1000).chunks() for t in c]
     assert read == [Tick(t.symbol, t.epoch, round(t.quote, t.pip_size), t.pip_size) for t in ticks]
+
+
+PARQUET_CASES: dict[str, dict[str, list[object]]] = {
+    "canonical": {"epoch": [1, 2, 3, 4, 5], "quote": [1.5] * 5, "symbol": ["R_100"] * 5},
+    "pip sizes": {
+        "epoch": [1, 2, 3, 4, 5],
+        "quote": [1.5] * 5,
+        "symbol": ["R_100", "R_50", "R_100", "R_50", "R_100"],
+        "pip_size": [2, 4, 2, 4, 2],
+    },
+    "some pip sizes null": {
+        "epoch": [1, 2, 3, 4, 5],
+        "quote": [1.5] * 5,
+        "symbol": ["R_100"] * 5,
+        "pip_size": [2, None, 2, None, 2],
+    },
+    "all pip sizes null": {
+        "epoch": [1, 2, 3, 4, 5],
+        "quote": [1.5] * 5,
+        "symbol": ["R_100"] * 5,
+        "pip_size": [None] * 5,
+    },
+    "pip size 11": {
+        "epoch": [1, 2],
+        "quote": [1.5] * 2,
+        "symbol": ["R_100"] * 2,
+        "pip_size": [11, 11],
+    },
+    "float epochs": {
+        "epoch": [1.0, 2.5, 3.0, 4.0, 5.0],
+        "quote": [1.5] * 5,
+        "symbol": ["R_100"] * 5,
+    },
+    "int quotes": {"epoch": [1, 2, 3, 4, 5], "quote": [1, 2, 3, 4, 5], "symbol": ["R_100"] * 5},
+    "out of order in the second batch": {
+        "epoch": [1, 2, 3, 4, 5, 6, 4],
+        "quote": [1.5] * 7,
+        "symbol": ["R_100"] * 7,
+    },
+    "unknown symbol": {
+        "epoch": [1, 2, 3, 4, 5, 6],
+        "quote": [1.5] * 6,
+        "symbol": [*["R_100"] * 5, "XX"],
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(PARQUET_CASES))
+def test_parquet_reads_as_row_by_row(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pa: Any = pytest.importorskip("pyarrow", reason="Parquet support needs pyarrow")
+    pq: Any = importlib.import_module("pyarrow.parquet")
+    path = tmp_path / "ticks.parquet"
+    pq.write_table(pa.table(PARQUET_CASES[case]), path)
+    fast = outcome(path)
+    with monkeypatch.context() as m:
+        m.setattr(files_module.ParquetSource, "_fast", staticmethod(lambda cols, c: None))
+        assert fast == outcome(path)
+    if case == "out of order in the second batch":
+        assert fast == ("error", f"{path}:7: epoch 4 of R_100 is not after its previous tick")
+    if case in ("canonical", "pip sizes", "all pip sizes null"):
+        monkeypatch.setattr(files_module.ParquetSource, "_row_by_row", None)
+        assert outcome(path) == fast  # read a batch at a time
