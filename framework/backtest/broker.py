@@ -66,19 +66,22 @@ class _Tape:
 
     Attributes:
         count: ticks recorded so far (the latest is tick number ``count``).
-        base: the number of the tick before ``ticks[0]``.
-        ticks: the ticks ``base + 1 .. count``.
+        base: the number of the tick before ``epochs[0]``.
+        epochs: the epochs of the ticks ``base + 1 .. count``.
+        quotes: their quotes (two lists of the ticks' own numbers: recording a tick
+            allocates nothing).
         due: counted positions by the tick number they are next to be fed at.
         fed: per contract id, the number of the last tick its position was given.
         fresh: positions bought since the latest tick was recorded.
     """
 
-    __slots__ = ("base", "count", "due", "fed", "fresh", "ticks")
+    __slots__ = ("base", "count", "due", "epochs", "fed", "fresh", "quotes")
 
     def __init__(self) -> None:
         self.count = 0
         self.base = 0
-        self.ticks: list[Tick] = []
+        self.epochs: list[int] = []
+        self.quotes: list[float] = []
         self.due: dict[int, list[Position]] = {}
         self.fed: dict[int, int] = {}
         self.fresh: list[Position] = []
@@ -111,7 +114,7 @@ class _Tape:
         """Give a position the ticks it has not seen; schedule it again if still open."""
         cid = position.contract_id
         start = self.fed[cid] - self.base
-        settlement = position.advance(self.ticks[start : self.count - self.base])
+        settlement = position.advance(self._since(start))
         if settlement is not None:
             del self.fed[cid]
             return settlement
@@ -124,7 +127,7 @@ class _Tape:
         """Give a position the ticks it has not seen yet, short of its expiry."""
         cid = position.contract_id
         start = self.fed[cid] - self.base
-        settled = position.advance(self.ticks[start : self.count - self.base])
+        settled = position.advance(self._since(start))
         # Its earliest expiry tick is still due: that one settles it, in settle().
         assert settled is None, "a counted contract settled outside its expiry tick"
         self.fed[cid] = self.count
@@ -144,11 +147,17 @@ class _Tape:
         """Drop the ticks before the oldest one an open counted contract still needs."""
         if not self.fed:
             self.base = self.count
-            self.ticks.clear()
-        elif len(self.ticks) > _TAPE_SLACK:
+            self.epochs.clear()
+            self.quotes.clear()
+        elif len(self.epochs) > _TAPE_SLACK:
             keep = min(self.fed.values())
-            del self.ticks[: keep - self.base]
+            del self.epochs[: keep - self.base]
+            del self.quotes[: keep - self.base]
             self.base = keep
+
+    def _since(self, start: int) -> list[Tick]:
+        """The recorded ticks from index ``start`` on, as ``(epoch, quote)`` pairs."""
+        return list(zip(self.epochs[start:], self.quotes[start:], strict=True))
 
 
 class SimulatedBroker:
@@ -289,7 +298,8 @@ class SimulatedBroker:
             # Record the tick (inline: this runs on most ticks of a trading replay).
             n = tape.count + 1
             tape.count = n
-            tape.ticks.append((epoch, quote))
+            tape.epochs.append(epoch)
+            tape.quotes.append(quote)
             if tape.fresh:
                 tape.start(epoch, n)
             woken = tape.due.pop(n, None)

@@ -149,5 +149,5 @@ def test_the_tape_keeps_only_the_ticks_open_contracts_need() -> None:
         broker.settle("R_100", epoch + k, 1000.0 + k % 7)
         broker.buy(spec, broker.quote(spec, 1000.0, epoch + k), epoch + k, counted=True)
     tape = broker._tapes["R_100"]  # the memory bound is the point
-    assert len(tape.ticks) <= 4096 + 10
+    assert len(tape.epochs) == len(tape.quotes) <= 4096 + 10
     assert broker.open_count == 6  # a 5-tick Rise lasts 6 ticks from its purchase
