@@ -182,14 +182,18 @@ class MartingaleSizer:
         losses: losses in a row counted by the progression (0 after a win or a reset).
     """
 
-    __slots__ = ("_config", "losses")
+    __slots__ = ("_config", "_ladder", "losses")
 
     def __init__(self, config: Martingale) -> None:
         self._config = config
+        # losses never passes max_steps (at most 20): every stake is known up front.
+        self._ladder = tuple(
+            round_money(config.base * config.factor**step) for step in range(config.max_steps + 1)
+        )
         self.losses = 0
 
     def next_stake(self) -> float:
-        return round_money(self._config.base * self._config.factor**self.losses)
+        return self._ladder[self.losses]
 
     def on_result(self, stake: float, profit: float) -> None:
         if profit > 0:
