@@ -148,6 +148,20 @@ class SymbolMarket:
         self._series: dict[int, _Series] = {}
         self._last = -1  # epoch of the latest tick taken (history or delivered)
 
+    def _wanted(self) -> dict[str, Any]:
+        wanted: dict[str, Any] = self._host.book.wanted().get(
+            self.symbol, {"ticks": 0, "candles": {}}
+        )
+        return wanted
+
+    def start_requests(self) -> dict[str, int]:
+        """The requests :meth:`run` makes before it reports started, by call, counted."""
+        wanted = self._wanted()
+        return {
+            "ticks": 1,
+            "ticks_history": len(wanted["candles"]) + (1 if wanted["ticks"] else 0),
+        }
+
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Subscribe, take the declared history, report started, then feed until cancelled.
 
@@ -155,7 +169,7 @@ class SymbolMarket:
             StartupError: the server refused a subscription or a history request.
         """
         symbol = self.symbol
-        wanted = self._host.book.wanted().get(symbol, {"ticks": 0, "candles": {}})
+        wanted = self._wanted()
         async with AsyncExitStack() as stack:
             what = f"ticks of {symbol!r}"
             try:

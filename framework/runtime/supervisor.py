@@ -13,8 +13,9 @@ order (nothing trades until every check passed):
    contracts settled or followed;
 5. per symbol (shared by the strategies that trade it), its tick subscription, the
    server's candles of every declared series and the declared history
-   (:mod:`~framework.runtime.market`), then every strategy's ``on_start``, then the status
-   line.
+   (:mod:`~framework.runtime.market`), every symbol at once within the server's budgets
+   (:mod:`~framework.runtime.startup`), then every strategy's ``on_start``, then the
+   status line.
 
 Stopping (:meth:`StopRequest.request`, from a signal, ``--duration`` or a test): no new
 intents (the risk gate's :meth:`~framework.risk.RiskGate.stop`, not a trip; queued ones are
@@ -38,6 +39,7 @@ from framework.client import Client
 from framework.config import BotConfig
 from framework.connection import Connection
 from framework.deriv.models import Authorize
+from framework.deriv.ratelimits import limits_from_website_status
 from framework.execution import ClientBroker, ExecutionActor, recover
 from framework.journal import Journal
 from framework.logs import get_logger
@@ -51,6 +53,7 @@ from .gate import JournalingGate
 from .groups import sole_error
 from .market import StartupError, SymbolMarket
 from .runner import RestartPolicy, StrategyRunner
+from .startup import start_markets
 from .status import RunSummary, StatusBoard
 
 __all__ = ["Bot", "StartupError", "StopRequest"]
@@ -257,9 +260,10 @@ class Bot:
                 first_seq=seqs.get(s.name, 0),
             )
         for symbol in runner.host.symbols:
-            market = SymbolMarket(client, runner, symbol, log=log)
-            self.markets[symbol] = market
-            await root.start(market.run)
+            self.markets[symbol] = SymbolMarket(client, runner, symbol, log=log)
+        await start_markets(
+            root, list(self.markets.values()), limits_from_website_status(conn.website_status or {})
+        )
         runner.start_all()
         root.start_soon(board.run, config.status_interval)
         log.info(

@@ -231,3 +231,13 @@ async def test_an_ended_candle_stream_leaves_the_bars_to_the_ticks() -> None:
     built = Candle(1020, 1.0, 2.0, 0.5, 1.2, SYMBOL, 60)
     assert watch.events[1:] == [1079, built, 1081]
     assert market.gap_fills == 0
+
+
+async def test_the_start_counts_its_requests_for_the_budgets() -> None:
+    client = FakeClient((bar(960), bar(1020, close=1.3)))
+    async with trio.open_nursery() as nursery:
+        market, _ = await started(client, nursery)
+        nursery.cancel_scope.cancel()
+    # The tick stream, the 60-second series, the two ticks of look-back.
+    assert market.start_requests() == {"ticks": 1, "ticks_history": 2}
+    assert len(client.requests) == 2  # the candles' subscription and the tick history
