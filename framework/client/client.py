@@ -704,9 +704,10 @@ class Client:
         if loginid is not None:
             fields["loginid"] = loginid
         reconciler = self.reconciler
-        # The turn is held until the contract is claimed: a reconciliation running
-        # meanwhile would otherwise see this contract before its answer arrived.
-        async with reconciler.turn():
+        # The buying turn is held until the contract is claimed: a reconciliation running
+        # meanwhile would otherwise see this contract before its answer arrived. Other buys
+        # share it; a reconciliation waits for all of them.
+        async with reconciler.buying() as number:
             sent_epoch = self.server_epoch
             if sent_epoch is None:
                 try:
@@ -726,19 +727,21 @@ class Client:
                 # An answer that cannot be read says no more than a lost one: the server
                 # may have bought. The account's records decide, never a re-send.
                 lost = exc if isinstance(exc, OutcomeUnknown) else _unreadable_answer("buy", exc)
-                log.warning(
-                    "buy outcome unknown; reconciling", intent_id=intent, cause=str(lost.cause)
+            else:
+                reconciler.claim((receipt.contract_id,))
+                reconciler.saw(receipt.purchase_time)
+                return BuyOutcome.bought_as(intent, receipt, receipt=receipt, detail="bought")
+        # No checkpoint from leaving the buying turn to asking for the records' turn (in
+        # line by this buy's number): no buy starts in between.
+        log.warning("buy outcome unknown; reconciling", intent_id=intent, cause=str(lost.cause))
+        async with reconciler.turn(number):
+            try:
+                return await reconciler.decide(
+                    intent, criteria, sent_epoch=sent_epoch, loginid=loginid
                 )
-                try:
-                    return await reconciler.decide(
-                        intent, criteria, sent_epoch=sent_epoch, loginid=loginid
-                    )
-                except APIError as error:
-                    log.error("the account's records cannot be read", error=str(error))
-                    raise lost from error
-            reconciler.claim((receipt.contract_id,))
-            reconciler.saw(receipt.purchase_time)
-        return BuyOutcome.bought_as(intent, receipt, receipt=receipt, detail="bought")
+            except APIError as error:
+                log.error("the account's records cannot be read", error=str(error))
+                raise lost from error
 
     async def sell(
         self, contract_id: int, *, price: float = 0, loginid: str | None = None

@@ -12,9 +12,11 @@ Rules of operation:
 1. One claimed set per client: every contract this process bought (from the answer) or
    attributed to a lost buy, and every contract the journal already holds. A claimed
    contract is never attributed to another buy.
-2. One turn per client: a buy holds it from before it is sent until its contract is
-   claimed, and a reconciliation holds it while it reads the records and claims. So a
-   reconciliation never sees a contract whose own answer is still on its way.
+2. One turn per client (:class:`~framework.client.reconcile_turn.RecordsTurn`): buys
+   share it, each from before it is sent until its contract is claimed, and a
+   reconciliation holds it alone while it reads the records and claims. So a
+   reconciliation never sees a contract whose own answer is still on its way, and
+   several buys may be on the wire at once.
 3. Windows come from the server's clock only (see :func:`~.reconcile.window`): the
    server epoch known when the buy left (:attr:`Reconciler.server_epoch` at send, which
    the execution actor also journals) and the server's ``time`` when the records are
@@ -35,6 +37,7 @@ Rules of operation:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
 import trio
@@ -43,10 +46,10 @@ from ..connection import Connection, RequestTimeout
 from ..connection.unreadable import unreadable
 from ..deriv.errors import PayloadError, RateLimit
 from ..deriv.models import OpenContract, OrderKind
-from ..locks import EagerLock
 from ..logs import get_logger
 from .reconcile import Candidate, candidates_from, pick, window
 from .reconcile_orders import order_done
+from .reconcile_turn import RecordsTurn
 from .results import (
     BuyOutcome,
     ContractMatch,
@@ -96,7 +99,7 @@ class Reconciler:
         self.claimed: set[int] = set()
         self.server_epoch: int | None = None
         # Taken at once when free: a buy's frame leaves without a scheduler pass for it.
-        self._turn = EagerLock()
+        self._turn = RecordsTurn()
 
     def saw(self, epoch: int) -> None:
         """Note a server epoch (a tick's, a proposal's spot time, a purchase time...)."""
@@ -107,9 +110,22 @@ class Reconciler:
         """Mark contracts as attributed (bought from an answer, or held by the journal)."""
         self.claimed.update(contract_ids)
 
-    def turn(self) -> EagerLock:
-        """The turn a buy or a reconciliation holds: ``async with reconciler.turn():``."""
-        return self._turn
+    @property
+    def reconciling(self) -> bool:
+        """A reconciliation holds the turn now."""
+        return self._turn.reading
+
+    def turn(self, number: int | None = None) -> AbstractAsyncContextManager[None]:
+        """The turn a reconciliation holds alone: ``async with reconciler.turn():``.
+
+        Args:
+            number: the lost buy's number from :meth:`buying` (its place in line).
+        """
+        return self._turn.alone(number)
+
+    def buying(self) -> AbstractAsyncContextManager[int]:
+        """The turn a buy shares with other buys: ``async with reconciler.buying() as n:``."""
+        return self._turn.buying()
 
     async def query(self, call: str, fields: dict[str, Any], *, read: Callable[[Any], _T]) -> _T:
         """A patient read: asked again after a timeout, a rate limit or an unreadable answer.
@@ -200,7 +216,7 @@ class Reconciler:
             APIError: the records cannot be read (e.g. the token lacks ``read``).
             ConnectionClosed: the connection stopped for good.
         """
-        assert self._turn.locked(), "decide() runs inside turn()"
+        assert self._turn.reading, "decide() runs inside turn()"
         for look in (1, 2):
             earliest, latest = window(sent_epoch, await self.server_time(), self.slack)
             found, count = pick(

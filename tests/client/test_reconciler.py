@@ -89,6 +89,10 @@ async def test_two_identical_lost_buys_claim_two_contracts(
 
     async with trio.open_nursery() as both:
         both.start_soon(buy)
+        # The second is sent once the first one's records are being read (sent together,
+        # the second would be lost unsent with the connection the first one's fault closed).
+        while not client.reconciler.reconciling:  # noqa: ASYNC110 - virtual time
+            await trio.sleep(0.01)
         both.start_soon(buy)
     assert [o.reconciled and o.bought for o in outcomes] == [True, True]
     ids = {o.contract_id for o in outcomes}
