@@ -20,6 +20,7 @@ from attrs import validators as v
 from framework.connection.backoff import BackoffPolicy
 from framework.connection.keepalive import KeepalivePolicy
 from framework.deriv.protocol import DEFAULT_APP_ID, MAX_HISTORY_COUNT
+from framework.execution.policy import ExecutionPolicy
 from framework.market.candles import GRANULARITIES
 from framework.risk import RiskLimits
 from framework.simulator.config import SimulatorConfig
@@ -286,6 +287,7 @@ class BotConfig:
         keepalive: pings and the stale-stream watchdog.
         reconnect: reconnection backoff.
         risk: the risk limits.
+        execution: how many intents are bought at once, how many may wait, how priced.
         journal: the SQLite journal file.
         state_dir: folder of the strategies' state files.
         status_interval: seconds between status lines.
@@ -306,6 +308,7 @@ class BotConfig:
     keepalive: KeepalivePolicy = attrs.field(factory=KeepalivePolicy)
     reconnect: BackoffPolicy = attrs.field(factory=BackoffPolicy)
     risk: RiskLimits = attrs.field(factory=RiskLimits)
+    execution: ExecutionPolicy = attrs.field(factory=ExecutionPolicy)
     journal: Path = Path("triobot-journal.sqlite")
     state_dir: Path = Path("triobot-state")
     status_interval: float = attrs.field(default=10.0, validator=[v.gt(0), v.le(86400)])

@@ -3,6 +3,7 @@
 * :mod:`~framework.execution.actor` the execution actor (the strategies' live venue);
 * :mod:`~framework.execution.broker` the small protocol it needs from the API client;
 * :mod:`~framework.execution.live` that protocol on the typed client;
+* :mod:`~framework.execution.policy` how many intents at once, and how they are priced;
 * :mod:`~framework.execution.recovery` a previous run's loose ends, at start-up.
 """
 
@@ -13,6 +14,7 @@ from .actor import Followed as Followed
 from .broker import Broker as Broker
 from .broker import BuyOutcome as BuyOutcome
 from .live import ClientBroker as ClientBroker
+from .policy import ExecutionPolicy as ExecutionPolicy
 from .recovery import RecoveryReport as RecoveryReport
 from .recovery import intent_from_journal as intent_from_journal
 from .recovery import recover as recover
@@ -22,6 +24,7 @@ __all__ = [
     "BuyOutcome",
     "ClientBroker",
     "ExecutionActor",
+    "ExecutionPolicy",
     "ExecutionSink",
     "ExecutionStats",
     "Followed",

@@ -2,13 +2,21 @@
 
 One :class:`ExecutionActor` per bot. It is the strategies' live
 :class:`~framework.strategy._context.Venue`: :meth:`submit` takes an intent the risk gate
-allowed (never blocking, never dropping it) and one task carries the intents out in order:
+allowed without blocking. Up to ``max_in_flight`` intents are carried out at once, each in
+its own task, started in the order they were given; up to ``max_waiting`` more wait for a
+place, and one given beyond that is refused at once (journaled ``rejected``, counted in
+:attr:`ExecutionStats.busy`, handed back to its strategy; :mod:`~.policy`). Each intent:
 
-1. ``journal.record_intent`` (``pending``), then a ``proposal`` for the intent's contract;
-   a payout-basis price above ``max_stake`` is refused (``rejected``);
+1. ``journal.record_intent`` (``pending``), then, unless its price is its stake
+   (:meth:`~.policy.ExecutionPolicy.buys_directly`), a ``proposal`` for its contract; a
+   payout-basis price above ``max_stake`` is refused (``rejected``);
 2. ``journal.mark_sending`` *before* the buy leaves, with the latest server epoch known
-   then (the reconciliation window starts there, on the server's clock), then ``buy``
-   (proposal id, the ask as the maximum price, ``passthrough`` carrying the intent id);
+   then (the reconciliation window starts there, on the server's clock) and the price cap,
+   then ``buy`` (the proposal id and its ask as the maximum price, or the contract's
+   ``parameters`` and the stake as the maximum price; ``passthrough`` carrying the intent
+   id). Buys on the wire together never confuse a reconciliation: the client's
+   :class:`~framework.client.reconcile_turn.RecordsTurn` lets one read the account's
+   records only once no buy is waiting for its answer;
 3. the buy's one outcome goes to the journal: ``bought`` (from the answer, or reconciled
    by the client after a lost answer) or ``not_bought`` with the server's reason.
    ``PriceMoved``/``InvalidContractProposal`` are re-quoted once; ``RateLimit`` backs off
@@ -19,12 +27,12 @@ allowed (never blocking, never dropping it) and one task carries the intents out
    server's reason, once. A buy whose outcome stays unknown is never re-sent: the intent
    stays ``sending`` and is reconciled later.
 
-After :meth:`ExecutionActor.close_intake` (a graceful stop) nothing more is sent: queued
+After :meth:`ExecutionActor.close_intake` (a graceful stop) nothing more is sent: waiting
 intents are refused; every wait before a buy leaves (a quote held by the rate limiter, a
-back-off, a re-quote) is cancelled and the intent journaled as not sent, with why; a buy
-waiting for its turn at the client is withdrawn before it is written. Only a buy already on
-the wire runs to its outcome, and open contracts are still followed to settlement (orders on
-them are still sent: see below).
+back-off, a re-quote), in every intent in flight, is cancelled and the intent journaled as
+not sent, with why; a buy waiting for its turn at the client is withdrawn before it is
+written. Only a buy already on the wire runs to its outcome, and open contracts are still
+followed to settlement (orders on them are still sent: see below).
 
 Each bought contract is followed in its own task through ``proposal_open_contract`` until
 it is sold; the settlement is written once (the journal refuses a second), then handed to
@@ -71,6 +79,8 @@ from __future__ import annotations
 
 import collections
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import attrs
@@ -106,6 +116,7 @@ from framework.strategy.events import (
 )
 
 from .broker import Broker, BuyOutcome, OrderOutcome
+from .policy import BUSY, ExecutionPolicy
 
 __all__ = [
     "NOT_SENT",
@@ -162,7 +173,8 @@ class ExecutionSink(Protocol):
 
 @attrs.define
 class ExecutionStats:
-    """Counters for the status line and the summary."""
+    """Counters for the status line and the summary (``busy``: intents refused because
+    ``max_waiting`` intents were waiting already)."""
 
     intents: int = 0
     bought: int = 0
@@ -177,6 +189,7 @@ class ExecutionStats:
     orders: int = 0
     orders_done: int = 0
     orders_failed: int = 0
+    busy: int = 0
 
 
 @attrs.define(eq=False)
@@ -233,6 +246,7 @@ class ExecutionActor:
         *,
         balance: float,
         currency: str,
+        policy: ExecutionPolicy | None = None,
         log: Any = None,
     ) -> None:
         """Create the actor (call :meth:`run` in a nursery to start it).
@@ -244,6 +258,7 @@ class ExecutionActor:
             sink: where outcomes go.
             balance: the balance at authorization.
             currency: the account currency.
+            policy: how many intents at once, how many waiting, and how they are priced.
             log: a structlog logger.
         """
         self._broker = broker
@@ -256,15 +271,19 @@ class ExecutionActor:
         self.stats = ExecutionStats()
         self.followed: dict[int, Followed] = {}
         self._log = log if log is not None else get_logger("triobot.execution")
-        # Lossless by design: intents are rare next to ticks and each one was counted by
-        # the risk gate already, so a bound here could only lose an allowed trade.
+        self.policy = policy = policy if policy is not None else ExecutionPolicy()
+        # Bounded by :meth:`submit`, which counts (the channel alone would let one more in
+        # while this task is not parked at it): an intent beyond ``max_in_flight`` plus
+        # ``max_waiting`` is refused at once (module docstring).
         self._send, self._receive = trio.open_memory_channel[TradeIntent](math.inf)
+        self._places = trio.Semaphore(policy.max_in_flight)
         self._queued = 0
         self._unresolved = 0
-        self._busy = False
+        self._in_flight = 0
         self._accepting = True
-        # The waits of the intent being executed before its buy leaves; the stop cancels it.
-        self._unsent = trio.CancelScope()
+        self._refusing = False  # in a run of busy refusals (logged once per run)
+        # The waits before a buy leaves, of every intent in flight; the stop cancels them.
+        self._unsent: set[trio.CancelScope] = set()
         self._credited: set[int] = set()
         # One order at a time per contract; a settlement waits for the one on its way.
         self._order_turns: dict[int, trio.Lock] = {}
@@ -279,14 +298,49 @@ class ExecutionActor:
 
     @property
     def open_contracts(self) -> int:
-        """Contracts open on the account plus intents being bought."""
-        return len(self.followed) + self._queued + self._unresolved + (1 if self._busy else 0)
+        """Contracts open on the account plus intents waiting or being bought."""
+        return len(self.followed) + self._queued + self._unresolved + self._in_flight
+
+    @property
+    def in_flight(self) -> int:
+        """Intents being carried out now (at most ``policy.max_in_flight``)."""
+        return self._in_flight
+
+    @property
+    def waiting(self) -> int:
+        """Intents waiting for a place (at most ``policy.max_waiting``)."""
+        return self._queued
 
     def submit(self, intent: TradeIntent) -> None:
-        """Take an intent the risk gate allowed; never blocks, never drops it."""
+        """Take an intent the risk gate allowed; never blocks.
+
+        An intent given while ``max_waiting`` intents wait already is refused at once:
+        journaled ``rejected`` (:data:`~.policy.BUSY`), counted in
+        :attr:`ExecutionStats.busy`, and handed back to its strategy through the sink.
+        """
+        policy = self.policy
+        if self._queued + self._in_flight >= policy.max_in_flight + policy.max_waiting:
+            self._refuse_busy(intent)
+            return
+        self._refusing = False
         self._queued += 1
-        self._idle = trio.Event() if self._idle.is_set() else self._idle
         self._send.send_nowait(intent)
+        self._idle = trio.Event() if self._idle.is_set() else self._idle
+
+    def _refuse_busy(self, intent: TradeIntent) -> None:
+        policy = self.policy
+        reason = (
+            f"{BUSY}: {self._in_flight + self._queued} intents in flight or waiting "
+            f"(execution.max_in_flight {policy.max_in_flight}, "
+            f"execution.max_waiting {policy.max_waiting})"
+        )
+        self.stats.intents += 1
+        self.stats.busy += 1
+        if not self._refusing:
+            self._refusing = True
+            self._log.warning("execution busy: refusing intents", reason=reason)
+        self._journal.record_intent(intent)
+        self._reject(intent, reason)
 
     def order(self, order: ContractOrder) -> None:
         """Take a sell, update or cancel order of an open contract; never blocks.
@@ -333,16 +387,22 @@ class ExecutionActor:
     def close_intake(self) -> None:
         """Stop buying: no buy is sent from now on (see the module docstring)."""
         self._accepting = False
-        self._unsent.cancel()
+        for scope in self._unsent:
+            scope.cancel()
 
     def _may_send(self) -> bool:
         """Asked by the broker right before a buy is written."""
         return self._accepting
 
-    def _until_stopped(self) -> trio.CancelScope:
+    @contextmanager
+    def _until_stopped(self) -> Iterator[trio.CancelScope]:
         """A scope around a wait before sending (the caller checked that no stop came yet)."""
-        self._unsent = trio.CancelScope()
-        return self._unsent
+        with trio.CancelScope() as scope:
+            self._unsent.add(scope)
+            try:
+                yield scope
+            finally:
+                self._unsent.discard(scope)
 
     async def wait_idle(self) -> None:
         """Wait until nothing is queued, being bought or open."""
@@ -360,14 +420,22 @@ class ExecutionActor:
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
             task_status.started(self)
-            async for intent in self._receive:
+            while True:
+                # A place first, then the next intent: the others wait in the channel,
+                # whose bound is ``max_waiting``.
+                await self._places.acquire()
+                intent = await self._receive.receive()
                 self._queued -= 1
-                self._busy = True
-                try:
-                    await self._execute(intent)
-                finally:
-                    self._busy = False
-                    self._check_idle()
+                self._in_flight += 1
+                nursery.start_soon(self._carry_out, intent)
+
+    async def _carry_out(self, intent: TradeIntent) -> None:
+        try:
+            await self._execute(intent)
+        finally:
+            self._in_flight -= 1
+            self._places.release()
+            self._check_idle()
 
     def follow(self, followed: Followed) -> None:
         """Follow a contract to settlement (bought now, or recovered from the journal)."""
@@ -435,25 +503,28 @@ class ExecutionActor:
             self._reject(intent, STOPPED_UNSENT)
             return
         log = self._log.bind(intent=intent.intent_id, strategy=intent.strategy)
-        with self._until_stopped() as pricing:
-            proposal = await self._quote(intent, log)
-        if pricing.cancelled_caught:
-            log.info("stopping: the intent was being priced; not sent")
-            self._reject(intent, f"{STOPPED_UNSENT} (the stop came while it was being priced)")
-            return
-        if proposal is None:
-            return
-        if intent.basis == "payout":
-            decision = self._gate.check_price(intent, proposal.ask_price)
-            if not decision.allowed:
-                self._reject(intent, decision.reason)
+        proposal: Proposal | None = None
+        # Bought directly, its stake is the price cap: the most the server may take.
+        price = intent.amount
+        if not self.policy.buys_directly(intent):
+            with self._until_stopped() as pricing:
+                proposal = await self._quote(intent, log)
+            if pricing.cancelled_caught:
+                log.info("stopping: the intent was being priced; not sent")
+                self._reject(intent, f"{STOPPED_UNSENT} (the stop came while it was being priced)")
                 return
+            if proposal is None:
+                return
+            if intent.basis == "payout":
+                decision = self._gate.check_price(intent, proposal.ask_price)
+                if not decision.allowed:
+                    self._reject(intent, decision.reason)
+                    return
+            price = proposal.ask_price
         # The tick the intent was made on is server time too: the later of the two.
         sent_epoch = max(intent.created_epoch, self._broker.server_epoch() or 0)
         journal.mark_sending(
-            intent.intent_id,
-            {**intent.to_proposal(), "price": proposal.ask_price},
-            server_epoch=sent_epoch,
+            intent.intent_id, {**intent.to_proposal(), "price": price}, server_epoch=sent_epoch
         )
         requoted = False
         delays = iter(RATE_LIMIT_DELAYS)
@@ -472,7 +543,7 @@ class ExecutionActor:
                 # Never re-sent: the journal keeps it ``sending`` until the account's records
                 # say whether it was bought; it stays counted as open meanwhile.
                 log.error("buy outcome unknown; reconciling", error=str(exc))
-                self.reconcile_later(intent, sent_epoch, proposal.ask_price)
+                self.reconcile_later(intent, sent_epoch, price)
                 return
             error = outcome.error
             if outcome.bought:
@@ -495,7 +566,7 @@ class ExecutionActor:
                     return
                 if again is None:
                     return
-                proposal = again
+                proposal, price = again, again.ask_price
                 continue
             if isinstance(error, RateLimit):
                 delay = next(delays, None)

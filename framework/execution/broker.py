@@ -33,9 +33,13 @@ class Broker(Protocol):
         ...
 
     async def buy(
-        self, intent: TradeIntent, proposal: Proposal, *, may_send: Callable[[], bool]
+        self, intent: TradeIntent, proposal: Proposal | None, *, may_send: Callable[[], bool]
     ) -> BuyOutcome:
         """Buy a quoted proposal at most at its ask price, ``passthrough`` carrying the intent.
+
+        Without a proposal, buy the intent's contract by its ``parameters`` in one round
+        trip, at most at its stake (only for a contract whose price is its stake:
+        :func:`~framework.execution.policy.priced_by_stake`).
 
         ``may_send`` is asked right before the buy is written (after any wait for its
         turn); when it says no, nothing is sent and the outcome is not bought, ``detail``

@@ -46,12 +46,19 @@ class ClientBroker:
         return await self.client.proposal(**fields)
 
     async def buy(
-        self, intent: TradeIntent, proposal: Proposal, *, may_send: Callable[[], bool]
+        self, intent: TradeIntent, proposal: Proposal | None, *, may_send: Callable[[], bool]
     ) -> BuyOutcome:
         """Buy at most at the ask price, unless ``may_send`` says no by the buy's turn.
 
-        The client reconciles a lost answer.
+        Without a proposal: the intent's contract by its ``parameters``, at most at its
+        stake. The client reconciles a lost answer.
         """
+        if proposal is None:
+            parameters = intent.to_proposal()
+            del parameters["proposal"]
+            return await self.client.buy(
+                parameters, price=intent.amount, intent_id=intent.intent_id, may_send=may_send
+            )
         return await self.client.buy(
             proposal, price=proposal.ask_price, intent_id=intent.intent_id, may_send=may_send
         )

@@ -132,6 +132,7 @@ class StatusBoard:
             "reconnects": conn.stats.reconnects,
             "unreadable": conn.stats.unreadable,
             "refused": sum(self.gate.refused.values()),
+            "busy": s.busy,
             "tripped": self.gate.trip.limit if self.gate.trip is not None else None,
         }
 

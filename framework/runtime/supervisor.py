@@ -231,7 +231,13 @@ class Bot:
             gate, policy=self._policy, on_fatal=self.stop.request, log=log
         )
         self.actor = actor = ExecutionActor(
-            broker, journal, gate, runner, balance=auth.balance, currency=auth.currency
+            broker,
+            journal,
+            gate,
+            runner,
+            balance=auth.balance,
+            currency=auth.currency,
+            policy=config.execution,
         )
         runner.on_epoch(actor)
         self.board = board = StatusBoard(

@@ -17,7 +17,7 @@ import trio
 from framework.client import Client
 from framework.connection import BackoffPolicy, Connection, ConnectionSettings
 from framework.deriv.models import Transaction
-from framework.execution import ClientBroker, ExecutionActor
+from framework.execution import ClientBroker, ExecutionActor, ExecutionPolicy
 from framework.journal import Journal
 from framework.risk import RiskGate, RiskLimits
 from framework.simulator import Simulator, open_simulator
@@ -133,7 +133,12 @@ class Stack:
 
 @asynccontextmanager
 async def trading(
-    sim: Simulator, journal: Journal, *, first_retry: float = 2.0
+    sim: Simulator,
+    journal: Journal,
+    *,
+    first_retry: float = 2.0,
+    policy: ExecutionPolicy | None = None,
+    limits: RiskLimits | None = None,
 ) -> AsyncIterator[Stack]:
     """Run one trading process against ``sim`` for the block; cancelled on exit."""
     async with trio.open_nursery() as nursery:
@@ -145,7 +150,13 @@ async def trading(
         assert auth is not None
         sink = Sink()
         actor = ExecutionActor(
-            broker, journal, RiskGate(RiskLimits()), sink, balance=auth.balance, currency="USD"
+            broker,
+            journal,
+            RiskGate(limits or RiskLimits()),
+            sink,
+            balance=auth.balance,
+            currency="USD",
+            policy=policy,
         )
         await nursery.start(actor.run)
         try:

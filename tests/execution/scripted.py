@@ -154,7 +154,7 @@ class Scripted:
         return proposal(self.quoted)
 
     async def buy(
-        self, intent: TradeIntent, quote: Proposal, *, may_send: Callable[[], bool]
+        self, intent: TradeIntent, quote: Proposal | None, *, may_send: Callable[[], bool]
     ) -> BuyOutcome:
         if self.turn is not None:
             self.waiting_turn.set()
@@ -162,7 +162,8 @@ class Scripted:
         if not may_send():
             self.withdrawn += 1
             return BuyOutcome("x", bought=False, detail="not sent: stopped before sending")
-        self.bought.append(quote.id)
+        # A buy without a quote is by the contract's parameters, at most its stake.
+        self.bought.append(quote.id if quote is not None else f"direct {intent.amount:g}")
         self.sent.set()
         if self.answer is not None:
             await self.answer.wait()

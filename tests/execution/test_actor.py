@@ -26,12 +26,15 @@ from framework.connection import (
 )
 from framework.deriv.errors import api_error
 from framework.deriv.models import Transaction
-from framework.execution import ExecutionActor, Followed
+from framework.execution import ExecutionActor, ExecutionPolicy, Followed
 from framework.journal import Journal
 from framework.risk import RiskGate, RiskLimits
 from framework.strategy.events import TradeIntent
 from tests.execution.helpers import Sink
 from tests.execution.scripted import EPOCH, Scripted, bought, proposal, state
+
+#: These tests follow the quoted path; buys without a quote have ``test_in_flight``.
+QUOTED = ExecutionPolicy(quote="always")
 
 
 def intent(
@@ -43,13 +46,24 @@ def intent(
 class Run:
     """An actor on a scripted broker, with an in-memory journal."""
 
-    def __init__(self, broker: Scripted, limits: RiskLimits | None = None) -> None:
+    def __init__(
+        self,
+        broker: Scripted,
+        limits: RiskLimits | None = None,
+        policy: ExecutionPolicy = QUOTED,
+    ) -> None:
         self.broker = broker
         self.sink = Sink()
         self.journal = Journal(":memory:")
         self.gate = RiskGate(limits or RiskLimits())
         self.actor = ExecutionActor(
-            broker, self.journal, self.gate, self.sink, balance=100.0, currency="USD"
+            broker,
+            self.journal,
+            self.gate,
+            self.sink,
+            balance=100.0,
+            currency="USD",
+            policy=policy,
         )
 
     def status(self, intent_id: str = "s-1") -> tuple[str, str | None]:
@@ -59,17 +73,24 @@ class Run:
 
 
 @asynccontextmanager
-async def running(broker: Scripted, limits: RiskLimits | None = None) -> AsyncIterator[Run]:
-    run = Run(broker, limits)
+async def running(
+    broker: Scripted, limits: RiskLimits | None = None, policy: ExecutionPolicy = QUOTED
+) -> AsyncIterator[Run]:
+    run = Run(broker, limits, policy)
     async with trio.open_nursery() as nursery:
         await nursery.start(run.actor.run)
         yield run
         nursery.cancel_scope.cancel()
 
 
-async def execute(broker: Scripted, *intents: TradeIntent, limits: RiskLimits | None = None) -> Run:
+async def execute(
+    broker: Scripted,
+    *intents: TradeIntent,
+    limits: RiskLimits | None = None,
+    policy: ExecutionPolicy = QUOTED,
+) -> Run:
     """Submit ``intents`` and wait until the actor is idle."""
-    async with running(broker, limits) as run:
+    async with running(broker, limits, policy) as run:
         for each in intents or (intent(),):
             run.actor.submit(each)
         with trio.fail_after(3600):

@@ -12,7 +12,7 @@ import trio
 from framework.client.results import BuyOutcome
 from framework.connection import ConnectionClosed
 from framework.deriv.errors import api_error
-from framework.execution import ExecutionActor
+from framework.execution import ExecutionActor, ExecutionPolicy
 from framework.journal import Journal
 from framework.risk import RiskGate, RiskLimits
 from tests.execution.helpers import Sink, intent
@@ -32,7 +32,15 @@ async def run(
     sink = Sink()
     gate = RiskGate(RiskLimits())
     journal = Journal(":memory:")
-    actor = ExecutionActor(broker, journal, gate, sink, balance=100.0, currency="USD")
+    actor = ExecutionActor(
+        broker,
+        journal,
+        gate,
+        sink,
+        balance=100.0,
+        currency="USD",
+        policy=ExecutionPolicy(quote="always"),  # the refusals of quoted buys
+    )
     async with trio.open_nursery() as nursery:
         await nursery.start(actor.run)
         for n in range(1, intents + 1):

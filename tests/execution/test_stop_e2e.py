@@ -14,6 +14,7 @@ from pathlib import Path
 import trio
 from trio.testing import MockClock
 
+from framework.execution import ExecutionPolicy
 from framework.journal import Journal
 from framework.simulator import open_simulator
 from framework.simulator.ratelimit import RateLimits
@@ -26,7 +27,8 @@ async def test_an_intent_waiting_in_the_rate_limiter_is_not_sent(
     tight = RateLimits().per_minute(pricing=3)
     async with open_simulator(**sim_options(rate_limits=tight)) as sim:
         with Journal(tmp_path / "journal.sqlite") as journal:
-            async with trading(sim, journal) as stack:
+            # Quoted: a buy without a quote would not wait for the pricing budget.
+            async with trading(sim, journal, policy=ExecutionPolicy(quote="always")) as stack:
                 actor = stack.actor
                 actor.submit(intent(1, sim.epoch()))
                 await stack.sink.got_update.wait()  # bought, and followed: the budget is spent
