@@ -6,6 +6,11 @@ check connects exactly the way a run will.
 The embedded simulator logs the bot in with a demo token that holds exactly the scopes the
 bot needs (:func:`demo_token`, computed by :mod:`framework.scopes` as for any token), so
 the demo shows what least privilege looks like rather than warning about its own token.
+
+The embedded simulator keeps as much tick history as the bot's strategies declare
+(:func:`embedded_history`), not the standalone simulator's day: each feed generates its
+whole history the first time the bot touches its symbol, which for a day of one-second
+ticks took about half a second of this process's time per symbol, and start-up waited for it.
 """
 
 from __future__ import annotations
@@ -21,11 +26,23 @@ from framework.connection import AuthorizationFailed, Connection, ConnectionSett
 from framework.errors import UserError
 from framework.logs import get_logger
 from framework.market import tick_intervals
+from framework.market.symbols import get_symbol
 from framework.scopes import EXIT_SCOPES, bot_needs, scopes_needed
 from framework.simulator import SimulatorConfig, TokenConfig, run_simulator
+from framework.simulator.feed import DEFAULT_HISTORY_SECONDS
 from framework.simulator.simulator import Simulator
 
-__all__ = ["Endpoint", "TokenRefused", "connect", "demo_token", "simulator_state"]
+__all__ = [
+    "Endpoint",
+    "TokenRefused",
+    "connect",
+    "demo_token",
+    "embedded_history",
+    "simulator_state",
+]
+
+#: The least tick history the embedded simulator keeps, in seconds.
+EMBEDDED_HISTORY_MIN = 600
 
 
 class TokenRefused(UserError):
@@ -70,6 +87,21 @@ def simulator_state(config: BotConfig) -> Path:
     return config.journal.with_name(config.journal.name + ".simulator")
 
 
+def embedded_history(config: BotConfig) -> int:
+    """Seconds of ticks the embedded simulator keeps: the strategies' longest look-back.
+
+    The look-back in ticks times the slowest of the bot's symbols' tick intervals, plus a
+    minute, and at least :data:`EMBEDDED_HISTORY_MIN`. A bot trading a market that closes
+    keeps the simulator's day: its history has gaps that a look-back must reach across.
+    """
+    specs = [get_symbol(symbol) for s in config.strategies for symbol in s.symbols]
+    if any(spec.hours is not None for spec in specs):
+        return DEFAULT_HISTORY_SECONDS
+    look_back = max(s.setup().look_back() for s in config.strategies)
+    slowest = max(spec.tick_interval for spec in specs)
+    return min(DEFAULT_HISTORY_SECONDS, max(EMBEDDED_HISTORY_MIN, look_back * slowest + 60))
+
+
 def demo_token(config: BotConfig) -> TokenConfig:
     """The embedded simulator's demo token for this bot: exactly the scopes it needs.
 
@@ -103,7 +135,10 @@ async def connect(
     simulator: Simulator | None = None
     if config.is_embedded:
         sim_config = simulator_config or attrs.evolve(
-            config.simulator, state=simulator_state(config), tokens=(demo_token(config),)
+            config.simulator,
+            state=simulator_state(config),
+            tokens=(demo_token(config),),
+            history_seconds=embedded_history(config),
         )
         simulator = await nursery.start(run_simulator, sim_config)
         url, tokens = config.url(simulator.url), (simulator.token,)
