@@ -20,7 +20,9 @@ each beside a reference measured in the same run:
    time.
 3. **Tick to trade**: from the tick on which a strategy asked for a trade to the buy's
    answer, p50 and p99, with ``quote: auto`` (one round trip) and ``quote: always`` (a
-   proposal, then the buy); rate limits off, so only the round trips count.
+   proposal, then the buy); rate limits off and the simulator without its state file
+   (whose synced commits would dominate), so the bot's own path and round trips count,
+   the journal's writes before each buy included.
 
 Every run is a whole :class:`~framework.runtime.Bot` in this process (simulator, connection,
 execution actor, strategies), as ``triobot run`` assembles it.
@@ -112,13 +114,14 @@ def _bot(
     quote: Quote = "auto",
     rate_limits: bool = True,
     speed: float = 1.0,
+    persist: bool = True,
 ) -> Bot:
     config = _config(folder, plugin, symbols, quote)
     sim = SimulatorConfig(
         seed=7,
         speed=speed,
         balance=1_000_000,
-        state=folder / "sim.sqlite",
+        state=folder / "sim.sqlite" if persist else None,
         rate_limits=RateLimits(enabled=rate_limits),
         # What ``triobot run`` gives its embedded simulator (the bench sets rate limits too).
         history_seconds=embedded_history(config),
@@ -247,7 +250,17 @@ async def _latencies(quote: Quote, rounds: int) -> list[float]:
     try:
         with tempfile.TemporaryDirectory() as folder:
             # Speed 10: ten ticks (and trades) a second; the round trips are real time.
-            bot = _bot(Path(folder), "Eager", [TRADED], quote=quote, rate_limits=False, speed=10.0)
+            # No simulator state file: its commits (one per buy and settlement, each synced
+            # to disk) would be most of what is timed, and they are the server's, not ours.
+            bot = _bot(
+                Path(folder),
+                "Eager",
+                [TRADED],
+                quote=quote,
+                rate_limits=False,
+                speed=10.0,
+                persist=False,
+            )
             async with trio.open_nursery() as nursery:
                 await nursery.start(bot.run)
                 await enough.wait()
@@ -266,7 +279,7 @@ def tick_to_trade(rounds: int) -> None:
     """Print tick-to-trade p50/p99 with and without a quote."""
     print(
         f"tick to trade: the tick a strategy traded on to the buy's answer, {rounds} trades, "
-        "simulator at speed 10, no rate limits"
+        "simulator at speed 10, no rate limits, no simulator state file"
     )
     print(f"{'quote':>6} {'round trips':>11} {'p50 ms':>7} {'p99 ms':>7}")
     figures = {}
