@@ -13,10 +13,14 @@ Rules of :class:`RecordsTurn`:
    it, and no buy starts while a reconciliation waits or holds it (so a stream of buys
    cannot keep a reconciliation waiting forever).
 3. Waiting reconciliations go in the order of their buys: a buy takes a number when it
-   starts, and a lost buy asks for the turn with that number (others take a new one). The
-   server executes the requests of one connection in order, so when several buys lost in
-   one outage asked for the same kind of contract, the earliest contract goes to the
-   earliest buy (:func:`~framework.client.reconcile.pick` takes the earliest purchase).
+   takes the turn, right before it is handed to the connection, and a lost buy asks for
+   the turn with that number (others take a new one). The server executes the requests of
+   one connection in order, so when several buys lost in one outage asked for the same
+   kind of contract, the earliest contract goes to the earliest buy
+   (:func:`~framework.client.reconcile.pick` takes the earliest purchase). Two buys given
+   at the same moment may still reach the socket in the other order (the connection has a
+   checkpoint on the way); then two contracts of the same type, symbol and price may go to
+   each other's intents. Neither is bought twice nor lost: every contract is claimed once.
 4. A lost buy asks for its reconciliation *before* it lets go of its buying hold (no
    checkpoint between the two), so no buy can start in between.
 """
