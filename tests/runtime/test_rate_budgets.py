@@ -1,11 +1,11 @@
 """A busy bot against the embedded simulator: our own limiter does not cap its buys.
 
 Fifty strategies on a one-second symbol at speed 1 each buy every 100 ticks, taking turns
-(one buy every 2 s): 30 buys a simulated minute. Each buy costs one ``proposal`` and one
-``proposal_open_contract`` subscription, both on the pricing budget (80 a minute, 72 of
-them for us), and the ``buy`` itself, which the server meters apart. A limiter that counted
-``proposal`` against the outcome budget (25 a minute) held such a bot to 22 buys a minute
-and refused the rest as "not sent".
+(one buy every 2 s): 30 buys a simulated minute. Each buy costs one
+``proposal_open_contract`` subscription on the pricing budget (80 a minute, 72 of them for
+us), a quoted buy one ``proposal`` too, and the ``buy`` itself, which the server meters
+apart. A limiter that counted ``proposal`` against the outcome budget (25 a minute) held
+such a bot to 22 buys a minute and refused the rest as "not sent".
 """
 
 from __future__ import annotations
