@@ -41,6 +41,7 @@ import attrs
 import trio
 from trio.testing import MockClock
 
+from bench._summary import Figure
 from framework.config import load_config
 from framework.deriv.ratelimits import BUDGETS
 from framework.execution.live import ClientBroker
@@ -158,8 +159,13 @@ async def _startup_once(count: int, starter: Callable[..., Any]) -> float:
     return took[0]
 
 
-def startup(counts: Sequence[int], rounds: int) -> None:
-    """Print start-up seconds per number of symbols, at once and one after another."""
+def startup(counts: Sequence[int], rounds: int) -> dict[int, tuple[float, float]]:
+    """Print start-up seconds per number of symbols, at once and one after another.
+
+    Returns:
+        Per number of symbols, the medians at once and in turn.
+    """
+    found: dict[int, tuple[float, float]] = {}
     print(f"start-up: subscriptions to every first tick, median of {rounds}, speed 1")
     print(f"{'symbols':>7} {'at once s':>10} {'in turn s':>10} {'ratio':>6}")
     for count in counts:
@@ -168,6 +174,8 @@ def startup(counts: Sequence[int], rounds: int) -> None:
         )
         serial = statistics.median(trio.run(_startup_once, count, _serial) for _ in range(rounds))
         print(f"{count:>7} {together:>10.2f} {serial:>10.2f} {serial / together:>5.1f}x")
+        found[count] = (together, serial)
+    return found
 
 
 @attrs.frozen
@@ -207,8 +215,9 @@ async def _buy_rate(strategies: int, quote: Quote, warmup: float, window: float)
     return rate
 
 
-def buy_rates(counts: Sequence[int], warmup: float, window: float) -> None:
+def buy_rates(counts: Sequence[int], warmup: float, window: float) -> list[BuyRate]:
     """Print buys per minute per number of strategies, both pricing modes."""
+    rates: list[BuyRate] = []
     pricing = BUDGETS["pricing"].minutely
     print(
         f"buys per minute, one-tick contracts on {TRADED}, speed 1 (virtual clock), "
@@ -231,6 +240,8 @@ def buy_rates(counts: Sequence[int], warmup: float, window: float) -> None:
                 f"{rate.per_minute / bound:>8.0%} {rate.busy:>5} {rate.rate_limited:>9} "
                 f"{warmup + window:>6.0f} {rate.wall:>6.1f}"
             )
+            rates.append(rate)
+    return rates
 
 
 async def _latencies(quote: Quote, rounds: int) -> list[float]:
@@ -275,31 +286,74 @@ def _percentiles(values: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-def tick_to_trade(rounds: int) -> None:
-    """Print tick-to-trade p50/p99 with and without a quote."""
+def tick_to_trade(rounds: int) -> dict[str, tuple[float, float]]:
+    """Print tick-to-trade p50/p99 with and without a quote; return them by mode."""
     print(
         f"tick to trade: the tick a strategy traded on to the buy's answer, {rounds} trades, "
         "simulator at speed 10, no rate limits, no simulator state file"
     )
     print(f"{'quote':>6} {'round trips':>11} {'p50 ms':>7} {'p99 ms':>7}")
-    figures = {}
+    figures: dict[str, tuple[float, float]] = {}
     modes: tuple[tuple[Quote, int], ...] = (("always", 2), ("auto", 1))
     for quote, trips in modes:
         figures[quote] = _percentiles(trio.run(_latencies, quote, rounds))
         p50, p99 = figures[quote]
         print(f"{quote:>6} {trips:>11} {p50:>7.2f} {p99:>7.2f}")
     print(f"auto/always p50: {figures['auto'][0] / figures['always'][0]:.0%}")
+    return figures
 
 
-def main(quick: bool = False) -> None:
-    """Print the three figures, each beside its reference.
+def main(quick: bool = False) -> list[Figure]:
+    """Print the three figures, each beside its reference; return them for the summary.
 
     Args:
-        quick: fewer sizes and short windows, for a smoke run.
+        quick: fewer sizes and shorter windows, for a smoke run.
     """
-    startup((1, 16) if quick else (1, 4, 10, 16), 1 if quick else 3)
-    buy_rates((50,) if quick else (1, 10, 50), 60.0, 120.0 if quick else 300.0)
-    tick_to_trade(20 if quick else 100)
+    starts = startup((1, 16) if quick else (1, 4, 10, 16), 1 if quick else 3)
+    rates = buy_rates((50,) if quick else (1, 10, 50), 60.0, 120.0 if quick else 300.0)
+    latency = tick_to_trade(20 if quick else 100)
+    together, serial = starts[16]
+    pricing = BUDGETS["pricing"].minutely
+    assert pricing is not None
+    (busiest,) = [r for r in rates if r.strategies == 50 and r.quote == "auto"]
+    return [
+        Figure(
+            "live start-up, 16 symbols to their first ticks",
+            together,
+            "s",
+            reference="one symbol after another",
+            reference_value=serial,
+            goal="< 1 s",
+            met=together < 1.0,
+        ),
+        Figure(
+            "live buys per minute, 50 strategies, speed 1",
+            busiest.per_minute,
+            "buys/min",
+            reference="server's advertised pricing budget",
+            reference_value=float(pricing),
+            goal="the server's advertised budget",
+            met=busiest.per_minute >= pricing,
+            note=(
+                "each buy's contract is followed by a proposal_open_contract subscription "
+                "(pricing budget); the connection's limiter paces at 90 % of each budget"
+            ),
+        ),
+        Figure(
+            "live tick to trade p50, buy without a quote",
+            latency["auto"][0],
+            "ms",
+            reference="quoted (proposal, then buy)",
+            reference_value=latency["always"][0],
+        ),
+        Figure(
+            "live tick to trade p99, buy without a quote",
+            latency["auto"][1],
+            "ms",
+            reference="quoted (proposal, then buy)",
+            reference_value=latency["always"][1],
+        ),
+    ]
 
 
 if __name__ == "__main__":
