@@ -59,4 +59,4 @@ async def test_a_buy_waits_for_the_turn_a_reconciliation_holds(
         assert sim.contracts() == [] and outcomes == []
     assert [outcome.bought for outcome in outcomes] == [True]
     assert len(sim.contracts()) == 1
-    assert not buyer.reconciler.turn().locked()
+    assert not buyer.reconciler.reconciling
