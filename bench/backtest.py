@@ -261,8 +261,8 @@ def _last_line(stderr: str) -> str:
     return lines[-1][-300:] if lines else "no error output"
 
 
-def _cli(config: str, count: int) -> tuple[float, dict[str, Any], float]:
-    """Run ``triobot backtest`` once: (wall seconds, its JSON summary, peak RSS in MB)."""
+def _cli(config: str, count: int) -> tuple[dict[str, Any], float]:
+    """Run ``triobot backtest`` once: (its JSON summary, its peak RSS in MB)."""
     triobot = Path(sys.executable).with_name("triobot")
     command = [
         str(triobot), "backtest", str(CONFIGS / config),
@@ -271,17 +271,15 @@ def _cli(config: str, count: int) -> tuple[float, dict[str, Any], float]:
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the config names a plugin under bench/
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - started
+        _, status, usage = os.wait4(process.pid, 0)  # this process's own peak, not the max
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         if process.returncode != 0:
             raise RuntimeError(f"triobot backtest failed: {_last_line(err.read())}")
         summary = json.loads(out.read())
-    return wall, summary, usage.ru_maxrss / 1024  # kB on Linux
+    return summary, usage.ru_maxrss / 1024  # kB on Linux
 
 
 def _cli_rows(sizes: Sizes) -> tuple[list[Row], dict[int, float]]:
@@ -291,7 +289,7 @@ def _cli_rows(sizes: Sizes) -> tuple[list[Row], dict[int, float]]:
     for _ in range(sizes.rounds):
         for _, every, config in MODES:
             count = sizes.fast[every]
-            _, summary, peak = _cli(config, count)
+            summary, peak = _cli(config, count)
             if every == 10 and count in sizes.rss:
                 rss[count] = max(rss.get(count, 0.0), peak)
             rate = float(summary["speed"]["ticks_per_second"])
@@ -304,7 +302,7 @@ def _cli_rows(sizes: Sizes) -> tuple[list[Row], dict[int, float]]:
             rows[every].rates.append(rate)
     for count in sizes.rss:
         if count not in rss:
-            rss[count] = _cli("replay-every-10.yaml", count)[2]
+            rss[count] = _cli("replay-every-10.yaml", count)[1]
     return list(rows.values()), rss
 
 
