@@ -225,6 +225,15 @@ class RiskGate:
         self._in_flight: dict[str, float] = {}
         self._log = log
         self._next_kill_look = -1
+        # With no limit set nothing but a kill() can refuse or trip: check() then only counts.
+        self._unlimited = all(
+            value is None
+            for value in (
+                limits.max_stake, limits.max_open_contracts, limits.max_trades,
+                limits.max_daily_loss, limits.max_consecutive_losses, limits.take_profit,
+                limits.min_balance, limits.kill_file,
+            )
+        )  # fmt: skip
 
     @property
     def trip(self) -> Trip | None:
@@ -283,6 +292,11 @@ class RiskGate:
         if self._stopping is not None:
             return Decision(False, STOPPING, self._stopping)
         epoch = snapshot.epoch
+        if self._unlimited and not self.trips:
+            self._roll_day(epoch)
+            self._in_flight[intent.intent_id] = intent.amount if intent.basis == "stake" else 0.0
+            self.trades += 1
+            return ALLOW
         lim = self.limits
         if lim.kill_file is not None and epoch >= self._next_kill_look:
             self._next_kill_look = epoch + lim.kill_file_interval

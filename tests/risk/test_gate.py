@@ -62,6 +62,29 @@ def test_no_limits_allows_everything() -> None:
     assert book.gate.trip is None
 
 
+def test_a_gate_without_limits_counts_what_a_gate_with_loose_ones_counts() -> None:
+    # The gate without limits takes a short cut; the figures it keeps must not differ.
+    loose = RiskLimits(max_stake=1e6, max_open_contracts=10**6, min_balance=0.0)
+    free, bound = Book(RiskLimits()), Book(loose)
+    for book in (free, bound):
+        for k in range(30):
+            assert book.try_buy(stake=1.0 + k % 3, basis="payout" if k % 4 else "stake") is None
+            if k % 2:
+                book.close(won=k % 3 == 0, epoch=T0 + k * DAY // 7)
+    for name in ("trades", "in_flight", "exposure", "session_profit", "day_profit", "day"):
+        assert getattr(free.gate, name) == getattr(bound.gate, name), name
+    assert free.gate.consecutive_losses == bound.gate.consecutive_losses
+
+
+def test_a_gate_without_limits_still_refuses_after_a_kill_or_a_stop() -> None:
+    book = Book(RiskLimits())
+    book.gate.kill("SIGUSR1", T0)
+    assert book.try_buy() == "kill_switch"
+    stopped = Book(RiskLimits())
+    stopped.gate.stop("SIGTERM")
+    assert stopped.try_buy() == "stopping"
+
+
 def test_max_stake_refuses_but_does_not_trip() -> None:
     book = Book(RiskLimits(max_stake=5))
     assert book.try_buy(5.01) == "max_stake"
