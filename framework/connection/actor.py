@@ -367,21 +367,24 @@ class Connection:
         Raises:
             ConnectionClosed: the actor has stopped.
         """
-        session: Session | None = None
-        with trio.move_on_at(deadline):
-            if wait:
-                await self.wait_connected()
-            elif not self.connected:
-                if self._closed is not None:
-                    raise ConnectionClosed(f"connection stopped: {self._closed!r}")
-                return NOT_SENT
-            if self.settings.rate_limit:
-                await self._limiter.acquire(call)
-            session = self._session
-            if session is None or not self.connected:
-                return NOT_SENT
-        if session is None:  # the deadline passed while waiting: nothing was sent
-            return TimedOut()
+        if not wait and not self.connected:
+            if self._closed is not None:
+                raise ConnectionClosed(f"connection stopped: {self._closed!r}")
+            return NOT_SENT
+        limited = self.settings.rate_limit
+        # The deadline's scope only where something may wait: setting one up costs
+        # microseconds, and a buy answering a tick (no wait, no rate limit) needs none.
+        if wait or limited:
+            with trio.move_on_at(deadline) as waiting:
+                if wait:
+                    await self.wait_connected()
+                if limited:
+                    await self._limiter.acquire(call)
+            if waiting.cancelled_caught:  # the deadline passed while waiting: nothing sent
+                return TimedOut()
+        session = self._session
+        if session is None or not self.connected:
+            return NOT_SENT
         # Sent outside the scope above, not nested in it: a cancel scope that caught the
         # deadline there would hide it from the session, which must see it to tell an
         # answer lost after sending from a request never sent.

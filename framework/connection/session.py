@@ -297,8 +297,9 @@ class Session:
     async def _write(self, text: str) -> None:
         # A frame cut in half by a cancellation would corrupt the connection, so the write is
         # shielded; it is bounded instead, and a write that cannot finish means a dead peer.
-        limit = self._settings.keepalive.timeout
-        with trio.CancelScope(shield=True), trio.move_on_after(limit) as cs:
+        # One scope, shielded and with its own deadline (which a shield does not block).
+        deadline = trio.current_time() + self._settings.keepalive.timeout
+        with trio.CancelScope(shield=True, deadline=deadline) as cs:
             try:
                 await self._transport.send(text)
             except TransportError as exc:
