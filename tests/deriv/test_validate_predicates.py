@@ -46,6 +46,7 @@ def test_the_calls_drew_valid_and_invalid_requests() -> None:
     assert verdicts[True] > 50 and verdicts[False] > 50, verdicts
 
 
+NAN = float("nan")
 BUY = {"buy": "1", "price": 10, "parameters": {"contract_type": "CALL", "currency": "USD"}}
 
 
@@ -85,6 +86,35 @@ BUY = {"buy": "1", "price": 10, "parameters": {"contract_type": "CALL", "currenc
         ({"uniqueItems": True}, [1, 1]),  # answered by the validator itself
         ({"anyOf": [{"type": "integer"}, {"type": "string"}]}, 1.5),
         ({"type": "string", "sensitive": 1, "default": "x"}, "y"),  # annotations only
+        # Enums: looked up by (type, item) where the items can be hashed, compared otherwise.
+        ({"enum": [1, "a"]}, 1.0),  # equal, not the same type
+        ({"enum": [True, 0]}, 1),
+        ({"enum": [True, 0]}, False),
+        ({"enum": [True, 0]}, 0),
+        ({"enum": [0.0]}, -0.0),
+        ({"enum": ["CALL", "PUT"]}, "PUTT"),
+        ({"enum": [[1], "a"]}, [1]),  # an item that cannot be hashed
+        ({"enum": [[1], "a"]}, "a"),
+        ({"enum": [[1], "a"]}, [1.0]),
+        ({"enum": [NAN, 1.0]}, NAN),  # the very same NaN still equals nothing
+        ({"enum": [NAN, 1.0]}, 1.0),
+        ({"type": "integer", "enum": [1, 2]}, 2),
+        ({"type": "integer", "enum": [1, 2]}, 3),
+        # Leaves: a type and a string's or number's bounds, in one test.
+        ({}, {"anything": [1]}),
+        ({"type": ["number", "null"], "minimum": 0}, None),  # the bound is not a null's
+        ({"type": ["number", "null"], "minimum": 0}, -1),
+        ({"type": "number", "minimum": 0}, -0.5),
+        ({"type": "number", "minimum": 0}, "5"),
+        ({"type": "integer", "maximum": 3}, True),
+        ({"type": "string", "pattern": "^a"}, "ab"),
+        ({"type": "string", "pattern": "^a"}, "ba"),
+        ({"type": "string", "maxLength": 1}, 5),
+        ({"type": ["string", "null"], "maxLength": 1}, None),
+        ({"type": ["string", "integer"], "maxLength": 1, "minimum": 2}, 1),
+        ({"type": ["string", "integer"], "maxLength": 1, "minimum": 2}, "ab"),
+        ({"type": ["string", "integer"], "maxLength": 1, "minimum": 2}, 2),
+        ({"maxLength": 1}, type("Text", (str,), {})("ab")),  # no type: the bound still holds
         (get_call("buy").request, BUY),
         (get_call("buy").request, {**BUY, "price": -1}),
         (get_call("buy").request, {**BUY, "parameters": {"currency": "USD"}}),
