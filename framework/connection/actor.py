@@ -371,9 +371,9 @@ class Connection:
             if self._closed is not None:
                 raise ConnectionClosed(f"connection stopped: {self._closed!r}")
             return NOT_SENT
-        limited = self.settings.rate_limit
-        # The deadline's scope only where something may wait: setting one up costs
-        # microseconds, and a buy answering a tick (no wait, no rate limit) needs none.
+        # A buy counts against no budget: it waits for nothing on its way, so it takes no
+        # scheduler pass and no deadline's scope (microseconds between a tick and the buy).
+        limited = self.settings.rate_limit and self._limiter.paces(call)
         if wait or limited:
             with trio.move_on_at(deadline) as waiting:
                 if wait:
@@ -382,6 +382,9 @@ class Connection:
                     await self._limiter.acquire(call)
             if waiting.cancelled_caught:  # the deadline passed while waiting: nothing sent
                 return TimedOut()
+        else:
+            # Still, a request whose caller was cancelled is never sent.
+            await trio.lowlevel.checkpoint_if_cancelled()
         session = self._session
         if session is None or not self.connected:
             return NOT_SENT

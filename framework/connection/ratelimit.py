@@ -71,6 +71,11 @@ class RateLimiter:
             windows[name] = found
         self._windows = windows
 
+    def paces(self, call: str) -> bool:
+        """Whether ``call`` counts against a budget with figures (else it never waits here)."""
+        name = budget_of(call)
+        return name is not None and bool(self._windows.get(name))
+
     async def acquire(self, call: str) -> None:
         """Wait until ``call`` fits the budget it counts against, then record it."""
         name = budget_of(call)
