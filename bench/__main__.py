@@ -17,6 +17,7 @@ import traceback
 
 import bench
 from bench._summary import Figure, table
+from framework.logs import configure_logging
 
 
 def available() -> list[str]:
@@ -33,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     args = parser.parse_args(argv)
+    # The benchmarks run bots and clients in this process: their info and debug lines would
+    # bury the figures. Warnings and errors still show.
+    configure_logging(fmt="console", level="warning")
     names = args.names or available()
     unknown = sorted(set(names) - set(available()))
     if unknown:
