@@ -294,7 +294,8 @@ class RiskGate:
         epoch = snapshot.epoch
         if self._unlimited and not self.trips:
             self._roll_day(epoch)
-            self._in_flight[intent.intent_id] = intent.amount if intent.basis == "stake" else 0.0
+            worst = intent.max_loss
+            self._in_flight[intent.intent_id] = worst if worst is not None else 0.0
             self.trades += 1
             return ALLOW
         lim = self.limits

@@ -304,20 +304,10 @@ class SimulatedBroker:
                 tape.start(epoch, n)
             woken = tape.due.pop(n, None)
             if woken is not None:
-                counted = None
-                for position in woken:
-                    settlement = tape.feed(position)
-                    if settlement is not None:
-                        if counted is None:
-                            counted = [settlement]
-                        else:
-                            counted.append(settlement)
-                if counted is not None:
+                counted = [s for s in map(tape.feed, woken) if s is not None]
+                if counted:
                     tape.trim()
-                    if settled is None:
-                        settled = counted
-                    else:
-                        settled.extend(counted)
+                    settled = counted if settled is None else settled + counted
         if settled is None:
             return None
         if len(settled) > 1:
