@@ -811,6 +811,59 @@ class Journal:
         rows = self._db.execute(query + " ORDER BY purchase_time, contract_id", args).fetchall()
         return [_contract(dict(row)) for row in rows]
 
+    def settled(
+        self,
+        *,
+        strategy: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> list[JournaledContract]:
+        """Closed contracts (every end: expired, sold, stopped out...), by settlement time.
+
+        Args:
+            strategy: only this strategy's.
+            since: only those settled at or after this epoch.
+            until: only those settled before this epoch.
+            limit: at most this many (all by default).
+            offset: skip this many first (paging).
+            newest_first: the latest settlement first.
+        """
+        where, args = self._settled_filter(strategy, since, until)
+        order = "DESC" if newest_first else "ASC"
+        query = (
+            f"SELECT * FROM contracts WHERE {where} "
+            f"ORDER BY settled_at {order}, contract_id {order} LIMIT ? OFFSET ?"
+        )
+        rows = self._db.execute(query, (*args, -1 if limit is None else limit, offset))
+        return [_contract(dict(row)) for row in rows.fetchall()]
+
+    def count_settled(
+        self, *, strategy: str | None = None, since: int | None = None, until: int | None = None
+    ) -> int:
+        """How many closed contracts :meth:`settled` would give with no limit."""
+        where, args = self._settled_filter(strategy, since, until)
+        row = self._db.execute(f"SELECT COUNT(*) FROM contracts WHERE {where}", args).fetchone()
+        return int(row[0])
+
+    @staticmethod
+    def _settled_filter(
+        strategy: str | None, since: int | None, until: int | None
+    ) -> tuple[str, tuple[Any, ...]]:
+        clauses = ["status != 'open'"]
+        args: list[Any] = []
+        for clause, value in (
+            ("strategy = ?", strategy),
+            ("settled_at >= ?", since),
+            ("settled_at < ?", until),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                args.append(value)
+        return " AND ".join(clauses), tuple(args)
+
     def intents(self) -> list[JournaledIntent]:
         """All intents, oldest first."""
         rows = self._db.execute("SELECT * FROM intents ORDER BY created_epoch, rowid").fetchall()
@@ -825,6 +878,21 @@ class Journal:
         """
         with self._tx() as db:
             self._event(db, "trip", trip)
+
+    def record_control(self, action: Mapping[str, Any]) -> None:
+        """Append a control action (pause, resume, stop, kill, sell...) to the event log.
+
+        Args:
+            action: what was asked, by whom and what it changed (see
+                :class:`framework.runtime.control.ControlResult`); the row's time is the
+                journal's clock.
+        """
+        with self._tx() as db:
+            self._event(db, "control", action, contract_id=action.get("contract_id"))
+
+    def controls(self) -> list[dict[str, Any]]:
+        """Every control action journaled, oldest first, each with its time ``at``."""
+        return [{"at": event["at"], **event["payload"]} for event in self.events(kind="control")]
 
     def trips(self) -> list[dict[str, Any]]:
         """Every risk trip journaled, in the order they started, each as last recorded."""

@@ -265,6 +265,23 @@ class RiskGate:
         """
         self._trip("kill_switch", f"kill switch: {reason}", epoch, None)
 
+    def clear_kill(self, epoch: int = 0) -> bool:
+        """End a kill switch (a person's decision: ``triobot``'s control API calls it).
+
+        A kill file that still exists trips the switch again at its next look.
+
+        Args:
+            epoch: tick time now.
+
+        Returns:
+            Whether a kill switch was on.
+        """
+        trip = self.trips.get("kill_switch")
+        if trip is None:
+            return False
+        self._clear(trip, epoch)
+        return True
+
     def stop(self, reason: str) -> None:
         """Refuse every later intent because the bot is stopping (a stop, not a trip).
 

@@ -22,12 +22,14 @@ from framework.connection.keepalive import KeepalivePolicy
 from framework.deriv.protocol import DEFAULT_APP_ID, MAX_HISTORY_COUNT
 from framework.execution.policy import ExecutionPolicy
 from framework.market.candles import GRANULARITIES
+from framework.notify.config import NotifyConfig
 from framework.risk import RiskLimits
 from framework.simulator.config import SimulatorConfig
 from framework.sizing import StakeConfig
 from framework.strategy._host import OnError, StrategySetup
 from framework.strategy.events import ContractTemplate
 from framework.strategy.series import CandleSeries, valid_granularity
+from framework.web.config import WebConfig
 
 __all__ = [
     "EMBEDDED",
@@ -291,6 +293,8 @@ class BotConfig:
         journal: the SQLite journal file.
         state_dir: folder of the strategies' state files.
         status_interval: seconds between status lines.
+        web: the dashboard, control API and metrics (``None``: not served).
+        notify: where events are sent (``None``: nowhere).
         strategies: the strategies, at least one.
         token: the API token (from the environment or a file; set by the loader), or
             ``None`` for the embedded simulator's demo account.
@@ -312,6 +316,8 @@ class BotConfig:
     journal: Path = Path("triobot-journal.sqlite")
     state_dir: Path = Path("triobot-state")
     status_interval: float = attrs.field(default=10.0, validator=[v.gt(0), v.le(86400)])
+    web: WebConfig | None = None
+    notify: NotifyConfig | None = None
     token: Secret | None = attrs.field(default=None, metadata=INTERNAL)
     token_source: str = attrs.field(default="simulator", metadata=INTERNAL)
     source: Path | None = attrs.field(default=None, eq=False, metadata=INTERNAL)

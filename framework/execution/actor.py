@@ -86,6 +86,7 @@ from typing import Any, Protocol
 import attrs
 import trio
 
+from framework.bus import EventBus
 from framework.connection import (
     ConnectionClosed,
     ConnectionRestored,
@@ -202,6 +203,8 @@ class Followed:
     purchase_time: int
     entry_logged: bool = False
     recovered: bool = False
+    #: The latest state the server gave (live bid and profit), once it gave one.
+    latest: ContractUpdate | None = None
 
 
 def journal_bought(journal: Journal, intent: TradeIntent, outcome: BuyOutcome) -> Followed:
@@ -247,6 +250,7 @@ class ExecutionActor:
         balance: float,
         currency: str,
         policy: ExecutionPolicy | None = None,
+        events: EventBus | None = None,
         log: Any = None,
     ) -> None:
         """Create the actor (call :meth:`run` in a nursery to start it).
@@ -259,9 +263,11 @@ class ExecutionActor:
             balance: the balance at authorization.
             currency: the account currency.
             policy: how many intents at once, how many waiting, and how they are priced.
+            events: where buys and settlements are published (a bus of its own by default).
             log: a structlog logger.
         """
         self._broker = broker
+        self.events = events if events is not None else EventBus()
         self._journal = journal
         self._gate = gate
         self._sink = sink
@@ -293,6 +299,8 @@ class ExecutionActor:
         self._idle = trio.Event()
         self._idle.set()
         self._nursery: trio.Nursery | None = None
+        # When each intent in flight was given (Trio time): a buy's tick-to-trade latency.
+        self._given_at: dict[str, float] = {}
 
     # -- Venue ---------------------------------------------------------------------------
 
@@ -324,6 +332,7 @@ class ExecutionActor:
             return
         self._refusing = False
         self._queued += 1
+        self._given_at[intent.intent_id] = trio.current_time()
         self._send.send_nowait(intent)
         self._idle = trio.Event() if self._idle.is_set() else self._idle
 
@@ -608,6 +617,7 @@ class ExecutionActor:
 
     def _bought(self, intent: TradeIntent, outcome: BuyOutcome, log: Any) -> None:
         followed = journal_bought(self._journal, intent, outcome)
+        given = self._given_at.pop(intent.intent_id, None)
         self.stats.bought += 1
         if outcome.reconciled:
             self.stats.reconciled += 1
@@ -622,6 +632,18 @@ class ExecutionActor:
             payout=outcome.payout,
             reconciled=outcome.reconciled or None,
         )
+        self.events.publish(
+            "bought",
+            strategy=intent.strategy,
+            intent_id=intent.intent_id,
+            contract_id=followed.contract_id,
+            symbol=intent.symbol,
+            contract_type=intent.contract_type,
+            buy_price=followed.buy_price,
+            payout=outcome.payout,
+            # From the intent given to its contract known (None: a recovered intent).
+            latency=None if given is None else trio.current_time() - given,
+        )
         self.follow(followed)
 
     def _not_sent_again(self, intent: TradeIntent, error: APIError, log: Any) -> None:
@@ -630,12 +652,14 @@ class ExecutionActor:
         self._not_bought(intent, f"{error.code}: {error.message}; {STOPPED_UNSENT} again", log)
 
     def _not_bought(self, intent: TradeIntent, reason: str, log: Any) -> None:
+        self._given_at.pop(intent.intent_id, None)
         self._journal.record_not_bought(intent.intent_id, reason)
         self.stats.not_bought += 1
         log.warning("not bought", reason=reason)
         self._sink.rejected(intent, reason)
 
     def _reject(self, intent: TradeIntent, reason: str) -> None:
+        self._given_at.pop(intent.intent_id, None)
         self._journal.record_rejected(intent.intent_id, reason)
         self.stats.rejected += 1
         self._sink.rejected(intent, reason)
@@ -686,7 +710,9 @@ class ExecutionActor:
         if not c.entry_logged and contract.entry_tick is not None:
             c.entry_logged = True
             self._journal.record_update(c.contract_id, dict(contract.raw))
-        self._sink.update(c.intent, ContractUpdate.from_open_contract(contract, c.intent))
+        update = ContractUpdate.from_open_contract(contract, c.intent)
+        c.latest = update
+        self._sink.update(c.intent, update)
         return False
 
     async def _settle(self, c: Followed, contract: OpenContract) -> None:
@@ -730,6 +756,23 @@ class ExecutionActor:
             end=result.end,
             profit=result.profit,
             exit_epoch=result.exit_epoch,
+        )
+        self.events.publish(
+            "settled",
+            strategy=c.intent.strategy,
+            intent_id=c.intent.intent_id,
+            contract_id=c.contract_id,
+            symbol=result.symbol,
+            contract_type=result.contract_type,
+            status=result.status,
+            end=result.end,
+            buy_price=result.buy_price,
+            sell_price=result.sell_price,
+            profit=result.profit,
+            won=result.won,
+            settled_at=result.sell_time,
+            session_profit=s.profit,
+            balance=self.balance,
         )
         self._sink.closed(c.intent, result)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from framework.bus import EventBus
 from framework.journal import Journal, JournalError
 from framework.risk import Decision, RiskGate, RiskLimits, RiskSnapshot, Trip
 from framework.strategy.events import TradeIntent
@@ -29,9 +30,17 @@ class JournalingGate(RiskGate):
         refused: refusals by limit (every one, journaled or not).
     """
 
-    def __init__(self, limits: RiskLimits, journal: Journal, *, log: Any = None) -> None:
+    def __init__(
+        self,
+        limits: RiskLimits,
+        journal: Journal,
+        *,
+        events: EventBus | None = None,
+        log: Any = None,
+    ) -> None:
         super().__init__(limits, log=log)
         self._journal = journal
+        self._events = events if events is not None else EventBus()
         self.refused: dict[str, int] = {}
         self._last: dict[str, str] = {}
         self._serial = 0
@@ -59,5 +68,7 @@ class JournalingGate(RiskGate):
         return decision
 
     def trip_changed(self, trip: Trip) -> None:
-        """Journal a trip that started or ended."""
-        self._journal.record_trip(trip.as_dict())
+        """Journal a trip that started or ended, and publish it."""
+        fields = trip.as_dict()
+        self._journal.record_trip(fields)
+        self._events.publish("trip", **fields)

@@ -24,6 +24,7 @@ from typing import Any
 import attrs
 import trio
 
+from framework.bus import EventBus
 from framework.deriv.models import Tick, Transaction
 from framework.logs import get_logger
 from framework.risk import RiskGate
@@ -68,6 +69,7 @@ class StrategyRunner:
         *,
         policy: RestartPolicy | None = None,
         on_fatal: Callable[[str], None] | None = None,
+        events: EventBus | None = None,
         log: Any = None,
     ) -> None:
         """Create a runner with an empty host; ``host.add`` the strategies, :meth:`run` it,
@@ -77,10 +79,12 @@ class StrategyRunner:
             gate: the bot-wide risk gate.
             policy: restart backoff.
             on_fatal: asks the bot to stop, with a reason (``on_error: raise``).
+            events: where a strategy's restarts, disabling and pauses are published.
             log: a structlog logger.
         """
         self._log = log if log is not None else get_logger("triobot.strategies")
-        self.host = StrategyHost(gate, scheduler=self, log=self._log)
+        self.events = events if events is not None else EventBus()
+        self.host = StrategyHost(gate, scheduler=self, on_state=self.state_changed, log=self._log)
         self.ticks = 0
         self.last_epoch: dict[str, int] = {}
         self.failure: StrategyFailed | None = None
@@ -189,6 +193,17 @@ class StrategyRunner:
         slot = self.host.slots.get(intent.strategy)
         if slot is not None:
             slot.intent_rejected(intent)
+
+    def state_changed(self, slot: Slot) -> None:
+        """Publish a strategy's state (a failure's restart or disabling, a pause...)."""
+        self.events.publish(
+            "strategy",
+            strategy=slot.name,
+            state=slot.state,
+            paused=slot.ctx.paused,
+            errors=slot.errors,
+            restarts=slot.restarts,
+        )
 
     # -- the host's scheduler ------------------------------------------------------------
 

@@ -35,9 +35,10 @@ from typing import Any
 import attrs
 import trio
 
+from framework.bus import EventBus
 from framework.client import Client
 from framework.config import BotConfig
-from framework.connection import Connection
+from framework.connection import Connection, ConnectionRestored, Disconnected
 from framework.deriv.models import Authorize
 from framework.deriv.ratelimits import limits_from_website_status
 from framework.execution import ClientBroker, ExecutionActor, recover
@@ -48,6 +49,7 @@ from framework.simulator import SimulatorConfig
 from framework.simulator.simulator import Simulator
 from framework.strategy.state import JsonFileStateStore
 
+from .control import BotControl
 from .endpoint import connect
 from .gate import JournalingGate
 from .groups import sole_error
@@ -102,6 +104,9 @@ class Bot:
         simulator: the embedded simulator, when there is one.
         connection, actor, runner, gate, board: the live components (set during start-up).
         markets: per symbol, what feeds its ticks, candles and history.
+        events: what happens, for watchers (dashboard, notifications, metrics).
+        control: what a person may do to the running bot (pause, stop, kill switch...).
+        journal: the open journal while the bot runs.
         summary: set when the run ends (also after a failure, as far as it got).
         recovery: what start-up reconciliation found.
     """
@@ -148,6 +153,9 @@ class Bot:
         self.markets: dict[str, SymbolMarket] = {}
         #: set once every strategy has started (for supervisors and tests).
         self.started = trio.Event()
+        self.events = EventBus()
+        self.control = BotControl(self)
+        self.journal: Journal | None = None
         self._root: trio.CancelScope | None = None
         self._aborted = False
 
@@ -182,7 +190,7 @@ class Bot:
             StrategyFailed: a strategy could not be created, or one under
                 ``on_error: raise`` raised (the bot stopped gracefully first).
         """
-        journal = Journal(self.config.journal)
+        self.journal = journal = Journal(self.config.journal)
         try:
             try:
                 async with trio.open_nursery() as root:
@@ -202,6 +210,15 @@ class Bot:
                 self.summary = attrs.evolve(
                     self.summary, open_at_exit=len(journal.open_contracts())
                 )
+                self.events.publish(
+                    "stopped",
+                    reason=self.summary.reason,
+                    settled=self.summary.settled,
+                    profit=self.summary.profit,
+                    balance=self.summary.balance,
+                    open_at_exit=self.summary.open_at_exit,
+                )
+            self.journal = None
             journal.close()
         assert self.summary is not None
         return self.summary
@@ -226,9 +243,11 @@ class Bot:
 
         client = Client(conn)
         broker = ClientBroker(client, known_contracts=[c.contract_id for c in journal.contracts()])
-        self.gate = gate = JournalingGate(config.risk, journal, log=log)
+        events = self.events
+        root.start_soon(self._forward_connection_events, conn)
+        self.gate = gate = JournalingGate(config.risk, journal, events=events, log=log)
         self.runner = runner = StrategyRunner(
-            gate, policy=self._policy, on_fatal=self.stop.request, log=log
+            gate, policy=self._policy, on_fatal=self.stop.request, events=events, log=log
         )
         self.actor = actor = ExecutionActor(
             broker,
@@ -238,6 +257,7 @@ class Bot:
             balance=auth.balance,
             currency=auth.currency,
             policy=config.execution,
+            events=events,
         )
         runner.on_epoch(actor)
         self.board = board = StatusBoard(
@@ -281,10 +301,29 @@ class Bot:
             strategies=[s.name for s in config.strategies],
             symbols=list(runner.host.symbols),
         )
+        events.publish(
+            "started",
+            account=auth.loginid,
+            virtual=auth.is_virtual,
+            balance=auth.balance,
+            currency=auth.currency,
+            strategies=[s.name for s in config.strategies],
+        )
         task_status.started(self)
         self.started.set()
         await self.stop.wait()
         await self._shutdown()
+
+    async def _forward_connection_events(self, conn: Connection) -> None:
+        """Publish each loss and recovery of the connection on the bot's bus."""
+        async with conn.events() as channel:
+            async for event in channel:
+                if isinstance(event, Disconnected):
+                    self.events.publish("connection_lost", reason=event.reason)
+                elif isinstance(event, ConnectionRestored):
+                    self.events.publish(
+                        "connection_restored", downtime=event.downtime, attempts=event.attempts
+                    )
 
     def _check_scopes(self, auth: Authorize) -> None:
         needs = bot_needs((s.name, s.strategy_class) for s in self.config.strategies)

@@ -37,7 +37,18 @@ from .events import (
 )
 from .state import StateStore
 
-__all__ = ["Context", "IntentError", "Venue", "check_intent", "contract_label", "expires"]
+__all__ = [
+    "PAUSED",
+    "Context",
+    "IntentError",
+    "Venue",
+    "check_intent",
+    "contract_label",
+    "expires",
+]
+
+#: The refusal a paused strategy's ``buy`` counts (in ``refusals``, beside the risk limits).
+PAUSED = "paused"
 
 
 # Also a ValueError: a strategy handed in a bad contract, and plugin code written against the
@@ -136,6 +147,9 @@ class Context:
         self._history = history
         self.refusals: dict[str, int] = {}
         self.submitted = 0
+        #: Paused by a person (the control API): ``buy`` refuses (:data:`PAUSED`), orders on
+        #: open contracts still go, and the strategy still sees every event.
+        self.paused = False
 
     @property
     def name(self) -> str:
@@ -266,6 +280,9 @@ class Context:
         selected_tick: int | None = None,
     ) -> TradeIntent | None:
         """See :meth:`StrategyContext.buy`."""
+        if self.paused:
+            self.refusals[PAUSED] = self.refusals.get(PAUSED, 0) + 1
+            return None
         t = self._contract
         ctype = contract_type if contract_type is not None else t.type
         if ctype is None:

@@ -340,6 +340,7 @@ class StrategyHost:
         gate: RiskGate,
         *,
         scheduler: Scheduler | None = None,
+        on_state: Callable[[Slot], None] | None = None,
         log: Any = None,
     ) -> None:
         """Create an empty host; :meth:`add` the strategies, then :meth:`start_all`.
@@ -347,6 +348,8 @@ class StrategyHost:
         Args:
             gate: the bot-wide risk gate.
             scheduler: restarts and fatal failures (default :class:`Immediate`, a replay's).
+            on_state: told when a failure restarts or disables a strategy, and when it is
+                running again (the live bot publishes it).
             log: a structlog logger.
         """
         self.slots: dict[str, Slot] = {}
@@ -362,6 +365,7 @@ class StrategyHost:
         self._scheduler: Scheduler = scheduler if scheduler is not None else Immediate()
         self._log = log if log is not None else get_logger("triobot.strategies")
         self._stopping = False
+        self._on_state = on_state
 
     def add(
         self, setup: StrategySetup, *, venue: Venue, state: StateStore, first_seq: int = 0
@@ -594,6 +598,7 @@ class StrategyHost:
         if slot.on_error == "raise":
             slot.state = "disabled"
             self._rebuild()
+            self._state_changed(slot)
             failure = StrategyFailed(f"strategy {slot.name!r} raised at epoch {epoch}: {error}")
             failure.__cause__ = exc
             self._scheduler.fail(failure)
@@ -613,6 +618,7 @@ class StrategyHost:
             exc_info=exc,
         )
         self._rebuild()
+        self._state_changed(slot)
         if delay is not None:
             self._scheduler.call_later(slot, delay, lambda: self._restart(slot))
 
@@ -627,6 +633,11 @@ class StrategyHost:
             return
         self._log.warning("strategy restarted", strategy=slot.name, restarts=slot.restarts)
         self._rebuild()
+        self._state_changed(slot)
+
+    def _state_changed(self, slot: Slot) -> None:
+        if self._on_state is not None:
+            self._on_state(slot)
 
     def _rebuild(self) -> None:
         table: dict[str, list[Callable[[Tick], None]]] = {}
@@ -667,6 +678,7 @@ class StrategyHost:
                 "state": s.state,
                 "errors": s.errors,
                 "restarts": s.restarts,
+                "paused": s.ctx.paused,
                 "intents": s.ctx.submitted,
                 "refusals": dict(s.ctx.refusals),
                 "orders": dict(s.ctx.order_counts),

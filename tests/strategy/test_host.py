@@ -329,6 +329,7 @@ def test_summary_rows() -> None:
             "state": "running",
             "errors": 0,
             "restarts": 0,
+            "paused": False,
             "intents": 1,
             "refusals": {},
             "orders": {},
