@@ -135,3 +135,59 @@ def test_opening_existing_only(tmp_path: Path) -> None:
     not_sqlite.write_text("hello " * 100)
     with pytest.raises(JournalError, match="not a triobot journal"):
         Journal(not_sqlite, create=False)
+
+
+def _settle(journal: Journal, contract_id: int, at: int, profit: float) -> None:
+    journal.record_settlement(
+        contract_id,
+        status="won" if profit > 0 else "lost",
+        sell_price=max(0.0, 1.0 + profit),
+        profit=profit,
+        entry_epoch=at - 3,
+        entry_quote=100.0,
+        exit_epoch=at,
+        exit_quote=101.0,
+        settled_at=at,
+        end="expired",
+    )
+
+
+def test_closed_contracts_page_and_filter_by_strategy_and_settlement_time() -> None:
+    with Journal(":memory:") as journal:
+        for n, (strategy, at, profit) in enumerate(
+            [("a", 100, 0.5), ("b", 105, -1.0), ("a", 110, 0.5), ("a", 120, -1.0)], start=1
+        ):
+            journal.record_intent(Intent(f"{strategy}-{n}", strategy=strategy))
+            journal.mark_sending(f"{strategy}-{n}", {"buy": "1"})
+            journal.record_bought(
+                f"{strategy}-{n}",
+                contract_id=n,
+                buy_price=1.0,
+                payout=1.95,
+                purchase_time=at - 5,
+                transaction_id=None,
+            )
+            _settle(journal, n, at, profit)
+        _buy(journal, "open-1", 99)  # still open: never in the closed list
+        assert [c.contract_id for c in journal.settled()] == [1, 2, 3, 4]
+        assert [c.contract_id for c in journal.settled(newest_first=True)] == [4, 3, 2, 1]
+        assert [c.contract_id for c in journal.settled(strategy="a")] == [1, 3, 4]
+        assert [c.contract_id for c in journal.settled(since=105, until=120)] == [2, 3]
+        page = journal.settled(newest_first=True, limit=2, offset=1)
+        assert [c.contract_id for c in page] == [3, 2]
+        assert journal.count_settled() == 4
+        assert journal.count_settled(strategy="a", since=110) == 2
+        assert journal.count_settled(strategy="nobody") == 0
+
+
+def test_control_actions_are_kept_in_order_with_their_time() -> None:
+    times = iter([10.0, 20.0])
+    with Journal(":memory:", clock=lambda: next(times)) as journal:
+        journal.record_control({"action": "pause", "target": "a", "source": "web", "changed": True})
+        journal.record_control({"action": "sell", "contract_id": 7, "source": "web"})
+        assert journal.controls() == [
+            {"at": 10.0, "action": "pause", "target": "a", "source": "web", "changed": True},
+            {"at": 20.0, "action": "sell", "contract_id": 7, "source": "web"},
+        ]
+        (sale,) = [e for e in journal.events(kind="control") if e["contract_id"] == 7]
+        assert sale["payload"]["action"] == "sell"
