@@ -156,6 +156,9 @@ class _Checker:
             look up or check, an epoch out of order), which then names the line.
         """
         names = set(symbols)
+        # A price is finite and above zero; the line-by-line reading names one that is not.
+        if not all(map(math.isfinite, quotes)) or min(quotes) <= 0:
+            return None
         if pips is None:
             pip_of = {}
             for symbol in names:
@@ -194,6 +197,23 @@ class _Checker:
                 self.path, line, f"epoch {epoch} of {symbol} is not after its previous tick"
             )
         self.last_by_symbol[symbol] = epoch
+
+
+def _quote(path: str, line: int, value: Any) -> float:
+    """A tick's quote as a float: a finite number above zero, or the line's error."""
+    try:
+        quote = float(value)
+    except OverflowError:  # an integer beyond any float
+        raise TickFileError(
+            path, line, f"quote: out of range: a {len(str(value))}-digit integer"
+        ) from None
+    except (TypeError, ValueError):
+        raise TickFileError(path, line, f"quote: expected a number, got {value!r}") from None
+    if not math.isfinite(quote):
+        raise TickFileError(path, line, f"quote: not a finite number: {value!r}")
+    if quote <= 0:
+        raise TickFileError(path, line, f"quote: a price must be above zero, got {value!r}")
+    return quote
 
 
 def _int(value: Any) -> int | None:
@@ -386,7 +406,10 @@ class JsonLinesSource(_FileSource):
         ):
             return None
         if int in kinds:
-            quotes = list(map(float, quotes))
+            try:
+                quotes = list(map(float, quotes))
+            except OverflowError:  # an integer beyond any float: the line names it
+                return None
         pips = None if set(map(type, given)) == {type(None)} else given
         return checker.block(symbols, epochs, quotes, pips)
 
@@ -406,10 +429,9 @@ class JsonLinesSource(_FileSource):
             if fixed is None:
                 raise TickFileError(self.path, number, f"epoch: expected an integer, got {epoch!r}")
             epoch = fixed
-        if type(quote) is not float:
-            if type(quote) is not int:
-                raise TickFileError(self.path, number, f"quote: expected a number, got {quote!r}")
-            quote = float(quote)
+        if type(quote) not in (float, int):
+            raise TickFileError(self.path, number, f"quote: expected a number, got {quote!r}")
+        quote = _quote(self.path, number, quote)
         given = obj.get("pip_size")
         if given is None:
             pip = checker.pip_size(symbol, number)
@@ -525,14 +547,7 @@ class CsvSource(_FileSource):
             raise TickFileError(
                 self.path, number, f"epoch: expected an integer, got {row[ie]!r}"
             ) from None
-        try:
-            quote = float(row[iq])
-        except ValueError:
-            raise TickFileError(
-                self.path, number, f"quote: expected a number, got {row[iq]!r}"
-            ) from None
-        if quote != quote or quote in (float("inf"), float("-inf")):
-            raise TickFileError(self.path, number, f"quote: not a finite number: {row[iq]!r}")
+        quote = _quote(self.path, number, row[iq])
         if ip is not None and row[ip].strip():
             pip = _pip(self.path, number, _whole(row[ip]), row[ip])
         else:
@@ -609,8 +624,11 @@ class ParquetSource:
     @staticmethod
     def _fast(cols: list[list[Any]], checker: _Checker) -> list[Tick] | None:
         """A batch's ticks at once (None: row by row, which names the row)."""
+        epochs = cols[0]
+        # A float epoch column goes row by row: only a whole number is an epoch.
+        if set(map(type, epochs)) != {int}:
+            return None
         try:
-            epochs = list(map(int, cols[0]))
             quotes = list(map(float, cols[1]))
         except (TypeError, ValueError, OverflowError):
             return None
@@ -629,10 +647,14 @@ class ParquetSource:
         row = before
         for epoch, quote, symbol, pip in zip(cols[0], cols[1], cols[2], pips, strict=True):
             row += 1
+            whole = _int(epoch)
+            if whole is None:
+                raise TickFileError(checker.path, row, f"epoch: expected an integer, got {epoch!r}")
+            price = _quote(checker.path, row, quote)
             if pip is None:
                 pip = checker.pip_size(symbol, row)
-            checker.check(symbol, int(epoch), row)
-            out.append(Tick(symbol, int(epoch), float(quote), int(pip)))
+            checker.check(symbol, whole, row)
+            out.append(Tick(symbol, whole, price, int(pip)))
         return out
 
     def progress(self) -> float | None:

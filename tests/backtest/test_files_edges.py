@@ -41,6 +41,14 @@ def ticks_of(source: Chunked) -> list[Tick]:
         ("j.csv", "epoch,quote,symbol\n1,-inf,R_100\n", "j.csv:2: quote: not a finite number"),
         ("k.csv", "epoch,quote,symbol,pip_size\n1,2,R_100,x\n", "k.csv:2: pip_size: expected"),
         ("l.csv", "epoch,quote,symbol,pip_size\n1,2,R_100,11\n", "l.csv:2: pip_size: expected"),
+        ("m.csv", "epoch,quote,symbol\n1,0,R_100\n", "m.csv:2: quote: a price must be above"),
+        ("n.jsonl", "{" + R100 + ',"epoch":1,"quote":-2.5}\n', "n.jsonl:1: quote: a price must"),
+        ("o.jsonl", "{" + R100 + ',"epoch":1,"quote":1e999}\n', "o.jsonl:1: quote: not a finite"),
+        (
+            "p.jsonl",
+            "{" + R100 + ',"epoch":1,"quote":' + "9" * 400 + "}\n",
+            "p.jsonl:1: quote: out",
+        ),
     ],
 )
 def test_bad_values_name_file_and_line(tmp_path: Path, name: str, text: str, message: str) -> None:
@@ -214,3 +222,19 @@ def test_parquet_without_pyarrow_says_how_to_get_it(
     with pytest.raises(TickFileError) as raised:
         open_source(path)
     assert str(raised.value).endswith("reading Parquet needs pyarrow (pip install pyarrow)")
+
+
+def test_a_bad_parquet_value_names_its_row(tmp_path: Path) -> None:
+    pa: Any = pytest.importorskip("pyarrow", reason="Parquet support needs pyarrow")
+    pq: Any = importlib.import_module("pyarrow.parquet")
+    for n, (epochs, quotes, message) in enumerate(
+        [
+            ([1, 2], [100.0, -1.0], ":2: quote: a price must be above zero"),
+            ([1, None], [100.0, 101.0], ":2: epoch: expected an integer, got None"),
+        ]
+    ):
+        path = tmp_path / f"bad{n}.parquet"
+        table = pa.table({"epoch": epochs, "quote": quotes, "symbol": ["R_100", "R_100"]})
+        pq.write_table(table, path)
+        with pytest.raises(TickFileError, match=re.escape(message)):
+            ticks_of(open_source(path))

@@ -120,7 +120,7 @@ def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:
 
 def test_corrupt_gzip_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl.gz"
-    lines = "".join(f'{{"symbol":"R_100","epoch":{i},"quote":{i}}}\n' for i in range(5000))
+    lines = "".join(f'{{"symbol":"R_100","epoch":{i},"quote":{i + 1}}}\n' for i in range(5000))
     data = gzip.compress(lines.encode())
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(TickFileError, match="cannot read"):
