@@ -28,6 +28,7 @@ from framework.files import read_secret
 from framework.market.contracts import ContractSpec, validate
 from framework.market.errors import MarketError
 from framework.market.symbols import SYMBOLS
+from framework.notify.config import TELEGRAM_TOKEN_ENV, NotifyConfig
 from framework.risk import RiskLimits
 from framework.scopes import unknown_calls
 from framework.simulator.config import is_loopback
@@ -227,6 +228,7 @@ def check_data(
             config,
             token=token,
             token_source=token_source,
+            notify=_notify_token(config.notify, env, resolve_secrets, report),
             source=file,
             strategies=tuple(
                 attrs.evolve(item, strategy_class=classes.get(i))
@@ -311,19 +313,45 @@ def _token(
     return None, "simulator"
 
 
-def _token_file(path: Path, report: _Report) -> Secret | None:
+def _token_file(path: Path, report: _Report, key: Path_ = ("token_file",)) -> Secret | None:
     try:
         text, warning = read_secret(path)
     except (OSError, UnicodeDecodeError) as exc:
-        report.problems.append((("token_file",), f"cannot read {path}: {_os_reason(exc)}"))
+        report.problems.append((key, f"cannot read {path}: {_os_reason(exc)}"))
         return None
     value = text.strip()
     if not value:
-        report.problems.append((("token_file",), f"{path} is empty"))
+        report.problems.append((key, f"{path} is empty"))
         return None
     if warning is not None:
-        report.warnings.append((("token_file",), warning))
+        report.warnings.append((key, warning))
     return Secret(value)
+
+
+def _notify_token(
+    notify: NotifyConfig | None, env: Mapping[str, str], resolve: bool, report: _Report
+) -> NotifyConfig | None:
+    """``notify.telegram`` with its bot token: from its ``token_file``, else the environment."""
+    telegram = None if notify is None else notify.telegram
+    if notify is None or telegram is None or not resolve:
+        return notify
+    path: Path_ = ("notify", "telegram")
+    token: Secret | None = None
+    if telegram.token_file is not None:
+        token = _token_file(telegram.token_file, report, (*path, "token_file"))
+    else:
+        value = env.get(TELEGRAM_TOKEN_ENV, "").strip()
+        if value:
+            token = Secret(value)
+        else:
+            report.problems.append(
+                (
+                    path,
+                    f"needs the bot token: set {TELEGRAM_TOKEN_ENV} in the environment "
+                    "or add token_file: PATH",
+                )
+            )
+    return attrs.evolve(notify, telegram=attrs.evolve(telegram, token=token))
 
 
 def _plugins(data: dict[str, Any], report: _Report) -> dict[int, type[Any]]:
