@@ -136,8 +136,10 @@ def configure_logging(
         cache_logger_on_first_use=False,
     )
     # Libraries that log through the standard library (trio-websocket logs every frame at
-    # DEBUG) stay at WARNING unless asked otherwise.
-    logging.getLogger("trio-websocket").setLevel(logging.WARNING)
+    # DEBUG; httpx each request's URL at INFO, and Telegram's holds the bot token) stay at
+    # WARNING unless asked otherwise.
+    for name in ("trio-websocket", "httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _has_rich() -> bool:

@@ -44,6 +44,7 @@ from framework.deriv.ratelimits import limits_from_website_status
 from framework.execution import ClientBroker, ExecutionActor, recover
 from framework.journal import Journal
 from framework.logs import get_logger
+from framework.notify.notifier import Notifier, notifying
 from framework.scopes import bot_needs, require_scopes
 from framework.simulator import SimulatorConfig
 from framework.simulator.simulator import Simulator
@@ -107,6 +108,8 @@ class Bot:
         events: what happens, for watchers (dashboard, notifications, metrics).
         control: what a person may do to the running bot (pause, stop, kill switch...).
         journal: the open journal while the bot runs.
+        notifier: sends events to the ``notify:`` targets while the bot runs (its counters
+            stay readable after).
         summary: set when the run ends (also after a failure, as far as it got).
         recovery: what start-up reconciliation found.
     """
@@ -156,6 +159,7 @@ class Bot:
         self.events = EventBus()
         self.control = BotControl(self)
         self.journal: Journal | None = None
+        self.notifier: Notifier | None = None
         self._root: trio.CancelScope | None = None
         self._aborted = False
 
@@ -191,35 +195,39 @@ class Bot:
                 ``on_error: raise`` raised (the bot stopped gracefully first).
         """
         self.journal = journal = Journal(self.config.journal)
-        try:
+        # Around the root nursery: subscribed before "started" is published, and still
+        # sending (for a bounded flush) the "stopped" published once the root has closed.
+        async with notifying(self.config.notify, self.events, log=self.log) as notifier:
+            self.notifier = notifier
             try:
-                async with trio.open_nursery() as root:
-                    self._root = root.cancel_scope
-                    await self._run(root, journal, task_status)
-                    root.cancel_scope.cancel()
-            except BaseExceptionGroup as group:
-                error = sole_error(group)
-                # Drop the group, keep the error's own cause (a strategy's exception).
-                raise error from error.__cause__
-        finally:
-            if self.board is not None and self.summary is None:
-                self.summary = self.board.summary(self.stop.reason or "failed")
-            if self.summary is not None:
-                # The journal, not the in-memory followers (cancelled on an abort), says what
-                # is still open: that is what the next start will follow.
-                self.summary = attrs.evolve(
-                    self.summary, open_at_exit=len(journal.open_contracts())
-                )
-                self.events.publish(
-                    "stopped",
-                    reason=self.summary.reason,
-                    settled=self.summary.settled,
-                    profit=self.summary.profit,
-                    balance=self.summary.balance,
-                    open_at_exit=self.summary.open_at_exit,
-                )
-            self.journal = None
-            journal.close()
+                try:
+                    async with trio.open_nursery() as root:
+                        self._root = root.cancel_scope
+                        await self._run(root, journal, task_status)
+                        root.cancel_scope.cancel()
+                except BaseExceptionGroup as group:
+                    error = sole_error(group)
+                    # Drop the group, keep the error's own cause (a strategy's exception).
+                    raise error from error.__cause__
+            finally:
+                if self.board is not None and self.summary is None:
+                    self.summary = self.board.summary(self.stop.reason or "failed")
+                if self.summary is not None:
+                    # The journal, not the in-memory followers (cancelled on an abort), says
+                    # what is still open: that is what the next start will follow.
+                    self.summary = attrs.evolve(
+                        self.summary, open_at_exit=len(journal.open_contracts())
+                    )
+                    self.events.publish(
+                        "stopped",
+                        reason=self.summary.reason,
+                        settled=self.summary.settled,
+                        profit=self.summary.profit,
+                        balance=self.summary.balance,
+                        open_at_exit=self.summary.open_at_exit,
+                    )
+                self.journal = None
+                journal.close()
         assert self.summary is not None
         return self.summary
 
