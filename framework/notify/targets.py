@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import httpx
 
 from framework.bus import BotEvent
+from framework.errors import TriobotError
 
 from .config import TelegramTarget, WebhookTarget
 from .messages import telegram_text, webhook_body
@@ -22,7 +23,7 @@ __all__ = ["SendFailed", "Sender", "TelegramSender", "WebhookSender", "sender_fo
 _HIDDEN = "<not shown>"
 
 
-class SendFailed(Exception):
+class SendFailed(TriobotError):
     """A send that did not deliver.
 
     Attributes:
