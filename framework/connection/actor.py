@@ -128,6 +128,11 @@ class Connection:
         """Whether requests go out right now."""
         return self._ready.is_set() and self._closed is None
 
+    @property
+    def limiter(self) -> RateLimiter:
+        """The client-side pacing of requests (its ``waits`` and ``waited`` for monitoring)."""
+        return self._limiter
+
     async def wait_connected(self) -> None:
         """Wait until the connection is up (or raise if it stopped for good).
 

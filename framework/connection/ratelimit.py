@@ -44,6 +44,10 @@ class RateLimiter:
         limits: budgets by name (``general``, ``outcome``, ``pricing``).
         margin: fraction of each budget we allow ourselves (keeps headroom for clock skew
             and for other clients on the same account).
+
+    Attributes:
+        waits: calls that had to wait for their budget (each counted once, however long).
+        waited: seconds those calls were held, in total.
     """
 
     def __init__(self, limits: Mapping[str, Budget] = BUDGETS, *, margin: float = 0.9) -> None:
@@ -53,6 +57,7 @@ class RateLimiter:
         # statement, whose budget has room. Taken at once when free: a buy within its budget
         # goes out with no scheduler pass spent here.
         self._locks = {name: EagerLock() for name in BUDGETS}
+        self.waits = 0
         self.waited = 0.0
         self.update(limits)
 
@@ -85,6 +90,7 @@ class RateLimiter:
             return
         # FIFO: a call that has waited keeps its place ahead of later ones.
         async with self._locks[name]:
+            held = self.waited
             while True:
                 now = trio.current_time()
                 wait = max(w.wait_time(now) for w in windows)
@@ -92,5 +98,7 @@ class RateLimiter:
                     break
                 self.waited += wait
                 await trio.sleep(wait)
+            if self.waited > held:  # held back (once, however many sleeps it took)
+                self.waits += 1
             for window in windows:
                 window.times.append(now)

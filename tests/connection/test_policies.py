@@ -51,6 +51,20 @@ async def test_limiter_spaces_calls_without_polling(autojump_clock: trio.abc.Clo
     assert trio.current_time() == before
 
 
+async def test_the_limiter_counts_the_calls_it_held_and_for_how_long(
+    autojump_clock: trio.abc.Clock,
+) -> None:
+    limits = {"api_call_limits": {"max_requests_outcome": {"minutely": 5, "hourly": 1000}}}
+    limiter = RateLimiter(limits_from_website_status(limits))
+    for _ in range(4):  # 90 % of 5: four a minute go at once
+        await limiter.acquire("statement")
+    assert (limiter.waits, limiter.waited) == (0, 0.0)
+    await limiter.acquire("statement")  # the fifth waits for the first to leave the window
+    await limiter.acquire("ping")  # never limited, never counted
+    assert limiter.waits == 1
+    assert limiter.waited == pytest.approx(60.0)
+
+
 async def test_a_window_without_a_figure_is_not_limited(autojump_clock: trio.abc.Clock) -> None:
     limits = {"api_call_limits": {"max_requests_outcome": {"minutely": 0, "hourly": 3}}}
     limiter = RateLimiter(limits_from_website_status(limits))
