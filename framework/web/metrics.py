@@ -197,14 +197,16 @@ def _connection(conn: Connection) -> Iterator[Metric]:
         "Seconds requests were held back by the rate limits, in total.",
         limiter.waited,
     )
+    # The bot holds its connection only once it is authorized (Bot._run), and an answer,
+    # once given, is only ever replaced by the next one.
     auth = conn.authorization
-    if auth is not None:
-        info = GaugeMetricFamily(
-            "triobot_account", "The account the bot trades (always 1).",
-            labels=["account", "currency", "virtual"],
-        )  # fmt: skip
-        info.add_metric([auth.loginid, auth.currency, str(auth.is_virtual).lower()], 1.0)
-        yield info
+    assert auth is not None, "an authorized connection"
+    info = GaugeMetricFamily(
+        "triobot_account", "The account the bot trades (always 1).",
+        labels=["account", "currency", "virtual"],
+    )  # fmt: skip
+    info.add_metric([auth.loginid, auth.currency, str(auth.is_virtual).lower()], 1.0)
+    yield info
 
 
 class BotMetrics:
