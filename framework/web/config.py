@@ -33,12 +33,17 @@ class WebConfig:
 
     Attributes:
         listen: ``HOST:PORT``; loopback by default, port 0 picks a free port.
-        token_file: a file holding the bearer token; else ``TRIOBOT_WEB_TOKEN``, else one
-            generated at start and written (0600) under the bot's state directory.
+        token_file: a file holding the bearer token, when ``TRIOBOT_WEB_TOKEN`` is not
+            set; without either, one is generated at start and written (0600) under the
+            bot's state directory.
+        status_period: seconds between the ``status`` events of the live stream.
     """
 
     listen: str = attrs.field(default="127.0.0.1:0", validator=_listen)
     token_file: Path | None = None
+    status_period: float = attrs.field(
+        default=1.0, validator=[attrs.validators.gt(0), attrs.validators.le(3600)]
+    )
 
     @property
     def host(self) -> str:
