@@ -49,6 +49,7 @@ from framework.scopes import bot_needs, require_scopes
 from framework.simulator import SimulatorConfig
 from framework.simulator.simulator import Simulator
 from framework.strategy.state import JsonFileStateStore
+from framework.web.server import WebServer
 
 from .control import BotControl
 from .endpoint import connect
@@ -110,6 +111,7 @@ class Bot:
         journal: the open journal while the bot runs.
         notifier: sends events to the ``notify:`` targets while the bot runs (its counters
             stay readable after).
+        web_url: where the web dashboard and API listen, once they do (``web:`` set).
         summary: set when the run ends (also after a failure, as far as it got).
         recovery: what start-up reconciliation found.
     """
@@ -160,6 +162,7 @@ class Bot:
         self.control = BotControl(self)
         self.journal: Journal | None = None
         self.notifier: Notifier | None = None
+        self.web_url: str | None = None
         self._root: trio.CancelScope | None = None
         self._aborted = False
 
@@ -300,6 +303,10 @@ class Bot:
         )
         runner.start_all()
         root.start_soon(board.run, config.status_interval)
+        if config.web is not None:
+            # Opened before yielding: a refused token or address stops the bot here.
+            server = WebServer.open(self, config.web)
+            self.web_url = await root.start(server.serve)
         log.info(
             "bot started",
             account=auth.loginid,
