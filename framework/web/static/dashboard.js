@@ -226,8 +226,8 @@
   function renderStatus(s) {
     const cur = s.currency || "";
     setText("account", `${s.account || "-"}${s.virtual ? " (demo)" : s.virtual === false ? " (real)" : ""}`);
-    setText("balance", `${fmtMoney(s.balance)} ${cur}`.trim());
-    setText("opening", `opened at ${fmtMoney(s.opening_balance)}`);
+    setText("balance", fmtMoney(s.balance));
+    setText("opening", `${cur ? cur + ", " : ""}opened at ${fmtMoney(s.opening_balance)}`);
     setText("pnl", fmtSigned(s.pnl), sign(s.pnl));
     setText(
       "winrate",
@@ -390,7 +390,13 @@
       yaxis: { tickformat: ".2f", zeroline: true, zerolinecolor: "#999", title: { text: "profit" } },
       showlegend: false,
     };
-    window.Plotly.react(byId("equity-chart"), [trace], layout, { responsive: true, displayModeBar: false });
+    const chart = byId("equity-chart");
+    window.Plotly.react(chart, [trace], layout, { responsive: true, displayModeBar: false });
+    if (!chartReady && typeof window.ResizeObserver !== "undefined") {
+      // plotly follows the window's resize events; a phone turned or a panel reflowed
+      // changes the chart's box without one.
+      new ResizeObserver(() => window.Plotly.Plots.resize(chart)).observe(chart);
+    }
     chartReady = true;
   }
 
