@@ -6,6 +6,7 @@ and compares every figure with the live component that holds it.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from framework.runtime import Bot
 from framework.simulator import SimulatorConfig
 from framework.simulator.ratelimit import RateLimits
 from framework.web.metrics import FEED_CAPACITY, LATENCY_BUCKETS, BotMetrics
+from tests.docs.blocks import ROOT
 from tests.runtime.conftest import EVERY, START, make_bot, write_config
 from tests.runtime.plugins import Crasher, Every
 
@@ -47,6 +49,15 @@ def scrape(metrics: BotMetrics) -> dict[str, dict[Labels, float]]:
             labels = tuple(sorted(sample.labels.items()))
             samples.setdefault(sample.name, {})[labels] = sample.value
     return samples
+
+
+def documented() -> set[str]:
+    """The series docs/running.md lists in its metrics table (the first column's names)."""
+    text = (ROOT / "docs" / "running.md").read_text(encoding="utf-8")
+    section = text[text.index("\n## Prometheus metrics\n") :]
+    section = section[: section.index("\n## ", 1)]
+    rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `triobot_")]
+    return {name for row in rows for name in re.findall(r"`(triobot_\w+)`", row)}
 
 
 def one(samples: dict[str, dict[Labels, float]], name: str, **labels: str) -> float:
@@ -144,6 +155,13 @@ async def test_every_figure_is_the_live_components_own(tmp_path: Path, vclock: M
             assert one(samples, "triobot_account", **account) == 1
             assert one(samples, "triobot_metrics_events_dropped_total") == 0
             assert all(name.startswith("triobot_") for name in samples)
+            # The guide's table lists every series, and only those (a histogram by its name).
+            shown = {
+                name.removesuffix("_count")
+                for name in samples
+                if not name.endswith(("_created", "_bucket", "_sum"))
+            }
+            assert shown == documented()
             bot.stop.request("test")
         nursery.cancel_scope.cancel()
     # A stopped bot's figures stay readable as they ended.
