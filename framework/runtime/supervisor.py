@@ -49,6 +49,7 @@ from framework.scopes import bot_needs, require_scopes
 from framework.simulator import SimulatorConfig
 from framework.simulator.simulator import Simulator
 from framework.strategy.state import JsonFileStateStore
+from framework.web.metrics import BotMetrics
 from framework.web.server import WebServer
 
 from .control import BotControl
@@ -112,6 +113,8 @@ class Bot:
         notifier: sends events to the ``notify:`` targets while the bot runs (its counters
             stay readable after).
         web_url: where the web dashboard and API listen, once they do (``web:`` set).
+        metrics: its Prometheus metrics, served at ``/metrics`` (``web:`` set): made here,
+            before the run, so that no settlement of the start-up's recovery is missed.
         summary: set when the run ends (also after a failure, as far as it got).
         recovery: what start-up reconciliation found.
     """
@@ -163,6 +166,7 @@ class Bot:
         self.journal: Journal | None = None
         self.notifier: Notifier | None = None
         self.web_url: str | None = None
+        self.metrics = BotMetrics(self) if config.web is not None else None
         self._root: trio.CancelScope | None = None
         self._aborted = False
 
@@ -306,6 +310,8 @@ class Bot:
         if config.web is not None:
             # Opened before yielding: a refused token or address stops the bot here.
             server = WebServer.open(self, config.web)
+            assert self.metrics is not None  # made with the bot, for a config with web:
+            root.start_soon(self.metrics.run)
             self.web_url = await root.start(server.serve)
         log.info(
             "bot started",

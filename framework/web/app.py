@@ -123,6 +123,15 @@ async def static_file(request: Request) -> Response:
     return error(f"no static file {name!r}", 404)
 
 
+async def metrics(request: Request) -> Response:
+    """``GET /metrics``: the bot's Prometheus metrics (text exposition format)."""
+    bot_metrics = web_context(request).bot.metrics
+    if bot_metrics is None:  # a bot served without its web section (tests build these)
+        return error("no metrics for this bot", 404)
+    body, content_type = bot_metrics.render()
+    return Response(body, media_type=content_type)
+
+
 #: The route table (a new endpoint is one more entry).
 ROUTES: list[BaseRoute] = [
     Route("/health", health, methods=["GET"]),
@@ -132,6 +141,7 @@ ROUTES: list[BaseRoute] = [
     Route("/", guarded(dashboard, page=True), methods=["GET"]),
     Route("/static/plotly.min.js", guarded(plotly_js), methods=["GET"]),
     Route("/static/{name:path}", guarded(static_file), methods=["GET"]),
+    Route("/metrics", guarded(metrics), methods=["GET"]),
     Route("/api/status", guarded(api.status), methods=["GET"]),
     Route("/api/trades", guarded(api.trades), methods=["GET"]),
     Route("/api/open", guarded(api.open_contracts), methods=["GET"]),

@@ -241,3 +241,27 @@ async def test_equity_is_the_running_sum_of_closed_profits(
         assert equity["points"][-1]["equity"] == status["pnl"]
 
     await with_bot(web_config(tmp_path), body)
+
+
+@pytest.mark.usefixtures("web_token")
+async def test_metrics_are_served_as_prometheus_text_behind_the_token(
+    tmp_path: Path, vclock: MockClock
+) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    async def body(bot: Bot, http: httpx.AsyncClient) -> None:
+        await until(bot, lambda: bot.actor is not None and bot.actor.stats.settled >= 2)
+        await _quiet(bot)
+        response = await http.get("/metrics")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/plain")
+        families = {f.name: f for f in text_string_to_metric_families(response.text)}
+        assert families and all(name.startswith("triobot_") for name in families)
+        assert bot.actor is not None
+        latency = families["triobot_buy_latency_seconds"]
+        (count,) = [s.value for s in latency.samples if s.name.endswith("_count")]
+        assert count == bot.actor.stats.bought
+        anonymous = await httpx.AsyncClient(base_url=str(http.base_url)).get("/metrics")
+        assert anonymous.status_code == 401
+
+    await with_bot(web_config(tmp_path), body)
