@@ -20,6 +20,7 @@ from framework.runtime import Bot, StrategyFailed
 from tests.notify.fakes import FakeReceiver, Reply, Request
 from tests.runtime.conftest import EVERY, make_bot, write_config
 from tests.runtime.plugins import Crasher, Every
+from tests.runtime.test_bot import until
 
 SYMBOL = "1HZ100V"
 TOKEN = "987654:bot-token-never-shown"
@@ -30,17 +31,6 @@ RETRY = "retry: {attempts: 4, initial: 0.5, maximum: 4}"
 def _reset_plugins() -> None:
     Every.closed.clear()
     Crasher.starts = 0
-
-
-async def until(bot: Bot, predicate: Callable[[], bool], *, limit: float = 600.0) -> None:
-    """Wait, tick by tick (virtual time), until ``predicate`` holds; fail after ``limit`` s."""
-    await bot.started.wait()
-    assert bot.runner is not None
-    runner = bot.runner
-    with trio.fail_after(limit):
-        while not predicate():
-            epoch = runner.last_epoch.get(SYMBOL, 0)
-            await runner.tick_reached(SYMBOL, epoch + 1)
 
 
 def settled_at_least(bot: Bot, count: int) -> Callable[[], bool]:
